@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// errUsage reports a usage error; usage has already been printed.
+var errUsage = errors.New("usage")
+
+// command is one subcommand, implemented in a file of its own.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+// commands lists every subcommand. Each capability that adds one adds a line.
+func commands() []command {
+	return []command{
+		{"serve", "serve the API, console, jobs and webhooks", runServe},
+		{"migrate", "apply pending database migrations", runMigrate},
+		{"keys", "create, list and revoke API keys", runKeys},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		if len(args) > 1 {
+			return dispatch(ctx, []string{args[1], "-h"})
+		}
+		usage(os.Stdout)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:])
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "anxin: unknown command %q\n\n", args[0])
+	usage(os.Stderr)
+	return errUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Anxin (安心): trust, safety and buyer protection for marketplaces.")
+	fmt.Fprintln(w, "\nUsage: anxin <command> [flags]   (anxin <command> -h for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, `
+Environment:
+  ANXIN_DATA   data directory (default ./anxin-data): SQLite file, keys, demo output
+  ANXIN_DB     database: a postgres:// URL, or a SQLite file path (default $ANXIN_DATA/anxin.db)
+  ANXIN_ADDR   listen address for serve and demo (default 127.0.0.1:8080)
+Flags override the environment.`)
+}
+
+// dbFlags are the flags every database-using command shares.
+type dbFlags struct {
+	data string
+	db   string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.data, "data", envOr("ANXIN_DATA", "anxin-data"), "data `dir` (env ANXIN_DATA)")
+	fs.StringVar(&f.db, "db", os.Getenv("ANXIN_DB"), "database `dsn`: postgres://… or a SQLite path (env ANXIN_DB; default DIR/anxin.db)")
+}
+
+// dsn returns the database to open, creating the data dir for SQLite.
+func (f *dbFlags) dsn() (string, error) {
+	if f.db != "" {
+		return f.db, nil
+	}
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return "", err
+	}
+	return filepath.Join(f.data, "anxin.db"), nil
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlagSet returns a flag set whose -h prints the command's usage line,
+// its description and its flags.
+func newFlagSet(name, usageLine, desc string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: anxin %s\n\n%s\n\nFlags:\n", usageLine, strings.TrimSpace(desc))
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, mapping a flag error to errUsage.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,7 @@
+package http
+
+// registerCapabilityPages registers each capability's console pages. Each
+// capability keeps its page handlers in its own file and adds one line here
+// and its links to consoleNav.
+func (s *Server) registerCapabilityPages() {
+}

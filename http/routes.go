@@ -1,0 +1,9 @@
+package http
+
+// registerCapabilityRoutes registers each capability's /v1/ routes. Each
+// capability keeps its handlers in its own file (marketplace.go, events.go,
+// governance.go, …) with a register<Capability>Routes method, and adds one
+// line here.
+func (s *Server) registerCapabilityRoutes() {
+	s.registerKeyRoutes()
+}

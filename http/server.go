@@ -1,0 +1,176 @@
+// Package http serves Anxin's JSON API under /v1/, the OpenAPI document, the
+// health, readiness and metrics endpoints, and the server-rendered operator
+// console under /console/.
+//
+// Its dependencies are exported fields typed as domain interfaces; cmd/anxin
+// assigns them. Handlers return error and one adapter (Server.Error) turns an
+// error into a status and body.
+//
+//	s := http.NewServer()
+//	s.Keys = sqlstore.NewKeyService(db)
+//	s.Ready = db.Ping
+//	err := s.ListenAndServe(ctx, "127.0.0.1:8080")
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"anxin"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Server is Anxin's HTTP server. Set its fields, then call Handler or
+// ListenAndServe. It is safe for concurrent use once serving.
+type Server struct {
+	Keys        anxin.KeyService
+	Marketplace anxin.MarketplaceService
+	Events      anxin.EventService
+	Webhooks    anxin.WebhookService
+	Reports     anxin.ReportService
+	Stats       anxin.StatsService
+
+	// Ready reports whether the server's dependencies (database, broker) are
+	// healthy; /readyz answers 503 when it returns an error.
+	Ready func(ctx context.Context) error
+
+	Clock   anxin.Clock
+	Logger  *slog.Logger
+	Metrics *prometheus.Registry
+
+	// MaxBodyBytes bounds every request body (default anxin.MaxBodyBytes).
+	MaxBodyBytes int64
+	// RateLimit is the sustained requests per second allowed per principal
+	// (API key or client address), with bursts of twice that (default 5000).
+	RateLimit float64
+	// SecureCookies marks console cookies Secure; on by default, off for the
+	// plain-HTTP demo on loopback.
+	SecureCookies bool
+
+	mux      *http.ServeMux
+	routes   []string // every registered pattern, for the OpenAPI check
+	limiter  *limiter
+	reqs     *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	initOnce sync.Once
+	handler  http.Handler
+	draining chan struct{}
+}
+
+// NewServer returns a Server with defaults.
+func NewServer() *Server {
+	return &Server{
+		Clock:         anxin.SystemClock{},
+		Logger:        slog.Default(),
+		Metrics:       prometheus.NewRegistry(),
+		MaxBodyBytes:  anxin.MaxBodyBytes,
+		RateLimit:     5000,
+		SecureCookies: true,
+		draining:      make(chan struct{}),
+	}
+}
+
+// Handler returns the server's root handler, building the routes on first use.
+func (s *Server) Handler() http.Handler {
+	s.initOnce.Do(s.init)
+	return s.handler
+}
+
+// Routes returns every registered route pattern, sorted.
+func (s *Server) Routes() []string {
+	s.initOnce.Do(s.init)
+	r := append([]string(nil), s.routes...)
+	sort.Strings(r)
+	return r
+}
+
+func (s *Server) init() {
+	s.mux = http.NewServeMux()
+	s.limiter = newLimiter(s.RateLimit)
+	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "anxin_http_requests_total", Help: "HTTP requests by route and status class.",
+	}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "anxin_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	s.Metrics.MustRegister(s.reqs, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+
+	s.registerSystemRoutes()
+	s.registerCapabilityRoutes()
+	s.registerConsoleRoutes()
+
+	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.mux)))
+}
+
+// handle registers a route and records its pattern.
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.routes = append(s.routes, pattern)
+	s.mux.Handle(pattern, s.instrument(pattern, h))
+}
+
+// ListenAndServe serves on addr until ctx is done, then drains: it stops
+// accepting connections and waits up to 20 s for in-flight requests.
+func (s *Server) ListenAndServe(ctx context.Context, addr string, ready chan<- net.Addr) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln, ready)
+}
+
+// Serve is ListenAndServe on an existing listener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, ready chan<- net.Addr) error {
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready <- ln.Addr()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	close(s.draining)
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func (s *Server) isDraining() bool {
+	select {
+	case <-s.draining:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) now() time.Time {
+	if s.Clock == nil {
+		return time.Now().UTC()
+	}
+	return s.Clock.Now()
+}

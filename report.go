@@ -1,0 +1,112 @@
+package anxin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Period is a half-open time range [From, To).
+type Period struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// Metric is one figure in a report section. Names are snake_case and carry
+// their unit: _fen for money, _rate for fractions in [0,1], _s for seconds;
+// counts have no suffix.
+type Metric struct {
+	Name  string  `json:"name"`
+	Label string  `json:"label"` // a short human label for Markdown/HTML
+	Value float64 `json:"value"`
+	// Quality marks figures computed against simulator ground truth; they are
+	// printed under a "detection quality" heading and never mixed with stored
+	// figures.
+	Quality bool `json:"quality,omitempty"`
+}
+
+// Series is a labelled list of points the HTML report draws as a bar chart.
+type Series struct {
+	Name   string    `json:"name"`
+	Title  string    `json:"title"`
+	Labels []string  `json:"labels"`
+	Values []float64 `json:"values"`
+}
+
+// Section is one capability's part of the report.
+type Section struct {
+	Key     string // governance, protection, care, sampling, quality, ip, privacy, volume
+	Title   string
+	Metrics []Metric
+	Charts  []Series
+}
+
+// MarshalJSON renders a section as one object of metric name → value, with
+// charts under "charts" when there are any.
+func (s Section) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range s.Metrics {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.Name)
+		v, err := json.Marshal(m.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	if len(s.Charts) > 0 {
+		if len(s.Metrics) > 0 {
+			b.WriteByte(',')
+		}
+		c, err := json.Marshal(s.Charts)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(`"charts":`)
+		b.Write(c)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// Report is the consumer-protection report for a period.
+type Report struct {
+	Period   Period
+	Sections []Section
+}
+
+// MarshalJSON renders {"period":{...},"volume":{...},"<section>":{...}} with
+// sections in their order.
+func (r Report) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	p, err := json.Marshal(r.Period)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(`{"period":`)
+	b.Write(p)
+	for _, s := range r.Sections {
+		k, _ := json.Marshal(s.Key)
+		v, err := json.Marshal(s)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteByte(',')
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// ReportService computes a report from stored data.
+type ReportService interface {
+	Report(ctx context.Context, p Period) (*Report, error)
+}

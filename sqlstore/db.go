@@ -1,0 +1,290 @@
+// Package sqlstore implements Anxin's services on database/sql, for SQLite
+// (the embedded default, pure Go) and PostgreSQL (production, through pgx).
+//
+// Every exported method owns one transaction (DB.Transact) and calls
+// unexported functions that take *Tx, so a decision, its ledger postings and
+// its outbox message commit together or not at all. SQL is written once with
+// ? placeholders; on PostgreSQL they are rewritten to $n by rebind.
+//
+//	db, err := sqlstore.Open(ctx, "postgres://localhost/anxin", anxin.SystemClock{})
+//	if err != nil { ... }
+//	defer db.Close()
+//	if err := db.Migrate(ctx); err != nil { ... }
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"anxin"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialect names the SQL dialect of a DB.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a database handle with its dialect and clock. It is safe for
+// concurrent use.
+type DB struct {
+	SQL     *sql.DB
+	Dialect Dialect
+	Clock   anxin.Clock
+
+	// hooks run inside the transaction that stores new events.
+	eventHooks []anxin.EventHook
+	rebinds    sync.Map // query text → rebound text (PostgreSQL)
+}
+
+// IsPostgresDSN reports whether dsn selects PostgreSQL.
+func IsPostgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL
+// selects PostgreSQL; anything else is a SQLite file path (an optional
+// "sqlite:" prefix is stripped). SQLite is opened in WAL mode with foreign
+// keys on and a busy timeout. Open pings the database and returns an
+// Unavailable error if it cannot be reached; the DSN is never included in the
+// error because it may carry a password.
+func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
+	if clock == nil {
+		clock = anxin.SystemClock{}
+	}
+	db := &DB{Clock: clock}
+	var err error
+	if IsPostgresDSN(dsn) {
+		db.Dialect = Postgres
+		db.SQL, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, anxin.Errorf(anxin.Invalid, "The PostgreSQL DSN is malformed.")
+		}
+		db.SQL.SetMaxOpenConns(16)
+		db.SQL.SetMaxIdleConns(16)
+		db.SQL.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		db.Dialect = SQLite
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, anxin.Errorf(anxin.Invalid, "The SQLite path is empty.")
+		}
+		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db.SQL, err = sql.Open("sqlite", "file:"+path+q)
+		if err != nil {
+			return nil, err
+		}
+		// One writer at a time is all SQLite allows; a small pool keeps
+		// readers concurrent under WAL without piling up busy writers.
+		db.SQL.SetMaxOpenConns(4)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.SQL.PingContext(pctx); err != nil {
+		db.SQL.Close()
+		return nil, &anxin.Error{Kind: anxin.Unavailable, Message: fmt.Sprintf("The %s database cannot be reached.", db.Dialect)}
+	}
+	return db, nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	if db == nil || db.SQL == nil {
+		return nil
+	}
+	return db.SQL.Close()
+}
+
+// Ping checks the database, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.SQL.PingContext(ctx); err != nil {
+		return anxin.Errorf(anxin.Unavailable, "The database cannot be reached.")
+	}
+	return nil
+}
+
+// AddEventHook registers a hook that runs inside the transaction storing new
+// events. Call it during wiring, before serving.
+func (db *DB) AddEventHook(h anxin.EventHook) { db.eventHooks = append(db.eventHooks, h) }
+
+// Tx is a transaction with the time it started. Every row written in one Tx
+// shares Now.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	Now time.Time
+}
+
+// DB returns the database the transaction belongs to.
+func (tx *Tx) DB() *DB { return tx.db }
+
+// Dialect returns the transaction's SQL dialect.
+func (tx *Tx) Dialect() Dialect { return tx.db.Dialect }
+
+// ExecContext runs a statement written with ? placeholders.
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(ctx, tx.db.rebind(query), args...)
+}
+
+// QueryContext runs a query written with ? placeholders.
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(ctx, tx.db.rebind(query), args...)
+}
+
+// QueryRowContext runs a one-row query written with ? placeholders.
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(ctx, tx.db.rebind(query), args...)
+}
+
+// PrepareContext prepares a statement written with ? placeholders.
+func (tx *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return tx.Tx.PrepareContext(ctx, tx.db.rebind(query))
+}
+
+// ExecContext runs a statement outside a transaction.
+func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r, err := db.SQL.ExecContext(ctx, db.rebind(query), args...)
+	return r, mapError(err)
+}
+
+// QueryContext runs a query outside a transaction.
+func (db *DB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r, err := db.SQL.QueryContext(ctx, db.rebind(query), args...)
+	return r, mapError(err)
+}
+
+// QueryRowContext runs a one-row query outside a transaction.
+func (db *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.SQL.QueryRowContext(ctx, db.rebind(query), args...)
+}
+
+// TxOptions tune Transact.
+type TxOptions struct {
+	// Serializable runs the transaction at SERIALIZABLE on PostgreSQL (money
+	// movements). SQLite transactions are always serializable.
+	Serializable bool
+	ReadOnly     bool
+}
+
+// Transact runs fn in a transaction and commits it if fn returns nil.
+// On PostgreSQL a serialization failure (40001) or deadlock (40P01) makes
+// Transact retry with jittered backoff, up to 8 attempts, so fn may run more
+// than once: it must have no effects outside tx.
+func (db *DB) Transact(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.TransactOpts(ctx, TxOptions{}, fn)
+}
+
+// TransactOpts is Transact with options.
+func (db *DB) TransactOpts(ctx context.Context, opts TxOptions, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = db.transactOnce(ctx, opts, fn)
+		if !isRetryable(err) {
+			return err
+		}
+		d := time.Duration(1<<attempt)*5*time.Millisecond + time.Duration(rand.Int64N(int64(5*time.Millisecond)))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+		}
+	}
+	return err
+}
+
+func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(tx *Tx) error) (err error) {
+	o := &sql.TxOptions{ReadOnly: opts.ReadOnly && db.Dialect == Postgres}
+	if opts.Serializable && db.Dialect == Postgres {
+		o.Isolation = sql.LevelSerializable
+	}
+	stx, err := db.SQL.BeginTx(ctx, o)
+	if err != nil {
+		return mapError(err)
+	}
+	tx := &Tx{Tx: stx, db: db, Now: db.Clock.Now().UTC()}
+	defer func() {
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return mapError(err)
+	}
+	return mapError(stx.Commit())
+}
+
+func isRetryable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "40001" || pg.Code == "40P01"
+	}
+	return false
+}
+
+// mapError turns driver errors into anxin kinds, keeping the chain: unique
+// violations become Conflict, lost connections Unavailable. Errors that
+// already carry a kind pass through.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *anxin.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case "23505":
+			return &wrapped{kind: anxin.Conflict, msg: "The record already exists.", err: err}
+		case "23503":
+			return &wrapped{kind: anxin.Invalid, msg: "A referenced record does not exist.", err: err}
+		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
+			return &wrapped{kind: anxin.Unavailable, msg: "The database is unavailable.", err: err}
+		}
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &wrapped{kind: anxin.Conflict, msg: "The record already exists.", err: err}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &wrapped{kind: anxin.Invalid, msg: "A referenced record does not exist.", err: err}
+		}
+		return err
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "connection refused") {
+		return &wrapped{kind: anxin.Unavailable, msg: "The database is unavailable.", err: err}
+	}
+	return err
+}
+
+// wrapped gives a driver error a kind while keeping it in the chain for logs.
+type wrapped struct {
+	kind anxin.Kind
+	msg  string
+	err  error
+}
+
+func (w *wrapped) Error() string { return w.msg + " (" + w.err.Error() + ")" }
+func (w *wrapped) Unwrap() []error {
+	return []error{&anxin.Error{Kind: w.kind, Message: w.msg}, w.err}
+}
