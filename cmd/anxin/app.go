@@ -81,6 +81,8 @@ func (m *Main) Open(ctx context.Context) error {
 	s.SecureCookies = m.Config.SecureCookies
 	s.Keys = sqlstore.NewKeyService(db)
 	s.Ready = db.Ping
+	s.Stats = sqlstore.NewStatsService(db)
+	s.Reports = sqlstore.NewReportService(db)
 	m.HTTPServer = s
 
 	return m.wireCapabilities(ctx)

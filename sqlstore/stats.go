@@ -1,0 +1,37 @@
+package sqlstore
+
+import (
+	"context"
+
+	"anxin"
+)
+
+// dashboardStats are the console dashboard's live counts. Each capability
+// adds its own lines.
+var dashboardStats = []struct{ name, label, q string }{
+	{"merchants", "Merchants", `SELECT COUNT(*) FROM merchants`},
+	{"listings", "Listings", `SELECT COUNT(*) FROM listings`},
+	{"orders", "Orders", `SELECT COUNT(*) FROM orders`},
+	{"events", "Events received", `SELECT COUNT(*) FROM events`},
+	{"jobs_pending", "Timers pending", `SELECT COUNT(*) FROM jobs WHERE state = 'pending'`},
+	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
+}
+
+// StatsService serves the dashboard counts.
+type StatsService struct{ db *DB }
+
+// NewStatsService returns a StatsService on db.
+func NewStatsService(db *DB) *StatsService { return &StatsService{db: db} }
+
+// Stats returns the dashboard's counts.
+func (s *StatsService) Stats(ctx context.Context) ([]anxin.Stat, error) {
+	out := make([]anxin.Stat, 0, len(dashboardStats))
+	for _, d := range dashboardStats {
+		n, err := s.db.count(ctx, d.q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, anxin.Stat{Name: d.name, Label: d.label, Value: n})
+	}
+	return out, nil
+}
