@@ -149,46 +149,26 @@ func chunk[T any](xs []T, n int) [][]T {
 
 func TestEntitiesValid(t *testing.T) {
 	w := small
-	for _, m := range w.Merchants {
-		c := *m
-		if err := c.Validate(); err != nil {
-			t.Fatalf("merchant %s: %v", m.ID, err)
-		}
-	}
-	for _, in := range w.Influencers {
-		c := *in
-		if err := c.Validate(); err != nil {
-			t.Fatalf("influencer %s: %v", in.ID, err)
-		}
-	}
-	for _, b := range w.Buyers {
-		c := *b
-		if err := c.Validate(); err != nil {
-			t.Fatalf("buyer %s: %v", b.ID, err)
-		}
-	}
-	for _, l := range w.Listings {
-		c := *l
-		if err := c.Validate(); err != nil {
-			t.Fatalf("listing %s: %v", l.ID, err)
-		}
-	}
-	for _, ci := range w.Content {
-		c := *ci
-		if err := c.Validate(); err != nil {
-			t.Fatalf("content %s: %v", ci.ID, err)
-		}
-	}
-	for _, o := range w.Orders {
-		c := *o
-		if err := c.Validate(); err != nil {
-			t.Fatalf("order %s: %v", o.ID, err)
-		}
-	}
-	for _, s := range w.Shipments {
-		c := *s
-		if err := c.Validate(); err != nil {
-			t.Fatalf("shipment %s: %v", s.ID, err)
+	validateAll(t, w.Merchants)
+	validateAll(t, w.Influencers)
+	validateAll(t, w.Buyers)
+	validateAll(t, w.Listings)
+	validateAll(t, w.Content)
+	validateAll(t, w.Orders)
+	validateAll(t, w.Shipments)
+	validateAll(t, w.AfterSales)
+}
+
+// validateAll validates a copy of every item (Validate fills defaults).
+func validateAll[T any, P interface {
+	*T
+	Validate() error
+}](t *testing.T, xs []*T) {
+	t.Helper()
+	for i, x := range xs {
+		c := *x
+		if err := P(&c).Validate(); err != nil {
+			t.Fatalf("%T %d: %v", x, i, err)
 		}
 	}
 }
