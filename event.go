@@ -231,6 +231,9 @@ type IngestResult struct {
 	Received   int `json:"received"`
 	Stored     int `json:"stored"`
 	Duplicates int `json:"duplicates"`
+
+	// StoredByType counts the new events per type, for metrics.
+	StoredByType map[string]int `json:"-"`
 }
 
 // EventService ingests marketplace events. IngestEvents validates the whole
