@@ -232,3 +232,30 @@ func TestFormatPeriod(t *testing.T) {
 		t.Errorf("FormatPeriod(hours) = %q", got)
 	}
 }
+
+func TestParsePeriod(t *testing.T) {
+	now := time.Date(2026, 7, 15, 20, 0, 0, 0, time.UTC) // 16 July in Shanghai
+	day := func(y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, anxin.MarketplaceTZ).UTC()
+	}
+	for _, tt := range []struct {
+		from, to string
+		want     anxin.Period
+		kind     anxin.Kind
+	}{
+		{"", "", anxin.Period{From: day(2026, 1, 1), To: day(2027, 1, 1)}, ""},
+		{"2025-03-01", "", anxin.Period{From: day(2025, 3, 1), To: day(2026, 1, 1)}, ""},
+		{"2026-01-01", "2026-01-01", anxin.Period{From: day(2026, 1, 1), To: day(2026, 1, 2)}, ""},
+		{"2026-01-01", "2026-01-31", anxin.Period{From: day(2026, 1, 1), To: day(2026, 2, 1)}, ""},
+		{"2026-02-01", "2026-01-31", anxin.Period{}, anxin.Invalid},
+		{"2026-13-01", "", anxin.Period{}, anxin.Invalid},
+		{"01/02/2026", "", anxin.Period{}, anxin.Invalid},
+		{"2026-01-01", "2026-01-01' OR 1=1", anxin.Period{}, anxin.Invalid},
+		{"1999-12-31", "2000-01-01", anxin.Period{}, anxin.Invalid},
+	} {
+		got, err := ParsePeriod(tt.from, tt.to, now)
+		if anxin.KindOf(err) != tt.kind || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
+			t.Errorf("ParsePeriod(%q, %q) = %v, %v; want %v, kind %q", tt.from, tt.to, got, err, tt.want, tt.kind)
+		}
+	}
+}
