@@ -270,3 +270,26 @@ func BenchmarkGenerateSmall(b *testing.B) {
 		Generate(Config{Seed: 1})
 	}
 }
+
+func TestFacts(t *testing.T) {
+	facts := small.Facts()
+	count := map[string]int{}
+	seen := map[Fact]bool{}
+	for _, f := range facts {
+		if f.Kind == "" || f.ID == "" || f.Label == "" {
+			t.Fatalf("fact %+v lacks a kind, id or label", f)
+		}
+		key := Fact{f.Kind, f.ID, f.Label, ""}
+		if seen[key] {
+			t.Fatalf("fact %+v repeats", f)
+		}
+		seen[key] = true
+		count[f.Kind+"."+f.Label]++
+	}
+	if count["listing.violation"] != len(small.Listings) || count["content.violation"] != len(small.Content) {
+		t.Errorf("violation facts: %d listings of %d, %d content of %d", count["listing.violation"], len(small.Listings), count["content.violation"], len(small.Content))
+	}
+	if count["order.late"] != len(small.Truth.LateOrders) || count["complaint.topic"] != len(small.Complaints) {
+		t.Errorf("late facts %d of %d, topics %d of %d", count["order.late"], len(small.Truth.LateOrders), count["complaint.topic"], len(small.Complaints))
+	}
+}
