@@ -448,36 +448,22 @@ func (db *DB) countByState(ctx context.Context, q string) (map[string]int64, err
 	return out, rows.Err()
 }
 
-// pageLimit applies anxin.Page's default (50) and cap (500).
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 500:
-		return 500
-	}
-	return n
-}
-
 // encodeSeekCursor makes an opaque keyset cursor from a stored timestamp and
 // an id: the position after which the next page starts.
 func encodeSeekCursor(at int64, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at, 10) + "|" + id))
+	return encodeCursor(strconv.FormatInt(at, 10) + ":" + id)
 }
 
 // decodeSeekCursor reverses encodeSeekCursor; a cursor that was not made by
 // it is Invalid.
 func decodeSeekCursor(c string) (int64, string, error) {
-	bad := anxin.Errorf(anxin.Invalid, "The cursor is malformed; pass next_cursor from the previous page.")
-	if len(c) > 400 {
-		return 0, "", bad
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	bad := anxin.Errorf(anxin.Invalid, "The cursor is not valid; pass next_cursor from the previous page.")
+	s, err := decodeCursor(c)
 	if err != nil {
-		return 0, "", bad
+		return 0, "", err
 	}
-	ts, id, ok := strings.Cut(string(b), "|")
-	if !ok || anxin.ValidateID("cursor", id) != nil {
+	ts, id, ok := strings.Cut(s, ":")
+	if !ok || id == "" {
 		return 0, "", bad
 	}
 	at, err := strconv.ParseInt(ts, 10, 64)
