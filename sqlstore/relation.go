@@ -257,4 +257,3 @@ func (s *RelationService) Reregistrations(ctx context.Context, limit int) ([]Rer
 	}
 	return out, rows.Err()
 }
-
