@@ -7,7 +7,7 @@ import (
 
 // Fact is one ground-truth fact about a subject, flat enough to store in a
 // table: Kind is listing, content, stream, merchant, influencer, buyer,
-// order, aftersale or complaint.
+// order, aftersale, complaint or notice.
 type Fact struct {
 	Kind, ID, Label, Value string
 }
@@ -74,6 +74,9 @@ func (w *World) Facts() []Fact {
 	}
 	for _, c := range w.Complaints {
 		add("complaint", c.ID, "topic", c.Topic)
+	}
+	for _, n := range w.Notices {
+		add("notice", n.ID, "valid", b(w.Truth.Notices[n.ID]))
 	}
 	return out
 }
