@@ -45,3 +45,40 @@ func TestGroundTruth(t *testing.T) {
 		}
 	})
 }
+
+func TestTruthQuality(t *testing.T) {
+	sqltest.Run(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		flagged := `SELECT subject_id FROM ground_truth WHERE subject_kind = 'flag' AND label = ?`
+		ms, err := sqlstore.TruthQuality(ctx, db, "blocks", "listings blocked", "listing", "violation", flagged, "hit")
+		if err != nil || len(ms) != 0 {
+			t.Fatalf("TruthQuality without ground truth = %v, %v; want no metrics", ms, err)
+		}
+		// Four listings, two violating; the capability flagged one
+		// violating and one clean listing.
+		rows := []sqlstore.TruthRow{
+			{"listing", "l1", "violation", "counterfeit"},
+			{"listing", "l2", "violation", "diversion"},
+			{"listing", "l3", "violation", ""},
+			{"listing", "l4", "violation", ""},
+			{"flag", "l1", "hit", ""},
+			{"flag", "l3", "hit", ""},
+		}
+		if err := db.StoreGroundTruth(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+		ms, err = sqlstore.TruthQuality(ctx, db, "blocks", "listings blocked", "listing", "violation", flagged, "hit")
+		if err != nil || len(ms) != 2 {
+			t.Fatalf("TruthQuality = %v, %v", ms, err)
+		}
+		want := []anxin.Metric{
+			{Name: "blocks_precision_rate", Label: "Precision of listings blocked", Value: 0.5, Quality: true},
+			{Name: "blocks_recall_rate", Label: "Recall of listings blocked", Value: 0.5, Quality: true},
+		}
+		for i := range want {
+			if ms[i] != want[i] {
+				t.Errorf("metric %d = %+v; want %+v", i, ms[i], want[i])
+			}
+		}
+	})
+}
