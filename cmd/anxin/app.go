@@ -91,6 +91,11 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Marketplace mirror and event ingestion. Capabilities that react to
+	// events register hooks with m.DB.AddEventHook in their own blocks.
+	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
+
 	return nil
 }
 
