@@ -63,6 +63,7 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	events   *eventMetrics // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}

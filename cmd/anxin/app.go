@@ -102,6 +102,10 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.IP = ip
 	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
+	// Marketplace mirror and event ingestion. Capabilities that react to
+	// events register hooks with m.DB.AddEventHook in their own blocks.
+	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
 
 	return nil
 }
