@@ -7,4 +7,7 @@ package http
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerReportRoutes()
+	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
 }

@@ -32,6 +32,7 @@ func commands() []command {
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"report", "print the consumer-protection report for a period", runReport},
 		{"version", "print the version", runVersion},
+		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
 	}
 }
 
