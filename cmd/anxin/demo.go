@@ -66,7 +66,19 @@ var demoSteps []demoStep
 
 // demoEnv is what a demo step gets: the running Main, the World with its
 // ground truth, the clock, an API client with the platform and operator keys,
-// and the progress writer.
+// and the progress writer. A step typically calls the API as a marketplace or
+// an operator would, and prints one progress line:
+//
+//	t := time.Now()
+//	var d decision
+//	if err := env.post(ctx, env.Platform, "/v1/listings:check", l, &d); err != nil { ... }
+//	err := postBatches(ctx, env, env.Operator, "/v1/things", "items", things, nil)
+//	k, err := env.key(ctx, anxin.Role("merchant:"+id))   // act as a merchant
+//	env.Clock.Set(env.Clock.Now().Add(72 * time.Hour))  // let a window pass…
+//	n, err := env.runJobs(ctx)                           // …and run the timers due
+//	progress(env.Out, "listings checked", len(ls), "checks", t)
+//
+// Errors from the API come back as *anxin.Error with the server's kind.
 type demoEnv struct {
 	Main     *Main
 	World    *sim.World
@@ -352,13 +364,17 @@ func (e *demoEnv) feed(ctx context.Context) error {
 		for j < len(w.Events) && w.Events[j].OccurredAt.Before(end) {
 			j++
 		}
-		for k := next; k < j; k += anxin.MaxBatch {
+		err = postBatches(ctx, e, e.Platform, "/v1/events", "events", w.Events[next:j], func(b json.RawMessage) error {
 			var res anxin.IngestResult
-			if err := e.post(ctx, e.Platform, "/v1/events", map[string]any{"events": w.Events[k:min(k+anxin.MaxBatch, j)]}, &res); err != nil {
+			if err := json.Unmarshal(b, &res); err != nil {
 				return err
 			}
 			stored += res.Stored
 			dups += res.Duplicates
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		events += j - next
 		dayEvents += j - next
@@ -423,14 +439,37 @@ func (e *demoEnv) upsertAll(ctx context.Context, byPath map[string][]any) (int, 
 	n := 0
 	for _, path := range upsertPaths {
 		items := byPath[path]
-		for k := 0; k < len(items); k += anxin.MaxBatch {
-			if err := e.post(ctx, e.Platform, "/v1/"+path, map[string]any{"items": items[k:min(k+anxin.MaxBatch, len(items))]}, nil); err != nil {
-				return n, fmt.Errorf("upsert %s: %w", path, err)
-			}
+		if err := postBatches(ctx, e, e.Platform, "/v1/"+path, "items", items, nil); err != nil {
+			return n, fmt.Errorf("upsert %s: %w", path, err)
 		}
 		n += len(items)
 	}
 	return n, nil
+}
+
+// postBatches posts items to path with key as {field: [...]} in batches of
+// at most anxin.MaxBatch, calling each (when not nil) with every batch's
+// raw answer.
+func postBatches[T any](ctx context.Context, e *demoEnv, key, path, field string, items []T, each func(json.RawMessage) error) error {
+	for k := 0; k < len(items); k += anxin.MaxBatch {
+		var res json.RawMessage
+		if err := e.post(ctx, key, path, map[string]any{field: items[k:min(k+anxin.MaxBatch, len(items))]}, &res); err != nil {
+			return err
+		}
+		if each != nil {
+			if err := each(res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// key creates an API key with role (merchant:<id>, rightsholder:<id>, care,
+// …) for a step that acts as someone else.
+func (e *demoEnv) key(ctx context.Context, role anxin.Role) (string, error) {
+	k, _, err := sqlstore.NewKeyService(e.Main.DB).CreateKey(ctx, "demo "+string(role), role)
+	return k, err
 }
 
 // post sends body as JSON to path with key and decodes a 2xx response into
