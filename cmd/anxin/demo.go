@@ -233,16 +233,19 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 	}
 	progress(out, "ground truth stored", len(rows), "facts", t)
 
+	// The server runs until stop; on every return it is stopped and
+	// drained before the deferred Close shuts the database.
 	sctx, stop := context.WithCancel(ctx)
-	defer stop()
 	ready := make(chan net.Addr, 1)
-	served := make(chan error, 1)
-	go func() { served <- m.Run(sctx, ready) }()
+	done := make(chan struct{})
+	var runErr error
+	go func() { runErr = m.Run(sctx, ready); close(done) }()
+	defer func() { stop(); <-done }()
 	var bound net.Addr
 	select {
 	case bound = <-ready:
-	case err := <-served:
-		return err
+	case <-done:
+		return runErr
 	}
 	env := &demoEnv{
 		Main: m, World: w, Clock: clock, Platform: platform, Operator: operator,
@@ -275,10 +278,11 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 	out.Write(md)
 	if noServe {
 		stop()
-		return <-served
+	} else {
+		fmt.Fprintf(out, "\nConsole: %s/console/  (sign in with the operator key below; Ctrl-C stops)\n%s\n", env.BaseURL, operator)
 	}
-	fmt.Fprintf(out, "\nConsole: %s/console/  (sign in with the operator key below; Ctrl-C stops)\n%s\n", env.BaseURL, operator)
-	return <-served
+	<-done
+	return runErr
 }
 
 // progress prints one line: what, how many, how long and the rate.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anxin"
 )
 
 // runCaptured calls run with os.Stdout redirected to a file and returns the
@@ -33,6 +35,34 @@ func TestDemoSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo takes a few seconds")
 	}
+	// A step sees the fed marketplace, the clock at the period's end and
+	// a client that acts with any key.
+	var stepRan bool
+	saved := demoSteps
+	t.Cleanup(func() { demoSteps = saved })
+	demoSteps = append(append([]demoStep(nil), saved...), demoStep{"test", func(ctx context.Context, env *demoEnv) error {
+		stepRan = true
+		if now := env.Clock.Now(); now.Before(env.World.Period.To) {
+			t.Errorf("a step runs at %v, before the period's end %v", now, env.World.Period.To)
+		}
+		m := env.World.Merchants[0].ID
+		k, err := env.key(ctx, anxin.Role("merchant:"+m))
+		if err != nil {
+			return err
+		}
+		for key, want := range map[string]anxin.Role{env.Operator: anxin.RoleOperator, env.Platform: anxin.RolePlatform, k: anxin.Role("merchant:" + m)} {
+			var a anxin.Actor
+			if err := env.get(ctx, key, "/v1/whoami", &a); err != nil || a.Role != want {
+				t.Errorf("whoami = %v, %v; want %s", a.Role, err, want)
+			}
+		}
+		// API errors come back with their kind.
+		if err := env.post(ctx, env.Platform, "/v1/events", map[string]any{"events": []any{}}, nil); anxin.KindOf(err) != anxin.Invalid {
+			t.Errorf("posting an empty batch = %v; want Invalid", err)
+		}
+		return nil
+	}})
+
 	dir := filepath.Join(t.TempDir(), "demo")
 	start := time.Now()
 	code, out := runCaptured(t, "demo", "--scale", "small", "--seed", "7", "--no-serve", "--data", dir)
@@ -40,6 +70,9 @@ func TestDemoSmall(t *testing.T) {
 		t.Fatalf("anxin demo --no-serve exited %d; output:\n%s", code, out)
 	}
 	t.Logf("demo took %v", time.Since(start))
+	if !stepRan {
+		t.Error("the registered demo step did not run")
+	}
 	for _, want := range []string{
 		"# Anxin consumer-protection report",
 		"## Marketplace volume",
