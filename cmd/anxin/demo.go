@@ -40,7 +40,9 @@ import (
 // requests and commits each; four hours keep the small demo to a few
 // hundred requests.
 // Between two settings the clock runs on at wall-clock speed, so rate
-// limits, sessions and the background workers behave as in production.
+// limits and sessions behave as in production. The background workers (job
+// runner, webhook sender) are off while the demo feeds and runs the steps,
+// so that only the demo moves timers; they start when it serves the console.
 //
 // After the period, each capability's demo step runs (demoSteps), with the
 // clock at the period's end; a step may move the clock further (for example
@@ -207,6 +209,9 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 	m.Clock = clock
 	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = filepath.Join(dir, "anxin.db"), addr, true, false
+	// The demo runs due jobs itself, in step with the clock; the background
+	// workers start only when it serves the console afterwards.
+	m.Config.NoJobs = true
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
@@ -279,6 +284,7 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 	if noServe {
 		stop()
 	} else {
+		m.startWorkers(sctx)
 		fmt.Fprintf(out, "\nConsole: %s/console/  (sign in with the operator key below; Ctrl-C stops)\n%s\n", env.BaseURL, operator)
 	}
 	<-done
