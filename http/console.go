@@ -28,6 +28,8 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
+	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
+	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

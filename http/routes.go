@@ -6,4 +6,6 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
 }
