@@ -6,4 +6,6 @@ package http
 func (s *Server) registerCapabilityPages() {
 	s.registerIPPages()
 	s.registerMarketplacePages()
+	s.registerWebhookPages()
+	s.registerJobPages()
 }

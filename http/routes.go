@@ -9,4 +9,6 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
 }
