@@ -36,6 +36,7 @@ var consoleNav = []navItem{
 	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
 	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
 	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

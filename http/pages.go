@@ -8,4 +8,5 @@ func (s *Server) registerCapabilityPages() {
 	s.registerMarketplacePages()
 	s.registerWebhookPages()
 	s.registerJobPages()
+	s.registerReportPages()
 }

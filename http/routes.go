@@ -11,4 +11,5 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerEventRoutes()
 	s.registerWebhookRoutes()
 	s.registerJobRoutes()
+	s.registerReportRoutes()
 }
