@@ -95,15 +95,6 @@ func (m *Main) Open(ctx context.Context) error {
 func (m *Main) wireCapabilities(ctx context.Context) error {
 	s := m.HTTPServer
 
-	// Anti-counterfeit and IP protection.
-	relations := sqlstore.NewRelationService(m.DB)
-	hashBank := sqlstore.NewHashBankService(m.DB)
-	ip := sqlstore.NewIPService(m.DB)
-	s.Relations = relations
-	s.HashBank = hashBank
-	s.IP = ip
-	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
-	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 	// Marketplace mirror and event ingestion. Capabilities that react to
 	// events register hooks with m.DB.AddEventHook in their own blocks.
 	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
@@ -115,6 +106,16 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.HTTPServer.Jobs = sqlstore.NewJobService(m.DB)
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
 	m.HTTPServer.Metrics.MustRegister(m.Sender)
+
+	// Anti-counterfeit and IP protection.
+	relations := sqlstore.NewRelationService(m.DB)
+	hashBank := sqlstore.NewHashBankService(m.DB)
+	ip := sqlstore.NewIPService(m.DB)
+	s.Relations = relations
+	s.HashBank = hashBank
+	s.IP = ip
+	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 
 	return nil
 }
