@@ -6,8 +6,10 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
-	s.registerReportRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
+	s.registerReportRoutes()
 }
