@@ -155,11 +155,16 @@ listings, 10,000 orders), medium (x10), large (x100).`)
 	if *days < 1 {
 		return anxin.Errorf(anxin.Invalid, "days must be between 1 and 3660.")
 	}
-	if err := prepareDemoDir(*data, *clear); err != nil {
-		return err
-	}
 	if *noServe {
 		*addr = "127.0.0.1:0"
+	} else if ln, err := net.Listen("tcp", *addr); err != nil {
+		// Fail before building anything when the console cannot be served.
+		return anxin.Errorf(anxin.Unavailable, "cannot listen on %s: choose another --addr or pass --no-serve.", *addr)
+	} else {
+		ln.Close()
+	}
+	if err := prepareDemoDir(*data, *clear); err != nil {
+		return err
 	}
 	err := demo(ctx, cfg, *data, *addr, *noServe, os.Stdout)
 	if err != nil && ctx.Err() != nil {
