@@ -204,6 +204,7 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 	w := sim.Generate(cfg)
 	fmt.Fprintf(out, "anxin demo: %s marketplace, seed %d, %s (%d days)\n", w.Config.Scale, w.Config.Seed, report.FormatPeriod(w.Period), w.Config.Days)
 	progress(out, "generated", len(w.Events), "events", t0)
+	fmt.Fprintf(out, "%-28s %s\n", "planted", w.Summary())
 
 	marker, _ := json.Marshal(map[string]any{"seed": w.Config.Seed, "scale": w.Config.Scale, "days": w.Config.Days})
 	if err := os.WriteFile(filepath.Join(dir, demoMarker), append(marker, '\n'), 0o600); err != nil {
