@@ -327,7 +327,9 @@ func (e *demoEnv) timeline(window time.Duration) timeline {
 			tl.before[path] = append(tl.before[path], v)
 			return
 		}
-		i := int64(at.Sub(w.Period.From) / window)
+		// Anything dated at or after the period's end goes out in the
+		// last window, so nothing is left unsent.
+		i := min(int64(at.Sub(w.Period.From)/window), int64(w.Period.To.Sub(w.Period.From)/window)-1)
 		if tl.windows[i] == nil {
 			tl.windows[i] = map[string][]any{}
 		}
