@@ -36,6 +36,10 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	IP          anxin.IPService
+	HashBank    anxin.HashBankService
+	Counterfeit anxin.CounterfeitService
+	Relations   RelationNetwork
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -91,10 +91,22 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	s := m.HTTPServer
+
 	// Marketplace mirror and event ingestion. Capabilities that react to
 	// events register hooks with m.DB.AddEventHook in their own blocks.
-	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
-	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
+	s.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	s.Events = sqlstore.NewEventService(m.DB)
+
+	// Anti-counterfeit and IP protection.
+	relations := sqlstore.NewRelationService(m.DB)
+	hashBank := sqlstore.NewHashBankService(m.DB)
+	ip := sqlstore.NewIPService(m.DB)
+	s.Relations = relations
+	s.HashBank = hashBank
+	s.IP = ip
+	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 
 	return nil
 }
