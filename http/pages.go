@@ -9,4 +9,6 @@ func (s *Server) registerCapabilityPages() {
 	s.registerWebhookPages()
 	s.registerJobPages()
 	s.registerReportPages()
+	s.registerMarketplacePages()
+	s.registerIPPages()
 }

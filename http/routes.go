@@ -12,4 +12,7 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerWebhookRoutes()
 	s.registerJobRoutes()
 	s.registerReportRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
+	s.registerIPRoutes()
 }

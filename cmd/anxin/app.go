@@ -141,6 +141,8 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 				Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
 		}
 	}
+	s.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	s.Events = sqlstore.NewEventService(m.DB)
 
 	// Anti-counterfeit and IP protection.
 	relations := sqlstore.NewRelationService(m.DB)
