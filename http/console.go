@@ -30,6 +30,9 @@ var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
 	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
 	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
+	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
+	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
 }
 
 // pageFunc renders a console page; a returned error is shown on the
@@ -56,8 +59,9 @@ var (
 func loadTemplates() (map[string]*template.Template, error) {
 	tmplOnce.Do(func() {
 		funcs := template.FuncMap{
-			"fen": func(v int64) string { return formatFen(v) },
-			"pct": func(v float64) string { return formatPct(v) },
+			"fen":  func(v int64) string { return formatFen(v) },
+			"pct":  func(v float64) string { return formatPct(v) },
+			"list": func(v ...string) []string { return v },
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {

@@ -6,4 +6,5 @@ package http
 func (s *Server) registerCapabilityPages() {
 	s.registerWebhookPages()
 	s.registerJobPages()
+	s.registerIPPages()
 }
