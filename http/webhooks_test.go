@@ -174,6 +174,14 @@ func TestWebhookAPI(t *testing.T) {
 	if st := e.call(anxin.RoleOperator, "GET", "/v1/webhooks/deliveries?state=pending&limit=10", "", &page); st != 200 || len(page.Deliveries) != 1 {
 		t.Fatalf("GET deliveries?state=pending = %d, %+v; want the redelivered one", st, page)
 	}
+	for _, id := range []string{url.PathEscape("x' OR '1'='1"), url.PathEscape("%"), strings.Repeat("a", 300)} {
+		if st := e.call(anxin.RoleOperator, "POST", "/v1/webhooks/deliveries/"+id+"/redeliver", "", nil); st != 404 {
+			t.Errorf("redeliver %q = %d; want 404", id, st)
+		}
+		if st := e.call(anxin.RoleOperator, "DELETE", "/v1/webhooks/"+id, "", nil); st != 404 {
+			t.Errorf("DELETE webhook %q = %d; want 404", id, st)
+		}
+	}
 	if st := e.call(anxin.RoleOperator, "DELETE", "/v1/webhooks/"+created.ID, "", nil); st != 204 {
 		t.Fatalf("DELETE = %d; want 204", st)
 	}

@@ -16,6 +16,8 @@ import (
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/webhook"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // testClock is a settable clock shared by the database, the sender and the
@@ -437,4 +439,58 @@ func TestTwoSendersDeliverExactlyOnce(t *testing.T) {
 		dbs[0].QueryRowContext(context.Background(), `SELECT COUNT(DISTINCT worker) FROM delivery_attempts`).Scan(&workers)
 		t.Logf("%d deliveries shared by %d workers", messages, workers)
 	})
+}
+
+func TestSenderMetrics(t *testing.T) {
+	clock := newClock()
+	db := sqltest.OpenSQLite(t, clock)
+	f := newFixture(t, db, clock)
+	_, rc := f.hook(t)
+	rc.respond = func(n int, _ bool) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(f.sender)
+	f.enqueue(t, anxin.ActionNotify, "a")
+	f.tick(t)
+	clock.Advance(time.Minute)
+	f.tick(t)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "/" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[name] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[name] = m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				got[name] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{
+		"anxin_webhook_attempts_total/failed":    1,
+		"anxin_webhook_attempts_total/delivered": 1,
+		"anxin_webhook_attempt_seconds":          2,
+		"anxin_webhook_delivery_latency_seconds": 1,
+		"anxin_webhook_deliveries/delivered":     1,
+		"anxin_webhook_deliveries/pending":       0,
+		"anxin_webhook_deliveries/dead":          0,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("metric %s = %v; want %v", k, got[k], v)
+		}
+	}
 }
