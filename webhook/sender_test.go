@@ -255,17 +255,17 @@ func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
 		if len(ds) != 1 || ds[0].State != anxin.DeliveryDelivered || ds[0].Attempts != 3 {
 			t.Fatalf("deliveries = %+v; want one delivered after 3 attempts", ds)
 		}
-		var statuses []int
-		rows, err := db.QueryContext(context.Background(), `SELECT status FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt`, ds[0].ID)
+		_, log, err := f.store.FindAttempts(operator, ds[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var s int
-			rows.Scan(&s)
-			statuses = append(statuses, s)
+		var statuses []int
+		for _, a := range log {
+			statuses = append(statuses, a.Status)
+			if a.Worker != "w_test" {
+				t.Errorf("attempt %+v; want worker w_test", a)
+			}
 		}
-		rows.Close()
 		if len(statuses) != 3 || statuses[0] != 500 || statuses[1] != 504 || statuses[2] != 200 {
 			t.Fatalf("attempt log statuses = %v; want [500 504 200]", statuses)
 		}
