@@ -1,12 +1,15 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -62,6 +65,7 @@ type receiver struct {
 type request struct {
 	id, attempt string
 	env         webhook.Envelope
+	body        []byte
 	status      int
 }
 
@@ -105,7 +109,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusGatewayTimeout
 		}
 	}
-	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, status: status})
+	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, body: body, status: status})
 	w.WriteHeader(status)
 }
 
@@ -199,6 +203,7 @@ func TestDeliverSigned(t *testing.T) {
 			!env.CreatedAt.Equal(clock.Now()) || string(env.Payload) != `{"ref":"l_1"}` || reqs[0].attempt != "1" || applied[id] != 1 {
 			t.Fatalf("receiver got %+v; want message %s, listing.delist, subj_l_1, its payload, attempt 1", reqs[0], id)
 		}
+		checkGolden(t, "testdata/delivery.golden.json", reqs[0].body)
 		ds := f.deliveries(t, anxin.DeliveryDelivered)
 		if len(ds) != 1 || ds[0].Attempts != 1 || ds[0].LastStatus != 200 || ds[0].DeliveredAt == nil {
 			t.Fatalf("deliveries = %+v; want one delivered after 1 attempt", ds)
@@ -207,6 +212,26 @@ func TestDeliverSigned(t *testing.T) {
 			t.Fatalf("Tick with nothing due = %d; want 0", n)
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+// The delivery body is a public contract: a diff here is an API change.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("delivery body differs from %s:\n got %s\nwant %s", path, got, want)
+	}
 }
 
 func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
