@@ -59,6 +59,8 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	if err := svc.CreateWebhook(r.Context(), hook); err != nil {
 		return err
 	}
+	// The answer holds the secret: no cache may keep it.
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, hook)
 	return nil
 }
