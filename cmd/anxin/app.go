@@ -154,6 +154,14 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 
+	// Webhooks: operators manage endpoints and see deliveries and jobs; the
+	// sender delivers the outbox (started in startWorkers).
+	webhooks := sqlstore.NewWebhookService(m.DB)
+	m.HTTPServer.Webhooks = webhooks
+	m.HTTPServer.Jobs = sqlstore.NewJobService(m.DB)
+	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
+	m.HTTPServer.Metrics.MustRegister(m.Sender)
+
 	return nil
 }
 
