@@ -41,7 +41,6 @@ type Server struct {
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
-	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

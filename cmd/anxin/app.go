@@ -109,15 +109,16 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 
 	// Marketplace mirror and event ingestion. Capabilities that react to
 	// events register hooks with m.DB.AddEventHook in their own blocks.
-	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
-	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
+	s.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	s.Events = sqlstore.NewEventService(m.DB)
+
 	// Webhooks: operators manage endpoints and see deliveries and jobs; the
 	// sender delivers the outbox (started in startWorkers).
 	webhooks := sqlstore.NewWebhookService(m.DB)
-	m.HTTPServer.Webhooks = webhooks
-	m.HTTPServer.Jobs = sqlstore.NewJobService(m.DB)
+	s.Webhooks = webhooks
+	s.Jobs = sqlstore.NewJobService(m.DB)
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
-	m.HTTPServer.Metrics.MustRegister(m.Sender)
+	s.Metrics.MustRegister(m.Sender)
 
 	// Streams: events in from NATS JetStream, decisions out.
 	if m.Config.EventsURL != "" {
@@ -127,7 +128,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 		if m.Config.EventsSubject == "" {
 			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events.")
 		}
-		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Sink: sqlstore.NewEventService(m.DB), Logger: m.Logger}
+		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Sink: s.Events, Logger: m.Logger}
 		s.Metrics.MustRegister(m.Consumer)
 		dbReady := s.Ready
 		s.Ready = func(ctx context.Context) error {
@@ -141,8 +142,6 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 				Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
 		}
 	}
-	s.Marketplace = sqlstore.NewMarketplaceService(m.DB)
-	s.Events = sqlstore.NewEventService(m.DB)
 
 	// Anti-counterfeit and IP protection.
 	relations := sqlstore.NewRelationService(m.DB)
@@ -153,14 +152,6 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.IP = ip
 	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
-
-	// Webhooks: operators manage endpoints and see deliveries and jobs; the
-	// sender delivers the outbox (started in startWorkers).
-	webhooks := sqlstore.NewWebhookService(m.DB)
-	m.HTTPServer.Webhooks = webhooks
-	m.HTTPServer.Jobs = sqlstore.NewJobService(m.DB)
-	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
-	m.HTTPServer.Metrics.MustRegister(m.Sender)
 
 	return nil
 }
