@@ -26,6 +26,8 @@
 package rules
 
 import (
+	"anxin"
+
 	"fmt"
 	"slices"
 	"strings"
@@ -56,50 +58,14 @@ var Builtins = []string{
 }
 
 // Outcome is allow, review or block, ordered by strictness.
-type Outcome int8
+type Outcome = anxin.Outcome
 
 // The outcomes, in order.
 const (
-	Allow Outcome = iota
-	Review
-	Block
+	Allow  = anxin.OutcomeAllow
+	Review = anxin.OutcomeReview
+	Block  = anxin.OutcomeBlock
 )
-
-func (o Outcome) String() string {
-	switch o {
-	case Review:
-		return "review"
-	case Block:
-		return "block"
-	}
-	return "allow"
-}
-
-// ParseOutcome parses "allow", "review" or "block".
-func ParseOutcome(s string) (Outcome, error) {
-	switch s {
-	case "allow":
-		return Allow, nil
-	case "review":
-		return Review, nil
-	case "block":
-		return Block, nil
-	}
-	return Allow, fmt.Errorf("outcome %q is not allow, review or block", s)
-}
-
-// MarshalText renders the outcome's name.
-func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
-
-// UnmarshalText parses an outcome's name.
-func (o *Outcome) UnmarshalText(b []byte) error {
-	v, err := ParseOutcome(string(b))
-	if err != nil {
-		return err
-	}
-	*o = v
-	return nil
-}
 
 // Action types. They are the enforcement verbs of DOMAIN §2 plus the
 // livestream-only cut_stream and remove_from_cart.
@@ -125,55 +91,17 @@ var ActionTypes = []string{
 	ActCutStream, ActRemoveFromCart, ActHideContent,
 }
 
-// Action is one enforcement verb with an optional duration (0 = no
-// duration: immediate or permanent, by type).
-type Action struct {
-	Type string `json:"type"`
-	Days int    `json:"days,omitempty"`
-}
+// Action is one enforcement verb with an optional duration.
+type Action = anxin.EnforcementAction
 
-// Points is what a rule adds to the merchant's record when its decision is
-// enforced (DOMAIN §4).
-type Points struct {
-	Track  string `json:"track"` // general, serious
-	Points int    `json:"points"`
-	// Counterfeit counts a counterfeit finding (the counterfeit_count track).
-	Counterfeit bool `json:"counterfeit,omitempty"`
-}
+// Points is what a rule adds to the merchant's record.
+type Points = anxin.RulePoints
 
-// Rule is one condition and what follows when it holds.
-type Rule struct {
-	ID          string `json:"id"`
-	Description string `json:"description,omitempty"`
-	// Kinds limits the rule to content kinds ("listing", "comment", …);
-	// empty means every kind.
-	Kinds []string `json:"kinds,omitempty"`
-	// When is the expression; it must evaluate to a bool.
-	When    string   `json:"when"`
-	Outcome Outcome  `json:"outcome"`
-	Labels  []string `json:"labels,omitempty"`
-	// Reason is the user-facing reason. {terms} is replaced by the hit terms
-	// of the Evidence categories (or of all hits when Evidence is empty),
-	// {kind} by the content kind, {brand} by the brand.
-	Reason string `json:"reason"`
-	// Evidence names the hit categories cited as evidence for this rule.
-	Evidence []string `json:"evidence,omitempty"`
-	Actions  []Action `json:"actions,omitempty"`
-	Points   *Points  `json:"points,omitempty"`
-	// Ground is the DSA decision ground: incompatible_with_terms (default)
-	// or illegal_content, which needs LegalGround.
-	Ground      string `json:"decision_ground,omitempty"`
-	LegalGround string `json:"legal_ground,omitempty"`
-	// Shadow rules are evaluated and recorded but change nothing.
-	Shadow bool `json:"shadow,omitempty"`
-}
+// Rule is one condition and what follows when it holds; see anxin.Rule.
+type Rule = anxin.Rule
 
-// Policy is a versioned set of rules.
-type Policy struct {
-	Name    string `json:"name"`
-	Version int    `json:"version"`
-	Rules   []Rule `json:"rules"`
-}
+// Policy is a versioned set of rules; see anxin.Policy.
+type Policy = anxin.Policy
 
 // CompileError reports why a rule does not compile, with the rule's id and
 // the 1-based line and column of the error in its expression (0 when the
