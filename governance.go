@@ -372,6 +372,23 @@ type CaseNote struct {
 	At   time.Time `json:"at"`
 }
 
+// Outbox message types governance sends besides the foundation's
+// listing.delist, listing.ban, listing.restore, merchant.restrict,
+// merchant.clear_out and notify. Every payload carries the statement id.
+const (
+	ActionInterceptListing   = "listing.intercept"
+	ActionShieldShop         = "merchant.shield"
+	ActionFreezePayout       = "merchant.freeze_payout"
+	ActionDeductDeposit      = "merchant.deduct_deposit"
+	ActionReinstateMerchant  = "merchant.reinstate"
+	ActionPenaliseInfluencer = "influencer.penalise"
+	ActionCutStream          = "stream.cut"
+	ActionRemoveFromCart     = "stream.remove_from_cart"
+	ActionHideContent        = "content.hide"
+	ActionReverseEnforcement = "enforcement.reverse"
+	ActionCaseOpened         = "case.opened"
+)
+
 // Case is a review-queue item opened by a review decision.
 type Case struct {
 	ID          string     `json:"id"`
@@ -438,7 +455,8 @@ type Statement struct {
 	DecisionID     string            `json:"decision_id,omitempty"`
 	ContentDate    *time.Time        `json:"content_date,omitempty"`
 	AppealDeadline *time.Time        `json:"appeal_deadline,omitempty"`
-	AppealStatus   string            `json:"appeal_status"` // none, open, upheld, overturned
+	AppealStatus   string            `json:"appeal_status"`        // none, open, upheld, overturned
+	DecidedBy      string            `json:"decided_by,omitempty"` // the reviewer's key id when a person decided
 	HowToAppeal    string            `json:"how_to_appeal,omitempty"`
 	CreatedAt      time.Time         `json:"created_at"`
 }

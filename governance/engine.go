@@ -1,0 +1,277 @@
+// Package governance is the publish-time check as one pure engine: it
+// normalises text once, scans every active lexicon in one pass, derives the
+// text signals (contact details, keyword repeats, brand counts), evaluates
+// the policy and returns the merged result with evidence that quotes the
+// original text. It does no I/O; sqlstore stores what it decides.
+//
+//	lexicons, policy, _ := governance.DefaultPack()
+//	eng, err := governance.New(lexicons, policy, nil)
+//	if err != nil { ... }
+//	out := eng.CheckListing(&anxin.ListingCheck{ID: "l1", Title: "高仿 包包"}, rules.Merchant{}, nil)
+//	fmt.Println(out.Result.Outcome) // block
+//
+// An Engine is immutable and safe for concurrent use; edits build a new one.
+package governance
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"anxin"
+	"anxin/lexicon"
+	"anxin/rules"
+)
+
+// Limits on checked text. Longer text is rejected by validation before the
+// engine sees it (anxin.MaxTextLen for a description or content text); the
+// engine itself scans at most MaxScanBytes of each field, so a caller that
+// skips validation still cannot make a check unbounded.
+const (
+	MaxScanBytes = anxin.MaxTextLen
+	MaxEvidence  = 50 // evidence entries kept per decision
+	// WindowSegments is how many earlier segments of a stream are joined
+	// with the current one to catch coded language split across segments.
+	WindowSegments = 4
+)
+
+// Engine is a compiled set of lexicons and a policy (plus an optional shadow
+// policy).
+type Engine struct {
+	matcher *lexicon.Matcher
+	terms   []lexicon.Term
+	program *rules.Program
+	shadow  *rules.Program
+
+	// PolicyVersion is the version of the policy in effect; ShadowVersion
+	// the shadow policy's (0 when none).
+	PolicyVersion int
+	ShadowVersion int
+	// LexiconVersion names the lexicon versions, e.g. "brands@1,counterfeit@3".
+	LexiconVersion string
+}
+
+// New compiles the active lexicons and the policy. A policy that does not
+// compile returns the rules' *CompileError; a lexicon the scanner rejects
+// returns an Invalid error. Inactive lexicons are skipped.
+func New(lexicons []*anxin.Lexicon, policy *anxin.Policy, shadow *anxin.Policy) (*Engine, error) {
+	e := &Engine{}
+	var versions []string
+	for _, l := range lexicons {
+		if !l.Active {
+			continue
+		}
+		versions = append(versions, l.Name+"@"+strconv.Itoa(l.Version))
+		for _, t := range l.Terms {
+			e.terms = append(e.terms, lexicon.Term{
+				Pattern: t.Pattern, Aliases: t.Aliases, Pinyin: t.Pinyin,
+				Lexicon: l.Name, Category: t.Category, Severity: t.Severity,
+				Kinds: t.Kinds, Except: t.Except,
+			})
+		}
+	}
+	e.LexiconVersion = strings.Join(versions, ",")
+	m, err := lexicon.Compile(e.terms)
+	if err != nil {
+		return nil, anxin.Errorf(anxin.Invalid, "The lexicons do not compile: %s.", err.Error())
+	}
+	e.matcher = m
+	e.terms = m.Terms()
+	if policy == nil {
+		return nil, anxin.Errorf(anxin.Invalid, "No policy is active.")
+	}
+	if e.program, err = rules.Compile(*policy); err != nil {
+		return nil, err
+	}
+	e.PolicyVersion = policy.Version
+	if shadow != nil {
+		if e.shadow, err = rules.Compile(*shadow); err != nil {
+			return nil, err
+		}
+		e.ShadowVersion = shadow.Version
+	}
+	return e, nil
+}
+
+// Output is the result of one check.
+type Output struct {
+	Result rules.Result
+	// Shadow is the shadow policy's result, when one is set.
+	Shadow   *rules.Result
+	Evidence []anxin.Evidence
+}
+
+// field is one named text of the checked item.
+type field struct {
+	name string
+	text string
+}
+
+// CheckListing checks a listing's title and description.
+func (e *Engine) CheckListing(l *anxin.ListingCheck, m rules.Merchant, signals map[string]float64) Output {
+	env := &rules.Env{Kind: "listing", Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen, Merchant: m}
+	return e.check(env, []field{{"title", l.Title}, {"description", l.Description}}, "", signals)
+}
+
+// CheckContent checks a content item. window holds the text of the
+// stream's earlier segments, oldest first (livestream_segment only).
+func (e *Engine) CheckContent(c *anxin.ContentItem, window []string, m rules.Merchant, signals map[string]float64) Output {
+	env := &rules.Env{Kind: c.Kind, Merchant: m}
+	w := ""
+	if c.Kind == anxin.ContentLivestreamSegment && len(window) > 0 {
+		w = strings.Join(window, "") + c.Text
+	}
+	return e.check(env, []field{{"text", c.Text}}, w, signals)
+}
+
+// CheckText checks free text as kind, for the test box and the CLI.
+func (e *Engine) CheckText(kind, text string) (Output, string) {
+	env := &rules.Env{Kind: kind}
+	out := e.check(env, []field{{"text", text}}, "", nil)
+	return out, lexicon.Normalize(clip(text)).Norm
+}
+
+func (e *Engine) check(env *rules.Env, fields []field, window string, signals map[string]float64) Output {
+	var out Output
+	sig := make(map[string]float64, len(signals)+4)
+	for k, v := range signals {
+		sig[k] = v
+	}
+	brands := map[string]bool{}
+	for _, f := range fields {
+		if f.text == "" {
+			continue
+		}
+		text := clip(f.text)
+		t := lexicon.Normalize(text)
+		env.TextLen += utf8.RuneCountInString(t.Norm)
+		for _, h := range e.matcher.Scan(t, env.Kind) {
+			term := &e.terms[h.Term]
+			q := quote(text, h.OrigStart, h.OrigEnd)
+			env.Found = append(env.Found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
+			if term.Category == "brand" {
+				brands[term.Pattern] = true
+			}
+			if len(out.Evidence) < MaxEvidence {
+				out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "text_match", Field: f.name, Term: term.Pattern,
+					Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
+			}
+		}
+		textSignals(sig, t.Norm, text)
+	}
+	sig["brands.distinct"] = float64(len(brands))
+	env.Hits = rules.Summarize(env.Found)
+	env.Window = env.Hits
+	if window != "" {
+		text := clip(window)
+		t := lexicon.Normalize(text)
+		var found []rules.Found
+		for _, h := range e.matcher.Scan(t, env.Kind) {
+			term := &e.terms[h.Term]
+			q := quote(text, h.OrigStart, h.OrigEnd)
+			found = append(found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
+			if !hasQuote(env.Found, term.Pattern) {
+				env.Found = append(env.Found, found[len(found)-1])
+				if len(out.Evidence) < MaxEvidence {
+					out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "window_match", Field: "window", Term: term.Pattern,
+						Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
+				}
+			}
+		}
+		env.Window = rules.Summarize(found)
+	}
+	env.Signals = sig
+	out.Result = e.program.Evaluate(env)
+	if e.shadow != nil {
+		r := e.shadow.Evaluate(env)
+		out.Shadow = &r
+	}
+	return out
+}
+
+func hasQuote(found []rules.Found, term string) bool {
+	for _, f := range found {
+		if f.Term == term {
+			return true
+		}
+	}
+	return false
+}
+
+// clip bounds a text to MaxScanBytes on a rune boundary.
+func clip(s string) string {
+	if len(s) <= MaxScanBytes {
+		return s
+	}
+	i := MaxScanBytes
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// quote returns s[start:end], clamped to s, as valid UTF-8.
+func quote(s string, start, end int) string {
+	if start < 0 {
+		start = 0
+	}
+	if end > len(s) {
+		end = len(s)
+	}
+	if start >= end {
+		return ""
+	}
+	return strings.ToValidUTF8(s[start:end], "")
+}
+
+// textSignals adds the signals rules read from the text itself:
+//
+//	contact.phone          mainland mobile numbers (11 digits, 1[3-9]…) in the normalised text
+//	contact.url            links (http://, https://, www.) in the original text
+//	stuffing.word_repeat   occurrences of the most repeated Latin word of 3+ letters
+func textSignals(sig map[string]float64, norm, orig string) {
+	run := 0
+	for i := 0; i <= len(norm); i++ {
+		if i < len(norm) && norm[i] >= '0' && norm[i] <= '9' {
+			run++
+			continue
+		}
+		if run == 11 && norm[i-11] == '1' && norm[i-10] >= '3' {
+			sig["contact.phone"]++
+		}
+		run = 0
+	}
+	lower := strings.ToLower(orig)
+	sig["contact.url"] += float64(strings.Count(lower, "http://") + strings.Count(lower, "https://") + strings.Count(lower, "www."))
+	var words map[string]int
+	best := 0
+	start := -1
+	for i := 0; i <= len(lower); i++ {
+		if i < len(lower) && lower[i] >= 'a' && lower[i] <= 'z' {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= 3 {
+			if words == nil {
+				words = map[string]int{}
+			}
+			w := lower[start:i]
+			words[w]++
+			if words[w] > best {
+				best = words[w]
+			}
+		}
+		start = -1
+	}
+	if float64(best) > sig["stuffing.word_repeat"] {
+		sig["stuffing.word_repeat"] = float64(best)
+	}
+}
+
+// String describes the engine's versions.
+func (e *Engine) String() string {
+	return fmt.Sprintf("policy v%d, lexicons %s", e.PolicyVersion, e.LexiconVersion)
+}
