@@ -36,6 +36,9 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -62,6 +65,8 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	govMetrics governanceMetrics
 }
 
 // NewServer returns a Server with defaults.
