@@ -206,6 +206,29 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 		if _, err := g.FileAppeal(merchant, d.StatementID, "late"); anxin.KindOf(err) != anxin.Conflict {
 			t.Errorf("late appeal = %v; want Conflict", err)
 		}
+
+		rep, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{
+			From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]float64{"listings_checked": 5, "listings_intercepted": 4, "merchant_penalties": 2, "merchants_cleared": 0, // the node fires again after the overturn
+
+			"appeals": 1, "appeal_overturn_rate": 1, "content_blocked": 0, "listings_banned": 0}
+		for _, sec := range rep.Sections {
+			if sec.Key != "governance" {
+				continue
+			}
+			for _, m := range sec.Metrics {
+				if w, ok := want[m.Name]; ok && m.Value != w {
+					t.Errorf("report %s = %v; want %v", m.Name, m.Value, w)
+				}
+				delete(want, m.Name)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("report lacks %v", want)
+		}
 	})
 }
 
