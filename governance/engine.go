@@ -275,3 +275,76 @@ func textSignals(sig map[string]float64, norm, orig string) {
 func (e *Engine) String() string {
 	return fmt.Sprintf("policy v%d, lexicons %s", e.PolicyVersion, e.LexiconVersion)
 }
+
+// Change is one item whose outcome a candidate policy would change.
+type Change struct {
+	ID        string        `json:"id"`
+	Kind      string        `json:"kind"`
+	From      anxin.Outcome `json:"from"`
+	To        anxin.Outcome `json:"to"`
+	FromRules []string      `json:"from_rules,omitempty"`
+	ToRules   []string      `json:"to_rules,omitempty"`
+}
+
+// Backtest compares the outcomes of the current and a candidate engine over
+// stored items. Add it item by item; it keeps the first MaxChanges changes.
+type Backtest struct {
+	Items     int               `json:"items"`
+	Current   map[string]int    `json:"current"`
+	Candidate map[string]int    `json:"candidate"`
+	Changed   int               `json:"changed"`
+	Stricter  int               `json:"stricter"`
+	Looser    int               `json:"looser"`
+	ByRule    map[string][2]int `json:"rules"` // rule id → [fired now, fired under the candidate]
+	Changes   []Change          `json:"changes"`
+	seen      map[string]struct{}
+}
+
+// MaxChanges bounds the changes a Backtest lists.
+const MaxChanges = 200
+
+// NewBacktest returns an empty backtest.
+func NewBacktest() *Backtest {
+	return &Backtest{Current: map[string]int{}, Candidate: map[string]int{}, ByRule: map[string][2]int{}, Changes: []Change{}, seen: map[string]struct{}{}}
+}
+
+// Seen reports whether an item id (with its kind) was already added, and
+// marks it.
+func (b *Backtest) Seen(kind, id string) bool {
+	k := kind + "\x00" + id
+	if _, ok := b.seen[k]; ok {
+		return true
+	}
+	b.seen[k] = struct{}{}
+	return false
+}
+
+// Add records one item's outcome under both engines.
+func (b *Backtest) Add(id, kind string, cur, cand rules.Result) {
+	b.Items++
+	b.Current[cur.Outcome.String()]++
+	b.Candidate[cand.Outcome.String()]++
+	ids := func(r rules.Result, slot int) []string {
+		var out []string
+		for _, f := range r.Fired {
+			out = append(out, f.RuleID)
+			v := b.ByRule[f.RuleID]
+			v[slot]++
+			b.ByRule[f.RuleID] = v
+		}
+		return out
+	}
+	from, to := ids(cur, 0), ids(cand, 1)
+	if cur.Outcome == cand.Outcome {
+		return
+	}
+	b.Changed++
+	if cand.Outcome > cur.Outcome {
+		b.Stricter++
+	} else {
+		b.Looser++
+	}
+	if len(b.Changes) < MaxChanges {
+		b.Changes = append(b.Changes, Change{ID: id, Kind: kind, From: cur.Outcome, To: cand.Outcome, FromRules: from, ToRules: to})
+	}
+}

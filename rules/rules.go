@@ -387,19 +387,22 @@ func (p *Program) Evaluate(env *Env) Result {
 	return res
 }
 
-// merge computes the outcome, labels, reasons and actions from Fired.
+// merge computes the outcome, labels, reasons and actions from Fired:
+// labels and actions of every rule, reasons of the rules at the outcome.
 func (res *Result) merge() {
 	slices.SortStableFunc(res.Fired, func(a, b Fired) int { return int(b.Outcome) - int(a.Outcome) })
+	if len(res.Fired) > 0 {
+		res.Outcome = res.Fired[0].Outcome
+	}
 	for _, f := range res.Fired {
-		if f.Outcome > res.Outcome {
-			res.Outcome = f.Outcome
-		}
 		for _, l := range f.Labels {
 			if !slices.Contains(res.Labels, l) {
 				res.Labels = append(res.Labels, l)
 			}
 		}
-		if f.Reason != "" && !slices.Contains(res.Reasons, f.Reason) {
+		// Reasons explain the outcome: those of weaker rules (a "will be
+		// reviewed" under a block) would mislead; they stay in Fired.
+		if f.Outcome == res.Outcome && f.Reason != "" && !slices.Contains(res.Reasons, f.Reason) {
 			res.Reasons = append(res.Reasons, f.Reason)
 		}
 		res.Actions = MergeActions(res.Actions, f.Actions)

@@ -268,9 +268,9 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 			for _, a := range n.actions {
 				acts = append(acts, actionTarget{EnforcementAction: a, targetType: "merchant", targetID: merchantID})
 			}
-			reason := fmt.Sprintf("The shop reached %d %s points this cycle; the node's sanctions apply (DOMAIN §4).", n.at, track)
+			reason := fmt.Sprintf("The shop reached %d %s points this cycle; the sanctions for that threshold apply.", n.at, track)
 			if track == "counterfeit" {
-				reason = fmt.Sprintf("The shop has %d counterfeit findings in 365 days; the node's sanctions apply.", n.at)
+				reason = fmt.Sprintf("The shop has %d counterfeit findings in 365 days; the sanctions for that threshold apply.", n.at)
 			}
 			st, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
 				stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{reason},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/governance"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -414,5 +415,29 @@ func TestGovernancePolicySwapRacesChecks(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+func TestGovernanceBacktest(t *testing.T) {
+	db := sqltest.OpenSQLite(t, nil)
+	g := newGov(t, db)
+	checkOne(t, g, anxin.ListingCheck{ID: "b1", Title: "高仿 包"})
+	checkOne(t, g, anxin.ListingCheck{ID: "a1", Title: "毛巾"})
+	checkOne(t, g, anxin.ListingCheck{ID: "a1", Title: "毛巾 纯棉"})
+	p, _ := governance.DefaultPack()
+	p.Policy = &anxin.Policy{Version: 9, Rules: []anxin.Rule{{ID: "everything", When: "true", Outcome: anxin.OutcomeReview, Reason: "All reviewed."}}}
+	cand, err := p.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bt, err := g.Backtest(govOperator, cand)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bt.Items != 2 || bt.Changed != 2 || bt.Stricter != 1 || bt.Looser != 1 || len(bt.Changes) != 2 {
+		t.Errorf("Backtest = %+v; want 2 items, one stricter and one looser", bt)
+	}
+	if _, err := g.Backtest(govPlatform, cand); anxin.KindOf(err) != anxin.Forbidden {
+		t.Errorf("Backtest as platform = %v; want Forbidden", err)
 	}
 }

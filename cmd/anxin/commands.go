@@ -28,6 +28,7 @@ func commands() []command {
 		{"serve", "serve the API, console, jobs and webhooks", runServe},
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
+		{"check", "check listings or content from JSON lines; backtest a policy", runCheck},
 		{"version", "print the version", runVersion},
 	}
 }
