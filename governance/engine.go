@@ -15,6 +15,7 @@ package governance
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -65,7 +66,7 @@ func New(lexicons []*anxin.Lexicon, policy *anxin.Policy, shadow *anxin.Policy) 
 		versions = append(versions, l.Name+"@"+strconv.Itoa(l.Version))
 		for _, t := range l.Terms {
 			e.terms = append(e.terms, lexicon.Term{
-				Pattern: t.Pattern, Aliases: t.Aliases, Pinyin: t.Pinyin,
+				Pattern: t.Pattern, Aliases: expandAliases(t),
 				Lexicon: l.Name, Category: t.Category, Severity: t.Severity,
 				Kinds: t.Kinds, Except: t.Except,
 			})
@@ -111,28 +112,40 @@ type field struct {
 // CheckListing checks a listing's title and description.
 func (e *Engine) CheckListing(l *anxin.ListingCheck, m rules.Merchant, signals map[string]float64) Output {
 	env := &rules.Env{Kind: "listing", Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen, Merchant: m}
-	return e.check(env, []field{{"title", l.Title}, {"description", l.Description}}, "", signals)
+	return e.check(env, []field{{"title", l.Title}, {"description", l.Description}}, "", 0, signals)
 }
 
 // CheckContent checks a content item. window holds the text of the
 // stream's earlier segments, oldest first (livestream_segment only).
 func (e *Engine) CheckContent(c *anxin.ContentItem, window []string, m rules.Merchant, signals map[string]float64) Output {
 	env := &rules.Env{Kind: c.Kind, Merchant: m}
-	w := ""
+	w, prefix := "", 0
 	if c.Kind == anxin.ContentLivestreamSegment && len(window) > 0 {
-		w = strings.Join(window, "") + c.Text
+		p := strings.Join(window, "")
+		if room := MaxScanBytes - len(c.Text); len(p) > room {
+			cut := len(p) - max(room, 0)
+			for cut < len(p) && !utf8.RuneStart(p[cut]) {
+				cut++
+			}
+			p = p[cut:]
+		}
+		w, prefix = p+c.Text, len(p)
 	}
-	return e.check(env, []field{{"text", c.Text}}, w, signals)
+	return e.check(env, []field{{"text", c.Text}}, w, prefix, signals)
 }
 
 // CheckText checks free text as kind, for the test box and the CLI.
 func (e *Engine) CheckText(kind, text string) (Output, string) {
 	env := &rules.Env{Kind: kind}
-	out := e.check(env, []field{{"text", text}}, "", nil)
+	out := e.check(env, []field{{"text", text}}, "", 0, nil)
 	return out, lexicon.Normalize(clip(text)).Norm
 }
 
-func (e *Engine) check(env *rules.Env, fields []field, window string, signals map[string]float64) Output {
+// check scans fields and, for a stream, window: the earlier segments (its
+// first prefix bytes) joined with this one. Only window hits that reach into
+// this segment count, so a term is reported once, by the segment that
+// completes it, not again by each later segment.
+func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int, signals map[string]float64) Output {
 	var out Output
 	sig := make(map[string]float64, len(signals)+4)
 	for k, v := range signals {
@@ -168,6 +181,9 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, signals ma
 		t := lexicon.Normalize(text)
 		var found []rules.Found
 		for _, h := range e.matcher.Scan(t, env.Kind) {
+			if h.OrigEnd <= prefix {
+				continue
+			}
 			term := &e.terms[h.Term]
 			q := quote(text, h.OrigStart, h.OrigEnd)
 			found = append(found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
@@ -347,4 +363,47 @@ func (b *Backtest) Add(id, kind string, cur, cand rules.Result) {
 	if len(b.Changes) < MaxChanges {
 		b.Changes = append(b.Changes, Change{ID: id, Kind: kind, From: cur.Outcome, To: cand.Outcome, FromRules: from, ToRules: to})
 	}
+}
+
+// confusables are look-alike characters that evaders substitute inside a
+// term and that normalisation cannot fold in general because each is also an
+// ordinary character (彷 for 仿, 蒲 for 莆, 抢 for 枪). They are expanded
+// only inside lexicon terms, as aliases, so ordinary text is unaffected.
+var confusables = map[rune][]rune{
+	'仿': {'彷', '枋'}, '莆': {'蒲', '甫'}, '原': {'厡', '源'}, '微': {'徵', '薇', '威', '徽'}, '最': {'冣', '蕞'},
+	'单': {'単', '箪'}, '刻': {'剋', '克'}, '复': {'夏', '複'}, '网': {'罔'}, '枪': {'抢', '呛'}, '药': {'葯', '要'},
+	'货': {'伙'}, '高': {'膏', '搞'}, '精': {'晶'}, '纯': {'屯'}, '柜': {'贵'}, '票': {'漂'},
+	'信': {'芯'}, '刷': {'唰'}, '1': {'l', 'I'}, '0': {'o', 'O'},
+}
+
+// MaxAliases bounds the aliases one term expands to.
+const MaxAliases = 48
+
+// expandAliases returns a term's aliases plus, for its pattern, the
+// spellings with one confusable character substituted and, when the term
+// asks for pinyin, its full toneless pinyin ("gaofang", which also matches
+// "gao fang"). Pinyin initials are not used: two letters ("qq" for 气枪,
+// "dy" for 代孕) collide with ordinary text far too often.
+func expandAliases(t anxin.LexiconTerm) []string {
+	out := append([]string(nil), t.Aliases...)
+	add := func(a string) {
+		if a != t.Pattern && len(out) < MaxAliases && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	rs := []rune(t.Pattern)
+	for i, r := range rs {
+		for _, c := range confusables[r] {
+			v := slices.Clone(rs)
+			v[i] = c
+			add(string(v))
+			add(strings.ReplaceAll(t.Pattern, string(r), string(c))) // every occurrence: l:l for 1:1
+		}
+	}
+	if t.Pinyin {
+		if full, _, ok := lexicon.Pinyin(t.Pattern); ok && len(full) >= 4 {
+			add(full)
+		}
+	}
+	return out
 }

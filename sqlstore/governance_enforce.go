@@ -217,15 +217,18 @@ func facts(ev []anxin.Evidence, cause string) string {
 	return strings.Join(parts, " ")
 }
 
-// addPoints records the points of the fired rules on the merchant's record
-// and fires any node the new totals reach.
+// addPoints records the points of the fired block rules on the merchant's
+// record and fires any node the new totals reach.
 func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID string, fired []rules.Fired, decisionID, statementID string) error {
 	if merchantID == "" {
 		return nil
 	}
 	added := false
 	for _, f := range fired {
-		if f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
+		// Only the rules that decided the outcome count: a review rule that
+		// also fired under a block adds its points only if a reviewer
+		// upholds it on its own case.
+		if f.Outcome != anxin.OutcomeBlock || f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
