@@ -159,7 +159,12 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		text := clip(f.text)
 		t := lexicon.Normalize(text)
 		env.TextLen += utf8.RuneCountInString(t.Norm)
-		for _, h := range e.matcher.Scan(t, env.Kind) {
+		hits := e.matcher.Scan(t, env.Kind)
+		if env.Found == nil && len(hits) > 0 {
+			env.Found = make([]rules.Found, 0, len(hits)+4)
+			out.Evidence = make([]anxin.Evidence, 0, min(len(hits)+4, MaxEvidence))
+		}
+		for _, h := range hits {
 			term := &e.terms[h.Term]
 			q := quote(text, h.OrigStart, h.OrigEnd)
 			env.Found = append(env.Found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
@@ -258,33 +263,58 @@ func textSignals(sig map[string]float64, norm, orig string) {
 		}
 		run = 0
 	}
-	lower := strings.ToLower(orig)
-	sig["contact.url"] += float64(strings.Count(lower, "http://") + strings.Count(lower, "https://") + strings.Count(lower, "www."))
-	var words map[string]int
-	best := 0
+	sig["contact.url"] += float64(countFold(orig, "http://") + countFold(orig, "https://") + countFold(orig, "www."))
+	if best := maxWordRepeat(orig); float64(best) > sig["stuffing.word_repeat"] {
+		sig["stuffing.word_repeat"] = float64(best)
+	}
+}
+
+// countFold counts the occurrences of the lower-case ASCII needle in s,
+// ignoring ASCII case.
+func countFold(s, needle string) int {
+	n := 0
+	for i := 0; i+len(needle) <= len(s); i++ {
+		j := 0
+		for j < len(needle) && s[i+j]|0x20 == needle[j] { // needle: lower-case letters and ":/."
+			j++
+		}
+		if j == len(needle) {
+			n++
+			i += len(needle) - 1
+		}
+	}
+	return n
+}
+
+// maxWordRepeat returns how often the most repeated Latin word of three or
+// more letters occurs in s, ignoring case. Texts with few words allocate
+// nothing.
+func maxWordRepeat(s string) int {
+	var spans [][2]int
 	start := -1
-	for i := 0; i <= len(lower); i++ {
-		if i < len(lower) && lower[i] >= 'a' && lower[i] <= 'z' {
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && (s[i]|0x20 >= 'a' && s[i]|0x20 <= 'z') {
 			if start < 0 {
 				start = i
 			}
 			continue
 		}
 		if start >= 0 && i-start >= 3 {
-			if words == nil {
-				words = map[string]int{}
-			}
-			w := lower[start:i]
-			words[w]++
-			if words[w] > best {
-				best = words[w]
-			}
+			spans = append(spans, [2]int{start, i})
 		}
 		start = -1
 	}
-	if float64(best) > sig["stuffing.word_repeat"] {
-		sig["stuffing.word_repeat"] = float64(best)
+	if len(spans) < 4 {
+		return min(len(spans), 1)
 	}
+	words := make(map[string]int, len(spans))
+	best := 0
+	for _, sp := range spans {
+		w := strings.ToLower(s[sp[0]:sp[1]])
+		words[w]++
+		best = max(best, words[w])
+	}
+	return best
 }
 
 // String describes the engine's versions.

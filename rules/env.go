@@ -85,12 +85,17 @@ type Found struct {
 	Quote    string
 }
 
-// Summarize builds Hits from a list of hits.
+// noCounts is the shared empty count map of a text without hits; nothing
+// writes to it (expressions cannot assign).
+var noCounts = map[string]int{}
+
+// Summarize builds Hits from a list of hits. The maps of the result must not
+// be modified.
 func Summarize(found []Found) Hits {
-	h := Hits{Category: map[string]int{}, Lexicon: map[string]int{}}
 	if len(found) == 0 {
-		return h
+		return Hits{Category: noCounts, Lexicon: noCounts}
 	}
+	h := Hits{Category: make(map[string]int, 4), Lexicon: make(map[string]int, 4)}
 	per := make(map[string]int, len(found))
 	for _, f := range found {
 		h.Total++

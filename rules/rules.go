@@ -124,6 +124,10 @@ type compiled struct {
 	rule  Rule
 	prog  *vm.Program
 	kinds uint8 // bit set of kindBit; 0 = all
+	// needs, when not nil, are hit categories at least one of which must
+	// have a hit (in hits or window) for the expression to be true; a rule
+	// whose needs are all absent is skipped without running it.
+	needs []string
 }
 
 // Program is a compiled policy. It is immutable and safe for concurrent use.
@@ -255,7 +259,84 @@ func compileRule(r Rule) (compiled, error) {
 	if err != nil {
 		return compiled{}, exprError(r.ID, err)
 	}
-	return compiled{rule: r, prog: prog, kinds: kinds}, nil
+	needs, _ := requires(tree.Node)
+	return compiled{rule: r, prog: prog, kinds: kinds, needs: needs}, nil
+}
+
+// requires returns categories one of which must have a hit for n to be
+// true, and whether such a set could be proven. It understands conjunctions,
+// disjunctions and comparisons of sums of hits.category["c"] and
+// window.category["c"] with a positive bound; anything else proves nothing,
+// so the rule always runs.
+func requires(n ast.Node) ([]string, bool) {
+	b, ok := n.(*ast.BinaryNode)
+	if !ok {
+		return nil, false
+	}
+	switch b.Operator {
+	case "&&", "and":
+		if l, ok := requires(b.Left); ok {
+			return l, true
+		}
+		return requires(b.Right)
+	case "||", "or":
+		l, ok1 := requires(b.Left)
+		r, ok2 := requires(b.Right)
+		if ok1 && ok2 {
+			return append(l, r...), true
+		}
+		return nil, false
+	case ">", ">=", "==":
+		bound, ok := b.Right.(*ast.IntegerNode)
+		if !ok || bound.Value < 0 || (b.Operator != ">" && bound.Value < 1) {
+			return nil, false
+		}
+		return categorySum(b.Left)
+	}
+	return nil, false
+}
+
+// categorySum recognises hits.category["c"] (or window.…) and sums of them.
+func categorySum(n ast.Node) ([]string, bool) {
+	if b, ok := n.(*ast.BinaryNode); ok && b.Operator == "+" {
+		l, ok1 := categorySum(b.Left)
+		r, ok2 := categorySum(b.Right)
+		if ok1 && ok2 {
+			return append(l, r...), true
+		}
+		return nil, false
+	}
+	m, ok := n.(*ast.MemberNode)
+	if !ok || m.Optional {
+		return nil, false
+	}
+	key, ok := m.Property.(*ast.StringNode)
+	if !ok {
+		return nil, false
+	}
+	inner, ok := m.Node.(*ast.MemberNode)
+	if !ok {
+		return nil, false
+	}
+	prop, ok := inner.Property.(*ast.StringNode)
+	root, ok2 := inner.Node.(*ast.IdentifierNode)
+	if !ok || !ok2 || prop.Value != "category" || (root.Value != "hits" && root.Value != "window") {
+		return nil, false
+	}
+	return []string{key.Value}, true
+}
+
+// mayFire reports whether a rule with needs can be true for env.
+func (c *compiled) mayFire(env *Env) bool {
+	if c.needs == nil {
+		return true
+	}
+	for _, cat := range c.needs {
+		if env.Hits.Category[cat] > 0 || env.Window.Category[cat] > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func exprError(id string, err error) error {
@@ -358,7 +439,7 @@ func (p *Program) Evaluate(env *Env) Result {
 	defer p.vms.Put(m)
 	for i := range p.rules {
 		c := &p.rules[i]
-		if c.kinds != 0 && c.kinds&bit == 0 {
+		if c.kinds != 0 && c.kinds&bit == 0 || !c.mayFire(env) {
 			continue
 		}
 		out, err := m.Run(c.prog, env)
