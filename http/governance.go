@@ -297,15 +297,20 @@ func pathVersion(r *http.Request) (int, error) {
 	return v, nil
 }
 
-func (s *Server) handlePolicyView(w http.ResponseWriter, r *http.Request) error {
+// policyAt returns the policy version named in the path.
+func (s *Server) policyAt(r *http.Request) (*anxin.Policy, error) {
 	if err := s.governance(); err != nil {
-		return err
+		return nil, err
 	}
 	v, err := pathVersion(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p, err := s.Governance.FindPolicy(r.Context(), v)
+	return s.Governance.FindPolicy(r.Context(), v)
+}
+
+func (s *Server) handlePolicyView(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.policyAt(r)
 	return reply(w, http.StatusOK, p, err)
 }
 
