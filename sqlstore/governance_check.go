@@ -169,7 +169,7 @@ func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.San
 func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.Engine, d *anxin.Decision, o governance.Output, snapshot any, authorID string) (*anxin.Decision, error) {
 	r := o.Result
 	d.ID, d.CreatedAt = anxin.NewID("dec"), tx.Now
-	d.Outcome, d.Labels, d.Reasons, d.Evidence = r.Outcome, nonNil(r.Labels), nonNil(r.Reasons), o.Evidence
+	d.Outcome, d.Labels, d.Reasons, d.Evidence = r.Outcome, govStrings(r.Labels), govStrings(r.Reasons), o.Evidence
 	if d.Evidence == nil {
 		d.Evidence = []anxin.Evidence{}
 	}
@@ -244,7 +244,7 @@ func shadowCol(o *anxin.Outcome) any {
 	return int(*o)
 }
 
-func nonNil(s []string) []string {
+func govStrings(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
