@@ -36,11 +36,14 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
+	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
-	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -69,6 +72,7 @@ type Server struct {
 	handler  http.Handler
 	draining chan struct{}
 
+	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec
 	notices           *prometheus.CounterVec
 }
