@@ -28,6 +28,7 @@ type Config struct {
 	// outbox (decisions and actions) to that subject prefix on the same broker.
 	EventsURL        string
 	EventsSubject    string
+	EventsStream     string // JetStream stream name; "" means stream.NATSConsumer's default
 	DecisionsSubject string
 }
 
@@ -136,7 +137,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 		if m.Config.EventsSubject == "" {
 			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events.")
 		}
-		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Sink: s.Events, Logger: m.Logger}
+		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Stream: m.Config.EventsStream, Sink: s.Events, Logger: m.Logger}
 		s.Metrics.MustRegister(m.Consumer)
 		dbReady := s.Ready
 		s.Ready = func(ctx context.Context) error {

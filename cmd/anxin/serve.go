@@ -20,6 +20,7 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 	insecure := fs.Bool("insecure-cookies", false, "allow console cookies over plain HTTP (loopback demos only)")
 	events := fs.String("events", os.Getenv("ANXIN_EVENTS"), "consume marketplace events from `nats://HOST:PORT` (JetStream; env ANXIN_EVENTS)")
 	eventsSubject := fs.String("events-subject", envOr("ANXIN_EVENTS_SUBJECT", ""), "the events `subject` (env ANXIN_EVENTS_SUBJECT)")
+	eventsStream := fs.String("events-stream", envOr("ANXIN_EVENTS_STREAM", "ANXIN_EVENTS"), "the JetStream `stream` holding the events subject; created if missing (env ANXIN_EVENTS_STREAM)")
 	decisions := fs.String("decisions-subject", os.Getenv("ANXIN_DECISIONS_SUBJECT"), "also publish decisions and actions under this subject `prefix` on the same broker")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -31,6 +32,7 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
 	m.Config.EventsURL, m.Config.EventsSubject, m.Config.DecisionsSubject = *events, *eventsSubject, *decisions
+	m.Config.EventsStream = *eventsStream
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
