@@ -28,11 +28,15 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
-	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
-	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
+	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},
+	{Title: "Orders", Path: "/console/orders", Action: anxin.ActionReadMarketplace},
 	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
 	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
 	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
+	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
+	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

@@ -6,7 +6,10 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
 	s.registerWebhookRoutes()
 	s.registerJobRoutes()
-	s.registerIPRoutes()
+	s.registerReportRoutes()
 }
