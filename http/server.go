@@ -36,11 +36,11 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
-	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -111,6 +111,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	// events register hooks with m.DB.AddEventHook in their own blocks.
 	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
 	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
+
 	// Webhooks: operators manage endpoints and see deliveries and jobs; the
 	// sender delivers the outbox (started in startWorkers).
 	webhooks := sqlstore.NewWebhookService(m.DB)
