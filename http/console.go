@@ -34,6 +34,9 @@ var consoleNav = []navItem{
 	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
 	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
 	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
+	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
+	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

@@ -10,6 +10,8 @@ import (
 	"anxin"
 	"anxin/graph"
 	"anxin/hashbank"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // RelationNetwork is the relation network as the API uses it.
@@ -22,6 +24,13 @@ type RelationNetwork interface {
 }
 
 func (s *Server) registerIPRoutes() {
+	s.counterfeitScores = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "anxin_counterfeit_scores_total", Help: "Counterfeit scores computed, by whether the score reached the flag threshold (0.5).",
+	}, []string{"flagged"})
+	s.notices = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "anxin_ip_notices_total", Help: "IP notice actions through the API, by action and resulting state.",
+	}, []string{"action", "state"})
+	s.Metrics.MustRegister(s.counterfeitScores, s.notices)
 	s.handle("POST /v1/identity", s.api(s.handleIdentityAdd))
 	s.handle("GET /v1/graph/{kind}/{id}", s.api(s.handleGraphCluster))
 	s.handle("GET /v1/graph/{kind}/{id}/export", s.api(s.handleGraphExport))
@@ -169,6 +178,7 @@ func (s *Server) handleCounterfeitScore(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	s.counterfeitScores.WithLabelValues(strconv.FormatBool(sc.Score >= 0.5)).Inc()
 	writeJSON(w, http.StatusOK, sc)
 	return nil
 }
@@ -250,6 +260,7 @@ func (s *Server) handleNoticeFile(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	s.notices.WithLabelValues("file", out.State).Inc()
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
@@ -296,6 +307,7 @@ func (s *Server) handleNoticeDecide(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	s.notices.WithLabelValues("decide", n.State).Inc()
 	writeJSON(w, http.StatusOK, n)
 	return nil
 }
@@ -311,6 +323,7 @@ func (s *Server) handleNoticeCounter(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	s.notices.WithLabelValues("counter", n.State).Inc()
 	writeJSON(w, http.StatusOK, n)
 	return nil
 }
@@ -326,6 +339,7 @@ func (s *Server) handleNoticeLegal(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	s.notices.WithLabelValues("legal_action", n.State).Inc()
 	writeJSON(w, http.StatusOK, n)
 	return nil
 }

@@ -6,6 +6,12 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
+	s.registerReportRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()
 	s.registerIPRoutes()

@@ -36,6 +36,7 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
@@ -67,6 +68,9 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	counterfeitScores *prometheus.CounterVec
+	notices           *prometheus.CounterVec
 }
 
 // NewServer returns a Server with defaults.
