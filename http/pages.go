@@ -9,6 +9,4 @@ func (s *Server) registerCapabilityPages() {
 	s.registerWebhookPages()
 	s.registerJobPages()
 	s.registerReportPages()
-	s.registerMarketplacePages()
-	s.registerIPPages()
 }

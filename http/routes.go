@@ -12,7 +12,4 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerWebhookRoutes()
 	s.registerJobRoutes()
 	s.registerReportRoutes()
-	s.registerMarketplaceRoutes()
-	s.registerEventRoutes()
-	s.registerIPRoutes()
 }
