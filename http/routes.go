@@ -6,6 +6,7 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerGovernanceRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()

@@ -36,6 +36,9 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
 	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
@@ -69,6 +72,7 @@ type Server struct {
 	handler  http.Handler
 	draining chan struct{}
 
+	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec
 	notices           *prometheus.CounterVec
 }
