@@ -29,12 +29,11 @@ type NATSConsumer struct {
 	Sink       Sink
 	Logger     *slog.Logger
 
-	mu        sync.Mutex
-	nc        *nats.Conn
-	consumer  jetstream.Consumer
-	lag       prometheus.Gauge
-	processed *prometheus.CounterVec
-	once      sync.Once
+	mu       sync.Mutex
+	nc       *nats.Conn
+	consumer jetstream.Consumer
+	consumerMetrics
+	once sync.Once
 }
 
 func (c *NATSConsumer) init() {
@@ -57,23 +56,20 @@ func (c *NATSConsumer) init() {
 		if c.Logger == nil {
 			c.Logger = slog.Default()
 		}
-		c.lag = prometheus.NewGauge(prometheus.GaugeOpts{Name: "anxin_stream_consumer_lag", Help: "Messages in the events stream not yet acknowledged by Anxin.", ConstLabels: prometheus.Labels{"source": "nats"}})
-		c.processed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "anxin_stream_messages_total", Help: "Stream messages by outcome: stored, duplicate, dead_letter, retry.", ConstLabels: prometheus.Labels{"source": "nats"}}, []string{"outcome"})
+		c.consumerMetrics = newConsumerMetrics("nats")
 	})
 }
 
 // Describe implements prometheus.Collector.
 func (c *NATSConsumer) Describe(ch chan<- *prometheus.Desc) {
 	c.init()
-	c.lag.Describe(ch)
-	c.processed.Describe(ch)
+	c.describe(ch)
 }
 
 // Collect implements prometheus.Collector.
 func (c *NATSConsumer) Collect(ch chan<- prometheus.Metric) {
 	c.init()
-	c.lag.Collect(ch)
-	c.processed.Collect(ch)
+	c.collect(ch)
 }
 
 // Healthy reports whether the broker connection is up, for /readyz.

@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"anxin"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // MaxEventBytes is the largest event message accepted; larger ones go to
@@ -76,4 +78,28 @@ func deadLetterBody(subject string, data []byte, reason string) []byte {
 	}
 	b, _ := json.Marshal(dl)
 	return b
+}
+
+// consumerMetrics are the metrics every consumer exports, labelled with its
+// source (nats, kafka).
+type consumerMetrics struct {
+	lag       prometheus.Gauge
+	processed *prometheus.CounterVec
+}
+
+func newConsumerMetrics(source string) consumerMetrics {
+	return consumerMetrics{
+		lag:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "anxin_stream_consumer_lag", Help: "Messages in the events stream not yet acknowledged by Anxin.", ConstLabels: prometheus.Labels{"source": source}}),
+		processed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "anxin_stream_messages_total", Help: "Stream messages by outcome: stored, duplicate, dead_letter, retry.", ConstLabels: prometheus.Labels{"source": source}}, []string{"outcome"}),
+	}
+}
+
+func (m *consumerMetrics) describe(ch chan<- *prometheus.Desc) {
+	m.lag.Describe(ch)
+	m.processed.Describe(ch)
+}
+
+func (m *consumerMetrics) collect(ch chan<- prometheus.Metric) {
+	m.lag.Collect(ch)
+	m.processed.Collect(ch)
 }
