@@ -29,6 +29,7 @@ type Config struct {
 	EventsURL        string
 	EventsSubject    string
 	EventsStream     string // JetStream stream name; "" means stream.NATSConsumer's default
+	EventsTopic      string // Kafka topic, with EventsURL kafka://broker1:9092,broker2:9092
 	DecisionsSubject string
 }
 
@@ -49,7 +50,8 @@ type Main struct {
 	Jobs       *sqlstore.JobRunner
 	Sender     *webhook.Sender // delivers the outbox to the marketplace's webhooks
 
-	Consumer  *stream.NATSConsumer
+	Consumer  *stream.NATSConsumer  // with --events nats://
+	Kafka     *stream.KafkaConsumer // with --events kafka://
 	Publisher *stream.NATSPublisher
 
 	// Addr is the address the server listens on, set once Run has bound it.
@@ -129,26 +131,41 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
 	s.Metrics.MustRegister(m.Sender)
 
-	// Streams: events in from NATS JetStream, decisions out.
+	// Streams: events in from NATS JetStream or Kafka, decisions out (NATS).
 	if m.Config.EventsURL != "" {
-		if !strings.HasPrefix(m.Config.EventsURL, "nats://") {
-			return anxin.Errorf(anxin.Invalid, "--events must be a nats:// URL.")
+		var healthy func(context.Context) error
+		switch {
+		case strings.HasPrefix(m.Config.EventsURL, "nats://"):
+			if m.Config.EventsSubject == "" {
+				return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events nats://.")
+			}
+			m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Stream: m.Config.EventsStream, Sink: s.Events, Logger: m.Logger}
+			s.Metrics.MustRegister(m.Consumer)
+			healthy = m.Consumer.Healthy
+			if m.Config.DecisionsSubject != "" {
+				m.Publisher = &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
+					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
+			}
+		case strings.HasPrefix(m.Config.EventsURL, "kafka://"):
+			brokers := strings.Split(strings.TrimPrefix(m.Config.EventsURL, "kafka://"), ",")
+			if m.Config.EventsTopic == "" || brokers[0] == "" {
+				return anxin.Errorf(anxin.Invalid, "--events kafka://HOST:PORT[,HOST:PORT] needs brokers and --events-topic.")
+			}
+			if m.Config.DecisionsSubject != "" {
+				return anxin.Errorf(anxin.Invalid, "--decisions-subject publishes to NATS only; use webhooks with Kafka.")
+			}
+			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: m.Config.EventsTopic, Sink: s.Events, Logger: m.Logger}
+			s.Metrics.MustRegister(m.Kafka)
+			healthy = m.Kafka.Healthy
+		default:
+			return anxin.Errorf(anxin.Invalid, "--events must be a nats:// or kafka:// URL.")
 		}
-		if m.Config.EventsSubject == "" {
-			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events.")
-		}
-		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Stream: m.Config.EventsStream, Sink: s.Events, Logger: m.Logger}
-		s.Metrics.MustRegister(m.Consumer)
 		dbReady := s.Ready
 		s.Ready = func(ctx context.Context) error {
 			if err := dbReady(ctx); err != nil {
 				return err
 			}
-			return m.Consumer.Healthy(ctx)
-		}
-		if m.Config.DecisionsSubject != "" {
-			m.Publisher = &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
-				Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
+			return healthy(ctx)
 		}
 	}
 
@@ -197,6 +214,10 @@ func (m *Main) startWorkers(ctx context.Context) {
 	if m.Consumer != nil {
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); m.Consumer.Run(ctx) }()
+	}
+	if m.Kafka != nil {
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.Kafka.Run(ctx) }()
 	}
 	if m.Publisher != nil {
 		m.wg.Add(1)
