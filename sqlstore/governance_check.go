@@ -40,7 +40,7 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 		return nil, err
 	}
 	out := make([]*anxin.Decision, len(ls))
-	err = s.db.Transact(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, func(tx *Tx) error {
 		for i, l := range ls {
 			m, sanctions, err := merchantState(ctx, tx, l.MerchantID)
 			if err != nil {
@@ -84,7 +84,7 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 		return nil, err
 	}
 	out := make([]*anxin.Decision, len(cs))
-	err = s.db.Transact(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, func(tx *Tx) error {
 		for i, c := range cs {
 			m, _, err := merchantState(ctx, tx, c.AuthorID)
 			if err != nil {
