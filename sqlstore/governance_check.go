@@ -164,6 +164,10 @@ func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.San
 	}
 }
 
+const insertDecision = `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
+	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // decide fills d from the engine's output, stores it and applies its
 // consequences, all in tx.
 func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.Engine, d *anxin.Decision, o governance.Output, snapshot any, authorID string) (*anxin.Decision, error) {
@@ -207,9 +211,11 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		d.CaseID = anxin.NewID("case")
 	}
 	snap, _ := json.Marshal(snapshot)
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
-		labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	ins, err := hotStmt(ctx, tx, insertDecision)
+	if err != nil {
+		return nil, err
+	}
+	_, err = ins.ExecContext(ctx,
 		d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.StreamID, d.Seq, d.Stage, int(d.Outcome),
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(d.Evidence), govJSON(d.Rules), govJSON(d.Actions), d.ReasonCode, govBool(d.CutStream),
 		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now))
@@ -374,8 +380,12 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 	since := tx.Now.Add(-365 * 24 * time.Hour)
 	cycle := cycleStart(tx.Now)
 	from := min(ms(since), ms(cycle))
-	rows, err := tx.QueryContext(ctx, `SELECT track, points, counterfeit, created_at FROM gov_violations
-		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`, merchantID, from)
+	q, err := hotStmt(ctx, tx, `SELECT track, points, counterfeit, created_at FROM gov_violations
+		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`)
+	if err != nil {
+		return t, err
+	}
+	rows, err := q.QueryContext(ctx, merchantID, from)
 	if err != nil {
 		return t, err
 	}
