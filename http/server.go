@@ -36,6 +36,7 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Care        anxin.CareService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -91,6 +91,11 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
+	careSvc := sqlstore.NewCareService(m.DB)
+	m.HTTPServer.Care = careSvc
+	m.Jobs.Handle(sqlstore.JobCareSLA, careSvc.HandleSLAJob)
+
 	return nil
 }
 
