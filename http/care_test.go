@@ -38,6 +38,7 @@ func newTestServer(t *testing.T, clock anxin.Clock, roles ...anxin.Role) *testSe
 	ks := sqlstore.NewKeyService(db)
 	s.Keys = ks
 	s.Care = sqlstore.NewCareService(db)
+	s.Sampling = sqlstore.NewSamplingService(db)
 	ts := &testServer{t: t, srv: httptest.NewServer(s.Handler()), db: db, keys: map[anxin.Role]string{}}
 	t.Cleanup(ts.srv.Close)
 	for _, r := range roles {

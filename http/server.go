@@ -37,6 +37,7 @@ type Server struct {
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
 	Care        anxin.CareService
+	Sampling    anxin.SamplingService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -96,6 +96,9 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.HTTPServer.Care = careSvc
 	m.Jobs.Handle(sqlstore.JobCareSLA, careSvc.HandleSLAJob)
 
+	// Quality sampling: plans, labs, results and interceptions.
+	m.HTTPServer.Sampling = sqlstore.NewSamplingService(m.DB)
+
 	return nil
 }
 
