@@ -14,6 +14,8 @@ type sectionFunc func(ctx context.Context, db *DB, p anxin.Period) (anxin.Sectio
 // line here.
 var reportSections = []sectionFunc{
 	volumeSection,
+	careSection,
+	samplingSection,
 }
 
 // ReportService computes the consumer-protection report.

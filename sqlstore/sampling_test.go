@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"testing"
@@ -262,6 +264,93 @@ func TestSamplingLifecycle(t *testing.T) {
 		rates, err := svc.PassRates(qualityCtx, plan.ID)
 		if err != nil || len(rates) != 1 || rates[0].Samples != 1 || rates[0].Passed != 0 {
 			t.Fatalf("PassRates = %+v, %v (the retest does not count)", rates, err)
+		}
+	})
+}
+
+// runSample takes a drawn sample through purchase, lab and result.
+func runSample(t *testing.T, svc *sqlstore.SamplingService, id string, pass bool) {
+	t.Helper()
+	steps := []func() error{
+		func() error { _, err := svc.RecordPurchase(qualityCtx, id, "o_"+id, 500, 100); return err },
+		func() error { _, err := svc.AssignLab(qualityCtx, id, ""); return err },
+		func() error { _, err := svc.Track(qualityCtx, id, "shipped", "SF"+id); return err },
+		func() error { _, err := svc.Track(qualityCtx, id, "received", ""); return err },
+		func() error {
+			_, err := svc.RecordResult(qualityCtx, id, anxin.LabResult{ReportRef: "R-" + id, Results: []anxin.TestResult{{Test: "microbial", Pass: pass}}})
+			return err
+		},
+	}
+	for _, f := range steps {
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestCareAndSamplingReport(t *testing.T) {
+	start := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	clock := &fixedClock{t: start}
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		clock.t = start
+		seedMirror(t, db, start)
+		care := sqlstore.NewCareService(db)
+		var ids []string
+		for i, body := range []string{"退款还没到账", "快递没收到", "商品质量问题"} {
+			tk, err := care.CreateTicket(platformCtx, &anxin.NewTicket{RequesterKind: "buyer", RequesterID: fmt.Sprint("b_", i), Body: body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, tk.ID)
+		}
+		clock.t = start.Add(2 * time.Minute)
+		care.Reply(careCtx, ids[0], anxin.Reply{Body: "ok"})
+		clock.t = start.Add(10 * time.Minute)
+		care.Reply(careCtx, ids[1], anxin.Reply{Body: "ok"})
+		clock.t = start.Add(3 * time.Hour)
+		care.Resolve(careCtx, ids[0], "done")
+		care.AnswerSurvey(platformCtx, ids[0], 5, "")
+		clock.t = start.Add(80 * time.Hour) // too late for the 72-hour rate
+		care.Resolve(careCtx, ids[1], "done")
+		care.AnswerSurvey(platformCtx, ids[1], 2, "")
+
+		svc := sqlstore.NewSamplingService(db)
+		plan := anxin.SamplingPlan{Name: "p", BudgetFen: 100_000, From: start, To: start.Add(90 * 24 * time.Hour), Seed: 5, RandomShareBP: 10000, Quotas: []anxin.CategoryQuota{{Category: "toys", Quota: 3}}}
+		svc.CreatePlan(qualityCtx, &plan)
+		svc.Draw(qualityCtx, plan.ID)
+		for _, l := range []anxin.Lab{
+			{ID: "lab_a", Name: "A", Accreditations: []string{"CMA"}, Categories: []string{"toys"}, Tests: []string{"microbial"}, Capacity: 1, PriceFen: 300, Active: true},
+			{ID: "lab_b", Name: "B", Accreditations: []string{"CNAS"}, Categories: []string{"toys"}, Tests: []string{"microbial"}, Capacity: 9, PriceFen: 400, Active: true},
+		} {
+			svc.PutLab(qualityCtx, &l)
+		}
+		xs, _ := svc.FindSamples(qualityCtx, plan.ID)
+		for i, x := range xs {
+			runSample(t, svc, x.ID, i != 0)
+		}
+		rep, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{From: start, To: start.Add(100 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]float64{}
+		for _, s := range rep.Sections {
+			for _, m := range s.Metrics {
+				got[s.Key+"."+m.Name] = m.Value
+			}
+		}
+		want := map[string]float64{
+			"care.tickets_total": 3, "care.resolution_72h_rate": 1.0 / 3, "care.first_response_p50_s": 120, "care.csat": 0.5,
+			"sampling.spend_fen": 3 * (600 + 300), "sampling.samples_total": 3, "sampling.labs_used": 1, "sampling.pass_rate": 2.0 / 3,
+			"sampling.failures_intercepted": 1, "sampling.merchants_penalised": 1,
+		}
+		for k, v := range want {
+			if math.Abs(got[k]-v) > 1e-9 {
+				t.Errorf("report %s = %v; want %v", k, got[k], v)
+			}
+		}
+		b, _ := json.Marshal(rep)
+		if !strings.Contains(string(b), `"pass_rates":[{"category":"toys"`) {
+			t.Errorf("report JSON lacks the sampling pass_rates list: %s", b)
 		}
 	})
 }
