@@ -41,11 +41,6 @@ func NewCareService(db *DB) *CareService { return &CareService{db: db} }
 
 var _ anxin.CareService = (*CareService)(nil)
 
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // ensureDefaults stores the default calendars and skill groups the first
 // time care is used; existing rows are left alone.
 func (s *CareService) ensureDefaults(ctx context.Context) error {
@@ -58,14 +53,14 @@ func (s *CareService) ensureDefaults(ctx context.Context) error {
 	err := s.db.Transact(ctx, func(tx *Tx) error {
 		for _, c := range []anxin.Calendar{care.AlwaysOpen.Def(), care.BusinessCalendar()} {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO care_calendars (id, def, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-				c.ID, jsonText(c), ms(tx.Now)); err != nil {
+				c.ID, jsonText(c, "{}"), ms(tx.Now)); err != nil {
 				return err
 			}
 		}
 		for _, g := range care.DefaultGroups() {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO care_groups (id, name, calendar_id, targets, warn_at_bp, agents, updated_at)
 				VALUES (?, ?, ?, ?, ?, '[]', ?) ON CONFLICT (id) DO NOTHING`,
-				g.ID, g.Name, g.CalendarID, jsonText(g.Targets), g.WarnAtBP, ms(tx.Now)); err != nil {
+				g.ID, g.Name, g.CalendarID, jsonText(g.Targets, "{}"), g.WarnAtBP, ms(tx.Now)); err != nil {
 				return err
 			}
 		}
@@ -346,7 +341,7 @@ func (s *CareService) CreateTicket(ctx context.Context, n *anxin.NewTicket) (_ *
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO care_tickets (`+ticketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, ?)`,
-			t.ID, t.RequesterKind, t.RequesterID, t.MerchantID, t.OrderID, t.ClaimID, t.ListingID, t.Subject, t.Body, jsonText(orEmpty(t.Attachments)),
+			t.ID, t.RequesterKind, t.RequesterID, t.MerchantID, t.OrderID, t.ClaimID, t.ListingID, t.Subject, t.Body, jsonText(t.Attachments, "[]"),
 			t.Group, t.Priority, t.Status, "", "", t.RoutedBy, t.Confidence, ms(t.CreatedAt), ms(t.UpdatedAt))
 		if err != nil {
 			return err
@@ -374,13 +369,6 @@ func (s *CareService) CreateTicket(ctx context.Context, n *anxin.NewTicket) (_ *
 	return out, err
 }
 
-func orEmpty(a []anxin.Attachment) []anxin.Attachment {
-	if a == nil {
-		return []anxin.Attachment{}
-	}
-	return a
-}
-
 func firstNonEmpty(a, b string) string {
 	if a != "" {
 		return a
@@ -395,7 +383,7 @@ func insertMessage(ctx context.Context, tx *Tx, m *anxin.Message) error {
 		internal = 1
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO care_messages (id, ticket_id, author_kind, author_id, body, internal, attachments, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.TicketID, m.AuthorKind, m.AuthorID, m.Body, internal, jsonText(orEmpty(m.Attachments)), ms(tx.Now))
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, m.ID, m.TicketID, m.AuthorKind, m.AuthorID, m.Body, internal, jsonText(m.Attachments, "[]"), ms(tx.Now))
 	return err
 }
 

@@ -29,7 +29,7 @@ func (s *CareService) PutCalendar(ctx context.Context, c *anxin.Calendar) (err e
 	}
 	return s.db.Transact(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO care_calendars (id, def, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET def = excluded.def, updated_at = excluded.updated_at`, c.ID, jsonText(c), ms(tx.Now))
+			ON CONFLICT (id) DO UPDATE SET def = excluded.def, updated_at = excluded.updated_at`, c.ID, jsonText(c, "{}"), ms(tx.Now))
 		return err
 	})
 }
@@ -130,7 +130,7 @@ func (s *CareService) PutGroup(ctx context.Context, g *anxin.SkillGroup) (err er
 			agents = []string{}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE care_groups SET name = ?, calendar_id = ?, targets = ?, warn_at_bp = ?, agents = ?, rr_next = 0, updated_at = ? WHERE id = ?`,
-			g.Name, g.CalendarID, jsonText(g.Targets), g.WarnAtBP, jsonText(agents), ms(tx.Now), g.ID)
+			g.Name, g.CalendarID, jsonText(g.Targets, "{}"), g.WarnAtBP, jsonText(agents, "[]"), ms(tx.Now), g.ID)
 		return err
 	})
 }

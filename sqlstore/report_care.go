@@ -12,7 +12,7 @@ import (
 // careSection is the customer-care section (DOMAIN §21): requests handled,
 // the 72-hour resolution rate (resolved within 72 elapsed hours, pauses
 // ignored, over requests whose 72 h window closed in the period), the
-// median first response and CSAT (scores 4–5 over answers, for requests
+// medianInt64 first response and CSAT (scores 4–5 over answers, for requests
 // resolved in the period), with CSAT and volume by skill group.
 func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, error) {
 	sec := anxin.Section{Key: "care", Title: "Customer care"}
@@ -96,9 +96,9 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 	}
 	sec.Metrics = []anxin.Metric{
 		{Name: "tickets_total", Label: "Service requests", Value: float64(total)},
-		{Name: "resolution_72h_rate", Label: "Resolved within 72 hours", Value: ratio(in72, due)},
-		{Name: "first_response_p50_s", Label: "Median first response (s)", Value: float64(median(waits)) / 1000},
-		{Name: "csat", Label: "Satisfaction (4–5 of 5)", Value: ratio(satisfied, answers)},
+		{Name: "resolution_72h_rate", Label: "Resolved within 72 hours", Value: fraction(in72, due)},
+		{Name: "first_response_p50_s", Label: "Median first response (s)", Value: float64(medianInt64(waits)) / 1000},
+		{Name: "csat", Label: "Satisfaction (4–5 of 5)", Value: fraction(satisfied, answers)},
 		{Name: "surveys_answered", Label: "Surveys answered", Value: float64(answers)},
 		{Name: "sla_breaches", Label: "SLA breaches", Value: float64(breaches)},
 	}
@@ -112,16 +112,16 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 	return sec, nil
 }
 
-func ratio(n, d int64) float64 {
+func fraction(n, d int64) float64 {
 	if d == 0 {
 		return 0
 	}
 	return float64(n) / float64(d)
 }
 
-// median returns the median of vs (the lower middle for an even count), 0
+// medianInt64 returns the median of vs (the lower middle for an even count), 0
 // for none.
-func median(vs []int64) int64 {
+func medianInt64(vs []int64) int64 {
 	if len(vs) == 0 {
 		return 0
 	}

@@ -59,7 +59,7 @@ func samplingSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section
 	for _, c := range counts[:3] {
 		sec.Metrics = append(sec.Metrics, anxin.Metric{Name: c.name, Label: c.label, Value: float64(vals[c.name])})
 	}
-	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "pass_rate", Label: "Pass rate (first tests)", Value: ratio(int64(passed), int64(n))})
+	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "pass_rate", Label: "Pass rate (first tests)", Value: fraction(int64(passed), int64(n))})
 	for _, c := range counts[3:] {
 		sec.Metrics = append(sec.Metrics, anxin.Metric{Name: c.name, Label: c.label, Value: float64(vals[c.name])})
 	}

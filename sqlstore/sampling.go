@@ -46,17 +46,17 @@ func (s *SamplingService) CreatePlan(ctx context.Context, p *anxin.SamplingPlan)
 		return err
 	}
 	if p.Seed == 0 {
-		p.Seed = int64(idHash(anxin.NewID("")) >> 1)
+		p.Seed = int64(seedHash(anxin.NewID("")) >> 1)
 	}
 	return s.db.Transact(ctx, func(tx *Tx) error {
 		p.ID, p.Status, p.SpentFen, p.CreatedAt = anxin.NewID("spl"), anxin.PlanDraft, 0, tx.Now
 		_, err := tx.ExecContext(ctx, `INSERT INTO sampling_plans (id, name, budget_fen, spent_fen, from_at, to_at, quotas, random_share_bp, seed, status, created_at)
-			VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.BudgetFen, ms(p.From), ms(p.To), jsonText(p.Quotas), p.RandomShareBP, p.Seed, p.Status, ms(tx.Now))
+			VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.Name, p.BudgetFen, ms(p.From), ms(p.To), jsonText(p.Quotas, "[]"), p.RandomShareBP, p.Seed, p.Status, ms(tx.Now))
 		return err
 	})
 }
 
-func idHash(s string) uint64 {
+func seedHash(s string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
@@ -186,9 +186,9 @@ func merchantRisks(ctx context.Context, tx *Tx) (map[string]*merchantRisk, error
 	return out, nil
 }
 
-// productKey identifies a listing's product for finding siblings: the
+// listingProductKey identifies a listing's product for finding siblings: the
 // marketplace's product_id or spu attribute, else its brand and title.
-func productKey(title, brand, attrs string) string {
+func listingProductKey(title, brand, attrs string) string {
 	var a map[string]string
 	if json.Unmarshal([]byte(attrs), &a) == nil {
 		for _, k := range []string{"product_id", "spu"} {
@@ -243,7 +243,7 @@ func (s *SamplingService) Draw(ctx context.Context, planID string) (_ *anxin.Dra
 				rows.Close()
 				return err
 			}
-			c.ProductKey = productKey(title, brand, attrs)
+			c.ProductKey = listingProductKey(title, brand, attrs)
 			m := risks[c.MerchantID]
 			if m == nil {
 				m = none
@@ -424,7 +424,7 @@ func (s *SamplingService) PutLab(ctx context.Context, l *anxin.Lab) (err error) 
 		_, err := tx.ExecContext(ctx, `INSERT INTO sampling_labs (id, name, accreditations, categories, tests, capacity, price_fen, active, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, accreditations = excluded.accreditations,
 			categories = excluded.categories, tests = excluded.tests, capacity = excluded.capacity, price_fen = excluded.price_fen, active = excluded.active`,
-			l.ID, l.Name, jsonText(l.Accreditations), jsonText(l.Categories), jsonText(l.Tests), l.Capacity, l.PriceFen, active, ms(tx.Now))
+			l.ID, l.Name, jsonText(l.Accreditations, "[]"), jsonText(l.Categories, "[]"), jsonText(l.Tests, "[]"), l.Capacity, l.PriceFen, active, ms(tx.Now))
 		return err
 	})
 }
@@ -470,9 +470,9 @@ func (s *SamplingService) FindLabs(ctx context.Context) ([]*anxin.Lab, error) {
 	return scanLabs(ctx, s.db)
 }
 
-// book charges amount to the plan's budget (payer "budget") or records a
+// bookSpend charges amount to the plan's budget (payer "budget") or records a
 // merchant-paid cost. Conflict if the budget would be exceeded.
-func book(ctx context.Context, tx *Tx, planID, sampleID, kind, payer string, amount int64) error {
+func bookSpend(ctx context.Context, tx *Tx, planID, sampleID, kind, payer string, amount int64) error {
 	if amount == 0 {
 		return nil
 	}
@@ -518,18 +518,11 @@ func (s *SamplingService) stepSample(ctx context.Context, id string, from []stri
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sampling_samples SET status = ?, order_id = ?, purchase_fen = ?, lab_id = ?, lab_fee_fen = ?, tracking_no = ?,
 			report_ref = ?, results = ?, passed = ?, result_at = ?, updated_at = ? WHERE id = ?`,
-			x.Status, x.OrderID, x.PurchaseFen, x.LabID, x.LabFeeFen, x.TrackingNo, x.ReportRef, jsonText(orEmptyResults(x.Results)), passed, msPtr(x.ResultAt), ms(tx.Now), x.ID)
+			x.Status, x.OrderID, x.PurchaseFen, x.LabID, x.LabFeeFen, x.TrackingNo, x.ReportRef, jsonText(x.Results, "[]"), passed, msPtr(x.ResultAt), ms(tx.Now), x.ID)
 		out = x
 		return err
 	})
 	return out, err
-}
-
-func orEmptyResults(r []anxin.TestResult) []anxin.TestResult {
-	if r == nil {
-		return []anxin.TestResult{}
-	}
-	return r
 }
 
 // RecordPurchase records the mystery order that bought a selected sample
@@ -549,10 +542,10 @@ func (s *SamplingService) RecordPurchase(ctx context.Context, sampleID, orderID 
 		return nil, err
 	}
 	return s.stepSample(ctx, sampleID, []string{anxin.SampleSelected}, func(tx *Tx, x *anxin.Sample) error {
-		if err := book(ctx, tx, x.PlanID, x.ID, "purchase", "budget", purchaseFen); err != nil {
+		if err := bookSpend(ctx, tx, x.PlanID, x.ID, "purchase", "budget", purchaseFen); err != nil {
 			return err
 		}
-		if err := book(ctx, tx, x.PlanID, x.ID, "freight", "budget", freightFen); err != nil {
+		if err := bookSpend(ctx, tx, x.PlanID, x.ID, "freight", "budget", freightFen); err != nil {
 			return err
 		}
 		x.Status, x.OrderID, x.PurchaseFen = anxin.SampleOrdered, orderID, purchaseFen+freightFen
@@ -588,7 +581,7 @@ func (s *SamplingService) AssignLab(ctx context.Context, sampleID, labID string)
 			if labID != "" && l.ID != labID {
 				continue
 			}
-			fits := l.Active && l.ID != exclude && contains(l.Categories, x.Category)
+			fits := l.Active && l.ID != exclude && hasString(l.Categories, x.Category)
 			if labID != "" {
 				switch {
 				case !fits:
@@ -612,7 +605,7 @@ func (s *SamplingService) AssignLab(ctx context.Context, sampleID, labID string)
 		if x.MerchantPays {
 			payer = "merchant"
 		}
-		if err := book(ctx, tx, x.PlanID, x.ID, "lab_fee", payer, chosen.PriceFen); err != nil {
+		if err := bookSpend(ctx, tx, x.PlanID, x.ID, "lab_fee", payer, chosen.PriceFen); err != nil {
 			return err
 		}
 		x.Status, x.LabID, x.LabFeeFen = anxin.SampleAssigned, chosen.ID, chosen.PriceFen
@@ -620,7 +613,7 @@ func (s *SamplingService) AssignLab(ctx context.Context, sampleID, labID string)
 	})
 }
 
-func contains(list []string, v string) bool {
+func hasString(list []string, v string) bool {
 	for _, s := range list {
 		if s == v {
 			return true
@@ -688,17 +681,17 @@ func (s *SamplingService) RecordResult(ctx context.Context, sampleID string, r a
 		}
 		switch {
 		case x.Status == anxin.SampleFailed && x.RetestOf == "":
-			return intercept(ctx, tx, x, safety)
+			return interceptSample(ctx, tx, x, safety)
 		case x.Status == anxin.SamplePassed && x.RetestOf != "":
-			return restore(ctx, tx, x)
+			return restoreSample(ctx, tx, x)
 		}
 		return nil
 	})
 }
 
-// intercept takes down a failed sample's listing and siblings and opens
+// interceptSample takes down a failed sample's listing and siblings and opens
 // enforcement against the merchant.
-func intercept(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) error {
+func interceptSample(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) error {
 	reason := "sampling_fail_quality"
 	if safety {
 		reason = "sampling_fail_safety"
@@ -714,7 +707,7 @@ func intercept(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) error 
 			rows.Close()
 			return err
 		}
-		if productKey(title, brand, attrs) == x.ProductKey {
+		if listingProductKey(title, brand, attrs) == x.ProductKey {
 			siblings[id] = true
 		}
 	}
@@ -796,8 +789,8 @@ func intercept(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) error 
 	return nil
 }
 
-// restore undoes the interception of a retest's first sample.
-func restore(ctx context.Context, tx *Tx, x *anxin.Sample) error {
+// restoreSample undoes the interception of a retest's first sample.
+func restoreSample(ctx context.Context, tx *Tx, x *anxin.Sample) error {
 	rows, err := tx.QueryContext(ctx, `SELECT listing_id FROM sampling_interceptions WHERE sample_id = ? AND restored_at IS NULL ORDER BY listing_id`, x.RetestOf)
 	if err != nil {
 		return err
