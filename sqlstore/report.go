@@ -16,6 +16,7 @@ var reportSections = []sectionFunc{
 	volumeSection,
 	careSection,
 	samplingSection,
+	qualitySection,
 	ipSection,
 }
 

@@ -223,10 +223,15 @@ func (s *SamplingService) Draw(ctx context.Context, planID string) (_ *anxin.Dra
 		if err != nil {
 			return err
 		}
-		quotas, tiers := map[string]int{}, map[string]int{}
+		// A quality campaign running on a category raises its risk tier.
+		tiers, err := activeCampaignTiers(ctx, tx)
+		if err != nil {
+			return err
+		}
+		quotas := map[string]int{}
 		args := []any{}
 		for _, q := range p.Quotas {
-			quotas[q.Category], tiers[q.Category] = q.Quota, q.RiskTier
+			quotas[q.Category], tiers[q.Category] = q.Quota, max(q.RiskTier, tiers[q.Category])
 			args = append(args, q.Category)
 		}
 		d := sampling.NewDraw(quotas, p.RandomShareBP, uint64(p.Seed))
