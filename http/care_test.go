@@ -39,6 +39,7 @@ func newTestServer(t *testing.T, clock anxin.Clock, roles ...anxin.Role) *testSe
 	s.Keys = ks
 	s.Care = sqlstore.NewCareService(db)
 	s.Sampling = sqlstore.NewSamplingService(db)
+	s.Quality = sqlstore.NewQualityService(db)
 	ts := &testServer{t: t, srv: httptest.NewServer(s.Handler()), db: db, keys: map[anxin.Role]string{}}
 	t.Cleanup(ts.srv.Close)
 	for _, r := range roles {

@@ -8,4 +8,5 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerCareRoutes()
 	s.registerSamplingRoutes()
+	s.registerQualityRoutes()
 }

@@ -38,6 +38,7 @@ type Server struct {
 	Stats       anxin.StatsService
 	Care        anxin.CareService
 	Sampling    anxin.SamplingService
+	Quality     anxin.QualityService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -99,6 +99,11 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	// Quality sampling: plans, labs, results and interceptions.
 	m.HTTPServer.Sampling = sqlstore.NewSamplingService(m.DB)
 
+	// Category quality watch: monitors evaluated daily by the job runner, campaigns.
+	qualitySvc := sqlstore.NewQualityService(m.DB)
+	m.HTTPServer.Quality = qualitySvc
+	m.Jobs.Handle(sqlstore.JobQualityEvaluate, qualitySvc.HandleEvaluateJob)
+
 	return nil
 }
 
