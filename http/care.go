@@ -262,15 +262,15 @@ func (s *Server) handleTicketSurvey(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// careCall authorizes action, runs fn on the care service and writes its
-// result with status.
-func (s *Server) careCall(w http.ResponseWriter, r *http.Request, action anxin.Action, status int, fn func(svc anxin.CareService) (any, error)) error {
+// serviceCall authorizes action, checks that the capability's service is
+// configured, runs fn on it and writes its result with status. It is the
+// shape of every care, sampling and quality handler.
+func serviceCall[S any](w http.ResponseWriter, r *http.Request, action anxin.Action, status int, svc S, what string, fn func(svc S) (any, error)) error {
 	if err := anxin.Authorize(r.Context(), action); err != nil {
 		return err
 	}
-	svc, err := s.care()
-	if err != nil {
-		return err
+	if any(svc) == nil {
+		return anxin.Errorf(anxin.Unavailable, "%s is not configured.", what)
 	}
 	out, err := fn(svc)
 	if err != nil {
@@ -278,6 +278,11 @@ func (s *Server) careCall(w http.ResponseWriter, r *http.Request, action anxin.A
 	}
 	writeJSON(w, status, out)
 	return nil
+}
+
+// careCall is serviceCall on the care service.
+func (s *Server) careCall(w http.ResponseWriter, r *http.Request, action anxin.Action, status int, fn func(svc anxin.CareService) (any, error)) error {
+	return serviceCall(w, r, action, status, s.Care, "Customer care", fn)
 }
 
 func (s *Server) handleCareCSAT(w http.ResponseWriter, r *http.Request) error {

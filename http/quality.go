@@ -19,21 +19,9 @@ func (s *Server) registerQualityRoutes() {
 	s.handle("POST /v1/quality/campaigns/{id}/enforce", s.api(s.handleQualityEnforce))
 }
 
-// qualityCall authorizes action, runs fn on the quality service and writes
-// its result with status.
+// qualityCall is serviceCall on the quality service.
 func (s *Server) qualityCall(w http.ResponseWriter, r *http.Request, action anxin.Action, status int, fn func(svc anxin.QualityService) (any, error)) error {
-	if err := anxin.Authorize(r.Context(), action); err != nil {
-		return err
-	}
-	if s.Quality == nil {
-		return anxin.Errorf(anxin.Unavailable, "The quality watch is not configured.")
-	}
-	out, err := fn(s.Quality)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, status, out)
-	return nil
+	return serviceCall(w, r, action, status, s.Quality, "The quality watch", fn)
 }
 
 func (s *Server) handleQualityMonitorCreate(w http.ResponseWriter, r *http.Request) error {

@@ -23,21 +23,9 @@ func (s *Server) registerSamplingRoutes() {
 	s.handle("POST /v1/sampling/samples/{id}/retest", s.api(s.handleSamplingRetest))
 }
 
-// samplingCall authorizes action, runs fn on the sampling service and
-// writes its result with status.
+// samplingCall is serviceCall on the sampling service.
 func (s *Server) samplingCall(w http.ResponseWriter, r *http.Request, action anxin.Action, status int, fn func(svc anxin.SamplingService) (any, error)) error {
-	if err := anxin.Authorize(r.Context(), action); err != nil {
-		return err
-	}
-	if s.Sampling == nil {
-		return anxin.Errorf(anxin.Unavailable, "Quality sampling is not configured.")
-	}
-	out, err := fn(s.Sampling)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, status, out)
-	return nil
+	return serviceCall(w, r, action, status, s.Sampling, "Quality sampling", fn)
 }
 
 func (s *Server) handleSamplingPlanCreate(w http.ResponseWriter, r *http.Request) error {
