@@ -28,6 +28,7 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
+	{Title: "Care queue", Path: "/console/care", Action: anxin.ActionCareRead},
 }
 
 // pageFunc renders a console page; a returned error is shown on the
