@@ -77,3 +77,35 @@ func TestCareConsole(t *testing.T) {
 		t.Fatalf("quality opens the care queue: %d; want 403", st)
 	}
 }
+
+func TestSamplingAndQualityConsole(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	ts := newTestServer(t, clock, anxin.RoleQuality, anxin.RoleOperator, anxin.RoleCare)
+	var p anxin.SamplingPlan
+	ts.do(anxin.RoleQuality, "POST", "/v1/sampling/plans", map[string]any{"name": "Q2 fresh", "budget_fen": 100000, "from": "2026-04-01T00:00:00Z", "to": "2026-07-01T00:00:00Z", "quotas": []map[string]any{{"category": "fresh", "quota": 3}}}, &p)
+	ts.do(anxin.RoleQuality, "PUT", "/v1/sampling/labs/lab_1", map[string]any{"name": "Lab One", "accreditations": []string{"CMA"}, "categories": []string{"fresh"}, "tests": []string{"microbial"}, "capacity": 4, "price_fen": 300, "active": true}, nil)
+	st, body := ts.page(anxin.RoleOperator, "GET", "/console/sampling", nil)
+	if st != 200 || !strings.Contains(body, `data-plan="`+p.ID+`"`) || !strings.Contains(body, "Lab One") {
+		t.Fatalf("sampling page = %d:\n%s", st, body)
+	}
+	st, body = ts.page(anxin.RoleQuality, "GET", "/console/sampling/plans/"+p.ID, nil)
+	if st != 200 || !strings.Contains(body, `id="draw-form"`) {
+		t.Fatalf("plan page = %d:\n%s", st, body)
+	}
+	if st, _ = ts.page(anxin.RoleQuality, "POST", "/console/sampling/plans/"+p.ID+"/draw", url.Values{}); st != 400 {
+		t.Fatalf("draw with no listings from the console = %d; want 400", st)
+	}
+	ts.do(anxin.RoleQuality, "POST", "/v1/quality/campaigns", map[string]any{"name": "草莓专项", "category": "strawberry", "from": "2026-03-01T00:00:00Z", "to": "2026-05-01T00:00:00Z"}, nil)
+	var m anxin.QualityMonitor
+	ts.do(anxin.RoleQuality, "POST", "/v1/quality/monitors", map[string]any{"scope": "category", "key": "strawberry", "metric": "return_rate", "seasonal": true}, &m)
+	st, body = ts.page(anxin.RoleOperator, "GET", "/console/quality", nil)
+	if st != 200 || !strings.Contains(body, "草莓专项") || !strings.Contains(body, "seasonal") {
+		t.Fatalf("quality page = %d:\n%s", st, body)
+	}
+	if st, body = ts.page(anxin.RoleQuality, "GET", "/console/quality/monitors/"+m.ID, nil); st != 200 || !strings.Contains(body, `id="points"`) {
+		t.Fatalf("monitor page = %d", st)
+	}
+	if st, _ = ts.page(anxin.RoleCare, "GET", "/console/sampling", nil); st != 403 {
+		t.Fatalf("care opens sampling: %d; want 403", st)
+	}
+}

@@ -29,6 +29,8 @@ type navItem struct {
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
 	{Title: "Care queue", Path: "/console/care", Action: anxin.ActionCareRead},
+	{Title: "Quality sampling", Path: "/console/sampling", Action: anxin.ActionSamplingRead},
+	{Title: "Quality watch", Path: "/console/quality", Action: anxin.ActionQualityRead},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

@@ -5,4 +5,6 @@ package http
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
 	s.registerCarePages()
+	s.registerSamplingPages()
+	s.registerQualityPages()
 }
