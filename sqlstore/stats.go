@@ -15,6 +15,10 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"events", "Events received", `SELECT COUNT(*) FROM events`},
 	{"jobs_pending", "Timers pending", `SELECT COUNT(*) FROM jobs WHERE state = 'pending'`},
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
+	{"care_open", "Open care tickets", `SELECT COUNT(*) FROM care_tickets WHERE status IN ('open', 'waiting')`},
+	{"care_breaches", "SLA breaches", `SELECT COUNT(*) FROM care_sla_events WHERE event = 'breached'`},
+	{"sampling_failed", "Samples failed", `SELECT COUNT(*) FROM sampling_samples WHERE status = 'failed'`},
+	{"quality_alerts", "Quality alerts", `SELECT COUNT(*) FROM quality_alerts`},
 }
 
 // StatsService serves the dashboard counts.
