@@ -7,4 +7,9 @@ func (s *Server) registerCapabilityPages() {
 	s.registerCarePages()
 	s.registerSamplingPages()
 	s.registerQualityPages()
+	s.registerIPPages()
+	s.registerMarketplacePages()
+	s.registerWebhookPages()
+	s.registerJobPages()
+	s.registerReportPages()
 }

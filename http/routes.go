@@ -9,4 +9,10 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerCareRoutes()
 	s.registerSamplingRoutes()
 	s.registerQualityRoutes()
+	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
+	s.registerReportRoutes()
 }

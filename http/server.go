@@ -39,6 +39,11 @@ type Server struct {
 	Care        anxin.CareService
 	Sampling    anxin.SamplingService
 	Quality     anxin.QualityService
+	IP          anxin.IPService
+	HashBank    anxin.HashBankService
+	Counterfeit anxin.CounterfeitService
+	Relations   RelationNetwork
+	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -62,9 +67,13 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	events   *eventMetrics // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	counterfeitScores *prometheus.CounterVec
+	notices           *prometheus.CounterVec
 }
 
 // NewServer returns a Server with defaults.

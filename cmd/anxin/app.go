@@ -10,6 +10,7 @@ import (
 	"anxin"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
+	"anxin/webhook"
 )
 
 // Config is what Main needs to open.
@@ -36,6 +37,7 @@ type Main struct {
 	DB         *sqlstore.DB
 	HTTPServer *anxinhttp.Server
 	Jobs       *sqlstore.JobRunner
+	Sender     *webhook.Sender // delivers the outbox to the marketplace's webhooks
 
 	// Addr is the address the server listens on, set once Run has bound it.
 	Addr net.Addr
@@ -91,6 +93,30 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	s := m.HTTPServer
+
+	// Marketplace mirror and event ingestion. Capabilities that react to
+	// events register hooks with m.DB.AddEventHook in their own blocks.
+	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
+	// Webhooks: operators manage endpoints and see deliveries and jobs; the
+	// sender delivers the outbox (started in startWorkers).
+	webhooks := sqlstore.NewWebhookService(m.DB)
+	m.HTTPServer.Webhooks = webhooks
+	m.HTTPServer.Jobs = sqlstore.NewJobService(m.DB)
+	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
+	m.HTTPServer.Metrics.MustRegister(m.Sender)
+
+	// Anti-counterfeit and IP protection.
+	relations := sqlstore.NewRelationService(m.DB)
+	hashBank := sqlstore.NewHashBankService(m.DB)
+	ip := sqlstore.NewIPService(m.DB)
+	s.Relations = relations
+	s.HashBank = hashBank
+	s.IP = ip
+	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
+
 	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
 	careSvc := sqlstore.NewCareService(m.DB)
 	m.HTTPServer.Care = careSvc
@@ -136,6 +162,12 @@ func (m *Main) Run(ctx context.Context, ready chan<- net.Addr) error {
 func (m *Main) startWorkers(ctx context.Context) {
 	m.wg.Add(1)
 	go func() { defer m.wg.Done(); m.Jobs.Run(ctx) }()
+	if m.Sender != nil {
+		m.wg.Add(1)
+		// On shutdown the sender stops claiming and finishes its in-flight
+		// attempts before Run returns.
+		go func() { defer m.wg.Done(); m.Sender.Run(ctx) }()
+	}
 }
 
 // Close releases everything Open opened.
