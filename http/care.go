@@ -6,9 +6,16 @@ import (
 	"time"
 
 	"anxin"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func (s *Server) registerCareRoutes() {
+	s.careOps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "anxin_quality_care_operations_total",
+		Help: "Care, sampling and quality operations: tickets created per skill group and router, lab results per outcome.",
+	}, []string{"op", "label"})
+	s.Metrics.MustRegister(s.careOps)
 	s.handle("POST /v1/care/tickets", s.api(s.handleTicketCreate))
 	s.handle("GET /v1/care/tickets", s.api(s.handleTicketList))
 	s.handle("GET /v1/care/tickets/{id}", s.api(s.handleTicketGet))
@@ -68,7 +75,11 @@ func (s *Server) handleTicketCreate(w http.ResponseWriter, r *http.Request) erro
 		if err := readJSON(r, &n); err != nil {
 			return nil, err
 		}
-		return svc.CreateTicket(r.Context(), &n)
+		t, err := svc.CreateTicket(r.Context(), &n)
+		if err == nil {
+			s.careOps.WithLabelValues("ticket_created", t.Group+"/"+t.RoutedBy).Inc()
+		}
+		return t, err
 	})
 }
 

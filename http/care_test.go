@@ -184,3 +184,18 @@ func TestCareAPI(t *testing.T) {
 		t.Errorf("classifier = %d %+v", st, stats)
 	}
 }
+
+func TestCareMetrics(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)}
+	ts := newTestServer(t, clock, anxin.RolePlatform)
+	ts.do(anxin.RolePlatform, "POST", "/v1/care/tickets", map[string]any{"requester_kind": "buyer", "requester_id": "b", "body": "退款", "group": "after_sales"}, nil)
+	resp, err := http.Get(ts.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), `anxin_quality_care_operations_total{label="after_sales/request",op="ticket_created"} 1`) {
+		t.Fatalf("metrics lack the ticket counter:\n%s", b)
+	}
+}

@@ -166,7 +166,11 @@ func (s *Server) handleSamplingResult(w http.ResponseWriter, r *http.Request) er
 		if err := readJSON(r, &in); err != nil {
 			return nil, err
 		}
-		return svc.RecordResult(r.Context(), r.PathValue("id"), in)
+		x, err := svc.RecordResult(r.Context(), r.PathValue("id"), in)
+		if err == nil {
+			s.careOps.WithLabelValues("lab_result", x.Status).Inc()
+		}
+		return x, err
 	})
 }
 

@@ -67,7 +67,8 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	events   *eventMetrics // POST /v1/events counters by event type
+	careOps  *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
+	events   *eventMetrics          // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
