@@ -67,11 +67,12 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	careOps  *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
-	events   *eventMetrics          // POST /v1/events counters by event type
+	events   *eventMetrics // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	careOps *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
 
 	counterfeitScores *prometheus.CounterVec
 	notices           *prometheus.CounterVec
