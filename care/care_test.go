@@ -287,3 +287,29 @@ func BenchmarkRoute(b *testing.B) {
 		}
 	})
 }
+
+// FuzzCalendar checks that any calendar NewCalendar accepts gives deadlines
+// that Between measures back exactly, and that nothing panics.
+func FuzzCalendar(f *testing.F) {
+	f.Add(540, 720, 780, 1080, "2026-10-01", int64(3600), int64(1790000000))
+	f.Add(0, 1440, 0, 0, "", int64(1), int64(0))
+	f.Add(600, 500, 700, 900, "x", int64(-5), int64(1))
+	f.Fuzz(func(t *testing.T, a0, a1, b0, b1 int, holiday string, budgetS, startS int64) {
+		c := anxin.Calendar{ID: "f", TimeZone: "Asia/Shanghai", Holidays: []string{holiday}}
+		c.Hours[1] = [][2]int{{a0, a1}, {b0, b1}}
+		c.Hours[4] = [][2]int{{a0, a1}}
+		cal, err := NewCalendar(c)
+		if err != nil {
+			return
+		}
+		budget := time.Duration(budgetS%(30*86400)) * time.Second
+		start := time.Unix(startS%(4e9), 0).UTC()
+		due, err := cal.Add(start, budget)
+		if err != nil || budget <= 0 {
+			return
+		}
+		if got := cal.Between(start, due); got != budget {
+			t.Fatalf("Between(start, Add(start, %v)) = %v", budget, got)
+		}
+	})
+}
