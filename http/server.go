@@ -39,11 +39,11 @@ type Server struct {
 	Care        anxin.CareService
 	Sampling    anxin.SamplingService
 	Quality     anxin.QualityService
+	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
-	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -28,6 +28,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve the API, console, jobs and webhooks", runServe},
+		{"demo", "run a simulated marketplace through Anxin and print the report", runDemo},
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"report", "print the consumer-protection report for a period", runReport},
