@@ -16,7 +16,7 @@ const (
 	ScopeProduct  = "product" // a listing id
 	ScopeMerchant = "merchant"
 
-	MetricReturnRate    = "return_rate"    // orders delivered that day later returned ÷ orders delivered
+	MetricReturnRate    = "return_rate"    // orders delivered that day later refunded with or without return (not rejected) ÷ orders delivered
 	MetricDamageRate    = "damage_rate"    // of those, returns citing damage or spoilage
 	MetricComplaintRate = "complaint_rate" // care tickets about orders delivered that day ÷ orders delivered
 	MetricSatisfaction  = "satisfaction"   // CSAT 4–5 ÷ answers for tickets about those orders

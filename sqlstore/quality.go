@@ -118,7 +118,7 @@ func dailyCounts(ctx context.Context, tx *Tx, spec seriesSpec, start time.Time, 
 	switch spec.metric {
 	case anxin.MetricReturnRate:
 		eq = `SELECT DISTINCT a.order_id, '' FROM aftersales a JOIN orders o ON o.id = a.order_id
-			WHERE o.delivered_at >= ? AND o.delivered_at < ? AND a.kind = 'return_refund' AND a.status <> 'rejected'`
+			WHERE o.delivered_at >= ? AND o.delivered_at < ? AND a.kind IN ('return_refund', 'refund_only') AND a.status <> 'rejected'`
 	case anxin.MetricDamageRate:
 		eq = `SELECT a.order_id, a.reason FROM aftersales a JOIN orders o ON o.id = a.order_id
 			WHERE o.delivered_at >= ? AND o.delivered_at < ? AND a.status <> 'rejected'`
@@ -583,7 +583,7 @@ func (s *QualityService) EnforceCampaign(ctx context.Context, id string) (n int,
 // merchantCategoryReturns totals a merchant's return cohort in a category.
 func merchantCategoryReturns(ctx context.Context, tx *Tx, merchant, category string, start time.Time, days int) (quality.Day, error) {
 	var d quality.Day
-	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.items, (SELECT COUNT(*) FROM aftersales a WHERE a.order_id = o.id AND a.kind = 'return_refund' AND a.status <> 'rejected')
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.items, (SELECT COUNT(*) FROM aftersales a WHERE a.order_id = o.id AND a.kind IN ('return_refund', 'refund_only') AND a.status <> 'rejected')
 		FROM orders o WHERE o.merchant_id = ? AND o.delivered_at >= ? AND o.delivered_at < ?`, merchant, ms(start), ms(start.AddDate(0, 0, days)))
 	if err != nil {
 		return d, err

@@ -160,7 +160,7 @@ func merchantRisks(ctx context.Context, tx *Tx) (map[string]*merchantRisk, error
 		{`SELECT id, onboarded_at FROM merchants`, nil, func(m *merchantRisk, v int64) { m.onboarded = fromMS(v) }},
 		{`SELECT merchant_id, COUNT(*) FROM orders WHERE created_at >= ? GROUP BY merchant_id`, []any{d90}, func(m *merchantRisk, v int64) { m.orders90 = v }},
 		{`SELECT merchant_id, COUNT(*) FROM orders WHERE created_at >= ? GROUP BY merchant_id`, []any{d7}, func(m *merchantRisk, v int64) { m.orders7 = v }},
-		{`SELECT o.merchant_id, COUNT(*) FROM aftersales a JOIN orders o ON o.id = a.order_id WHERE a.kind = 'return_refund' AND a.created_at >= ? GROUP BY o.merchant_id`, []any{d90}, func(m *merchantRisk, v int64) { m.returns = v }},
+		{`SELECT o.merchant_id, COUNT(*) FROM aftersales a JOIN orders o ON o.id = a.order_id WHERE a.kind IN ('return_refund', 'refund_only') AND a.status <> 'rejected' AND a.created_at >= ? GROUP BY o.merchant_id`, []any{d90}, func(m *merchantRisk, v int64) { m.returns = v }},
 		{`SELECT merchant_id, COUNT(*) FROM care_tickets WHERE merchant_id <> '' AND created_at >= ? GROUP BY merchant_id`, []any{d90}, func(m *merchantRisk, v int64) { m.complaints = v }},
 		{`SELECT merchant_id, COUNT(*) FROM sampling_violations WHERE cleared_at IS NULL GROUP BY merchant_id`, nil, func(m *merchantRisk, v int64) { m.fails = int(v) }},
 	}
