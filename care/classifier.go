@@ -192,11 +192,16 @@ func (m *Model) Predict(text string) (string, float64) {
 
 // Split divides examples deterministically into a training set and a
 // held-out test set of about one in every testEvery examples, chosen by a
-// hash of the text so the split does not depend on order.
+// hash of the ID (or, without one, the text) so the split does not depend
+// on order.
 func Split(examples []Example, testEvery uint32) (train, test []Example) {
 	for _, e := range examples {
 		h := fnv.New32a()
-		h.Write([]byte(e.Text))
+		if e.ID != "" {
+			h.Write([]byte(e.ID))
+		} else {
+			h.Write([]byte(e.Text))
+		}
 		if testEvery > 0 && h.Sum32()%testEvery == 0 {
 			test = append(test, e)
 		} else {

@@ -85,8 +85,11 @@ func DefaultGroups() []anxin.SkillGroup {
 	return out
 }
 
-// Example is one labelled ticket text.
+// Example is one labelled ticket text. ID, when set (a ticket id), decides
+// its side of a Split instead of the text, so tickets that repeat the same
+// words land on both sides as real traffic does.
 type Example struct {
+	ID    string
 	Text  string
 	Group string
 }

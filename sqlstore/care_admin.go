@@ -227,19 +227,19 @@ func (s *CareService) TrainClassifier(ctx context.Context) (_ *anxin.ClassifierS
 	if err := anxin.Authorize(ctx, anxin.ActionCareManage); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT subject, body, grp FROM care_tickets WHERE label_confirmed = 1 AND status <> 'merged'
+	rows, err := s.db.QueryContext(ctx, `SELECT id, subject, body, grp FROM care_tickets WHERE label_confirmed = 1 AND status <> 'merged'
 		ORDER BY created_at DESC LIMIT ?`, maxTrainTickets)
 	if err != nil {
 		return nil, err
 	}
 	var ex []care.Example
 	for rows.Next() {
-		var subj, body, g string
-		if err := rows.Scan(&subj, &body, &g); err != nil {
+		var id, subj, body, g string
+		if err := rows.Scan(&id, &subj, &body, &g); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ex = append(ex, care.Example{Text: subj + "\n" + body, Group: g})
+		ex = append(ex, care.Example{ID: id, Text: subj + "\n" + body, Group: g})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
