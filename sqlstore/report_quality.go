@@ -22,8 +22,11 @@ func qualitySection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section,
 		return sec, err
 	}
 	list := make([]map[string]any, 0, len(campaigns))
+	chart := anxin.Series{Name: "campaign_return_rates", Title: "Return rate before and after each campaign"}
 	var actioned int64
 	for _, c := range campaigns {
+		chart.Labels = append(chart.Labels, c.Category+" before", c.Category+" after")
+		chart.Values = append(chart.Values, c.ReturnRateBefore, c.ReturnRateAfter)
 		actioned += c.MerchantsActioned
 		list = append(list, map[string]any{
 			"name": c.Name, "category": c.Category, "from": c.From, "to": c.To,
@@ -47,5 +50,8 @@ func qualitySection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section,
 		{Name: "alerts", Label: "Quality alerts", Value: float64(alerts)},
 	}
 	sec.Lists = map[string]any{"campaigns": list}
+	if len(campaigns) > 0 {
+		sec.Charts = []anxin.Series{chart}
+	}
 	return sec, nil
 }
