@@ -183,9 +183,9 @@ const (
 	SampleFailed   = "failed"
 )
 
-// TestResult is one test of a sample. Safety marks a test whose failure is
+// LabTest is one test of a sample. Safety marks a test whose failure is
 // a safety issue (buyers of the product are warned).
-type TestResult struct {
+type LabTest struct {
 	Test   string `json:"test"`
 	Pass   bool   `json:"pass"`
 	Safety bool   `json:"safety,omitempty"`
@@ -195,32 +195,32 @@ type TestResult struct {
 // Sample is one listing drawn by a plan and its way through purchase, lab
 // and result.
 type Sample struct {
-	ID           string       `json:"id"`
-	PlanID       string       `json:"plan_id"`
-	ListingID    string       `json:"listing_id"`
-	MerchantID   string       `json:"merchant_id"`
-	Category     string       `json:"category"`
-	ProductKey   string       `json:"product_key"`
-	Stratum      string       `json:"stratum"` // risk or random
-	Weight       float64      `json:"weight"`
-	Status       string       `json:"status"`
-	OrderID      string       `json:"order_id,omitempty"`
-	PurchaseFen  int64        `json:"purchase_fen"`
-	LabID        string       `json:"lab_id,omitempty"`
-	LabFeeFen    int64        `json:"lab_fee_fen"`
-	TrackingNo   string       `json:"tracking_no,omitempty"`
-	ReportRef    string       `json:"report_ref,omitempty"`
-	Results      []TestResult `json:"results,omitempty"`
-	RetestOf     string       `json:"retest_of,omitempty"`
-	MerchantPays bool         `json:"merchant_pays"` // a retest the merchant asked for
-	CreatedAt    time.Time    `json:"created_at"`
-	ResultAt     *time.Time   `json:"result_at,omitempty"`
+	ID           string     `json:"id"`
+	PlanID       string     `json:"plan_id"`
+	ListingID    string     `json:"listing_id"`
+	MerchantID   string     `json:"merchant_id"`
+	Category     string     `json:"category"`
+	ProductKey   string     `json:"product_key"`
+	Stratum      string     `json:"stratum"` // risk or random
+	Weight       float64    `json:"weight"`
+	Status       string     `json:"status"`
+	OrderID      string     `json:"order_id,omitempty"`
+	PurchaseFen  int64      `json:"purchase_fen"`
+	LabID        string     `json:"lab_id,omitempty"`
+	LabFeeFen    int64      `json:"lab_fee_fen"`
+	TrackingNo   string     `json:"tracking_no,omitempty"`
+	ReportRef    string     `json:"report_ref,omitempty"`
+	Results      []LabTest  `json:"results,omitempty"`
+	RetestOf     string     `json:"retest_of,omitempty"`
+	MerchantPays bool       `json:"merchant_pays"` // a retest the merchant asked for
+	CreatedAt    time.Time  `json:"created_at"`
+	ResultAt     *time.Time `json:"result_at,omitempty"`
 }
 
 // LabResult is a lab's verdict on a sample.
 type LabResult struct {
-	Results   []TestResult `json:"results"`
-	ReportRef string       `json:"report_ref"`
+	Results   []LabTest `json:"results"`
+	ReportRef string    `json:"report_ref"`
 }
 
 // Validate checks a lab result: 1..64 tests with names, and a report

@@ -7,6 +7,7 @@ func (s *Server) registerCapabilityPages() {
 	s.registerCarePages()
 	s.registerSamplingPages()
 	s.registerQualityPages()
+	s.registerGovernancePages()
 	s.registerIPPages()
 	s.registerMarketplacePages()
 	s.registerWebhookPages()

@@ -9,6 +9,7 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerCareRoutes()
 	s.registerSamplingRoutes()
 	s.registerQualityRoutes()
+	s.registerGovernanceRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()

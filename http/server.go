@@ -39,6 +39,9 @@ type Server struct {
 	Care        anxin.CareService
 	Sampling    anxin.SamplingService
 	Quality     anxin.QualityService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
 	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
@@ -74,6 +77,7 @@ type Server struct {
 
 	careOps *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
 
+	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec
 	notices           *prometheus.CounterVec
 }

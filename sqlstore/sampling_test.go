@@ -46,7 +46,7 @@ func seedMirror(t *testing.T, db *sqlstore.DB, now time.Time) {
 		sqlstore.MS(now.Add(-24*time.Hour)), sqlstore.MS(now), sqlstore.MS(now.Add(-24*time.Hour)), sqlstore.MS(now))
 }
 
-func outboxTypes(t *testing.T, db *sqlstore.DB) map[string][]string {
+func outboxSubjects(t *testing.T, db *sqlstore.DB) map[string][]string {
 	t.Helper()
 	msgs, err := db.OutboxMessages(context.Background(), "", 1000)
 	if err != nil {
@@ -107,7 +107,7 @@ func TestSamplingPlanValidation(t *testing.T) {
 		if err := svc.PutLab(qualityCtx, &lab); anxin.KindOf(err) != anxin.Invalid || !strings.Contains(anxin.MessageOf(err), "CMA") {
 			t.Fatalf("PutLab(unaccredited) = %v", err)
 		}
-		if _, err := svc.RecordResult(qualityCtx, "smp_nope", anxin.LabResult{Results: []anxin.TestResult{{Test: "t", Pass: true}}, ReportRef: "r"}); anxin.KindOf(err) != anxin.NotFound {
+		if _, err := svc.RecordResult(qualityCtx, "smp_nope", anxin.LabResult{Results: []anxin.LabTest{{Test: "t", Pass: true}}, ReportRef: "r"}); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("RecordResult(unknown sample) = %v; want NotFound", err)
 		}
 		if err := svc.CreatePlan(asRole(anxin.RoleCare, "c"), &p); anxin.KindOf(err) != anxin.Forbidden {
@@ -159,7 +159,7 @@ func TestSamplingLifecycle(t *testing.T) {
 		if a, b := pick(plan.ID), pick(again.ID); a != b || a == "" {
 			t.Fatalf("same seed drew %s then %s", a, b)
 		}
-		if n := len(outboxTypes(t, db)[sqlstore.MsgSamplingPurchase]); n != 52 {
+		if n := len(outboxSubjects(t, db)[sqlstore.MsgSamplingPurchase]); n != 52 {
 			t.Fatalf("purchase requests = %d; want 52", n)
 		}
 		for _, l := range []anxin.Lab{
@@ -182,7 +182,7 @@ func TestSamplingLifecycle(t *testing.T) {
 		if target == nil {
 			t.Fatalf("the high-risk new merchant's listing l_01 was not drawn: %v", xs)
 		}
-		if _, err := svc.RecordResult(qualityCtx, target.ID, anxin.LabResult{Results: []anxin.TestResult{{Test: "microbial"}}, ReportRef: "r"}); anxin.KindOf(err) != anxin.Conflict {
+		if _, err := svc.RecordResult(qualityCtx, target.ID, anxin.LabResult{Results: []anxin.LabTest{{Test: "microbial"}}, ReportRef: "r"}); anxin.KindOf(err) != anxin.Conflict {
 			t.Fatalf("RecordResult before the lab = %v; want Conflict", err)
 		}
 		if _, err := svc.RecordPurchase(qualityCtx, target.ID, "o_myst1", 8000, 1000); err != nil {
@@ -214,12 +214,12 @@ func TestSamplingLifecycle(t *testing.T) {
 			t.Fatalf("Track(received) = %+v, %v", x, err)
 		}
 		clock.t = now.Add(48 * time.Hour)
-		x, err = svc.RecordResult(qualityCtx, target.ID, anxin.LabResult{ReportRef: "CMA-2026-0042", Results: []anxin.TestResult{
+		x, err = svc.RecordResult(qualityCtx, target.ID, anxin.LabResult{ReportRef: "CMA-2026-0042", Results: []anxin.LabTest{
 			{Test: "microbial", Pass: false, Safety: true}, {Test: "heavy_metals", Pass: true}}})
 		if err != nil || x.Status != anxin.SampleFailed {
 			t.Fatalf("RecordResult = %+v, %v", x, err)
 		}
-		ob := outboxTypes(t, db)
+		ob := outboxSubjects(t, db)
 		if got := strings.Join(ob[anxin.ActionDelistListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("delisted %s; want the four listings of product p_cray", got)
 		}
@@ -255,10 +255,10 @@ func TestSamplingLifecycle(t *testing.T) {
 		}
 		svc.Track(qualityCtx, rt.ID, "shipped", "SF9")
 		svc.Track(qualityCtx, rt.ID, "received", "")
-		if _, err := svc.RecordResult(qualityCtx, rt.ID, anxin.LabResult{ReportRef: "CNAS-77", Results: []anxin.TestResult{{Test: "microbial", Pass: true}}}); err != nil {
+		if _, err := svc.RecordResult(qualityCtx, rt.ID, anxin.LabResult{ReportRef: "CNAS-77", Results: []anxin.LabTest{{Test: "microbial", Pass: true}}}); err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(outboxTypes(t, db)[anxin.ActionRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
+		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("restored %q", got)
 		}
 		rates, err := svc.PassRates(qualityCtx, plan.ID)
@@ -277,7 +277,7 @@ func runSample(t *testing.T, svc *sqlstore.SamplingService, id string, pass bool
 		func() error { _, err := svc.Track(qualityCtx, id, "shipped", "SF"+id); return err },
 		func() error { _, err := svc.Track(qualityCtx, id, "received", ""); return err },
 		func() error {
-			_, err := svc.RecordResult(qualityCtx, id, anxin.LabResult{ReportRef: "R-" + id, Results: []anxin.TestResult{{Test: "microbial", Pass: pass}}})
+			_, err := svc.RecordResult(qualityCtx, id, anxin.LabResult{ReportRef: "R-" + id, Results: []anxin.LabTest{{Test: "microbial", Pass: pass}}})
 			return err
 		},
 	}

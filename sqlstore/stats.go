@@ -19,6 +19,8 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"care_breaches", "SLA breaches", `SELECT COUNT(*) FROM care_sla_events WHERE event = 'breached'`},
 	{"sampling_failed", "Samples failed", `SELECT COUNT(*) FROM sampling_samples WHERE status = 'failed'`},
 	{"quality_alerts", "Quality alerts", `SELECT COUNT(*) FROM quality_alerts`},
+	{"gov_cases_open", "Review cases waiting", `SELECT COUNT(*) FROM gov_cases WHERE status IN ('open', 'claimed')`},
+	{"gov_appeals_open", "Appeals waiting", `SELECT COUNT(*) FROM gov_appeals WHERE status = 'open'`},
 	{"notices_open", "IP notices awaiting action", `SELECT COUNT(*) FROM notices WHERE state IN ('filed', 'countered')`},
 	{"reregistrations", "Re-registrations caught", `SELECT COUNT(*) FROM reregistrations`},
 	{"counterfeit_flags", "Listings flagged as counterfeit", `SELECT COUNT(*) FROM counterfeit_flags`},

@@ -105,6 +105,14 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Governance: checks, lexicons, policies, review queue, enforcement.
+	// The default pack is loaded on first start.
+	gov := sqlstore.NewGovernanceService(m.DB)
+	if err := gov.Seed(ctx); err != nil {
+		return err
+	}
+	m.HTTPServer.Governance, m.HTTPServer.Reviews, m.HTTPServer.Enforcement = gov, gov, gov
+	m.Jobs.Handle(sqlstore.JobSanctionEnd, gov.HandleSanctionEnd)
 	s := m.HTTPServer
 
 	// Marketplace mirror and event ingestion. Capabilities that react to

@@ -244,10 +244,10 @@ func samplingDemo(ctx context.Context, env *demoEnv) error {
 				return false, err
 			}
 		}
-		res := anxin.LabResult{ReportRef: "RPT-" + id[len(id)-10:], Results: []anxin.TestResult{{Test: "standard_panel", Pass: true}}}
+		res := anxin.LabResult{ReportRef: "RPT-" + id[len(id)-10:], Results: []anxin.LabTest{{Test: "standard_panel", Pass: true}}}
 		bad := w.Truth.Listings[listing].Substandard
 		if bad != "" {
-			res.Results = append(res.Results, anxin.TestResult{Test: bad, Pass: false, Safety: safety[category]})
+			res.Results = append(res.Results, anxin.LabTest{Test: bad, Pass: false, Safety: safety[category]})
 		}
 		return bad != "", env.post(ctx, quality, "/v1/sampling/samples/"+id+"/results", res, nil)
 	}
