@@ -25,6 +25,10 @@ import (
 // use.
 type GovernanceService struct {
 	db *DB
+	// Counterfeit, when set, scores listings at check time; its signals
+	// reach the rules as signals["counterfeit.<name>"] and are cited as
+	// evidence when they flag a listing.
+	Counterfeit *CounterfeitService
 	// PollInterval is how often a check looks for lexicon or policy edits
 	// made elsewhere (default 1 s).
 	PollInterval time.Duration

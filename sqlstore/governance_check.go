@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/counterfeit"
 	"anxin/governance"
 	"anxin/rules"
 )
@@ -39,6 +40,23 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 	if err != nil {
 		return nil, err
 	}
+	// Counterfeit signals (brand registry, relation network, history, text
+	// model) are computed before the transaction: they read, and on SQLite
+	// a read pool must not wait on the check's own write lock.
+	scores := make([]*anxin.CounterfeitScore, len(ls))
+	if s.Counterfeit != nil {
+		for i, l := range ls {
+			if l.MerchantID == "" {
+				continue
+			}
+			sc, err := s.Counterfeit.score(ctx, anxin.ScoreInput{Listing: &anxin.Listing{ID: l.ID, MerchantID: l.MerchantID, Title: l.Title,
+				Description: l.Description, Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen}}, false)
+			if err != nil {
+				return nil, err
+			}
+			scores[i] = sc
+		}
+	}
 	out := make([]*anxin.Decision, len(ls))
 	err = s.groupTx(ctx, func(tx *Tx) error {
 		for i, l := range ls {
@@ -46,7 +64,16 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 			if err != nil {
 				return err
 			}
-			o := eng.CheckListing(l, m, nil)
+			var signals map[string]float64
+			if scores[i] != nil {
+				signals = counterfeit.Signals(scores[i])
+			}
+			o := eng.CheckListing(l, m, signals)
+			if sc := scores[i]; sc != nil {
+				if err := s.counterfeitEvidence(ctx, tx, l.ID, sc, &o); err != nil {
+					return err
+				}
+			}
 			d := &anxin.Decision{SubjectType: "listing", SubjectID: l.ID, Kind: "listing", MerchantID: l.MerchantID, Stage: l.Stage}
 			if l.Stage == anxin.StagePublish {
 				publishGate(d, &o, sanctions)
@@ -491,4 +518,27 @@ func findDecision(ctx context.Context, tx *Tx, id string) (*anxin.Decision, stri
 		}
 	}
 	return d, snap, nil
+}
+
+// counterfeitEvidence cites the counterfeit signals when the policy fired a
+// counterfeit rule, and records the listing as flagged by Anxin: by its
+// signals when the score reached the flag threshold, by coded language when
+// a counterfeit lexicon hit.
+func (s *GovernanceService) counterfeitEvidence(ctx context.Context, tx *Tx, listingID string, sc *anxin.CounterfeitScore, o *governance.Output) error {
+	coded := 0
+	for _, e := range o.Evidence {
+		if strings.HasPrefix(e.Category, "counterfeit") {
+			coded++
+		}
+	}
+	bySignals := sc.Score >= s.Counterfeit.FlagThreshold
+	if bySignals {
+		for _, sig := range sc.Signals {
+			o.Evidence = append(o.Evidence, anxin.Evidence{Kind: "signal", Term: "counterfeit." + sig.Name, Category: "counterfeit_signals", Quote: sig.Detail})
+		}
+	}
+	if !bySignals && coded == 0 {
+		return nil
+	}
+	return recordFlag(ctx, tx, listingID, sc, bySignals, coded > 0)
 }
