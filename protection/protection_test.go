@@ -53,7 +53,9 @@ func TestValidateRejects(t *testing.T) {
 		want   string
 	}{
 		{"over-paying refund", func(p *Programme) { p.Payout = ledger.Formula{Kind: ledger.FormulaPercentage, RateBP: 15000} }, "could pay more than the order"},
-		{"floor above small orders", func(p *Programme) { p.Payout = ledger.Formula{Kind: ledger.FormulaPercentage, RateBP: 500, MinFen: 300} }, "could pay more than the order"},
+		{"floor above small orders", func(p *Programme) {
+			p.Payout = ledger.Formula{Kind: ledger.FormulaPercentage, RateBP: 500, MinFen: 300}
+		}, "could pay more than the order"},
 		{"multiple without allow", func(p *Programme) { p.Payout = ledger.Formula{Kind: ledger.FormulaMultiple, Multiple: 3} }, "could pay more than the order"},
 		{"bad kind", func(p *Programme) { p.Kind = "magic" }, "not a programme kind"},
 		{"bad funding", func(p *Programme) { p.Funding = "buyer" }, "funding must be"},
