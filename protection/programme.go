@@ -371,3 +371,26 @@ func init() {
 		}
 	}
 }
+
+// Deposit floors by category tier (DOMAIN §11; placeholders, not platform
+// figures): a merchant selling in any regulated or high-risk category needs
+// the larger floor.
+var (
+	DepositFloorStandard  int64 = 200000
+	DepositFloorRegulated int64 = 1000000
+	DepositFloorHighRisk  int64 = 5000000
+
+	RegulatedCategories = []string{"food_beverage", "infant_formula", "fresh", "beauty", "personal_care", "health", "electrical"}
+	HighRiskCategories  = []string{"luxury", "jewellery", "digital_branded"}
+)
+
+// DepositFloor returns the minimum deposit for a merchant selling in cats.
+func DepositFloor(cats []string) int64 {
+	switch {
+	case intersects(cats, HighRiskCategories):
+		return DepositFloorHighRisk
+	case intersects(cats, RegulatedCategories):
+		return DepositFloorRegulated
+	}
+	return DepositFloorStandard
+}
