@@ -46,7 +46,7 @@ func (s *LedgerService) FindAccounts(ctx context.Context, f anxin.LedgerFilter) 
 	if f.Cursor != "" {
 		where, args = append(where, "account > ?"), append(args, f.Cursor)
 	}
-	limit := pageLimit(f.Page)
+	limit := pageLimit(f.Limit)
 	var out []*anxin.LedgerAccount
 	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
 		out = nil
@@ -106,7 +106,7 @@ func (s *LedgerService) FindPostings(ctx context.Context, f anxin.LedgerFilter) 
 		}
 		where, args = append(where, "seq < ?"), append(args, seq)
 	}
-	limit := pageLimit(f.Page)
+	limit := pageLimit(f.Limit)
 	var out []*anxin.LedgerPosting
 	var next string
 	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {

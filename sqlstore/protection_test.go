@@ -36,7 +36,7 @@ var (
 	platformCtx = asRole(anxin.RolePlatform)
 	reviewerCtx = asRole(anxin.RoleReviewer)
 	financeCtx  = asRole(anxin.RoleFinance)
-	operatorCtx = asRole(anxin.RoleOperator)
+	protOperatorCtx = asRole(anxin.RoleOperator)
 )
 
 // pngBytes and pdfBytes are minimal files that sniff as their types.
@@ -248,7 +248,7 @@ func TestDamageClaimLifecycle(t *testing.T) {
 		wantKind(t, err, anxin.Conflict, "once")
 		_, err = s.DecideClaim(reviewerCtx, c.ID, "deny", "x", 0)
 		wantKind(t, err, anxin.Forbidden, "other than the original")
-		if c, err = s.DecideClaim(operatorCtx, c.ID, "deny", "waybill number differs", 0); err != nil {
+		if c, err = s.DecideClaim(protOperatorCtx, c.ID, "deny", "waybill number differs", 0); err != nil {
 			t.Fatal(err)
 		}
 		if c.Status != anxin.ClaimDenied || c.Appeal.Status != "overturned" {
@@ -399,7 +399,7 @@ func TestLateShipmentAndLostParcelTriggers(t *testing.T) {
 		s := newProtection(t, db)
 		runner := &sqlstore.JobRunner{DB: db}
 		s.RegisterJobs(runner)
-		if _, err := s.Enrol(operatorCtx, "m1", "anxingou"); err != nil {
+		if _, err := s.Enrol(protOperatorCtx, "m1", "anxingou"); err != nil {
 			t.Fatal(err)
 		}
 		promised := protT0.Add(24 * time.Hour)
@@ -418,7 +418,7 @@ func TestLateShipmentAndLostParcelTriggers(t *testing.T) {
 		if _, err := runner.RunDue(context.Background(), 0); err != nil {
 			t.Fatal(err)
 		}
-		claims, _, err := s.FindClaims(operatorCtx, anxin.ClaimFilter{ProgrammeID: "late_shipment"})
+		claims, _, err := s.FindClaims(protOperatorCtx, anxin.ClaimFilter{ProgrammeID: "late_shipment"})
 		if err != nil || len(claims) != 1 || claims[0].OrderID != "late" || claims[0].Status != anxin.ClaimApproved || claims[0].AmountFen != 495 {
 			for _, c := range claims {
 				t.Logf("claim %s %s %d", c.OrderID, c.Status, c.AmountFen)
@@ -437,7 +437,7 @@ func TestLateShipmentAndLostParcelTriggers(t *testing.T) {
 		if _, err := runner.RunDue(context.Background(), 0); err != nil {
 			t.Fatal(err)
 		}
-		lost, _, _ := s.FindClaims(operatorCtx, anxin.ClaimFilter{ProgrammeID: "lost_parcel"})
+		lost, _, _ := s.FindClaims(protOperatorCtx, anxin.ClaimFilter{ProgrammeID: "lost_parcel"})
 		if len(lost) != 1 || lost[0].OrderID != "lost" || lost[0].AmountFen != 4000 {
 			t.Fatalf("lost-parcel claims = %+v; want one of 4000 on order lost", lost)
 		}
@@ -565,18 +565,18 @@ func TestSaveProgrammeRejectsOverpaying(t *testing.T) {
 		s := newProtection(t, db)
 		cfg := `{"id":"greedy","name":"Greedy","kind":"damage_return","trigger":{"type":"claim","claim_types":["damaged"]},
 			"window":{"start":"signed","hours":72},"payout":{"kind":"percentage","rate_bp":15000},"funding":"merchant","auto":{"approve_max_fen":100}}`
-		_, err := s.SaveProgramme(operatorCtx, []byte(cfg))
+		_, err := s.SaveProgramme(protOperatorCtx, []byte(cfg))
 		wantKind(t, err, anxin.Invalid, "could pay more than the order")
-		_, err = s.SaveProgramme(operatorCtx, []byte(`{"id":"x","bogus":1}`))
+		_, err = s.SaveProgramme(protOperatorCtx, []byte(`{"id":"x","bogus":1}`))
 		wantKind(t, err, anxin.Invalid, "bogus")
 		_, err = s.SaveProgramme(reviewerCtx, []byte(cfg))
 		wantKind(t, err, anxin.Forbidden, "")
 		ok := strings.Replace(cfg, `"rate_bp":15000`, `"rate_bp":5000`, 1)
-		p, err := s.SaveProgramme(operatorCtx, []byte(ok))
+		p, err := s.SaveProgramme(protOperatorCtx, []byte(ok))
 		if err != nil || p.Version != 1 {
 			t.Fatalf("SaveProgramme = %+v, %v", p, err)
 		}
-		if p, err = s.SaveProgramme(operatorCtx, []byte(ok)); err != nil || p.Version != 2 {
+		if p, err = s.SaveProgramme(protOperatorCtx, []byte(ok)); err != nil || p.Version != 2 {
 			t.Fatalf("second SaveProgramme version = %+v, %v; want 2", p, err)
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM protection_programmes WHERE id = 'greedy'`); n != 2 {
