@@ -33,9 +33,9 @@ func asRole(role anxin.Role) context.Context {
 }
 
 var (
-	platformCtx = asRole(anxin.RolePlatform)
-	reviewerCtx = asRole(anxin.RoleReviewer)
-	financeCtx  = asRole(anxin.RoleFinance)
+	platformCtx     = asRole(anxin.RolePlatform)
+	reviewerCtx     = asRole(anxin.RoleReviewer)
+	financeCtx      = asRole(anxin.RoleFinance)
 	protOperatorCtx = asRole(anxin.RoleOperator)
 )
 
