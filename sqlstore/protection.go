@@ -21,6 +21,11 @@ import (
 type ProtectionService struct {
 	db     *DB
 	Guards protection.Guards
+
+	// BeforePayout, when set, is called inside the deciding transaction after
+	// the approving decision is written and before the payout is booked. The
+	// crash tests use it to kill the process exactly there.
+	BeforePayout func(claimID string)
 }
 
 // NewProtectionService returns a ProtectionService on db.
@@ -417,6 +422,9 @@ func (s *ProtectionService) apply(ctx context.Context, tx *Tx, r *claimRow, c *p
 		return err
 	}
 	if d.Outcome == protection.Approve {
+		if s.BeforePayout != nil {
+			s.BeforePayout(r.id)
+		}
 		return s.pay(ctx, tx, r, c.Programme, decID, d)
 	}
 	return nil
