@@ -451,6 +451,14 @@ func TestLateShipmentAndLostParcelTriggers(t *testing.T) {
 			t.Errorf("payouts = %d; want 2", n)
 		}
 		verify(t, db)
+		got := protectionReport(t, db)
+		want := map[string]float64{"order_coverage_rate": 1, "merchants_enrolled": 1, "claims_total": 2, "claims_auto_decided_rate": 1,
+			"refund_time_p50_s": 0, "refund_time_p90_s": 0, "fund_paid_fen": 0, "fund_recovered_fen": 0, "logistics_pool_paid_fen": 4000}
+		for k, v := range want {
+			if g, ok := got[k]; !ok || g != v {
+				t.Errorf("report protection.%s = %v (present %v); want %v", k, g, ok, v)
+			}
+		}
 	})
 }
 
@@ -512,6 +520,9 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 		}
 		_, err = ls.Fund(financeCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 1})
 		wantKind(t, err, anxin.Conflict, "already used")
+		if got := protectionReport(t, db); got["fund_paid_fen"] != 80000 || got["fund_recovered_fen"] != 80000 {
+			t.Errorf("report fund paid %v recovered %v; want 80000 and 80000", got["fund_paid_fen"], got["fund_recovered_fen"])
+		}
 		for _, f := range []anxin.Funding{
 			{Key: "x1", Account: "guarantee_fund", AmountFen: -5},
 			{Key: "x2", Account: "guarantee_fund", AmountFen: 0},
@@ -583,4 +594,21 @@ func TestSaveProgrammeRejectsOverpaying(t *testing.T) {
 			t.Errorf("greedy versions = %d; want 2", n)
 		}
 	})
+}
+
+func protectionReport(t *testing.T, db *sqlstore.DB) map[string]float64 {
+	t.Helper()
+	rep, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{From: protT0.Add(-time.Hour), To: protT0.Add(30 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, sec := range rep.Sections {
+		if sec.Key == "protection" {
+			for _, m := range sec.Metrics {
+				got[m.Name] = m.Value
+			}
+		}
+	}
+	return got
 }
