@@ -160,7 +160,7 @@ func (s *Server) pageMoney(w http.ResponseWriter, r *http.Request) error {
 			}
 			pools = append(pools, as...)
 		}
-		data["Pools"] = pools
+		data["Pools"], data["Staff"] = pools, true
 		flows, _, err := ls.FindPostings(ctx, anxin.LedgerFilter{Account: "guarantee_fund", Page: anxin.Page{Limit: 50}})
 		if err != nil {
 			return err
