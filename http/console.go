@@ -31,6 +31,9 @@ var consoleNav = []navItem{
 	{Title: "Claims", Path: "/console/claims", Action: anxin.ActionReadClaims},
 	{Title: "Programmes", Path: "/console/programmes", Action: anxin.ActionReadProgrammes},
 	{Title: "Money", Path: "/console/money", Action: anxin.ActionReadLedger},
+	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
+	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
+	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
 }
 
 // pageFunc renders a console page; a returned error is shown on the
@@ -57,8 +60,9 @@ var (
 func loadTemplates() (map[string]*template.Template, error) {
 	tmplOnce.Do(func() {
 		funcs := template.FuncMap{
-			"fen": func(v int64) string { return formatFen(v) },
-			"pct": func(v float64) string { return formatPct(v) },
+			"fen":  func(v int64) string { return formatFen(v) },
+			"pct":  func(v float64) string { return formatPct(v) },
+			"list": func(v ...string) []string { return v },
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {

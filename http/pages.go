@@ -5,4 +5,5 @@ package http
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
 	s.registerProtectionPages()
+	s.registerIPPages()
 }

@@ -7,4 +7,5 @@ package http
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerProtectionRoutes()
+	s.registerIPRoutes()
 }

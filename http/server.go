@@ -38,6 +38,10 @@ type Server struct {
 	Stats       anxin.StatsService
 	Protection  anxin.ProtectionService
 	Ledger      anxin.LedgerService
+	IP          anxin.IPService
+	HashBank    anxin.HashBankService
+	Counterfeit anxin.CounterfeitService
+	Relations   RelationNetwork
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -64,6 +68,9 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	counterfeitScores *prometheus.CounterVec
+	notices           *prometheus.CounterVec
 }
 
 // NewServer returns a Server with defaults.

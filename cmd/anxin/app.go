@@ -102,6 +102,18 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.DB.AddEventHook(prot.OnEvents)
 	prot.RegisterJobs(m.Jobs)
 
+	s := m.HTTPServer
+
+	// Anti-counterfeit and IP protection.
+	relations := sqlstore.NewRelationService(m.DB)
+	hashBank := sqlstore.NewHashBankService(m.DB)
+	ip := sqlstore.NewIPService(m.DB)
+	s.Relations = relations
+	s.HashBank = hashBank
+	s.IP = ip
+	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
+
 	return nil
 }
 

@@ -30,6 +30,7 @@ func commands() []command {
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"version", "print the version", runVersion},
 		{"ledger", "verify the guarantee-fund ledger", runLedger},
+		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
 	}
 }
 
