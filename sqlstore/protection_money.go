@@ -270,16 +270,29 @@ func (s *LedgerService) Fund(ctx context.Context, f anxin.Funding) (_ *anxin.Led
 	if err != nil {
 		return nil, err
 	}
-	ps, _, err := s.FindPostings(ctx, anxin.LedgerFilter{Account: f.Account, Page: anxin.Page{Limit: 500}})
+	var out *anxin.LedgerPosting
+	err = s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		var err error
+		out, err = postingByID(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// postingByID loads one posting with its entries; NotFound if absent.
+func postingByID(ctx context.Context, tx *Tx, id string) (*anxin.LedgerPosting, error) {
+	p := &anxin.LedgerPosting{ID: id}
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT kind, ref, currency, memo, created_at FROM ledger_postings WHERE id = ?`, id).Scan(&p.Kind, &p.Ref, &p.Currency, &p.Memo, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, anxin.Errorf(anxin.NotFound, "Posting not found.")
+	}
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return nil, anxin.Errorf(anxin.NotFound, "Posting not found.")
+	p.CreatedAt = fromMS(at)
+	p.Entries, err = postingEntries(ctx, tx, id)
+	return p, err
 }
 
 // collectReceivable pays down a merchant's receivable from its available
