@@ -290,11 +290,12 @@ func Defaults() []*Programme {
 			Auto: Auto{ApproveMaxFen: 50000, Standings: []string{"good"}, BuyerQuotaFen: 200000, QuotaWindowDays: 30, ShippedNeedsReturn: true},
 		},
 		{
+			// Every listing carries the ship-by promise (DOMAIN §5: "最晚48小时内发货，晚发即赔"),
+			// so the compensation needs no enrolment.
 			ID: "late_shipment", Name: "Late-shipment compensation (晚发即赔)", Kind: KindLateShipment,
-			Eligibility: Eligibility{RequiresEnrolment: true},
-			Trigger:     Trigger{Type: "event", Event: EventNoPickupByPromise},
-			Payout:      ledger.Formula{Kind: ledger.FormulaPercentage, RateBP: 500, MinFen: 300, MaxFen: 3000},
-			Form:        "coupon", Funding: FundMerchant, AllowOverOrder: true,
+			Trigger: Trigger{Type: "event", Event: EventNoPickupByPromise},
+			Payout:  ledger.Formula{Kind: ledger.FormulaPercentage, RateBP: 500, MinFen: 300, MaxFen: 3000},
+			Form:    "coupon", Funding: FundMerchant, AllowOverOrder: true,
 			Auto: Auto{ApproveMaxFen: 3000},
 		},
 		{
