@@ -31,9 +31,15 @@ var consoleNav = []navItem{
 	{Title: "Claims", Path: "/console/claims", Action: anxin.ActionReadClaims},
 	{Title: "Programmes", Path: "/console/programmes", Action: anxin.ActionReadProgrammes},
 	{Title: "Money", Path: "/console/money", Action: anxin.ActionReadLedger},
+	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
+	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},
+	{Title: "Orders", Path: "/console/orders", Action: anxin.ActionReadMarketplace},
 	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
 	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
 	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
+	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
+	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

@@ -6,4 +6,8 @@ package http
 func (s *Server) registerCapabilityPages() {
 	s.registerProtectionPages()
 	s.registerIPPages()
+	s.registerMarketplacePages()
+	s.registerWebhookPages()
+	s.registerJobPages()
+	s.registerReportPages()
 }

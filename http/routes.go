@@ -8,4 +8,9 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerProtectionRoutes()
 	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
+	s.registerReportRoutes()
 }

@@ -38,6 +38,7 @@ type Server struct {
 	Stats       anxin.StatsService
 	Protection  anxin.ProtectionService
 	Ledger      anxin.LedgerService
+	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
@@ -65,6 +66,7 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	events   *eventMetrics // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}

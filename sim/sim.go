@@ -28,6 +28,9 @@
 //   - Orders with shipments and carrier scans (most on time, some late, some
 //     lost), after-sale requests (no-reason returns, damage, allergy,
 //     spoilage, counterfeit, lost parcels, fraudulent claims) and complaints.
+//   - Rights holders' notices against counterfeit listings of their brands
+//     (and a few mistaken ones against authorised sellers), with evidence
+//     and counter-notices.
 //   - Events: the marketplace's lifecycle events in time order, each with a
 //     unique id, ready for POST /v1/events.
 //   - Truth: what really happened, to measure detection quality against.
@@ -170,6 +173,7 @@ type World struct {
 	Shipments  []*anxin.Shipment
 	AfterSales []*anxin.AfterSale
 	Complaints []Complaint    // in time order
+	Notices    []Notice       // rights holders' notices, by id
 	Events     []*anxin.Event // in time order (ties by id); OccurredAt inside Period
 	Truth      Truth
 }
@@ -198,7 +202,11 @@ type ListingTruth struct {
 	Evasive   bool   `json:"evasive,omitempty"`    // the term is written evasively
 	Evasion   string `json:"evasion,omitempty"`    // an Evasion* kind when Evasive
 	LookAlike string `json:"look_alike,omitempty"` // an innocent look-alike in a clean listing (仿真植物, 莆田桂圆, …)
-	Brand     string `json:"brand,omitempty"`      // the brand it copies or sells
+	// Substandard names the lab test the product fails (heavy_metals,
+	// fluorescent_agent, battery_safety, …) when a sample would fail, "" when
+	// it passes.
+	Substandard string `json:"substandard,omitempty"`
+	Brand       string `json:"brand,omitempty"` // the brand it copies or sells
 }
 
 // ContentTruth is the ground truth of one content item.
@@ -248,6 +256,15 @@ type Truth struct {
 	LostOrders        map[string]bool // parcel lost in transit, lost scan inside the period
 	FraudulentBuyers  map[string]bool // buyers who file claims without cause
 	AfterSales        map[string]AfterSaleTruth
+	// FreshCampaignAt is when fresh-produce merchants improve their packing
+	// (the middle of the period): spoilage falls from 12 % to 5 % of
+	// delivered fresh orders, which a quality campaign started then should
+	// measure.
+	FreshCampaignAt time.Time
+	// Notices tells, per notice id, whether the notice is right (the
+	// listing really is counterfeit) or mistaken (a genuine listing of an
+	// authorised seller).
+	Notices map[string]bool
 }
 
 // Generate builds the World for cfg. It panics if cfg fails Validate;
@@ -278,9 +295,11 @@ func Generate(cfg Config) *World {
 				LostOrders:        map[string]bool{},
 				FraudulentBuyers:  map[string]bool{},
 				AfterSales:        map[string]AfterSaleTruth{},
+				Notices:           map[string]bool{},
 			},
 		},
 	}
+	g.w.Truth.FreshCampaignAt = g.w.Period.From.Add(g.w.Period.To.Sub(g.w.Period.From) / 2)
 	g.brands()
 	g.merchants()
 	g.influencers()
@@ -288,6 +307,7 @@ func Generate(cfg Config) *World {
 	g.listings()
 	g.content()
 	g.orders()
+	g.notices()
 	g.finish()
 	return g.w
 }

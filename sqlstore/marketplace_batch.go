@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -62,6 +63,9 @@ func (b batch) exec(ctx context.Context, tx *Tx, n int, row func(args []any, i i
 // query is exec for statements with RETURNING: scan is called for every
 // returned row. With a nil scan the statement is executed, not queried.
 func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i int) []any, scan func(*sql.Rows) error) error {
+	if tx.Dialect() == Postgres && n > 1 {
+		return b.unnest(ctx, tx, n, row, scan)
+	}
 	args := make([]any, 0, min(n, chunkSizes[0])*b.cols)
 	i := 0
 	for _, size := range chunks(n) {
@@ -71,10 +75,10 @@ func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i 
 		}
 		q := b.head + " VALUES " + valuesList(b.cols, size) + " " + b.tail
 		if scan == nil {
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if _, err := tx.execCached(ctx, q, args...); err != nil {
 				return err
 			}
-		} else if err := eachRow(tx.QueryContext(ctx, q, args...))(scan); err != nil {
+		} else if err := eachRow(tx.queryCached(ctx, q, args...))(scan); err != nil {
 			return err
 		}
 		i += size
@@ -82,9 +86,115 @@ func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i 
 	return nil
 }
 
+// execCached and queryCached run q through a prepared statement kept for
+// the life of the pool on SQLite, where preparing a 256-row INSERT costs
+// about as much as running it; database/sql binds the statement to each
+// transaction's connection, preparing it once per connection. The set of
+// texts is small and fixed (see chunkSizes). The PostgreSQL driver already
+// caches prepared statements by text, so there they run directly.
+func (tx *Tx) execCached(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := tx.cachedStmt(ctx, q)
+	if err != nil || st == nil {
+		if err == nil {
+			return tx.ExecContext(ctx, q, args...)
+		}
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (tx *Tx) queryCached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := tx.cachedStmt(ctx, q)
+	if err != nil || st == nil {
+		if err == nil {
+			return tx.QueryContext(ctx, q, args...)
+		}
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// cachedStmt returns q prepared for tx on SQLite, nil on PostgreSQL.
+func (tx *Tx) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	db := tx.db
+	if db.Dialect == Postgres {
+		return nil, nil
+	}
+	if v, ok := db.stmts.Load(q); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	st, err := db.SQL.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = v.(*sql.Stmt)
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+// unnest is query for PostgreSQL: one statement for all n rows, with one
+// array parameter per column (INSERT … SELECT * FROM unnest($1::text[], …)).
+// The server parses and plans one short statement instead of VALUES lists
+// with thousands of parameters, and the batch costs one round trip. Columns
+// holding strings are sent as text[], all others (integers and NULLs) as
+// bigint[].
+func (b batch) unnest(ctx context.Context, tx *Tx, n int, row func(args []any, i int) []any, scan func(*sql.Rows) error) error {
+	flat := make([]any, 0, n*b.cols)
+	for i := range n {
+		flat = row(flat, i)
+	}
+	if len(flat) != n*b.cols {
+		return fmt.Errorf("batch %q: rows have %d values, want %d", b.head, len(flat), n*b.cols)
+	}
+	args := make([]any, b.cols)
+	casts := make([]string, b.cols)
+	for j := range b.cols {
+		text := false
+		for i := j; i < len(flat); i += b.cols {
+			if flat[i] != nil {
+				_, text = flat[i].(string)
+				break
+			}
+		}
+		if text {
+			col := make([]string, n)
+			for i := range n {
+				col[i], _ = flat[i*b.cols+j].(string)
+			}
+			args[j], casts[j] = col, "?::text[]"
+			continue
+		}
+		col := make([]*int64, n)
+		for i := range n {
+			switch v := flat[i*b.cols+j].(type) {
+			case int64:
+				col[i] = &v
+			case int:
+				w := int64(v)
+				col[i] = &w
+			case nil:
+			default:
+				return fmt.Errorf("batch %q: column %d holds %T", b.head, j, v)
+			}
+		}
+		args[j], casts[j] = col, "?::bigint[]"
+	}
+	q := b.head + " SELECT * FROM unnest(" + strings.Join(casts, ", ") + ") " + b.tail
+	if scan == nil {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	return eachRow(tx.QueryContext(ctx, q, args...))(scan)
+}
+
 // queryIn runs q once per chunk of ids, with "(?,…)" of the chunk's size in
 // place of the IN list marker "(…)"; scan is called for every row.
 func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql.Rows) error) error {
+	if tx.Dialect() == Postgres {
+		return eachRow(tx.QueryContext(ctx, strings.Replace(q, " IN (…)", " = ANY(?::text[])", 1), ids))(scan)
+	}
 	i := 0
 	for _, size := range chunks(len(ids)) {
 		args := make([]any, size)
@@ -92,7 +202,7 @@ func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql
 			args[j] = ids[i+j]
 		}
 		text := strings.Replace(q, "(…)", "("+strings.TrimSuffix(strings.Repeat("?,", size), ",")+")", 1)
-		if err := eachRow(tx.QueryContext(ctx, text, args...))(scan); err != nil {
+		if err := eachRow(tx.queryCached(ctx, text, args...))(scan); err != nil {
 			return err
 		}
 		i += size

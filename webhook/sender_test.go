@@ -1,14 +1,15 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -18,6 +19,8 @@ import (
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/webhook"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // testClock is a settable clock shared by the database, the sender and the
@@ -62,6 +65,7 @@ type receiver struct {
 type request struct {
 	id, attempt string
 	env         webhook.Envelope
+	body        []byte
 	status      int
 }
 
@@ -105,7 +109,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusGatewayTimeout
 		}
 	}
-	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, status: status})
+	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, body: body, status: status})
 	w.WriteHeader(status)
 }
 
@@ -199,6 +203,7 @@ func TestDeliverSigned(t *testing.T) {
 			!env.CreatedAt.Equal(clock.Now()) || string(env.Payload) != `{"ref":"l_1"}` || reqs[0].attempt != "1" || applied[id] != 1 {
 			t.Fatalf("receiver got %+v; want message %s, listing.delist, subj_l_1, its payload, attempt 1", reqs[0], id)
 		}
+		checkGolden(t, "testdata/delivery.golden.json", reqs[0].body)
 		ds := f.deliveries(t, anxin.DeliveryDelivered)
 		if len(ds) != 1 || ds[0].Attempts != 1 || ds[0].LastStatus != 200 || ds[0].DeliveredAt == nil {
 			t.Fatalf("deliveries = %+v; want one delivered after 1 attempt", ds)
@@ -207,6 +212,26 @@ func TestDeliverSigned(t *testing.T) {
 			t.Fatalf("Tick with nothing due = %d; want 0", n)
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+// The delivery body is a public contract: a diff here is an API change.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("delivery body differs from %s:\n got %s\nwant %s", path, got, want)
+	}
 }
 
 func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
@@ -255,17 +280,17 @@ func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
 		if len(ds) != 1 || ds[0].State != anxin.DeliveryDelivered || ds[0].Attempts != 3 {
 			t.Fatalf("deliveries = %+v; want one delivered after 3 attempts", ds)
 		}
-		var statuses []int
-		rows, err := db.QueryContext(context.Background(), `SELECT status FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt`, ds[0].ID)
+		_, log, err := f.store.FindAttempts(operator, ds[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var s int
-			rows.Scan(&s)
-			statuses = append(statuses, s)
+		var statuses []int
+		for _, a := range log {
+			statuses = append(statuses, a.Status)
+			if a.Worker != "w_test" {
+				t.Errorf("attempt %+v; want worker w_test", a)
+			}
 		}
-		rows.Close()
 		if len(statuses) != 3 || statuses[0] != 500 || statuses[1] != 504 || statuses[2] != 200 {
 			t.Fatalf("attempt log statuses = %v; want [500 504 200]", statuses)
 		}
@@ -390,85 +415,107 @@ func contains(s, sub string) bool {
 // connection pool as two replicas would, against one database and counts
 // what the receiver sees: every message once, no attempt sent twice.
 func TestTwoSendersDeliverExactlyOnce(t *testing.T) {
-	open := map[string]func(t *testing.T) (*sqlstore.DB, *sqlstore.DB){
-		"sqlite": func(t *testing.T) (*sqlstore.DB, *sqlstore.DB) {
-			path := filepath.Join(t.TempDir(), "anxin.db")
-			return openPair(t, path)
-		},
-	}
-	if os.Getenv("ANXIN_TEST_POSTGRES") != "" {
-		open["postgres"] = func(t *testing.T) (*sqlstore.DB, *sqlstore.DB) {
-			return openPair(t, sqltest.PostgresDSN(t))
+	sqltest.RunReplicas(t, nil, 2, func(t *testing.T, dbs []*sqlstore.DB) {
+		const messages = 300
+		f := newFixture(t, dbs[0], nil)
+		f.clock = nil
+		_, rc := f.hook(t)
+		rc.clock = anxin.SystemClock{}
+		rc.delay = time.Millisecond
+		for i := range messages {
+			f.enqueue(t, anxin.ActionNotify, "n_"+strconv.Itoa(i))
 		}
-	}
-	for name, open := range open {
-		t.Run(name, func(t *testing.T) {
-			db1, db2 := open(t)
-			const messages = 300
-			f := newFixture(t, db1, nil)
-			f.clock = nil
-			_, rc := f.hook(t)
-			rc.clock = anxin.SystemClock{}
-			rc.delay = time.Millisecond
-			for i := range messages {
-				f.enqueue(t, anxin.ActionNotify, "n_"+strconv.Itoa(i))
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for i, db := range dbs {
+			s := &webhook.Sender{Store: sqlstore.NewWebhookService(db), Worker: "w" + strconv.Itoa(i), Poll: 5 * time.Millisecond, Concurrency: 4}
+			wg.Go(func() { s.Run(ctx) })
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			counts, err := f.store.DeliveryCounts(context.Background())
+			if err != nil {
+				t.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for i, db := range []*sqlstore.DB{db1, db2} {
-				s := &webhook.Sender{Store: sqlstore.NewWebhookService(db), Worker: "w" + strconv.Itoa(i), Poll: 5 * time.Millisecond, Concurrency: 4}
-				wg.Go(func() { s.Run(ctx) })
+			if counts[anxin.DeliveryDelivered] == messages {
+				break
 			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				counts, err := f.store.DeliveryCounts(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if counts[anxin.DeliveryDelivered] == messages {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("after 60s: %v; want %d delivered", counts, messages)
-				}
-				time.Sleep(20 * time.Millisecond)
+			if time.Now().After(deadline) {
+				t.Fatalf("after 60s: %v; want %d delivered", counts, messages)
 			}
-			cancel()
-			wg.Wait()
-			reqs, applied, bad := rc.snapshot()
-			if len(reqs) != messages || len(applied) != messages || bad != 0 {
-				t.Fatalf("receiver saw %d requests for %d messages (%d bad); want %d each", len(reqs), len(applied), bad, messages)
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		wg.Wait()
+		reqs, applied, bad := rc.snapshot()
+		if len(reqs) != messages || len(applied) != messages || bad != 0 {
+			t.Fatalf("receiver saw %d requests for %d messages (%d bad); want %d each", len(reqs), len(applied), bad, messages)
+		}
+		perID := map[string]int{}
+		for _, r := range reqs {
+			perID[r.id]++
+		}
+		for id, n := range perID {
+			if n != 1 {
+				t.Errorf("message %s was sent %d times", id, n)
 			}
-			perID := map[string]int{}
-			for _, r := range reqs {
-				perID[r.id]++
-			}
-			for id, n := range perID {
-				if n != 1 {
-					t.Errorf("message %s was sent %d times", id, n)
-				}
-			}
-			var workers int
-			db1.QueryRowContext(context.Background(), `SELECT COUNT(DISTINCT worker) FROM delivery_attempts`).Scan(&workers)
-			t.Logf("%d deliveries shared by %d workers", messages, workers)
-		})
-	}
+		}
+		var workers int
+		dbs[0].QueryRowContext(context.Background(), `SELECT COUNT(DISTINCT worker) FROM delivery_attempts`).Scan(&workers)
+		t.Logf("%d deliveries shared by %d workers", messages, workers)
+	})
 }
 
-// openPair opens dsn twice (two pools, as two replicas would) and migrates it.
-func openPair(t *testing.T, dsn string) (*sqlstore.DB, *sqlstore.DB) {
-	t.Helper()
-	var dbs [2]*sqlstore.DB
-	for i := range dbs {
-		db, err := sqlstore.Open(context.Background(), dsn, nil)
-		if err != nil {
-			t.Fatal(err)
+func TestSenderMetrics(t *testing.T) {
+	clock := newClock()
+	db := sqltest.OpenSQLite(t, clock)
+	f := newFixture(t, db, clock)
+	_, rc := f.hook(t)
+	rc.respond = func(n int, _ bool) int {
+		if n == 1 {
+			return http.StatusInternalServerError
 		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
+		return http.StatusOK
 	}
-	if _, err := dbs[0].Migrate(context.Background()); err != nil {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(f.sender)
+	f.enqueue(t, anxin.ActionNotify, "a")
+	f.tick(t)
+	clock.Advance(time.Minute)
+	f.tick(t)
+	families, err := reg.Gather()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return dbs[0], dbs[1]
+	got := map[string]float64{}
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "/" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[name] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[name] = m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				got[name] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{
+		"anxin_webhook_attempts_total/failed":    1,
+		"anxin_webhook_attempts_total/delivered": 1,
+		"anxin_webhook_attempt_seconds":          2,
+		"anxin_webhook_delivery_latency_seconds": 1,
+		"anxin_webhook_deliveries/delivered":     1,
+		"anxin_webhook_deliveries/pending":       0,
+		"anxin_webhook_deliveries/dead":          0,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("metric %s = %v; want %v", k, got[k], v)
+		}
+	}
 }
