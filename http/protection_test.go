@@ -147,8 +147,8 @@ func TestClaimsAPI(t *testing.T) {
 func TestProgrammesAPI(t *testing.T) {
 	ts, keys, _ := protectionServer(t)
 	code, out := call(t, ts, keys["platform"], "GET", "/v1/programmes", "")
-	if code != 200 || len(out["programmes"].([]any)) != 9 {
-		t.Fatalf("GET /v1/programmes = %d, %d programmes; want 9", code, len(out["programmes"].([]any)))
+	if code != 200 || len(out["programmes"].([]any)) != 10 {
+		t.Fatalf("GET /v1/programmes = %d, %d programmes; want 10", code, len(out["programmes"].([]any)))
 	}
 	if code, out := call(t, ts, keys["merchant:m1"], "POST", "/v1/enrolments", `{"merchant_id":"m1","programme_id":"anxingou"}`); code != 200 || len(out["enrolments"].([]any)) != 4 {
 		t.Errorf("self-enrolment in the bundle = %d %v; want 4 enrolments", code, out)

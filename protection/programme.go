@@ -316,12 +316,24 @@ func Defaults() []*Programme {
 			Auto: Auto{ApproveMaxFen: 500000, MerchantResponseHours: 48},
 		},
 		{
-			ID: "counterfeit", Name: "Counterfeit compensation (假一赔三)", Kind: KindCounterfeit,
+			// 退一赔三 is statutory (CPL Art. 55), so it covers every order.
+			ID: "counterfeit", Name: "Counterfeit compensation (假一赔三, statutory)", Kind: KindCounterfeit,
+			Trigger:  Trigger{Type: "claim", ClaimTypes: []string{ClaimCounterfeit}},
+			Evidence: []string{"appraisal_report"},
+			Window:   Window{Start: StartSigned, Hours: 24 * 90},
+			Payout: ledger.Formula{Kind: ledger.FormulaMultiple, Multiple: 3, StatutoryMultiple: 3, StatutoryMinFen: 50000,
+				IncludeRefund: true},
+			Funding: FundGuaranteeFund, AllowOverOrder: true,
+			Auto: Auto{ApproveMaxFen: 500000, MerchantResponseHours: 48},
+		},
+		{
+			// The 安心购 pledge: four times the price for enrolled merchants.
+			ID: "counterfeit_pledge", Name: "Counterfeit pledge (假一赔四)", Kind: KindCounterfeit,
 			Eligibility: Eligibility{RequiresEnrolment: true},
 			Trigger:     Trigger{Type: "claim", ClaimTypes: []string{ClaimCounterfeit}},
 			Evidence:    []string{"appraisal_report"},
 			Window:      Window{Start: StartSigned, Hours: 24 * 90},
-			Payout: ledger.Formula{Kind: ledger.FormulaMultiple, Multiple: 3, StatutoryMultiple: 3, StatutoryMinFen: 50000,
+			Payout: ledger.Formula{Kind: ledger.FormulaMultiple, Multiple: 4, StatutoryMultiple: 3, StatutoryMinFen: 50000,
 				IncludeRefund: true},
 			Funding: FundGuaranteeFund, AllowOverOrder: true,
 			Auto: Auto{ApproveMaxFen: 500000, MerchantResponseHours: 48},
@@ -343,7 +355,7 @@ func Defaults() []*Programme {
 		},
 		{
 			ID: "anxingou", Name: "安心购 bundle", Kind: KindBundle,
-			Includes: []string{"late_shipment", "counterfeit", "damage_return"},
+			Includes: []string{"counterfeit_pledge", "late_shipment", "damage_return"},
 		},
 	}
 	for _, p := range ps {

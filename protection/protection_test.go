@@ -205,8 +205,11 @@ func TestCovers(t *testing.T) {
 	if Covers(prog("allergy_return"), &Order{Categories: []string{"toys"}}, false, "good") {
 		t.Error("allergy returns should not cover toys")
 	}
-	if Covers(prog("counterfeit"), o, false, "good") || !Covers(prog("counterfeit"), o, true, "good") {
-		t.Error("counterfeit cover needs enrolment")
+	if Covers(prog("counterfeit_pledge"), o, false, "good") || !Covers(prog("counterfeit_pledge"), o, true, "good") {
+		t.Error("the counterfeit pledge needs enrolment")
+	}
+	if !Covers(prog("counterfeit"), o, false, "good") {
+		t.Error("statutory counterfeit compensation covers every order")
 	}
 	if Covers(prog("freight_insurance"), o, true, "good") {
 		t.Error("freight insurance needs the listing flag")
