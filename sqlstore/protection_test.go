@@ -612,3 +612,29 @@ func protectionReport(t *testing.T, db *sqlstore.DB) map[string]float64 {
 	}
 	return got
 }
+
+func TestRefundOnReturnPickupAndReconcileMismatch(t *testing.T) {
+	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+		s := newProtection(t, db)
+		ls := sqlstore.NewLedgerService(db)
+		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 12000})
+		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
+		event(t, db, s, anxin.EventShipmentScanned, map[string]string{"shipment_id": "s1", "order_id": "o1", "code": "pickup"})
+		c, _, err := s.FileClaim(platformCtx, anxin.ClaimInput{Key: "r1", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "return_refund"})
+		if err != nil || c.Status != anxin.ClaimOpen || c.Reason != "awaiting_return_pickup" {
+			t.Fatalf("return refund = %+v, %v; want open awaiting_return_pickup", c, err)
+		}
+		event(t, db, s, anxin.EventAfterSaleReturned, map[string]any{"id": "as1", "order_id": "o1", "buyer_id": "b1", "kind": "return_refund", "amount_fen": 12000})
+		if c, err = s.FindClaim(platformCtx, c.ID); err != nil || c.Status != anxin.ClaimApproved || c.Payout == nil || c.Payout.AmountFen != 12000 {
+			t.Fatalf("after the return pickup: %+v, %v; want approved and paid 12000", c, err)
+		}
+		if _, err := s.AckPayout(platformCtx, c.Payout.ID, anxin.PayoutAck{Status: "paid", PostingID: c.Payout.PostingID, AmountFen: 11000}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := ls.Reconcile(financeCtx)
+		if err != nil || len(r.Mismatches) != 1 || !strings.Contains(r.Mismatches[0].Problem, "acknowledged 11000 fen, booked 12000 fen") {
+			t.Fatalf("Reconcile = %+v, %v; want the amount mismatch", r, err)
+		}
+		verify(t, db)
+	})
+}
