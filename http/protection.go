@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"strconv"
 
 	"anxin"
 )
@@ -47,23 +46,9 @@ func (s *Server) ledgerService() (anxin.LedgerService, error) {
 	return s.Ledger, nil
 }
 
-// pageOf reads ?cursor= and ?limit=; a malformed limit is Invalid.
-func pageOf(r *http.Request) (anxin.Page, error) {
-	q := r.URL.Query()
-	p := anxin.Page{Cursor: q.Get("cursor")}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return p, anxin.Errorf(anxin.Invalid, "limit must be an integer from 1 to 500.")
-		}
-		p.Limit = n
-	}
-	return p, nil
-}
-
 func claimFilterOf(r *http.Request) (anxin.ClaimFilter, error) {
 	q := r.URL.Query()
-	p, err := pageOf(r)
+	p, err := pageFromQuery(r)
 	f := anxin.ClaimFilter{OrderID: q.Get("order_id"), BuyerID: q.Get("buyer_id"), MerchantID: q.Get("merchant_id"),
 		ProgrammeID: q.Get("programme_id"), Status: q.Get("status"), Page: p}
 	return f, err
@@ -362,7 +347,7 @@ func (s *Server) handlePayoutAck(w http.ResponseWriter, r *http.Request) error {
 
 func ledgerFilterOf(r *http.Request) (anxin.LedgerFilter, error) {
 	q := r.URL.Query()
-	p, err := pageOf(r)
+	p, err := pageFromQuery(r)
 	return anxin.LedgerFilter{Account: q.Get("account"), Kind: q.Get("kind"), MerchantID: q.Get("merchant_id"), Page: p}, err
 }
 

@@ -48,9 +48,9 @@ func consoleDo(t *testing.T, ts *httptest.Server, token, method, path string, fo
 	return resp.StatusCode, string(b)
 }
 
-// hasElement reports whether html has an element with the given attribute
+// protHasElement reports whether html has an element with the given attribute
 // and value (a selector check on the rendered markup).
-func hasElement(html, attr, value string) bool {
+func protHasElement(html, attr, value string) bool {
 	return regexp.MustCompile(`<[a-z]+[^>]*\s` + regexp.QuoteMeta(attr) + `="` + regexp.QuoteMeta(value) + `"`).MatchString(html)
 }
 
@@ -84,18 +84,18 @@ func TestProtectionConsole(t *testing.T) {
 
 	rtok, rcsrf := consoleSession(t, db, anxin.RoleReviewer)
 	code, body := consoleDo(t, ts, rtok, "GET", "/console/claims", nil)
-	if code != 200 || !hasElement(body, "data-claim", id) || !hasElement(body, "href", "/console/claims") {
+	if code != 200 || !protHasElement(body, "data-claim", id) || !protHasElement(body, "href", "/console/claims") {
 		t.Fatalf("claims queue = %d; want the escalated claim listed", code)
 	}
 	code, body = consoleDo(t, ts, rtok, "GET", "/console/claims/"+id, nil)
-	if code != 200 || !hasElement(body, "id", "timeline") || !hasElement(body, "id", "decide") || !strings.Contains(body, "photo_waybill") {
+	if code != 200 || !protHasElement(body, "id", "timeline") || !protHasElement(body, "id", "decide") || !strings.Contains(body, "photo_waybill") {
 		t.Fatalf("claim page = %d; want timeline, evidence and the decision form", code)
 	}
 	if code, _ := consoleDo(t, ts, rtok, "POST", "/console/claims/"+id+"/decide", url.Values{"outcome": {"approve"}, "reason": {"crushed"}}); code != 403 {
 		t.Errorf("decide without csrf = %d; want 403", code)
 	}
 	code, body = consoleDo(t, ts, rtok, "POST", "/console/claims/"+id+"/decide", url.Values{"csrf": {rcsrf}, "outcome": {"approve"}, "reason": {"photos show a crushed box"}})
-	if code != 200 || !strings.Contains(body, "Decision recorded.") || hasElement(body, "id", "decide") {
+	if code != 200 || !strings.Contains(body, "Decision recorded.") || protHasElement(body, "id", "decide") {
 		t.Fatalf("decide = %d; want the claim shown decided", code)
 	}
 	if code, _ := consoleDo(t, ts, rtok, "GET", "/console/money", nil); code != 403 {
@@ -104,7 +104,7 @@ func TestProtectionConsole(t *testing.T) {
 
 	otok, ocsrf := consoleSession(t, db, anxin.RoleOperator)
 	code, body = consoleDo(t, ts, otok, "GET", "/console/programmes?edit=late_shipment", nil)
-	if code != 200 || !hasElement(body, "data-programme", "anxingou") || !strings.Contains(body, "rate_bp") {
+	if code != 200 || !protHasElement(body, "data-programme", "anxingou") || !strings.Contains(body, "rate_bp") {
 		t.Fatalf("programme editor = %d", code)
 	}
 	bad := `{"id":"greedy","name":"G","kind":"damage_return","trigger":{"type":"claim","claim_types":["damaged"]},"window":{"start":"signed","hours":72},"payout":{"kind":"fixed","fixed_fen":100000},"funding":"merchant","auto":{"approve_max_fen":1}}`
@@ -113,7 +113,7 @@ func TestProtectionConsole(t *testing.T) {
 		t.Fatalf("over-paying programme = %d; want it refused with the reason", code)
 	}
 	code, body = consoleDo(t, ts, otok, "GET", "/console/money?merchant=m1", nil)
-	if code != 200 || !hasElement(body, "id", "merchant-money") || !hasElement(body, "id", "pools") {
+	if code != 200 || !protHasElement(body, "id", "merchant-money") || !protHasElement(body, "id", "pools") {
 		t.Fatalf("money page = %d", code)
 	}
 	mtok, _ := consoleSession(t, db, anxin.MerchantRole("m2"))

@@ -38,6 +38,9 @@ type Server struct {
 	Stats       anxin.StatsService
 	Protection  anxin.ProtectionService
 	Ledger      anxin.LedgerService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
 	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
@@ -71,6 +74,7 @@ type Server struct {
 	handler  http.Handler
 	draining chan struct{}
 
+	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec
 	notices           *prometheus.CounterVec
 }

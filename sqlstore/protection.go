@@ -134,16 +134,16 @@ func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.Clai
 	return id, true, nil
 }
 
-// facts are the stored facts about an order that adjudication needs.
-type facts struct {
+// orderFacts are the stored facts about an order that adjudication needs.
+type orderFacts struct {
 	order    protection.Order
 	currency string
 	standing string
 	enrolled map[string]bool
 }
 
-func loadFacts(ctx context.Context, tx *Tx, orderID string) (*facts, error) {
-	f := &facts{enrolled: map[string]bool{}}
+func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error) {
+	f := &orderFacts{enrolled: map[string]bool{}}
 	o := &f.order
 	var items string
 	var paid, shipped, delivered, cancelled sql.NullInt64
@@ -289,7 +289,7 @@ func programmeVersion(ctx context.Context, tx *Tx, id string, version int) (*pro
 	return p, nil
 }
 
-func (s *ProtectionService) caseFor(f *facts, p *protection.Programme, claimType, buyerID string, now time.Time) *protection.Case {
+func (s *ProtectionService) caseFor(f *orderFacts, p *protection.Programme, claimType, buyerID string, now time.Time) *protection.Case {
 	return &protection.Case{
 		Programme: p, ClaimType: claimType, BuyerID: buyerID, Order: f.order, Standing: f.standing,
 		Enrolled: f.enrolled[p.ID], Guards: s.Guards, Now: now,

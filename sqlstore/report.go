@@ -15,6 +15,7 @@ type sectionFunc func(ctx context.Context, db *DB, p anxin.Period) (anxin.Sectio
 var reportSections = []sectionFunc{
 	volumeSection,
 	protectionSection,
+	governanceSection,
 	ipSection,
 }
 

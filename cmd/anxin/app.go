@@ -116,6 +116,14 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.DB.AddEventHook(prot.OnEvents)
 	prot.RegisterJobs(m.Jobs)
 
+	// Governance: checks, lexicons, policies, review queue, enforcement.
+	// The default pack is loaded on first start.
+	gov := sqlstore.NewGovernanceService(m.DB)
+	if err := gov.Seed(ctx); err != nil {
+		return err
+	}
+	m.HTTPServer.Governance, m.HTTPServer.Reviews, m.HTTPServer.Enforcement = gov, gov, gov
+	m.Jobs.Handle(sqlstore.JobSanctionEnd, gov.HandleSanctionEnd)
 	s := m.HTTPServer
 
 	// Marketplace mirror and event ingestion. Capabilities that react to

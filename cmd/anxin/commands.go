@@ -31,6 +31,7 @@ func commands() []command {
 		{"demo", "run a simulated marketplace through Anxin and print the report", runDemo},
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
+		{"check", "check listings or content from JSON lines; backtest a policy", runCheck},
 		{"report", "print the consumer-protection report for a period", runReport},
 		{"version", "print the version", runVersion},
 		{"ledger", "verify the guarantee-fund ledger", runLedger},
