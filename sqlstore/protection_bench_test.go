@@ -50,7 +50,7 @@ func BenchmarkClaimDecision(b *testing.B) {
 					if in.ProgrammeID == "" {
 						continue
 					}
-					if _, _, err := s.FileClaim(platformCtx, in); err != nil {
+					if _, _, err := s.FileClaim(protPlatformCtx, in); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -60,7 +60,7 @@ func BenchmarkClaimDecision(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					i++
-					if _, err := ls.Fund(financeCtx, anxin.Funding{Key: fmt.Sprintf("f-%d-%d", b.N, i), Account: "guarantee_fund", AmountFen: 100}); err != nil {
+					if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: fmt.Sprintf("f-%d-%d", b.N, i), Account: "guarantee_fund", AmountFen: 100}); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -36,7 +36,7 @@ func TestCrashHelperProcess(t *testing.T) {
 		fmt.Println("DECIDED", id)
 		time.Sleep(time.Minute) // killed here
 	}
-	_, _, err = s.FileClaim(platformCtx, crashClaim)
+	_, _, err = s.FileClaim(protPlatformCtx, crashClaim)
 	fmt.Println("UNEXPECTED", err)
 	os.Exit(4)
 }
@@ -108,7 +108,7 @@ func TestCrashBetweenDecisionAndPayout(t *testing.T) {
 			}
 			// The marketplace retries the request: one claim, one payout.
 			for i := 0; i < 2; i++ {
-				c, _, err := s.FileClaim(platformCtx, crashClaim)
+				c, _, err := s.FileClaim(protPlatformCtx, crashClaim)
 				if err != nil || c.Payout == nil || c.Payout.AmountFen != 7700 {
 					t.Fatalf("retry %d after crash = %+v, %v", i, c, err)
 				}

@@ -28,15 +28,15 @@ func (c *protClock) Advance(d time.Duration) {
 
 var protT0 = time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)
 
-func asRole(role anxin.Role) context.Context {
+func protRole(role anxin.Role) context.Context {
 	return anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "key_" + string(role), Role: role})
 }
 
 var (
-	platformCtx     = asRole(anxin.RolePlatform)
-	reviewerCtx     = asRole(anxin.RoleReviewer)
-	financeCtx      = asRole(anxin.RoleFinance)
-	protOperatorCtx = asRole(anxin.RoleOperator)
+	protPlatformCtx     = protRole(anxin.RolePlatform)
+	protReviewerCtx     = protRole(anxin.RoleReviewer)
+	protFinanceCtx      = protRole(anxin.RoleFinance)
+	protOperatorCtx = protRole(anxin.RoleOperator)
 )
 
 // pngBytes and pdfBytes are minimal files that sniff as their types.
@@ -186,28 +186,28 @@ func TestDamageClaimLifecycle(t *testing.T) {
 		}
 		clock.Advance(2 * time.Hour)
 		in := anxin.ClaimInput{Key: "k1", OrderID: "o1", BuyerID: "b1", ProgrammeID: "damage_return", Type: "damaged"}
-		c, created, err := s.FileClaim(platformCtx, in)
+		c, created, err := s.FileClaim(protPlatformCtx, in)
 		if err != nil || !created {
 			t.Fatalf("FileClaim = %v, %v", created, err)
 		}
 		if c.Status != anxin.ClaimOpen || c.Reason != "evidence_required" {
 			t.Fatalf("claim = %s/%s; want open/evidence_required", c.Status, c.Reason)
 		}
-		again, created, err := s.FileClaim(platformCtx, in)
+		again, created, err := s.FileClaim(protPlatformCtx, in)
 		if err != nil || created || again.ID != c.ID {
 			t.Fatalf("retried FileClaim = %v, %v, %v; want the same claim", again.ID, created, err)
 		}
 		for _, k := range []string{"photo_outer_package", "photo_item", "photo_waybill"} {
 			b := append(append([]byte{}, pngBytes...), k...)
-			if c, err = s.AddEvidence(platformCtx, c.ID, k, "image/png", b); err != nil {
+			if c, err = s.AddEvidence(protPlatformCtx, c.ID, k, "image/png", b); err != nil {
 				t.Fatalf("AddEvidence(%s): %v", k, err)
 			}
 		}
 		if c.Reason != "awaiting_merchant" || c.MerchantDeadline == nil {
 			t.Fatalf("claim reason = %s; want awaiting_merchant", c.Reason)
 		}
-		merchantCtx := asRole(anxin.MerchantRole("m1"))
-		if _, err := s.RespondClaim(asRole(anxin.MerchantRole("m2")), c.ID, "reject", ""); anxin.KindOf(err) != anxin.NotFound {
+		merchantCtx := protRole(anxin.MerchantRole("m1"))
+		if _, err := s.RespondClaim(protRole(anxin.MerchantRole("m2")), c.ID, "reject", ""); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("another merchant's response = %v; want NotFound", err)
 		}
 		if c, err = s.RespondClaim(merchantCtx, c.ID, "reject", "the box was fine"); err != nil {
@@ -216,9 +216,9 @@ func TestDamageClaimLifecycle(t *testing.T) {
 		if c.Status != anxin.ClaimEscalated {
 			t.Fatalf("after rejection status = %s; want escalated", c.Status)
 		}
-		_, err = s.DecideClaim(reviewerCtx, c.ID, "approve", "photos show a crushed box", 20001)
+		_, err = s.DecideClaim(protReviewerCtx, c.ID, "approve", "photos show a crushed box", 20001)
 		wantKind(t, err, anxin.Invalid, "above what programme")
-		if c, err = s.DecideClaim(reviewerCtx, c.ID, "approve", "photos show a crushed box", 0); err != nil {
+		if c, err = s.DecideClaim(protReviewerCtx, c.ID, "approve", "photos show a crushed box", 0); err != nil {
 			t.Fatal(err)
 		}
 		if c.Status != anxin.ClaimApproved || c.Payout == nil || c.Payout.AmountFen != 20000 || len(c.Decisions) != 2 {
@@ -238,7 +238,7 @@ func TestDamageClaimLifecycle(t *testing.T) {
 			t.Fatalf("payout webhooks = %v; want one carrying the posting id", msgs)
 		}
 		// The merchant appeals once; the same reviewer may not decide it.
-		if _, err := s.AppealClaim(platformCtx, c.ID, "x"); anxin.KindOf(err) != anxin.Invalid {
+		if _, err := s.AppealClaim(protPlatformCtx, c.ID, "x"); anxin.KindOf(err) != anxin.Invalid {
 			t.Fatalf("buyer appeal of an approved claim = %v; want Invalid", err)
 		}
 		if c, err = s.AppealClaim(merchantCtx, c.ID, "the photos are of another parcel"); err != nil || c.Status != anxin.ClaimAppealed {
@@ -246,7 +246,7 @@ func TestDamageClaimLifecycle(t *testing.T) {
 		}
 		_, err = s.AppealClaim(merchantCtx, c.ID, "again")
 		wantKind(t, err, anxin.Conflict, "once")
-		_, err = s.DecideClaim(reviewerCtx, c.ID, "deny", "x", 0)
+		_, err = s.DecideClaim(protReviewerCtx, c.ID, "deny", "x", 0)
 		wantKind(t, err, anxin.Forbidden, "other than the original")
 		if c, err = s.DecideClaim(protOperatorCtx, c.ID, "deny", "waybill number differs", 0); err != nil {
 			t.Fatal(err)
@@ -288,12 +288,12 @@ func TestFileClaimRefusals(t *testing.T) {
 			{"wrong type", anxin.ClaimInput{Key: "f", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "damaged"}, anxin.Invalid, "does not cover"},
 		}
 		for _, tt := range tests {
-			_, _, err := s.FileClaim(platformCtx, tt.in)
+			_, _, err := s.FileClaim(protPlatformCtx, tt.in)
 			if anxin.KindOf(err) != tt.kind || !strings.Contains(anxin.MessageOf(err), tt.msg) {
 				t.Errorf("%s: FileClaim = %v; want %s containing %q", tt.name, err, tt.kind, tt.msg)
 			}
 		}
-		if _, _, err := s.FileClaim(asRole(anxin.RoleReviewer), tests[0].in); anxin.KindOf(err) != anxin.Forbidden {
+		if _, _, err := s.FileClaim(protRole(anxin.RoleReviewer), tests[0].in); anxin.KindOf(err) != anxin.Forbidden {
 			t.Errorf("reviewer FileClaim = %v; want Forbidden", err)
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM claims`); n != 0 {
@@ -305,14 +305,14 @@ func TestFileClaimRefusals(t *testing.T) {
 		// A key reused for a different claim is a conflict.
 		clock.Advance(-2 * time.Hour)
 		in := anxin.ClaimInput{Key: "g", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "return_refund"}
-		if _, _, err := s.FileClaim(platformCtx, in); err != nil {
+		if _, _, err := s.FileClaim(protPlatformCtx, in); err != nil {
 			t.Fatal(err)
 		}
 		in.Type = "unshipped_refund"
-		_, _, err := s.FileClaim(platformCtx, in)
+		_, _, err := s.FileClaim(protPlatformCtx, in)
 		wantKind(t, err, anxin.Conflict, "already used")
 		in.Key = "h"
-		_, _, err = s.FileClaim(platformCtx, in)
+		_, _, err = s.FileClaim(protPlatformCtx, in)
 		wantKind(t, err, anxin.Conflict, "already has claim")
 		verify(t, db)
 	})
@@ -324,33 +324,33 @@ func TestEvidenceMustMatchItsBytes(t *testing.T) {
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 5000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
 		event(t, db, s, anxin.EventShipmentScanned, map[string]string{"shipment_id": "s1", "order_id": "o1", "code": "delivered"})
-		c, _, err := s.FileClaim(platformCtx, anxin.ClaimInput{Key: "k", OrderID: "o1", BuyerID: "b1", ProgrammeID: "damage_return", Type: "damaged"})
+		c, _, err := s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: "k", OrderID: "o1", BuyerID: "b1", ProgrammeID: "damage_return", Type: "damaged"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.AddEvidence(platformCtx, c.ID, "photo_item", "image/png", []byte("<script>alert(1)</script>"))
+		_, err = s.AddEvidence(protPlatformCtx, c.ID, "photo_item", "image/png", []byte("<script>alert(1)</script>"))
 		wantKind(t, err, anxin.Invalid, "declared as image/png but its bytes are text/html")
-		_, err = s.AddEvidence(platformCtx, c.ID, "photo_item", "application/pdf", pdfBytes)
+		_, err = s.AddEvidence(protPlatformCtx, c.ID, "photo_item", "application/pdf", pdfBytes)
 		wantKind(t, err, anxin.Invalid, "must be one of")
-		_, err = s.AddEvidence(platformCtx, c.ID, "selfie", "image/png", pngBytes)
+		_, err = s.AddEvidence(protPlatformCtx, c.ID, "selfie", "image/png", pngBytes)
 		wantKind(t, err, anxin.Invalid, "not known")
 		if n := count(t, db, `SELECT COUNT(*) FROM claim_evidence`); n != 0 {
 			t.Errorf("evidence stored = %d; want 0", n)
 		}
-		if _, err := s.AddEvidence(platformCtx, c.ID, "photo_item", "image/png", pngBytes); err != nil {
+		if _, err := s.AddEvidence(protPlatformCtx, c.ID, "photo_item", "image/png", pngBytes); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.AddEvidence(platformCtx, c.ID, "photo_item", "image/png", pngBytes)
+		_, err = s.AddEvidence(protPlatformCtx, c.ID, "photo_item", "image/png", pngBytes)
 		wantKind(t, err, anxin.Conflict, "already attached")
 		// The same bytes on another buyer's claim are escalated as duplicate evidence.
 		mirror(t, db, order{id: "o2", buyer: "b2", merchant: "m1", category: "home", total: 5000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o2"})
 		event(t, db, s, anxin.EventShipmentScanned, map[string]string{"shipment_id": "s2", "order_id": "o2", "code": "delivered"})
-		c2, _, err := s.FileClaim(platformCtx, anxin.ClaimInput{Key: "k2", OrderID: "o2", BuyerID: "b2", ProgrammeID: "damage_return", Type: "damaged"})
+		c2, _, err := s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: "k2", OrderID: "o2", BuyerID: "b2", ProgrammeID: "damage_return", Type: "damaged"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c2, err = s.AddEvidence(platformCtx, c2.ID, "photo_item", "image/png", pngBytes); err != nil {
+		if c2, err = s.AddEvidence(protPlatformCtx, c2.ID, "photo_item", "image/png", pngBytes); err != nil {
 			t.Fatal(err)
 		}
 		if c2.Status != anxin.ClaimEscalated || c2.Reason != "duplicate_evidence" {
@@ -371,7 +371,7 @@ func TestConcurrentClaimsPayOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				key := "k" + string(rune('a'+i%4)) // four keys, each retried twice
-				_, _, errs[i] = s.FileClaim(platformCtx, anxin.ClaimInput{Key: key, OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "unshipped_refund"})
+				_, _, errs[i] = s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: key, OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "unshipped_refund"})
 			}()
 		}
 		wg.Wait()
@@ -466,29 +466,29 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		ls := sqlstore.NewLedgerService(db)
-		if _, err := s.Enrol(asRole(anxin.MerchantRole("m1")), "m1", "anxingou"); err != nil {
+		if _, err := s.Enrol(protRole(anxin.MerchantRole("m1")), "m1", "anxingou"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Enrol(asRole(anxin.MerchantRole("m1")), "m2", "anxingou"); anxin.KindOf(err) != anxin.NotFound {
+		if _, err := s.Enrol(protRole(anxin.MerchantRole("m1")), "m2", "anxingou"); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("enrolling another merchant = %v; want NotFound", err)
 		}
-		if _, err := ls.Fund(financeCtx, anxin.Funding{Key: "dep1", Account: "merchant_deposit:m1", AmountFen: 1000000}); err != nil {
+		if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: "dep1", Account: "merchant_deposit:m1", AmountFen: 1000000}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ls.Fund(financeCtx, anxin.Funding{Key: "gf", Account: "guarantee_fund", AmountFen: 10000000}); err != nil {
+		if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: "gf", Account: "guarantee_fund", AmountFen: 10000000}); err != nil {
 			t.Fatal(err)
 		}
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "beauty", total: 20000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
 		event(t, db, s, anxin.EventShipmentScanned, map[string]string{"shipment_id": "s1", "order_id": "o1", "code": "delivered"})
-		c, _, err := s.FileClaim(platformCtx, anxin.ClaimInput{Key: "cf", OrderID: "o1", BuyerID: "b1", ProgrammeID: "counterfeit", Type: "counterfeit"})
+		c, _, err := s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: "cf", OrderID: "o1", BuyerID: "b1", ProgrammeID: "counterfeit", Type: "counterfeit"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c, err = s.AddEvidence(platformCtx, c.ID, "appraisal_report", "application/pdf", pdfBytes); err != nil {
+		if c, err = s.AddEvidence(protPlatformCtx, c.ID, "appraisal_report", "application/pdf", pdfBytes); err != nil {
 			t.Fatal(err)
 		}
-		if c, err = s.RespondClaim(asRole(anxin.MerchantRole("m1")), c.ID, "accept", ""); err != nil {
+		if c, err = s.RespondClaim(protRole(anxin.MerchantRole("m1")), c.ID, "accept", ""); err != nil {
 			t.Fatal(err)
 		}
 		if c.Status != anxin.ClaimApproved || c.AmountFen != 80000 {
@@ -502,23 +502,23 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 		if got := balanceOf(t, db, "merchant_deposit:m1"); got != 940000 {
 			t.Errorf("deposit = %d; want 940000", got)
 		}
-		money, err := ls.MerchantMoney(asRole(anxin.MerchantRole("m1")), "m1")
+		money, err := ls.MerchantMoney(protRole(anxin.MerchantRole("m1")), "m1")
 		if err != nil || !money.Restricted || money.DepositFloor != 1000000 {
 			t.Fatalf("MerchantMoney = %+v, %v; want restricted under the regulated floor", money, err)
 		}
 		if msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionRestrictMerchant, 10); len(msgs) != 1 {
 			t.Fatalf("merchant.restrict messages = %d; want 1", len(msgs))
 		}
-		if _, err := ls.MerchantMoney(asRole(anxin.MerchantRole("m2")), "m1"); anxin.KindOf(err) != anxin.NotFound {
+		if _, err := ls.MerchantMoney(protRole(anxin.MerchantRole("m2")), "m1"); anxin.KindOf(err) != anxin.NotFound {
 			t.Errorf("another merchant's money = %v; want NotFound", err)
 		}
-		if _, err := ls.Fund(financeCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 60000}); err != nil {
+		if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 60000}); err != nil {
 			t.Fatal(err)
 		}
-		if money, _ = ls.MerchantMoney(financeCtx, "m1"); money.Restricted {
+		if money, _ = ls.MerchantMoney(protFinanceCtx, "m1"); money.Restricted {
 			t.Errorf("still restricted after top-up: %+v", money)
 		}
-		_, err = ls.Fund(financeCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 1})
+		_, err = ls.Fund(protFinanceCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 1})
 		wantKind(t, err, anxin.Conflict, "already used")
 		if got := protectionReport(t, db); got["fund_paid_fen"] != 80000 || got["fund_recovered_fen"] != 80000 {
 			t.Errorf("report fund paid %v recovered %v; want 80000 and 80000", got["fund_paid_fen"], got["fund_recovered_fen"])
@@ -531,7 +531,7 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 			{Key: "x5", Account: "buyer_payout:b1", AmountFen: 5},
 			{Key: "x6", Account: "cash", AmountFen: 5},
 		} {
-			if _, err := ls.Fund(financeCtx, f); anxin.KindOf(err) != anxin.Invalid {
+			if _, err := ls.Fund(protFinanceCtx, f); anxin.KindOf(err) != anxin.Invalid {
 				t.Errorf("Fund(%+v) = %v; want Invalid", f, err)
 			}
 		}
@@ -545,22 +545,22 @@ func TestAckPayoutAndReconcile(t *testing.T) {
 		ls := sqlstore.NewLedgerService(db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 3000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
-		c, _, err := s.FileClaim(platformCtx, anxin.ClaimInput{Key: "k", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "unshipped_refund"})
+		c, _, err := s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: "k", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "unshipped_refund"})
 		if err != nil || c.Payout == nil {
 			t.Fatalf("FileClaim = %+v, %v", c, err)
 		}
 		ack := anxin.PayoutAck{Status: "paid", PostingID: c.Payout.PostingID, AmountFen: 3000}
 		for i := 0; i < 2; i++ { // the webhook was delivered twice
-			p, err := s.AckPayout(platformCtx, c.Payout.ID, ack)
+			p, err := s.AckPayout(protPlatformCtx, c.Payout.ID, ack)
 			if err != nil || p.Status != "paid" {
 				t.Fatalf("AckPayout #%d = %+v, %v", i, p, err)
 			}
 		}
-		_, err = s.AckPayout(platformCtx, c.Payout.ID, anxin.PayoutAck{Status: "failed", PostingID: c.Payout.PostingID})
+		_, err = s.AckPayout(protPlatformCtx, c.Payout.ID, anxin.PayoutAck{Status: "failed", PostingID: c.Payout.PostingID})
 		wantKind(t, err, anxin.Conflict, "already acknowledged")
-		_, err = s.AckPayout(platformCtx, "pay_nope", ack)
+		_, err = s.AckPayout(protPlatformCtx, "pay_nope", ack)
 		wantKind(t, err, anxin.NotFound, "Payout not found")
-		r, err := ls.Reconcile(financeCtx)
+		r, err := ls.Reconcile(protFinanceCtx)
 		if err != nil || r.Payouts != 1 || r.Paid != 1 || len(r.Mismatches) != 0 {
 			t.Fatalf("Reconcile = %+v, %v", r, err)
 		}
@@ -580,7 +580,7 @@ func TestSaveProgrammeRejectsOverpaying(t *testing.T) {
 		wantKind(t, err, anxin.Invalid, "could pay more than the order")
 		_, err = s.SaveProgramme(protOperatorCtx, []byte(`{"id":"x","bogus":1}`))
 		wantKind(t, err, anxin.Invalid, "bogus")
-		_, err = s.SaveProgramme(reviewerCtx, []byte(cfg))
+		_, err = s.SaveProgramme(protReviewerCtx, []byte(cfg))
 		wantKind(t, err, anxin.Forbidden, "")
 		ok := strings.Replace(cfg, `"rate_bp":15000`, `"rate_bp":5000`, 1)
 		p, err := s.SaveProgramme(protOperatorCtx, []byte(ok))
@@ -620,18 +620,18 @@ func TestRefundOnReturnPickupAndReconcileMismatch(t *testing.T) {
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 12000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
 		event(t, db, s, anxin.EventShipmentScanned, map[string]string{"shipment_id": "s1", "order_id": "o1", "code": "pickup"})
-		c, _, err := s.FileClaim(platformCtx, anxin.ClaimInput{Key: "r1", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "return_refund"})
+		c, _, err := s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: "r1", OrderID: "o1", BuyerID: "b1", ProgrammeID: "instant_refund", Type: "return_refund"})
 		if err != nil || c.Status != anxin.ClaimOpen || c.Reason != "awaiting_return_pickup" {
 			t.Fatalf("return refund = %+v, %v; want open awaiting_return_pickup", c, err)
 		}
 		event(t, db, s, anxin.EventAfterSaleReturned, map[string]any{"id": "as1", "order_id": "o1", "buyer_id": "b1", "kind": "return_refund", "amount_fen": 12000})
-		if c, err = s.FindClaim(platformCtx, c.ID); err != nil || c.Status != anxin.ClaimApproved || c.Payout == nil || c.Payout.AmountFen != 12000 {
+		if c, err = s.FindClaim(protPlatformCtx, c.ID); err != nil || c.Status != anxin.ClaimApproved || c.Payout == nil || c.Payout.AmountFen != 12000 {
 			t.Fatalf("after the return pickup: %+v, %v; want approved and paid 12000", c, err)
 		}
-		if _, err := s.AckPayout(platformCtx, c.Payout.ID, anxin.PayoutAck{Status: "paid", PostingID: c.Payout.PostingID, AmountFen: 11000}); err != nil {
+		if _, err := s.AckPayout(protPlatformCtx, c.Payout.ID, anxin.PayoutAck{Status: "paid", PostingID: c.Payout.PostingID, AmountFen: 11000}); err != nil {
 			t.Fatal(err)
 		}
-		r, err := ls.Reconcile(financeCtx)
+		r, err := ls.Reconcile(protFinanceCtx)
 		if err != nil || len(r.Mismatches) != 1 || !strings.Contains(r.Mismatches[0].Problem, "acknowledged 11000 fen, booked 12000 fen") {
 			t.Fatalf("Reconcile = %+v, %v; want the amount mismatch", r, err)
 		}

@@ -16,6 +16,9 @@ var reportSections = []sectionFunc{
 	volumeSection,
 	protectionSection,
 	governanceSection,
+	careSection,
+	samplingSection,
+	qualitySection,
 	ipSection,
 }
 
