@@ -33,9 +33,9 @@ func protRole(role anxin.Role) context.Context {
 }
 
 var (
-	protPlatformCtx     = protRole(anxin.RolePlatform)
-	protReviewerCtx     = protRole(anxin.RoleReviewer)
-	protFinanceCtx      = protRole(anxin.RoleFinance)
+	protPlatformCtx = protRole(anxin.RolePlatform)
+	protReviewerCtx = protRole(anxin.RoleReviewer)
+	protFinanceCtx  = protRole(anxin.RoleFinance)
 	protOperatorCtx = protRole(anxin.RoleOperator)
 )
 
