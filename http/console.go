@@ -28,6 +28,9 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
+	{Title: "Claims", Path: "/console/claims", Action: anxin.ActionReadClaims},
+	{Title: "Programmes", Path: "/console/programmes", Action: anxin.ActionReadProgrammes},
+	{Title: "Money", Path: "/console/money", Action: anxin.ActionReadLedger},
 	{Title: "Review queue", Path: "/console/governance/queue", Action: anxin.ActionReview},
 	{Title: "Appeals", Path: "/console/governance/appeals", Action: anxin.ActionDecideAppeal},
 	{Title: "Lexicons", Path: "/console/governance/lexicons", Action: anxin.ActionReadGovernance},

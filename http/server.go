@@ -36,6 +36,8 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Protection  anxin.ProtectionService
+	Ledger      anxin.LedgerService
 	Care        anxin.CareService
 	Sampling    anxin.SamplingService
 	Quality     anxin.QualityService

@@ -15,6 +15,8 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"events", "Events received", `SELECT COUNT(*) FROM events`},
 	{"jobs_pending", "Timers pending", `SELECT COUNT(*) FROM jobs WHERE state = 'pending'`},
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
+	{"claims_escalated", "Claims waiting for a person", `SELECT COUNT(*) FROM claims WHERE status IN ('escalated', 'appealed')`},
+	{"payouts_unacked", "Payouts not yet acknowledged", `SELECT COUNT(*) FROM payouts WHERE status = 'pending'`},
 	{"care_open", "Open care tickets", `SELECT COUNT(*) FROM care_tickets WHERE status IN ('open', 'waiting')`},
 	{"care_breaches", "SLA breaches", `SELECT COUNT(*) FROM care_sla_events WHERE event = 'breached'`},
 	{"sampling_failed", "Samples failed", `SELECT COUNT(*) FROM sampling_samples WHERE status = 'failed'`},

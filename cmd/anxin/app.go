@@ -105,6 +105,17 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Buyer protection and the guarantee-fund ledger.
+	prot := sqlstore.NewProtectionService(m.DB)
+	if err := prot.InstallDefaultProgrammes(ctx); err != nil {
+		return err
+	}
+	m.HTTPServer.Protection = prot
+	m.HTTPServer.Ledger = sqlstore.NewLedgerService(m.DB)
+	m.HTTPServer.Metrics.MustRegister(sqlstore.NewProtectionCollector(m.DB))
+	m.DB.AddEventHook(prot.OnEvents)
+	prot.RegisterJobs(m.Jobs)
+
 	// Governance: checks, lexicons, policies, review queue, enforcement.
 	// The default pack is loaded on first start.
 	gov := sqlstore.NewGovernanceService(m.DB)
