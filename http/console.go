@@ -28,6 +28,9 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
+	{Title: "Claims", Path: "/console/claims", Action: anxin.ActionReadClaims},
+	{Title: "Programmes", Path: "/console/programmes", Action: anxin.ActionReadProgrammes},
+	{Title: "Money", Path: "/console/money", Action: anxin.ActionReadLedger},
 	{Title: "Review queue", Path: "/console/governance/queue", Action: anxin.ActionReview},
 	{Title: "Appeals", Path: "/console/governance/appeals", Action: anxin.ActionDecideAppeal},
 	{Title: "Lexicons", Path: "/console/governance/lexicons", Action: anxin.ActionReadGovernance},
@@ -40,6 +43,9 @@ var consoleNav = []navItem{
 	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
 	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
 	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
+	{Title: "Care queue", Path: "/console/care", Action: anxin.ActionCareRead},
+	{Title: "Quality sampling", Path: "/console/sampling", Action: anxin.ActionSamplingRead},
+	{Title: "Quality watch", Path: "/console/quality", Action: anxin.ActionQualityRead},
 	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
 	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
 	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},

@@ -6,6 +6,10 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerProtectionRoutes()
+	s.registerCareRoutes()
+	s.registerSamplingRoutes()
+	s.registerQualityRoutes()
 	s.registerGovernanceRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()

@@ -36,6 +36,11 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Protection  anxin.ProtectionService
+	Ledger      anxin.LedgerService
+	Care        anxin.CareService
+	Sampling    anxin.SamplingService
+	Quality     anxin.QualityService
 	Governance  anxin.GovernanceService
 	Reviews     anxin.ReviewService
 	Enforcement anxin.EnforcementService
@@ -71,6 +76,8 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	careOps *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
 
 	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec

@@ -14,7 +14,11 @@ type sectionFunc func(ctx context.Context, db *DB, p anxin.Period) (anxin.Sectio
 // line here.
 var reportSections = []sectionFunc{
 	volumeSection,
+	protectionSection,
 	governanceSection,
+	careSection,
+	samplingSection,
+	qualitySection,
 	ipSection,
 }
 

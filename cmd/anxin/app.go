@@ -108,6 +108,17 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Buyer protection and the guarantee-fund ledger.
+	prot := sqlstore.NewProtectionService(m.DB)
+	if err := prot.InstallDefaultProgrammes(ctx); err != nil {
+		return err
+	}
+	m.HTTPServer.Protection = prot
+	m.HTTPServer.Ledger = sqlstore.NewLedgerService(m.DB)
+	m.HTTPServer.Metrics.MustRegister(sqlstore.NewProtectionCollector(m.DB))
+	m.DB.AddEventHook(prot.OnEvents)
+	prot.RegisterJobs(m.Jobs)
+
 	// Governance: checks, lexicons, policies, review queue, enforcement.
 	// The default pack is loaded on first start.
 	gov := sqlstore.NewGovernanceService(m.DB)
@@ -176,8 +187,23 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.Relations = relations
 	s.HashBank = hashBank
 	s.IP = ip
-	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	counterfeit := sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	s.Counterfeit = counterfeit
+	gov.Counterfeit = counterfeit // publish-time checks see the counterfeit signals
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
+
+	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
+	careSvc := sqlstore.NewCareService(m.DB)
+	m.HTTPServer.Care = careSvc
+	m.Jobs.Handle(sqlstore.JobCareSLA, careSvc.HandleSLAJob)
+
+	// Quality sampling: plans, labs, results and interceptions.
+	m.HTTPServer.Sampling = sqlstore.NewSamplingService(m.DB)
+
+	// Category quality watch: monitors evaluated daily by the job runner, campaigns.
+	qualitySvc := sqlstore.NewQualityService(m.DB)
+	m.HTTPServer.Quality = qualitySvc
+	m.Jobs.Handle(sqlstore.JobQualityEvaluate, qualitySvc.HandleEvaluateJob)
 
 	return nil
 }

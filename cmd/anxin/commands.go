@@ -34,6 +34,7 @@ func commands() []command {
 		{"check", "check listings or content from JSON lines; backtest a policy", runCheck},
 		{"report", "print the consumer-protection report for a period", runReport},
 		{"version", "print the version", runVersion},
+		{"ledger", "verify the guarantee-fund ledger", runLedger},
 		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
 	}
 }

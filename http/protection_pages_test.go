@@ -1,0 +1,123 @@
+package http_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"anxin"
+	"anxin/sqlstore"
+)
+
+// consoleGet and consolePost drive the console with a session for role.
+func consoleSession(t *testing.T, db *sqlstore.DB, role anxin.Role) (token, csrf string) {
+	t.Helper()
+	ks := sqlstore.NewKeyService(db)
+	_, actor, err := ks.CreateKey(context.Background(), "console "+string(role), role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, csrf, err = ks.CreateSession(context.Background(), actor.KeyID, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token, csrf
+}
+
+func consoleDo(t *testing.T, ts *httptest.Server, token, method, path string, form url.Values) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(form.Encode()))
+	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// protHasElement reports whether html has an element with the given attribute
+// and value (a selector check on the rendered markup).
+func protHasElement(html, attr, value string) bool {
+	return regexp.MustCompile(`<[a-z]+[^>]*\s` + regexp.QuoteMeta(attr) + `="` + regexp.QuoteMeta(value) + `"`).MatchString(html)
+}
+
+func TestProtectionConsole(t *testing.T) {
+	ts, keys, db := protectionServer(t)
+	platform, merchant := keys["platform"], keys["merchant:m1"]
+	ev := `[{"id":"ev-d","type":"shipment.scanned","occurred_at":"2026-06-01T08:00:00Z","data":{"shipment_id":"s1","order_id":"o1","code":"delivered"}}]`
+	var events []*anxin.Event
+	json.Unmarshal([]byte(ev), &events)
+	if _, err := sqlstore.NewEventService(db).IngestEvents(anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "p", Role: anxin.RolePlatform}), events); err != nil {
+		t.Fatal(err)
+	}
+	code, c := call(t, ts, platform, "POST", "/v1/claims", `{"key":"dmg","order_id":"o1","buyer_id":"b1","programme_id":"damage_return","type":"damaged"}`)
+	if code != 201 {
+		t.Fatalf("file damage claim = %d %v", code, c)
+	}
+	id := c["id"].(string)
+	png := base64.StdEncoding.EncodeToString(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 16)...))
+	for i, k := range []string{"photo_outer_package", "photo_item", "photo_waybill"} {
+		data := base64.StdEncoding.EncodeToString(append(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 16)...), byte(i)))
+		if i == 0 {
+			data = png
+		}
+		if code, out := call(t, ts, platform, "POST", "/v1/claims/"+id+"/evidence", `{"kind":"`+k+`","content_type":"image/png","data":"`+data+`"}`); code != 200 {
+			t.Fatalf("evidence %s = %d %v", k, code, out)
+		}
+	}
+	if code, out := call(t, ts, merchant, "POST", "/v1/claims/"+id+"/response", `{"response":"reject","note":"fine when sent"}`); code != 200 || out["status"] != "escalated" {
+		t.Fatalf("merchant reject = %d %v", code, out)
+	}
+
+	rtok, rcsrf := consoleSession(t, db, anxin.RoleReviewer)
+	code, body := consoleDo(t, ts, rtok, "GET", "/console/claims", nil)
+	if code != 200 || !protHasElement(body, "data-claim", id) || !protHasElement(body, "href", "/console/claims") {
+		t.Fatalf("claims queue = %d; want the escalated claim listed", code)
+	}
+	code, body = consoleDo(t, ts, rtok, "GET", "/console/claims/"+id, nil)
+	if code != 200 || !protHasElement(body, "id", "timeline") || !protHasElement(body, "id", "decide") || !strings.Contains(body, "photo_waybill") {
+		t.Fatalf("claim page = %d; want timeline, evidence and the decision form", code)
+	}
+	if code, _ := consoleDo(t, ts, rtok, "POST", "/console/claims/"+id+"/decide", url.Values{"outcome": {"approve"}, "reason": {"crushed"}}); code != 403 {
+		t.Errorf("decide without csrf = %d; want 403", code)
+	}
+	code, body = consoleDo(t, ts, rtok, "POST", "/console/claims/"+id+"/decide", url.Values{"csrf": {rcsrf}, "outcome": {"approve"}, "reason": {"photos show a crushed box"}})
+	if code != 200 || !strings.Contains(body, "Decision recorded.") || protHasElement(body, "id", "decide") {
+		t.Fatalf("decide = %d; want the claim shown decided", code)
+	}
+	if code, _ := consoleDo(t, ts, rtok, "GET", "/console/money", nil); code != 403 {
+		t.Errorf("reviewer money page = %d; want 403", code)
+	}
+
+	otok, ocsrf := consoleSession(t, db, anxin.RoleOperator)
+	code, body = consoleDo(t, ts, otok, "GET", "/console/programmes?edit=late_shipment", nil)
+	if code != 200 || !protHasElement(body, "data-programme", "anxingou") || !strings.Contains(body, "rate_bp") {
+		t.Fatalf("programme editor = %d", code)
+	}
+	bad := `{"id":"greedy","name":"G","kind":"damage_return","trigger":{"type":"claim","claim_types":["damaged"]},"window":{"start":"signed","hours":72},"payout":{"kind":"fixed","fixed_fen":100000},"funding":"merchant","auto":{"approve_max_fen":1}}`
+	code, body = consoleDo(t, ts, otok, "POST", "/console/programmes", url.Values{"csrf": {ocsrf}, "config": {bad}})
+	if code != 200 || !strings.Contains(body, "Not saved: The payout formula could pay more than the order") {
+		t.Fatalf("over-paying programme = %d; want it refused with the reason", code)
+	}
+	code, body = consoleDo(t, ts, otok, "GET", "/console/money?merchant=m1", nil)
+	if code != 200 || !protHasElement(body, "id", "merchant-money") || !protHasElement(body, "id", "pools") {
+		t.Fatalf("money page = %d", code)
+	}
+	mtok, _ := consoleSession(t, db, anxin.MerchantRole("m2"))
+	if code, _ := consoleDo(t, ts, mtok, "GET", "/console/claims/"+id, nil); code != 404 {
+		t.Errorf("another merchant's claim page = %d; want 404", code)
+	}
+}

@@ -1,0 +1,302 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"anxin"
+	"anxin/ledger"
+	"anxin/protection"
+)
+
+// The ledger tables are append-only: appendPosting is the only writer of
+// ledger_postings and ledger_entries, and it updates ledger_balances in the
+// same transaction, so a balance is always the sum of its account's entries
+// (anxin ledger verify checks exactly that).
+
+// ledgerError maps engine errors to anxin kinds.
+func ledgerError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ledger.ErrUnknownCurrency):
+		return anxin.Errorf(anxin.Invalid, "The currency is not one Anxin books (ISO 4217, e.g. CNY).")
+	case errors.Is(err, ledger.ErrOverflow):
+		return anxin.Errorf(anxin.Invalid, "The amount is too large.")
+	case errors.Is(err, ledger.ErrBadAmount), errors.Is(err, ledger.ErrBadAccount), errors.Is(err, ledger.ErrBadFormula):
+		return anxin.Errorf(anxin.Invalid, "%s.", err.Error())
+	}
+	return err
+}
+
+// appendPosting validates p and stores it under a unique ref. If a posting
+// with ref already exists it returns its id and stores nothing, which makes
+// every booking idempotent.
+func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posting) (string, error) {
+	var existing string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM ledger_postings WHERE ref = ?`, ref).Scan(&existing)
+	if err == nil {
+		return existing, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	if err := p.Compact(); err != nil {
+		return "", ledgerError(err)
+	}
+	if err := p.Validate(); err != nil {
+		return "", ledgerError(err)
+	}
+	id := anxin.NewID("pst")
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_postings (id, kind, ref, currency, memo, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		id, kind, ref, p.Currency, p.Memo, ms(tx.Now)); err != nil {
+		return "", err
+	}
+	for i, e := range p.Entries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (posting_id, line, account, currency, amount_fen) VALUES (?, ?, ?, ?, ?)`,
+			id, i, string(e.Account), p.Currency, e.Amount); err != nil {
+			return "", err
+		}
+		bal, err := balance(ctx, tx, e.Account, p.Currency, false)
+		if err != nil {
+			return "", err
+		}
+		if _, err := ledger.Add(bal, e.Amount); err != nil {
+			return "", ledgerError(err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_balances (account, currency, kind, owner, balance_fen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (account, currency) DO UPDATE SET balance_fen = ledger_balances.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at`,
+			string(e.Account), p.Currency, string(e.Account.Kind()), e.Account.Owner(), e.Amount, ms(tx.Now)); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// balance reads an account's balance (0 if it has none). With lock it takes
+// a row lock on PostgreSQL so a recovery's read-then-debit cannot interleave
+// with another.
+func balance(ctx context.Context, tx *Tx, a ledger.Account, currency string, lock bool) (int64, error) {
+	q := `SELECT balance_fen FROM ledger_balances WHERE account = ? AND currency = ?`
+	if lock && tx.Dialect() == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var v int64
+	err := tx.QueryRowContext(ctx, q, string(a), currency).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+// recoverFrom takes amount from the merchant's accounts in the recovery
+// order and books it to credit, recording each take in recoveries. It
+// returns the posting id and the shortfall booked to the receivable.
+func recoverFrom(ctx context.Context, tx *Tx, kind, ref, payoutID, merchantID, orderID, currency string, amount int64, credit ledger.Account, memo string) (string, int64, error) {
+	var src []ledger.Source
+	for _, a := range ledger.RecoveryOrder(merchantID, orderID) {
+		b, err := balance(ctx, tx, a, currency, true)
+		if err != nil {
+			return "", 0, err
+		}
+		src = append(src, ledger.Source{Account: a, Balance: b})
+	}
+	takes, short, err := ledger.Recover(amount, src, ledger.RecoveryReceivable(merchantID))
+	if err != nil {
+		return "", 0, ledgerError(err)
+	}
+	p, err := ledger.RecoveryPosting(currency, takes, credit, memo)
+	if err != nil {
+		return "", 0, ledgerError(err)
+	}
+	id, err := appendPosting(ctx, tx, kind, ref, p)
+	if err != nil {
+		return "", 0, err
+	}
+	if payoutID != "" {
+		for _, t := range takes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recoveries (id, payout_id, posting_id, account, amount_fen, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				anxin.NewID("rcv"), payoutID, id, string(t.Account), t.Amount, ms(tx.Now)); err != nil {
+				return "", 0, err
+			}
+		}
+	}
+	if err := checkDepositFloor(ctx, tx, merchantID, currency); err != nil {
+		return "", 0, err
+	}
+	return id, short, nil
+}
+
+// checkDepositFloor restricts a merchant's publishing when its deposit is
+// below the floor for its categories (enqueueing merchant.restrict once), and
+// lifts the restriction once it is topped up.
+func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string) error {
+	var cats string
+	err := tx.QueryRowContext(ctx, `SELECT categories FROM merchants WHERE id = ?`, merchantID).Scan(&cats)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	floor := protection.DepositFloor(jsonStrings(cats))
+	dep, err := balance(ctx, tx, ledger.Owned(ledger.KindMerchantDeposit, merchantID), currency, false)
+	if err != nil {
+		return err
+	}
+	var restricted bool
+	err = tx.QueryRowContext(ctx, `SELECT restricted FROM merchant_deposits WHERE merchant_id = ?`, merchantID).Scan(&restricted)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO merchant_deposits (merchant_id, floor_fen, restricted, updated_at) VALUES (?, ?, 0, ?)`, merchantID, floor, ms(tx.Now)); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	below := dep < floor
+	switch {
+	case below && !restricted:
+		if _, err := tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 1, restricted_at = ?, updated_at = ? WHERE merchant_id = ?`,
+			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
+			return err
+		}
+		_, err := Enqueue(ctx, tx, anxin.ActionRestrictMerchant, merchantID, "deposit:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
+			"merchant_id": merchantID, "action": "restrict_listing", "reason": "deposit_below_floor",
+			"deposit_fen": dep, "floor_fen": floor, "until": "deposit topped up",
+		})
+		return err
+	case !below && restricted:
+		if _, err := tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 0, lifted_at = ?, updated_at = ? WHERE merchant_id = ?`,
+			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
+			return err
+		}
+		_, err := Enqueue(ctx, tx, anxin.ActionNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
+			"merchant_id": merchantID, "event": "restriction_lifted", "reason": "deposit_topped_up", "deposit_fen": dep, "floor_fen": floor,
+		})
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, updated_at = ? WHERE merchant_id = ?`, floor, ms(tx.Now), merchantID)
+	return err
+}
+
+// LedgerCheck is the result of VerifyLedger: what was checked and every
+// problem found.
+type LedgerCheck struct {
+	Postings  int      `json:"postings"`
+	Entries   int      `json:"entries"`
+	Accounts  int      `json:"accounts"`
+	Payouts   int      `json:"payouts"`
+	Decisions int      `json:"decisions_approved"`
+	Problems  []string `json:"problems"`
+}
+
+// OK reports whether the ledger passed every check.
+func (c *LedgerCheck) OK() bool { return len(c.Problems) == 0 }
+
+// VerifyLedger checks the books: every posting has at least two entries that
+// sum to zero per currency; every stored balance equals the sum of its
+// account's entries; no claim or trigger was paid twice; every payout has
+// an approving decision of the same amount and a posting; every approving
+// decision has its payout. It is read-only.
+func (db *DB) VerifyLedger(ctx context.Context) (*LedgerCheck, error) {
+	c := &LedgerCheck{}
+	err := db.TransactOpts(ctx, TxOptions{ReadOnly: true, Serializable: true}, func(tx *Tx) error {
+		*c = LedgerCheck{}
+		one := func(q string, dst *int) error { return tx.QueryRowContext(ctx, q).Scan(dst) }
+		for q, dst := range map[string]*int{
+			`SELECT COUNT(*) FROM ledger_postings`: &c.Postings, `SELECT COUNT(*) FROM ledger_entries`: &c.Entries,
+			`SELECT COUNT(*) FROM ledger_balances`: &c.Accounts, `SELECT COUNT(*) FROM payouts`: &c.Payouts,
+			`SELECT COUNT(*) FROM claim_decisions WHERE outcome = 'approve'`: &c.Decisions,
+		} {
+			if err := one(q, dst); err != nil {
+				return err
+			}
+		}
+		problems := []struct{ q, format string }{
+			{`SELECT e.posting_id, e.currency, SUM(e.amount_fen) FROM ledger_entries e GROUP BY e.posting_id, e.currency HAVING SUM(e.amount_fen) <> 0`,
+				"posting %s does not balance in %s: entries sum to %s"},
+			{`SELECT p.id, p.currency, CAST(COUNT(e.line) AS TEXT) FROM ledger_postings p LEFT JOIN ledger_entries e ON e.posting_id = p.id GROUP BY p.id, p.currency HAVING COUNT(e.line) < 2`,
+				"posting %s (%s) has %s entries; at least two are needed"},
+			{`SELECT e.posting_id, e.currency, p.currency FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id WHERE e.currency <> p.currency`,
+				"posting %s has an entry in %s but is in %s"},
+			{`SELECT claim_id, CAST(COUNT(*) AS TEXT), '' FROM payouts GROUP BY claim_id HAVING COUNT(*) > 1`,
+				"claim %s was paid %s times%s"},
+			{`SELECT trigger_key, CAST(COUNT(*) AS TEXT), '' FROM payouts GROUP BY trigger_key HAVING COUNT(*) > 1`,
+				"trigger %s was paid %s times%s"},
+			{`SELECT c.order_id, c.programme_id, CAST(COUNT(*) AS TEXT) FROM payouts p JOIN claims c ON c.id = p.claim_id GROUP BY c.order_id, c.programme_id HAVING COUNT(*) > 1`,
+				"order %s was paid under programme %s %s times"},
+			{`SELECT p.id, p.decision_id, '' FROM payouts p LEFT JOIN claim_decisions d ON d.id = p.decision_id AND d.claim_id = p.claim_id WHERE d.id IS NULL`,
+				"payout %s has no decision (%s)%s"},
+			{`SELECT p.id, d.outcome, CAST(d.amount_fen AS TEXT) FROM payouts p JOIN claim_decisions d ON d.id = p.decision_id WHERE d.outcome <> 'approve' OR d.amount_fen <> p.amount_fen`,
+				"payout %s does not match its decision (%s, %s fen)"},
+			{`SELECT p.id, p.posting_id, '' FROM payouts p LEFT JOIN ledger_postings l ON l.id = p.posting_id WHERE l.id IS NULL`,
+				"payout %s has no posting %s%s"},
+			{`SELECT d.id, d.claim_id, '' FROM claim_decisions d LEFT JOIN payouts p ON p.decision_id = d.id WHERE d.outcome = 'approve' AND p.id IS NULL`,
+				"approving decision %s of claim %s has no payout%s"},
+		}
+		for _, pr := range problems {
+			rows, err := tx.QueryContext(ctx, pr.q)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var a, b, s sql.NullString
+				if err := rows.Scan(&a, &b, &s); err != nil {
+					rows.Close()
+					return err
+				}
+				c.Problems = append(c.Problems, fmt.Sprintf(pr.format, a.String, b.String, s.String))
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		// Balances against the sum of entries, both ways.
+		sums := map[[2]string]int64{}
+		rows, err := tx.QueryContext(ctx, `SELECT account, currency, SUM(amount_fen) FROM ledger_entries GROUP BY account, currency`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var a, cur string
+			var s int64
+			if err := rows.Scan(&a, &cur, &s); err != nil {
+				rows.Close()
+				return err
+			}
+			sums[[2]string{a, cur}] = s
+		}
+		rows.Close()
+		rows, err = tx.QueryContext(ctx, `SELECT account, currency, balance_fen FROM ledger_balances`)
+		if err != nil {
+			return err
+		}
+		seen := map[[2]string]bool{}
+		for rows.Next() {
+			var a, cur string
+			var b int64
+			if err := rows.Scan(&a, &cur, &b); err != nil {
+				rows.Close()
+				return err
+			}
+			k := [2]string{a, cur}
+			seen[k] = true
+			if sums[k] != b {
+				c.Problems = append(c.Problems, fmt.Sprintf("account %s balance %d %s differs from the sum of its entries %d", a, b, cur, sums[k]))
+			}
+		}
+		rows.Close()
+		var missing []string
+		for k := range sums {
+			if !seen[k] {
+				missing = append(missing, fmt.Sprintf("account %s (%s) has entries but no balance", k[0], k[1]))
+			}
+		}
+		sort.Strings(missing)
+		c.Problems = append(c.Problems, missing...)
+		return rows.Err()
+	})
+	return c, err
+}

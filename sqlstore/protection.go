@@ -1,0 +1,666 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"anxin"
+	"anxin/ledger"
+	"anxin/protection"
+)
+
+// ProtectionService implements anxin.ProtectionService: claims, their
+// automatic and human decisions, payouts and programmes. Money-moving
+// methods run at SERIALIZABLE (TxOptions{Serializable: true}); a decision,
+// its postings, its payout row and its webhook commit together.
+type ProtectionService struct {
+	db     *DB
+	Guards protection.Guards
+
+	// BeforePayout, when set, is called inside the deciding transaction after
+	// the approving decision is written and before the payout is booked. The
+	// crash tests use it to kill the process exactly there.
+	BeforePayout func(claimID string)
+}
+
+// NewProtectionService returns a ProtectionService on db.
+func NewProtectionService(db *DB) *ProtectionService {
+	return &ProtectionService{db: db, Guards: protection.DefaultGuards}
+}
+
+var _ anxin.ProtectionService = (*ProtectionService)(nil)
+
+var money = TxOptions{Serializable: true}
+
+func jsonStrings(s string) []string {
+	var out []string
+	_ = json.Unmarshal([]byte(s), &out)
+	return out
+}
+
+// protectionErr maps an engine refusal to Invalid.
+func protectionErr(e *protection.Error) error {
+	if e == nil {
+		return nil
+	}
+	return anxin.Errorf(anxin.Invalid, "%s", e.Message)
+}
+
+// FileClaim implements anxin.ProtectionService.
+func (s *ProtectionService) FileClaim(ctx context.Context, in anxin.ClaimInput) (c *anxin.Claim, created bool, err error) {
+	defer anxin.Wrap(&err, "FileClaim(%q)", in.Key)
+	if err := anxin.Authorize(ctx, anxin.ActionFileClaim); err != nil {
+		return nil, false, err
+	}
+	if err := in.Validate(); err != nil {
+		return nil, false, err
+	}
+	var id string
+	err = s.db.TransactOpts(ctx, money, func(tx *Tx) error {
+		var err error
+		id, created, err = s.fileClaim(ctx, tx, in, "buyer")
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	c, err = s.FindClaim(ctx, id)
+	return c, created, err
+}
+
+// fileClaim stores a claim and adjudicates it. An existing claim with the
+// same key is returned when its fields match (Conflict otherwise).
+func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.ClaimInput, source string) (string, bool, error) {
+	var id, order, buyer, prog, typ string
+	err := tx.QueryRowContext(ctx, `SELECT id, order_id, buyer_id, programme_id, type FROM claims WHERE idem_key = ?`, in.Key).Scan(&id, &order, &buyer, &prog, &typ)
+	if err == nil {
+		if order != in.OrderID || buyer != in.BuyerID || prog != in.ProgrammeID || typ != in.Type {
+			return "", false, anxin.Errorf(anxin.Conflict, "The key %s was already used for a different claim.", in.Key)
+		}
+		return id, false, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", false, err
+	}
+	f, err := loadFacts(ctx, tx, in.OrderID)
+	if err != nil {
+		return "", false, err
+	}
+	if source == "buyer" && f.order.BuyerID != in.BuyerID {
+		// Threat: probing other buyers' orders. The message does not confirm
+		// whose order it is.
+		return "", false, anxin.Errorf(anxin.Invalid, "The order %s was not placed by buyer %s.", in.OrderID, in.BuyerID)
+	}
+	p, err := coveredProgramme(ctx, tx, in.OrderID, in.ProgrammeID)
+	if err != nil {
+		return "", false, err
+	}
+	cs := s.caseFor(f, p, in.Type, in.BuyerID, tx.Now)
+	cs.TriggeredByEvent = source == "event"
+	if r := protection.CheckFiling(cs); r != nil {
+		return "", false, protectionErr(r)
+	}
+	var existing string
+	err = tx.QueryRowContext(ctx, `SELECT id FROM claims WHERE order_id = ? AND programme_id = ?`, in.OrderID, in.ProgrammeID).Scan(&existing)
+	if err == nil {
+		return "", false, anxin.Errorf(anxin.Conflict, "Order %s already has claim %s under programme %s.", in.OrderID, existing, in.ProgrammeID)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return "", false, err
+	}
+	id = anxin.NewID("clm")
+	var deadline any
+	if h := p.Auto.MerchantResponseHours; h > 0 && source == "buyer" && p.Kind != protection.KindInstantRefund {
+		deadline = ms(tx.Now.Add(time.Duration(h) * time.Hour))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO claims (id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status,
+		currency, merchant_deadline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, in.Key, in.OrderID, f.order.BuyerID, f.order.MerchantID, p.ID, p.Version, in.Type, source, anxin.ClaimOpen,
+		f.currency, deadline, ms(tx.Now), ms(tx.Now)); err != nil {
+		return "", false, err
+	}
+	if deadline != nil {
+		if err := Schedule(ctx, tx, JobClaimDeadline, id, fromMS(deadline.(int64)), map[string]string{"claim_id": id}); err != nil {
+			return "", false, err
+		}
+	}
+	if err := s.adjudicate(ctx, tx, id); err != nil {
+		return "", false, err
+	}
+	return id, true, nil
+}
+
+// orderFacts are the stored facts about an order that adjudication needs.
+type orderFacts struct {
+	order    protection.Order
+	currency string
+	standing string
+	enrolled map[string]bool
+}
+
+func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error) {
+	f := &orderFacts{enrolled: map[string]bool{}}
+	o := &f.order
+	var items string
+	var paid, shipped, delivered, cancelled sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT id, buyer_id, merchant_id, total_fen, currency, items, paid_at, shipped_at, delivered_at, cancelled_at
+		FROM orders WHERE id = ?`, orderID).Scan(&o.ID, &o.BuyerID, &o.MerchantID, &o.TotalFen, &f.currency, &items, &paid, &shipped, &delivered, &cancelled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, anxin.Errorf(anxin.NotFound, "Order not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.Currency = f.currency
+	o.PaidAt, o.SignedAt, o.CancelledAt = fromNullMS(paid), fromNullMS(delivered), fromNullMS(cancelled)
+	var pickup sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id
+		WHERE sh.order_id = ? AND sc.code = 'pickup'`, orderID).Scan(&pickup); err != nil {
+		return nil, err
+	}
+	o.PickupAt = fromNullMS(pickup)
+	if o.PickupAt == nil {
+		o.PickupAt = fromNullMS(shipped)
+	}
+	if o.SignedAt == nil {
+		var signed sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id
+			WHERE sh.order_id = ? AND sc.code = 'delivered'`, orderID).Scan(&signed); err != nil {
+			return nil, err
+		}
+		o.SignedAt = fromNullMS(signed)
+	}
+	var its []anxin.OrderItem
+	_ = json.Unmarshal([]byte(items), &its)
+	o.ListingFlags = map[string]bool{}
+	first := true
+	for _, it := range its {
+		var cat, attrs string
+		err := tx.QueryRowContext(ctx, `SELECT category, attributes FROM listings WHERE id = ?`, it.ListingID).Scan(&cat, &attrs)
+		if errors.Is(err, sql.ErrNoRows) {
+			first = false
+			o.ListingFlags = map[string]bool{}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cat != "" {
+			o.Categories = append(o.Categories, cat)
+		}
+		var am map[string]string
+		_ = json.Unmarshal([]byte(attrs), &am)
+		if first {
+			for k, v := range am {
+				if v == "true" {
+					o.ListingFlags[k] = true
+				}
+			}
+			first = false
+		} else {
+			for k := range o.ListingFlags {
+				if am[k] != "true" {
+					delete(o.ListingFlags, k)
+				}
+			}
+		}
+	}
+	f.standing = "good"
+	err = tx.QueryRowContext(ctx, `SELECT standing FROM buyers WHERE id = ?`, o.BuyerID).Scan(&f.standing)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT programme_id FROM order_coverage WHERE order_id = ?`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, err
+		}
+		o.Covered = append(o.Covered, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	erows, err := tx.QueryContext(ctx, `SELECT programme_id FROM protection_enrolments WHERE merchant_id = ?`, o.MerchantID)
+	if err != nil {
+		return nil, err
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var p string
+		if err := erows.Scan(&p); err != nil {
+			return nil, err
+		}
+		f.enrolled[p] = true
+	}
+	return f, erows.Err()
+}
+
+// coveredProgramme returns the programme version that covered the order at
+// payment time. Invalid when the order was not covered by it.
+func coveredProgramme(ctx context.Context, tx *Tx, orderID, programmeID string) (*protection.Programme, error) {
+	var version int
+	err := tx.QueryRowContext(ctx, `SELECT programme_version FROM order_coverage WHERE order_id = ? AND programme_id = ?`, orderID, programmeID).Scan(&version)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := programmeVersion(ctx, tx, programmeID, 0); err != nil {
+			return nil, err
+		}
+		return nil, anxin.Errorf(anxin.Invalid, "The order was not covered by programme %s when it was paid.", programmeID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return programmeVersion(ctx, tx, programmeID, version)
+}
+
+// programmeVersion loads a programme version (0: the latest). NotFound if
+// absent.
+func programmeVersion(ctx context.Context, tx *Tx, id string, version int) (*protection.Programme, error) {
+	q := `SELECT config, version, active FROM protection_programmes WHERE id = ? AND version = ?`
+	args := []any{id, version}
+	if version == 0 {
+		q = `SELECT config, version, active FROM protection_programmes WHERE id = ? ORDER BY version DESC LIMIT 1`
+		args = args[:1]
+	}
+	var cfg string
+	var v int
+	var active bool
+	err := tx.QueryRowContext(ctx, q, args...).Scan(&cfg, &v, &active)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, anxin.Errorf(anxin.NotFound, "Programme %s not found.", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := new(protection.Programme)
+	if err := json.Unmarshal([]byte(cfg), p); err != nil {
+		return nil, err
+	}
+	p.Version, p.Active = v, active
+	return p, nil
+}
+
+func (s *ProtectionService) caseFor(f *orderFacts, p *protection.Programme, claimType, buyerID string, now time.Time) *protection.Case {
+	return &protection.Case{
+		Programme: p, ClaimType: claimType, BuyerID: buyerID, Order: f.order, Standing: f.standing,
+		Enrolled: f.enrolled[p.ID], Guards: s.Guards, Now: now,
+	}
+}
+
+// claimRow is the stored state of a claim that adjudication reads.
+type claimRow struct {
+	id, key, orderID, buyerID, merchantID, programmeID, typ, source, status, currency string
+	version                                                                           int
+	response                                                                          string
+	deadline                                                                          *time.Time
+	returnPickedUp                                                                    bool
+	createdAt                                                                         time.Time
+}
+
+func loadClaimRow(ctx context.Context, tx *Tx, id string) (*claimRow, error) {
+	r := &claimRow{}
+	var deadline sql.NullInt64
+	var created int64
+	err := tx.QueryRowContext(ctx, `SELECT id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status, currency,
+		merchant_response, merchant_deadline, return_picked_up, created_at FROM claims WHERE id = ?`, id).Scan(
+		&r.id, &r.key, &r.orderID, &r.buyerID, &r.merchantID, &r.programmeID, &r.version, &r.typ, &r.source, &r.status, &r.currency,
+		&r.response, &deadline, &r.returnPickedUp, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, anxin.Errorf(anxin.NotFound, "Claim not found.")
+	}
+	r.deadline, r.createdAt = fromNullMS(deadline), fromMS(created)
+	return r, err
+}
+
+// fullCase assembles the adjudication case of a stored claim.
+func (s *ProtectionService) fullCase(ctx context.Context, tx *Tx, r *claimRow) (*protection.Case, error) {
+	f, err := loadFacts(ctx, tx, r.orderID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := programmeVersion(ctx, tx, r.programmeID, r.version)
+	if err != nil {
+		return nil, err
+	}
+	c := s.caseFor(f, p, r.typ, r.buyerID, tx.Now)
+	c.TriggeredByEvent = r.source == "event"
+	c.MerchantResponse, c.ReturnPickedUp = r.response, r.returnPickedUp
+	if r.deadline != nil {
+		c.MerchantDeadline = *r.deadline
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT e.kind, e.sha256, EXISTS (SELECT 1 FROM claim_evidence o WHERE o.sha256 = e.sha256 AND o.claim_id <> e.claim_id)
+		FROM claim_evidence e WHERE e.claim_id = ? ORDER BY e.created_at, e.id`, r.id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e protection.Evidence
+		if err := rows.Scan(&e.Kind, &e.SHA256, &e.Duplicate); err != nil {
+			return nil, err
+		}
+		c.Evidence = append(c.Evidence, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	g := c.Guards
+	if g.VelocityMax == 0 {
+		g = protection.DefaultGuards
+	}
+	since := ms(r.createdAt.Add(-time.Duration(g.VelocityWindowHours) * time.Hour))
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM claims WHERE buyer_id = ? AND source = 'buyer' AND created_at >= ? AND created_at <= ? AND id <> ?`,
+		r.buyerID, since, ms(r.createdAt), r.id).Scan(&c.BuyerRecentClaims); err != nil {
+		return nil, err
+	}
+	if p.Auto.BuyerQuotaFen > 0 {
+		qs := ms(tx.Now.Add(-time.Duration(p.Auto.QuotaWindowDays) * 24 * time.Hour))
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(p.amount_fen), 0) FROM payouts p JOIN claim_decisions d ON d.id = p.decision_id
+			WHERE p.buyer_id = ? AND p.programme_id = ? AND p.created_at >= ? AND d.automated = 1`, r.buyerID, p.ID, qs).Scan(&c.BuyerQuotaUsedFen); err != nil {
+			return nil, err
+		}
+	}
+	// Refund-like payouts already made on the order: they bound what is left.
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE order_id = ? AND refund_like = 1`, r.orderID).Scan(&c.OrderPaidFen); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// adjudicate runs the engine on a stored open claim and applies its outcome.
+func (s *ProtectionService) adjudicate(ctx context.Context, tx *Tx, id string) error {
+	r, err := loadClaimRow(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if r.status != anxin.ClaimOpen {
+		return nil
+	}
+	c, err := s.fullCase(ctx, tx, r)
+	if err != nil {
+		return err
+	}
+	d := protection.Adjudicate(c)
+	return s.apply(ctx, tx, r, c, d, "auto")
+}
+
+// apply records a decision: pending updates the claim's reason only;
+// approve, deny and escalate append a decision (with its statement of
+// reasons), and approve pays.
+func (s *ProtectionService) apply(ctx context.Context, tx *Tx, r *claimRow, c *protection.Case, d protection.Decision, by string) error {
+	stmt := d.Statement(c.Programme)
+	if d.Outcome == protection.Pending {
+		_, err := tx.ExecContext(ctx, `UPDATE claims SET reason = ?, statement = ?, updated_at = ? WHERE id = ?`, d.Reason, stmt, ms(tx.Now), r.id)
+		return err
+	}
+	var seq int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_decisions WHERE claim_id = ?`, r.id).Scan(&seq); err != nil {
+		return err
+	}
+	decID := anxin.NewID("dec")
+	if _, err := tx.ExecContext(ctx, `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, decID, r.id, seq, d.Outcome, d.Reason, stmt, approvedAmount(d), by, b2i(d.Automated), ms(tx.Now)); err != nil {
+		return err
+	}
+	status := map[string]string{protection.Approve: anxin.ClaimApproved, protection.Deny: anxin.ClaimDenied, protection.Escalate: anxin.ClaimEscalated}[d.Outcome]
+	decided := any(ms(tx.Now))
+	if d.Outcome == protection.Escalate {
+		decided = nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, amount_fen = ?, automated = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
+		status, d.Reason, stmt, approvedAmount(d), b2i(d.Automated && d.Outcome != protection.Escalate), decided, ms(tx.Now), r.id); err != nil {
+		return err
+	}
+	if d.Outcome == protection.Approve {
+		if s.BeforePayout != nil {
+			s.BeforePayout(r.id)
+		}
+		return s.pay(ctx, tx, r, c.Programme, decID, d)
+	}
+	return nil
+}
+
+func approvedAmount(d protection.Decision) int64 {
+	if d.Outcome == protection.Approve {
+		return d.AmountFen
+	}
+	return 0
+}
+
+// pay books a payout for an approved claim and sends it to the marketplace.
+// The payout row is unique per claim, per trigger and per decision, so a
+// retried or concurrent decision fails instead of paying twice.
+func (s *ProtectionService) pay(ctx context.Context, tx *Tx, r *claimRow, p *protection.Programme, decisionID string, d protection.Decision) error {
+	if d.AmountFen <= 0 || d.AmountFen > anxin.MaxAmountFen {
+		return anxin.Errorf(anxin.Invalid, "The payout amount %d is out of range.", d.AmountFen)
+	}
+	var existing string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM payouts WHERE claim_id = ?`, r.id).Scan(&existing)
+	if err == nil {
+		return anxin.Errorf(anxin.Conflict, "Claim %s was already paid (payout %s).", r.id, existing)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	payoutID := anxin.NewID("pay")
+	buyer := ledger.BuyerPayout(r.buyerID)
+	memo := fmt.Sprintf("claim %s under %s v%d", r.id, p.ID, p.Version)
+	var postingID string
+	switch p.Funding {
+	case protection.FundMerchant:
+		postingID, _, err = recoverFrom(ctx, tx, "payout", "payout:"+payoutID, payoutID, r.merchantID, r.orderID, r.currency, d.AmountFen, buyer, memo)
+	case protection.FundGuaranteeFund:
+		var tp ledger.Posting
+		if tp, err = ledger.Transfer(r.currency, ledger.GuaranteeFund, buyer, d.AmountFen, memo+" (先行赔付)"); err != nil {
+			return ledgerError(err)
+		}
+		if postingID, err = appendPosting(ctx, tx, "payout", "payout:"+payoutID, tp); err != nil {
+			return err
+		}
+		_, _, err = recoverFrom(ctx, tx, "recovery", "recovery:"+payoutID, payoutID, r.merchantID, r.orderID, r.currency, d.AmountFen, ledger.GuaranteeFund, "recovery of "+memo)
+	default:
+		from := map[protection.Funding]ledger.Account{
+			protection.FundLogisticsPool: ledger.LogisticsPool, protection.FundFreightPool: ledger.FreightPool,
+			protection.FundInsurer: ledger.Owned(ledger.KindInsurerRecv, "default"),
+		}[p.Funding]
+		var tp ledger.Posting
+		if tp, err = ledger.Transfer(r.currency, from, buyer, d.AmountFen, memo); err != nil {
+			return ledgerError(err)
+		}
+		postingID, err = appendPosting(ctx, tx, "payout", "payout:"+payoutID, tp)
+	}
+	if err != nil {
+		return err
+	}
+	trigger := "claim:" + r.id
+	if r.source == "event" {
+		trigger = r.key
+	}
+	msgID, err := Enqueue(ctx, tx, anxin.ActionPayBuyer, r.orderID, payoutID, map[string]any{
+		"payout_id": payoutID, "claim_id": r.id, "order_id": r.orderID, "buyer_id": r.buyerID,
+		"amount_fen": d.AmountFen, "currency": r.currency, "form": d.Form, "posting_id": postingID,
+		"programme_id": p.ID, "ack_url": "/v1/payouts/" + payoutID + "/ack",
+	})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO payouts (id, claim_id, trigger_key, decision_id, order_id, buyer_id, merchant_id, programme_id, amount_fen, currency,
+		funding, form, refund_like, posting_id, message_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		payoutID, r.id, trigger, decisionID, r.orderID, r.buyerID, r.merchantID, p.ID, d.AmountFen, r.currency,
+		string(p.Funding), d.Form, b2i(!p.AllowOverOrder), postingID, msgID, anxin.PayoutPending, ms(tx.Now))
+	return err
+}
+
+// scopeClaim returns NotFound when a merchant actor asks for another
+// merchant's claim.
+func scopeClaim(ctx context.Context, merchantID string) error {
+	if m := anxin.MerchantScope(ctx); m != "" && m != merchantID {
+		return anxin.Errorf(anxin.NotFound, "Claim not found.")
+	}
+	return nil
+}
+
+// FindClaim implements anxin.ProtectionService: the claim with its evidence,
+// decisions, appeal and payout.
+func (s *ProtectionService) FindClaim(ctx context.Context, id string) (*anxin.Claim, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadClaims); err != nil {
+		return nil, err
+	}
+	var c *anxin.Claim
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		cs, _, err := findClaims(ctx, tx, anxin.ClaimFilter{}, id)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return anxin.Errorf(anxin.NotFound, "Claim not found.")
+		}
+		c = cs[0]
+		if err := scopeClaim(ctx, c.MerchantID); err != nil {
+			return err
+		}
+		return claimDetails(ctx, tx, c)
+	})
+	return c, err
+}
+
+func claimDetails(ctx context.Context, tx *Tx, c *anxin.Claim) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, kind, content_type, sha256, size_bytes, created_at FROM claim_evidence WHERE claim_id = ? ORDER BY created_at, id`, c.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		e := &anxin.ClaimEvidence{ClaimID: c.ID}
+		var at int64
+		if err := rows.Scan(&e.ID, &e.Kind, &e.ContentType, &e.SHA256, &e.SizeBytes, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		e.CreatedAt = fromMS(at)
+		c.Evidence = append(c.Evidence, e)
+	}
+	rows.Close()
+	rows, err = tx.QueryContext(ctx, `SELECT id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at FROM claim_decisions WHERE claim_id = ? ORDER BY seq`, c.ID)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		d := &anxin.ClaimDecision{ClaimID: c.ID}
+		var at int64
+		if err := rows.Scan(&d.ID, &d.Seq, &d.Outcome, &d.Reason, &d.Statement, &d.AmountFen, &d.DecidedBy, &d.Automated, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		d.CreatedAt = fromMS(at)
+		c.Decisions = append(c.Decisions, d)
+	}
+	rows.Close()
+	a := &anxin.ClaimAppeal{ClaimID: c.ID}
+	var at int64
+	var decided sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT appellant, reason, status, created_at, decided_at FROM claim_appeals WHERE claim_id = ?`, c.ID).Scan(&a.Appellant, &a.Reason, &a.Status, &at, &decided)
+	if err == nil {
+		a.CreatedAt, a.DecidedAt = fromMS(at), fromNullMS(decided)
+		c.Appeal = a
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	ps, _, err := findPayouts(ctx, tx, anxin.ClaimFilter{}, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(ps) > 0 {
+		c.Payout = ps[0]
+	}
+	return nil
+}
+
+// FindClaims implements anxin.ProtectionService, newest first.
+func (s *ProtectionService) FindClaims(ctx context.Context, f anxin.ClaimFilter) ([]*anxin.Claim, string, error) {
+	return findScoped(ctx, s.db, f, findClaims)
+}
+
+// findScoped authorizes a claim-filtered list, forces a merchant actor's
+// scope and runs find in a read-only transaction.
+func findScoped[T any](ctx context.Context, db *DB, f anxin.ClaimFilter, find func(context.Context, *Tx, anxin.ClaimFilter, string) ([]T, string, error)) ([]T, string, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadClaims); err != nil {
+		return nil, "", err
+	}
+	if m := anxin.MerchantScope(ctx); m != "" {
+		f.MerchantID = m
+	}
+	var out []T
+	var next string
+	err := db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		var err error
+		out, next, err = find(ctx, tx, f, "")
+		return err
+	})
+	return out, next, err
+}
+
+// claimFilterSQL turns a filter (plus an exact match on col when val is set)
+// into WHERE conditions and arguments.
+func claimFilterSQL(f anxin.ClaimFilter, col, val string) (string, []any) {
+	where, args := []string{"1=1"}, []any{}
+	add := func(cond, v string) {
+		if v != "" {
+			where, args = append(where, cond), append(args, v)
+		}
+	}
+	add(col+" = ?", val)
+	add("order_id = ?", f.OrderID)
+	add("buyer_id = ?", f.BuyerID)
+	add("merchant_id = ?", f.MerchantID)
+	add("programme_id = ?", f.ProgrammeID)
+	add("status = ?", f.Status)
+	add("id < ?", f.Cursor)
+	return strings.Join(where, " AND "), args
+}
+
+func findClaims(ctx context.Context, tx *Tx, f anxin.ClaimFilter, id string) ([]*anxin.Claim, string, error) {
+	where, args := claimFilterSQL(f, "id", id)
+	limit := pageLimit(f.Limit)
+	rows, err := tx.QueryContext(ctx, `SELECT id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status, reason, statement,
+		amount_fen, currency, automated, merchant_response, merchant_deadline, return_picked_up, created_at, decided_at
+		FROM claims WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	var out []*anxin.Claim
+	for rows.Next() {
+		c := new(anxin.Claim)
+		var deadline, decided sql.NullInt64
+		var created int64
+		if err := rows.Scan(&c.ID, &c.Key, &c.OrderID, &c.BuyerID, &c.MerchantID, &c.ProgrammeID, &c.ProgrammeVersion, &c.Type, &c.Source, &c.Status,
+			&c.Reason, &c.Statement, &c.AmountFen, &c.Currency, &c.Automated, &c.MerchantResponse, &deadline, &c.ReturnPickedUp, &created, &decided); err != nil {
+			return nil, "", err
+		}
+		c.MerchantDeadline, c.CreatedAt, c.DecidedAt = fromNullMS(deadline), fromMS(created), fromNullMS(decided)
+		out = append(out, c)
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, rows.Err()
+}
+
+// b2i stores a bool in an INTEGER column (portable across both dialects).
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

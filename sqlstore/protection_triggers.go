@@ -1,0 +1,323 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"anxin"
+	"anxin/ledger"
+	"anxin/protection"
+)
+
+// Job kinds of buyer protection. Register each with its handler on the
+// JobRunner (see ProtectionService.RegisterJobs).
+const (
+	JobLateShipment    = "protection.late_shipment"  // at the promised ship time: no pickup scan → compensation
+	JobLostCheck       = "protection.lost_check"     // N days after a scan: no later scan → lost-parcel claim
+	JobClaimDeadline   = "protection.claim_deadline" // the merchant's response window closes
+	defaultShipPromise = 48 * time.Hour              // DOMAIN §5: Douyin's default promise
+)
+
+// RegisterJobs registers the protection job handlers on r.
+func (s *ProtectionService) RegisterJobs(r *JobRunner) {
+	r.Handle(JobLateShipment, s.handleLateShipment)
+	r.Handle(JobLostCheck, s.handleLostCheck)
+	r.Handle(JobClaimDeadline, s.handleClaimDeadline)
+}
+
+// OnEvents reacts to newly stored marketplace events inside the transaction
+// that stores them: order.paid records coverage, books the escrow and
+// schedules the late-shipment check at the promised ship time;
+// order.delivered settles the escrow to the merchant's pending balance;
+// shipment.scanned with code lost opens a lost-parcel claim and any other
+// scan (re)arms the no-scan check; aftersale.returned marks a return as
+// picked up for refund-on-pickup claims. Orders not in the mirror are
+// skipped.
+func (s *ProtectionService) OnEvents(ctx context.Context, tx *Tx, events []*anxin.Event) error {
+	for _, e := range events {
+		var err error
+		switch e.Type {
+		case anxin.EventOrderPaid:
+			err = s.coverOrder(ctx, tx, e.SubjectID(), e.OccurredAt)
+		case anxin.EventOrderDelivered:
+			err = settleEscrow(ctx, tx, e.SubjectID())
+		case anxin.EventShipmentScanned:
+			err = s.onScan(ctx, tx, e.Scan, e.OccurredAt)
+		case anxin.EventAfterSaleReturned:
+			err = s.onReturnPickup(ctx, tx, e.SubjectID())
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// coverOrder records, once, which programme versions cover a paid order.
+func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, orderID string, paidAt time.Time) error {
+	f, err := loadFacts(ctx, tx, orderID)
+	if anxin.KindOf(err) == anxin.NotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.order.PaidAt != nil {
+		paidAt = *f.order.PaidAt
+	}
+	var promised *int64
+	if err := tx.QueryRowContext(ctx, `SELECT promised_ship_at FROM orders WHERE id = ?`, orderID).Scan(&promised); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT p.config, p.version, p.active FROM protection_programmes p
+		WHERE p.version = (SELECT MAX(version) FROM protection_programmes q WHERE q.id = p.id)`)
+	if err != nil {
+		return err
+	}
+	var progs []*protection.Programme
+	for rows.Next() {
+		var cfg string
+		p := new(protection.Programme)
+		if err := rows.Scan(&cfg, &p.Version, &p.Active); err != nil {
+			rows.Close()
+			return err
+		}
+		v, a := p.Version, p.Active
+		if err := json.Unmarshal([]byte(cfg), p); err != nil {
+			rows.Close()
+			return err
+		}
+		p.Version, p.Active = v, a
+		progs = append(progs, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range progs {
+		if !protection.Covers(p, &f.order, f.enrolled[p.ID], f.standing) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO order_coverage (order_id, programme_id, programme_version, covered_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (order_id, programme_id) DO NOTHING`, orderID, p.ID, p.Version, ms(paidAt)); err != nil {
+			return err
+		}
+		if p.Trigger.Type == "event" && p.Trigger.Event == protection.EventNoPickupByPromise {
+			due := paidAt.Add(defaultShipPromise)
+			if promised != nil {
+				due = fromMS(*promised)
+			}
+			if err := Schedule(ctx, tx, JobLateShipment, orderID+":"+p.ID, due, map[string]string{"order_id": orderID, "programme_id": p.ID}); err != nil {
+				return err
+			}
+		}
+	}
+	if f.order.TotalFen > 0 && ledger.ValidCurrency(f.currency) == nil {
+		p, err := ledger.Transfer(f.currency, ledger.External("payments"), ledger.OrderEscrow(orderID), f.order.TotalFen, "buyer payment held in escrow")
+		if err != nil {
+			return ledgerError(err)
+		}
+		if _, err := appendPosting(ctx, tx, "escrow", "escrow:"+orderID, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settleEscrow moves what is left of an order's escrow to the merchant's
+// pending settlement once the order is delivered.
+func settleEscrow(ctx context.Context, tx *Tx, orderID string) error {
+	var merchant, currency string
+	if err := tx.QueryRowContext(ctx, `SELECT merchant_id, currency FROM orders WHERE id = ?`, orderID).Scan(&merchant, &currency); err != nil {
+		return nil // not mirrored: nothing to settle
+	}
+	if ledger.ValidCurrency(currency) != nil || merchant == "" {
+		return nil
+	}
+	left, err := balance(ctx, tx, ledger.OrderEscrow(orderID), currency, true)
+	if err != nil || left <= 0 {
+		return err
+	}
+	p, err := ledger.Transfer(currency, ledger.OrderEscrow(orderID), ledger.Owned(ledger.KindMerchantPending, merchant), left, "order delivered: escrow to pending settlement")
+	if err != nil {
+		return ledgerError(err)
+	}
+	_, err = appendPosting(ctx, tx, "settle", "settle:"+orderID, p)
+	return err
+}
+
+func (s *ProtectionService) onScan(ctx context.Context, tx *Tx, sc *anxin.ScanEvent, at time.Time) error {
+	if sc == nil {
+		return nil
+	}
+	switch sc.Code {
+	case "lost":
+		return s.triggerEvent(ctx, tx, sc.OrderID, protection.EventParcelLost, "lost")
+	case "delivered", "returned":
+		return nil
+	}
+	ps, err := s.eventProgrammes(ctx, tx, sc.OrderID, protection.EventParcelLost)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		due := at.Add(time.Duration(p.Trigger.LostAfterDays) * 24 * time.Hour)
+		key := sc.OrderID + "@" + time.UnixMilli(ms(at)).UTC().Format("20060102T150405.000")
+		if err := Schedule(ctx, tx, JobLostCheck, key, due, map[string]any{"order_id": sc.OrderID, "scan_at": ms(at)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventProgrammes returns the programme versions that covered the order and
+// are triggered by event.
+func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, orderID, event string) ([]*protection.Programme, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT programme_id, programme_version FROM order_coverage WHERE order_id = ?`, orderID)
+	if err != nil {
+		return nil, err
+	}
+	type pv struct {
+		id string
+		v  int
+	}
+	var cov []pv
+	for rows.Next() {
+		var x pv
+		if err := rows.Scan(&x.id, &x.v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cov = append(cov, x)
+	}
+	rows.Close()
+	var out []*protection.Programme
+	for _, c := range cov {
+		p, err := programmeVersion(ctx, tx, c.id, c.v)
+		if err != nil {
+			return nil, err
+		}
+		if p.Trigger.Type == "event" && p.Trigger.Event == event {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// triggerEvent opens (once per order and programme) a claim for every
+// covering programme triggered by event.
+func (s *ProtectionService) triggerEvent(ctx context.Context, tx *Tx, orderID, event, claimType string) error {
+	ps, err := s.eventProgrammes(ctx, tx, orderID, event)
+	if err != nil {
+		return err
+	}
+	var buyer string
+	if len(ps) > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT buyer_id FROM orders WHERE id = ?`, orderID).Scan(&buyer); err != nil {
+			return err
+		}
+	}
+	for _, p := range ps {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM claims WHERE order_id = ? AND programme_id = ?`, orderID, p.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue // exactly once per order
+		}
+		typ := protection.ClaimNotReceived
+		if event == protection.EventNoPickupByPromise {
+			typ = protection.ClaimLateShipment
+		}
+		in := anxin.ClaimInput{Key: p.ID + ":" + orderID, OrderID: orderID, BuyerID: buyer, ProgrammeID: p.ID, Type: typ}
+		if _, _, err := s.fileClaim(ctx, tx, in, "event"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type orderJob struct {
+	OrderID     string `json:"order_id"`
+	ProgrammeID string `json:"programme_id"`
+	ScanAt      int64  `json:"scan_at"`
+	ClaimID     string `json:"claim_id"`
+}
+
+// handleLateShipment runs at the promised ship time: an order that is not
+// cancelled and has no carrier pickup scan by then is compensated.
+func (s *ProtectionService) handleLateShipment(ctx context.Context, tx *Tx, job *anxin.Job) error {
+	var j orderJob
+	if err := json.Unmarshal(job.Payload, &j); err != nil {
+		return err
+	}
+	f, err := loadFacts(ctx, tx, j.OrderID)
+	if err != nil {
+		return err
+	}
+	if f.order.CancelledAt != nil || (f.order.PickupAt != nil && !f.order.PickupAt.After(job.RunAt)) {
+		return nil
+	}
+	return s.triggerEvent(ctx, tx, j.OrderID, protection.EventNoPickupByPromise, "late")
+}
+
+// handleLostCheck runs N days after a scan: if the order is still not
+// delivered and no later scan arrived, the parcel is treated as lost.
+func (s *ProtectionService) handleLostCheck(ctx context.Context, tx *Tx, job *anxin.Job) error {
+	var j orderJob
+	if err := json.Unmarshal(job.Payload, &j); err != nil {
+		return err
+	}
+	f, err := loadFacts(ctx, tx, j.OrderID)
+	if err != nil {
+		return err
+	}
+	if f.order.SignedAt != nil || f.order.CancelledAt != nil {
+		return nil
+	}
+	var last *int64
+	if err := tx.QueryRowContext(ctx, `SELECT MAX(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id WHERE sh.order_id = ?`, j.OrderID).Scan(&last); err != nil {
+		return err
+	}
+	if last != nil && *last > j.ScanAt {
+		return nil // a later scan armed its own check
+	}
+	return s.triggerEvent(ctx, tx, j.OrderID, protection.EventParcelLost, "no_scan")
+}
+
+func (s *ProtectionService) handleClaimDeadline(ctx context.Context, tx *Tx, job *anxin.Job) error {
+	var j orderJob
+	if err := json.Unmarshal(job.Payload, &j); err != nil {
+		return err
+	}
+	return s.adjudicate(ctx, tx, j.ClaimID)
+}
+
+// onReturnPickup marks the order's open claims as having a collected return
+// and re-adjudicates them (闪电退货 pays on pickup).
+func (s *ProtectionService) onReturnPickup(ctx context.Context, tx *Tx, orderID string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM claims WHERE order_id = ? AND status = ?`, orderID, anxin.ClaimOpen)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE claims SET return_picked_up = 1, updated_at = ? WHERE id = ?`, ms(tx.Now), id); err != nil {
+			return err
+		}
+		if err := s.adjudicate(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
