@@ -281,3 +281,30 @@ func DecodeBlob(blob string) ([]byte, error) {
 
 // IsTampered reports whether err is the integrity failure.
 func IsTampered(err error) bool { return errors.Is(err, ErrTampered) }
+
+// NewSecret makes a random 32-byte secret (for example the blind-index root
+// key) wrapped like a data key, and returns both forms. The caller stores
+// the wrapped form and must not store or log the secret.
+func (v *Vault) NewSecret(ctx context.Context, id string) (WrappedKey, []byte, error) {
+	secret := make([]byte, KeySize)
+	if _, err := rand.Read(secret); err != nil {
+		return WrappedKey{}, nil, err
+	}
+	ver, wrapped, err := v.kek.Wrap(ctx, secret, []byte(id))
+	if err != nil {
+		return WrappedKey{}, nil, err
+	}
+	return WrappedKey{ID: id, KEKVersion: ver, Wrapped: wrapped}, secret, nil
+}
+
+// UnwrapSecret returns the secret of a wrapped key made by NewSecret.
+func (v *Vault) UnwrapSecret(ctx context.Context, wk WrappedKey) ([]byte, error) {
+	s, err := v.kek.Unwrap(ctx, wk.KEKVersion, wk.Wrapped, []byte(wk.ID))
+	if err != nil {
+		return nil, err
+	}
+	if len(s) != KeySize {
+		return nil, ErrTampered
+	}
+	return s, nil
+}
