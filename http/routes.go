@@ -6,4 +6,5 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerPrivacyRoutes()
 }
