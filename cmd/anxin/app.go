@@ -10,6 +10,7 @@ import (
 	"anxin"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
+	"anxin/vault"
 )
 
 // Config is what Main needs to open.
@@ -19,6 +20,7 @@ type Config struct {
 	Migrate       bool   // apply pending migrations instead of refusing to start
 	SecureCookies bool   // console cookies marked Secure (off for plain-HTTP loopback)
 	NoJobs        bool   // do not run the job runner and webhook sender (tests)
+	VaultKEKFile  string // the vault's KEK file (default vault.kek beside the SQLite file); ANXIN_VAULT_KEK overrides
 }
 
 // Main holds everything serve opens, so main and the end-to-end tests build
@@ -91,6 +93,14 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// privacy: sealed personal data, masked views, waybills with virtual
+	// numbers, audited decrypts and exfiltration alerts.
+	kek, err := openKEK(m.Config.VaultKEKFile, m.Config.DSN)
+	if err != nil {
+		return err
+	}
+	m.HTTPServer.Privacy = sqlstore.NewVaultService(m.DB, vault.New(kek), sqlstore.PrivacyConfig{VirtualNumbers: sqlstore.DefaultVirtualNumbers})
+
 	return nil
 }
 

@@ -29,6 +29,8 @@ func commands() []command {
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"version", "print the version", runVersion},
+		{"vault", "rotate, retire and inspect the vault's key-encryption keys", runVault},
+		{"audit", "verify the privacy audit log's hash chain", runAudit},
 	}
 }
 

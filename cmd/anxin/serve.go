@@ -27,6 +27,7 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 	}
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
+	m.Config.VaultKEKFile = f.kekFile(dsn)
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
