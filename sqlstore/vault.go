@@ -135,8 +135,8 @@ func (db *DB) loadWrappedKey(ctx context.Context, id string) (vault.WrappedKey, 
 	return vault.WrappedKey{ID: id, KEKVersion: uint32(ver), Wrapped: raw}, nil
 }
 
-// orderRow is what privacy needs of a mirrored order.
-type orderRow struct {
+// piiOrder is what privacy needs of a mirrored order.
+type piiOrder struct {
 	ID          string
 	MerchantID  string
 	Status      string
@@ -154,11 +154,11 @@ var errOrderNotFound = anxin.Errorf(anxin.NotFound, "Order not found.")
 // than its own.
 func scopedOrder(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, id string) (*orderRow, error) {
+}, id string) (*piiOrder, error) {
 	if err := anxin.ValidateID("order id", id); err != nil {
 		return nil, err
 	}
-	o := &orderRow{ID: id}
+	o := &piiOrder{ID: id}
 	err := q.QueryRowContext(ctx, `SELECT merchant_id, status, pii_ref, created_at, paid_at, shipped_at, delivered_at, cancelled_at FROM orders WHERE id = ?`, id).
 		Scan(&o.MerchantID, &o.Status, &o.PIIRef, &o.CreatedAt, &o.PaidAt, &o.ShippedAt, &o.DeliveredAt, &o.CancelledAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -475,7 +475,7 @@ func loadWrappedKeyTx(ctx context.Context, tx *Tx, id string) (vault.WrappedKey,
 // orderOpen reports whether decrypts for fulfilment are still allowed: the
 // order is paid or shipped, delivered less than OpenAfterDelivery ago, or has
 // an after-sale request still open.
-func (s *VaultService) orderOpen(ctx context.Context, tx *Tx, o *orderRow) (bool, error) {
+func (s *VaultService) orderOpen(ctx context.Context, tx *Tx, o *piiOrder) (bool, error) {
 	switch {
 	case o.CancelledAt.Valid || o.Status == anxin.OrderCancelled:
 	case o.DeliveredAt.Valid:
@@ -690,11 +690,6 @@ func (s *VaultService) SearchPII(ctx context.Context, q anxin.PIISearch) ([]*anx
 		return nil, appendAudit(ctx, tx, &ev)
 	})
 	return out, err
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 // VaultStatus reports the KEK versions, how many data keys each still

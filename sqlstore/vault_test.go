@@ -14,7 +14,7 @@ import (
 	"anxin/vault"
 )
 
-func as(role anxin.Role) context.Context {
+func asKey(role anxin.Role) context.Context {
 	return anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "key_" + strings.ReplaceAll(string(role), ":", "_"), Role: role})
 }
 
@@ -44,7 +44,7 @@ var samplePII = anxin.PIIInput{Name: "张小三", Phone: "+86 138-1234-5678", Ad
 func grantFor(t *testing.T, s *sqlstore.VaultService, role anxin.Role, purpose, order string, exp time.Time) *anxin.PIIGrant {
 	t.Helper()
 	g := &anxin.PIIGrant{Role: role, Purpose: purpose, OrderID: order, ExpiresAt: exp}
-	if err := s.CreateGrant(as(anxin.RolePrivacy), g); err != nil {
+	if err := s.CreateGrant(asKey(anxin.RolePrivacy), g); err != nil {
 		t.Fatalf("CreateGrant: %v", err)
 	}
 	return g
@@ -56,7 +56,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		clock.t = t0
 		s := newVaultService(t, db)
-		platform, m1 := as(anxin.RolePlatform), as(anxin.MerchantRole("m1"))
+		platform, m1 := asKey(anxin.RolePlatform), asKey(anxin.MerchantRole("m1"))
 		addOrder(t, db, "o1", "m1", anxin.OrderPaid, t0)
 		addOrder(t, db, "o2", "m2", anxin.OrderPaid, t0)
 		addOrder(t, db, "o3", "m1", anxin.OrderCancelled, t0)
@@ -107,7 +107,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 		}
 
 		// Blind-index search.
-		care := as(anxin.RoleCare)
+		care := asKey(anxin.RoleCare)
 		for _, q := range []anxin.PIISearch{{Phone: "13812345678"}, {Last4: "5678"}} {
 			got, err := s.SearchPII(care, q)
 			if err != nil || len(got) != 2 || got[0].OrderID != "o1" || got[1].OrderID != "o3" {
@@ -117,7 +117,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 		if got, err := s.SearchPII(care, anxin.PIISearch{Name: "张 小三"}); err != nil || len(got) != 1 || got[0].OrderID != "o1" {
 			t.Errorf("SearchPII(name) = %v, %v; want o1", got, err)
 		}
-		if got, err := s.SearchPII(as(anxin.MerchantRole("m2")), anxin.PIISearch{Last4: "5678"}); err != nil || len(got) != 0 {
+		if got, err := s.SearchPII(asKey(anxin.MerchantRole("m2")), anxin.PIISearch{Last4: "5678"}); err != nil || len(got) != 0 {
 			t.Errorf("SearchPII as m2 = %v, %v; want nothing (other merchant's)", got, err)
 		}
 		for _, q := range []anxin.PIISearch{{}, {Phone: "1", Last4: "1234"}, {Last4: "12a4"}, {Phone: "12345"}} {
@@ -157,7 +157,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 			t.Fatalf("DecryptPII after the grant expired = %v; want Forbidden", err)
 		}
 		grantFor(t, s, anxin.MerchantRole("m1"), anxin.PurposeShip, "o1", clock.t.Add(time.Hour))
-		if err := s.RevokeGrant(as(anxin.RolePrivacy), g.ID); err != nil {
+		if err := s.RevokeGrant(asKey(anxin.RolePrivacy), g.ID); err != nil {
 			t.Fatal(err)
 		}
 		// Per-minute limit.
@@ -187,7 +187,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 		}
 
 		// Every refusal is in the audit log, and the chain verifies.
-		auditor := as(anxin.RoleAuditor)
+		auditor := asKey(anxin.RoleAuditor)
 		events, err := s.FindAudit(auditor, 0, 1000)
 		if err != nil {
 			t.Fatal(err)
@@ -288,19 +288,19 @@ func TestWaybillAndVirtualNumbers(t *testing.T) {
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		clock.t = t0
 		s := newVaultService(t, db)
-		platform := as(anxin.RolePlatform)
+		platform := asKey(anxin.RolePlatform)
 		addOrder(t, db, "o1", "m1", anxin.OrderPaid, t0)
 		addOrder(t, db, "o2", "m1", anxin.OrderCreated, t0)
 		if _, err := s.SealPII(platform, "o1", &samplePII); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Waybill(as(anxin.MerchantRole("m2")), "o1"); anxin.KindOf(err) != anxin.NotFound {
+		if _, err := s.Waybill(asKey(anxin.MerchantRole("m2")), "o1"); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("Waybill(other merchant) = %v; want NotFound", err)
 		}
 		if _, err := s.Waybill(platform, "o2"); anxin.KindOf(err) != anxin.Conflict {
 			t.Fatalf("Waybill(unpaid) = %v; want Conflict", err)
 		}
-		w, err := s.Waybill(as(anxin.MerchantRole("m1")), "o1")
+		w, err := s.Waybill(asKey(anxin.MerchantRole("m1")), "o1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +316,7 @@ func TestWaybillAndVirtualNumbers(t *testing.T) {
 		if w2.VirtualNumber != w.VirtualNumber || w2.Extension != w.Extension {
 			t.Fatalf("a reprint got a new binding: %+v vs %+v", w2, w)
 		}
-		if _, err := s.RouteCall(as(anxin.MerchantRole("m1")), w.VirtualNumber, w.Extension); anxin.KindOf(err) != anxin.Forbidden {
+		if _, err := s.RouteCall(asKey(anxin.MerchantRole("m1")), w.VirtualNumber, w.Extension); anxin.KindOf(err) != anxin.Forbidden {
 			t.Fatalf("RouteCall as merchant = %v; want Forbidden", err)
 		}
 		r, err := s.RouteCall(platform, w.VirtualNumber, w.Extension)
@@ -364,7 +364,7 @@ func TestExfiltrationDetection(t *testing.T) {
 		s := newVaultService(t, db)
 		s.Config.DecryptsPerMinute = 1000
 		s.Config.Detect.BulkFloor = 1000 // isolate the orders rule
-		platform, m1 := as(anxin.RolePlatform), as(anxin.MerchantRole("m1"))
+		platform, m1 := asKey(anxin.RolePlatform), asKey(anxin.MerchantRole("m1"))
 		old := t0.Add(-10 * 24 * time.Hour) // paid long ago: not "orders it ships" today
 		for i := 0; i < 30; i++ {
 			id := "o" + itoa(i)
@@ -383,7 +383,7 @@ func TestExfiltrationDetection(t *testing.T) {
 		if anxin.KindOf(refused) != anxin.RateLimited || n != 21 {
 			t.Fatalf("bulk decrypt: refused at %d with %v; want RateLimited at 21 (20 slack, no orders shipped)", n, refused)
 		}
-		alerts, err := s.FindAlerts(as(anxin.RolePrivacy), "open")
+		alerts, err := s.FindAlerts(asKey(anxin.RolePrivacy), "open")
 		if err != nil || len(alerts) != 1 || alerts[0].Kind != "decrypts_exceed_orders" || alerts[0].Principal != "key_merchant_m1" {
 			t.Fatalf("FindAlerts = %+v, %v", alerts, err)
 		}
@@ -400,15 +400,15 @@ func TestExfiltrationDetection(t *testing.T) {
 		if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), alerts[0].CaseID) || strings.Contains(string(msgs[0].Payload), "138") {
 			t.Fatalf("outbox = %+v", msgs)
 		}
-		if err := s.ResolveAlert(as(anxin.RolePrivacy), alerts[0].ID, "false_positive"); err != nil {
+		if err := s.ResolveAlert(asKey(anxin.RolePrivacy), alerts[0].ID, "false_positive"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ResolveAlert(as(anxin.RolePrivacy), alerts[0].ID, "false_positive"); anxin.KindOf(err) != anxin.NotFound {
+		if err := s.ResolveAlert(asKey(anxin.RolePrivacy), alerts[0].ID, "false_positive"); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("ResolveAlert twice = %v; want NotFound", err)
 		}
 
 		// A care agent sweeping phone numbers.
-		care := as(anxin.RoleCare)
+		care := asKey(anxin.RoleCare)
 		var sweep error
 		for i := 0; i < 40 && sweep == nil; i++ {
 			_, sweep = s.SearchPII(care, anxin.PIISearch{Last4: "00" + itoa(10+i)})
@@ -422,17 +422,17 @@ func TestExfiltrationDetection(t *testing.T) {
 		grantFor(t, s, anxin.RoleCare, anxin.PurposeCare, "*", clock.t.Add(time.Hour))
 		s.Config.Detect.OrderSlack = 1000
 		for i := 0; i < 2; i++ { // no legal grant yet: refused, but the attempts count
-			if _, err := s.DecryptPII(as(anxin.RolePrivacy), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeLegal}); anxin.KindOf(err) != anxin.Forbidden {
+			if _, err := s.DecryptPII(asKey(anxin.RolePrivacy), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeLegal}); anxin.KindOf(err) != anxin.Forbidden {
 				t.Fatalf("DecryptPII(legal, no grant) = %v; want Forbidden", err)
 			}
 		}
 		grantFor(t, s, anxin.RolePrivacy, anxin.PurposeLegal, "*", clock.t.Add(time.Hour))
-		_, odd := s.DecryptPII(as(anxin.RolePrivacy), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeLegal})
+		_, odd := s.DecryptPII(asKey(anxin.RolePrivacy), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeLegal})
 		if anxin.KindOf(odd) != anxin.RateLimited {
 			t.Fatalf("odd-hours access = %v; want RateLimited", odd)
 		}
 		kinds := map[string]bool{}
-		all, _ := s.FindAlerts(as(anxin.RoleAuditor), "")
+		all, _ := s.FindAlerts(asKey(anxin.RoleAuditor), "")
 		for _, a := range all {
 			kinds[a.Kind] = true
 		}
@@ -451,7 +451,7 @@ func TestVaultRotateRetire(t *testing.T) {
 	sqltest.Run(t, nil, func(t *testing.T, db *sqlstore.DB) {
 		s := newVaultService(t, db)
 		ctx := context.Background()
-		platform := as(anxin.RolePlatform)
+		platform := asKey(anxin.RolePlatform)
 		for i := 0; i < 5; i++ {
 			addOrder(t, db, "o"+itoa(i), "m1", anxin.OrderPaid, time.Now())
 			if _, err := s.SealPII(platform, "o"+itoa(i), &samplePII); err != nil {
@@ -469,7 +469,7 @@ func TestVaultRotateRetire(t *testing.T) {
 		if after != before {
 			t.Fatal("rotation rewrote a sealed field; it must only re-wrap data keys")
 		}
-		st, err := s.VaultStatus(as(anxin.RoleAuditor))
+		st, err := s.VaultStatus(asKey(anxin.RoleAuditor))
 		if err != nil || st.CurrentVersion != 2 || st.StaleDataKeys != 0 || st.Records != 5 {
 			t.Fatalf("VaultStatus = %+v, %v", st, err)
 		}
@@ -480,10 +480,10 @@ func TestVaultRotateRetire(t *testing.T) {
 		// Still readable with version 1 gone (and a cold cache).
 		s2 := sqlstore.NewVaultService(db, vault.New(s.Vault().KEK()), sqlstore.PrivacyConfig{})
 		grantFor(t, s2, anxin.MerchantRole("m1"), anxin.PurposeShip, "*", time.Now().Add(time.Hour))
-		if p, err := s2.DecryptPII(as(anxin.MerchantRole("m1")), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeShip}); err != nil || p.Phone != "13812345678" {
+		if p, err := s2.DecryptPII(asKey(anxin.MerchantRole("m1")), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeShip}); err != nil || p.Phone != "13812345678" {
 			t.Fatalf("DecryptPII after rotate and retire = %+v, %v", p, err)
 		}
-		if got, err := s2.SearchPII(as(anxin.RoleCare), anxin.PIISearch{Phone: "13812345678"}); err != nil || len(got) != 5 {
+		if got, err := s2.SearchPII(asKey(anxin.RoleCare), anxin.PIISearch{Phone: "13812345678"}); err != nil || len(got) != 5 {
 			t.Fatalf("SearchPII after rotation = %d results, %v; want 5", len(got), err)
 		}
 	})

@@ -83,7 +83,7 @@ func (s *VaultService) Waybill(ctx context.Context, orderID string) (*anxin.Wayb
 }
 
 // bindingExpiry is when an order's binding stops routing.
-func (s *VaultService) bindingExpiry(o *orderRow, created int64) int64 {
+func (s *VaultService) bindingExpiry(o *piiOrder, created int64) int64 {
 	exp := created + s.Config.BindingMax.Milliseconds()
 	if o.DeliveredAt.Valid {
 		exp = min(exp, o.DeliveredAt.Int64+s.Config.BindingTTL.Milliseconds())
@@ -96,7 +96,7 @@ func (s *VaultService) bindingExpiry(o *orderRow, created int64) int64 {
 
 // bind returns the order's live binding or makes one; "" when the pool is
 // empty or full.
-func (s *VaultService) bind(ctx context.Context, tx *Tx, o *orderRow, r *record) (x, ext string, exp time.Time, err error) {
+func (s *VaultService) bind(ctx context.Context, tx *Tx, o *piiOrder, r *record) (x, ext string, exp time.Time, err error) {
 	var created int64
 	err = tx.QueryRowContext(ctx, `SELECT x_number, extension, created_at FROM virtual_bindings WHERE order_id = ? AND released_at IS NULL AND expires_at > ?
 		ORDER BY created_at DESC LIMIT 1`, o.ID, ms(tx.Now)).Scan(&x, &ext, &created)
