@@ -15,6 +15,8 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"events", "Events received", `SELECT COUNT(*) FROM events`},
 	{"jobs_pending", "Timers pending", `SELECT COUNT(*) FROM jobs WHERE state = 'pending'`},
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
+	{"pii_sealed", "Orders with sealed personal data", `SELECT COUNT(*) FROM vault_records`},
+	{"privacy_alerts_open", "Open privacy alerts", `SELECT COUNT(*) FROM privacy_alerts WHERE status = 'open'`},
 }
 
 // StatsService serves the dashboard counts.

@@ -488,3 +488,54 @@ func TestVaultRotateRetire(t *testing.T) {
 		}
 	})
 }
+
+func TestPrivacyReportSection(t *testing.T) {
+	t0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	clock := &fixedClock{t: t0}
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		s := newVaultService(t, db)
+		platform := asKey(anxin.RolePlatform)
+		for _, id := range []string{"o1", "o2", "o3", "o4"} {
+			addOrder(t, db, id, "m1", anxin.OrderPaid, t0)
+		}
+		for _, id := range []string{"o1", "o2", "o3"} {
+			if _, err := s.SealPII(platform, id, &samplePII); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Waybill(platform, "o1"); err != nil {
+			t.Fatal(err)
+		}
+		db.ExecContext(context.Background(), `UPDATE orders SET status = 'shipped', shipped_at = ? WHERE id IN ('o1', 'o2')`, sqlstore.MS(t0))
+		grantFor(t, s, anxin.RoleCare, anxin.PurposeCare, "*", t0.Add(time.Hour))
+		s.DecryptPII(asKey(anxin.RoleCare), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeCare})
+		s.DecryptPII(asKey(anxin.RoleCare), "o2", anxin.DecryptRequest{Purpose: anxin.PurposeShip}) // refused
+		r, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{From: t0.Add(-time.Hour), To: t0.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sec *anxin.Section
+		for i := range r.Sections {
+			if r.Sections[i].Key == "privacy" {
+				sec = &r.Sections[i]
+			}
+		}
+		if sec == nil {
+			t.Fatal("no privacy section")
+		}
+		got := map[string]float64{}
+		for _, m := range sec.Metrics {
+			got[m.Name] = m.Value
+		}
+		want := map[string]float64{"masked_waybill_rate": 0.5, "sealed_field_rate": 0.75, "decrypts_total": 1, "decrypt_refusals": 1,
+			"decrypts_by_purpose_care": 1, "decrypts_by_purpose_ship": 0, "alerts_total": 0, "virtual_number_rate": 1}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s = %v; want %v", k, got[k], v)
+			}
+		}
+		if len(sec.Charts) != 1 || sec.Charts[0].Name != "decrypts_by_purpose" {
+			t.Errorf("charts = %+v", sec.Charts)
+		}
+	})
+}
