@@ -4,4 +4,5 @@ package http
 // capability keeps its page handlers in its own file and adds one line here
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
+	s.registerPrivacyPages()
 }

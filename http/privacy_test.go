@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,5 +296,75 @@ func TestPrivacyHTTPRefusals(t *testing.T) {
 	}
 	if code, body := e.do("auditor", "GET", "/v1/vault/status", nil); code != 200 || !strings.Contains(string(body), `"current_version":1`) {
 		t.Fatalf("vault status = %d %s", code, body)
+	}
+}
+
+// page fetches a console page with a session for role; a non-nil form is
+// posted with the session's CSRF token.
+func (e *privacyEnv) page(role, method, path string, form url.Values) (int, string) {
+	e.t.Helper()
+	ks := sqlstore.NewKeyService(e.db)
+	actor, err := ks.Authenticate(context.Background(), e.keys[role])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	token, csrf, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var body io.Reader
+	if form != nil {
+		form.Set("csrf", csrf)
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func TestPrivacyConsole(t *testing.T) {
+	e := newPrivacyEnv(t)
+	e.order("o1", "m1", anxin.OrderPaid)
+	e.do("platform", "PUT", "/v1/orders/o1/pii", anxin.PIIInput{Name: "张小三", Phone: "13812345678", Address: "浙江省杭州市西湖区文三路100号"})
+
+	code, body := e.page("privacy", "POST", "/console/privacy/grants", url.Values{"role": {"merchant:m1"}, "purpose": {"ship"}, "order_id": {"o1"}, "hours": {"2"}, "note": {"ticket 42"}})
+	if code != 200 || !strings.Contains(body, `class="flash"`) || !strings.Contains(body, `data-grant="grt_`) {
+		t.Fatalf("grant form = %d\n%s", code, body)
+	}
+	if code, body := e.page("privacy", "POST", "/console/privacy/grants", url.Values{"role": {"merchant:m1"}, "purpose": {"legal"}, "order_id": {"o1"}, "hours": {"2"}}); code != 400 || !strings.Contains(body, `id="error-message"`) {
+		t.Fatalf("bad grant form = %d", code)
+	}
+	e.do("merchant:m1", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "ship"})
+	code, body = e.page("privacy", "GET", "/console/privacy/", nil)
+	for _, want := range []string{`id="chain-status"`, `badge ok">intact`, `id="alerts"`, `id="kek-versions"`, `id="vault-status"`} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Fatalf("privacy page = %d lacks %s\n%s", code, want, body)
+		}
+	}
+	code, body = e.page("auditor", "GET", "/console/privacy/audit", nil)
+	if code != 200 || !strings.Contains(body, `data-seq="1"`) || !strings.Contains(body, "decrypt") || strings.Contains(body, "13812345678") || strings.Contains(body, "张小三") {
+		t.Fatalf("audit page = %d\n%s", code, body)
+	}
+	if code, _ := e.page("auditor", "GET", "/console/privacy/grants", nil); code != 403 {
+		t.Fatalf("grants page as auditor = %d; want 403", code)
+	}
+	if code, _ := e.page("merchant:m1", "GET", "/console/privacy/", nil); code != 403 {
+		t.Fatalf("privacy page as merchant = %d; want 403", code)
+	}
+	// An edited audit row shows as a broken chain.
+	e.db.ExecContext(context.Background(), `UPDATE privacy_audit SET outcome = 'allowed' WHERE seq = 1`)
+	e.db.ExecContext(context.Background(), `UPDATE privacy_audit SET purpose = 'legal' WHERE seq = 2`)
+	if _, body := e.page("auditor", "GET", "/console/privacy/audit", nil); !strings.Contains(body, "chain broken at row 2") {
+		t.Fatalf("audit page after an edit lacks the broken chain:\n%s", body)
 	}
 }

@@ -93,17 +93,6 @@ func (s *VaultService) FindAudit(ctx context.Context, afterSeq int64, limit int)
 	return s.db.auditRows(ctx, `WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
 }
 
-// RecentAudit lists the newest audit events, newest first (console).
-func (s *VaultService) RecentAudit(ctx context.Context, limit int) ([]*anxin.AuditEvent, error) {
-	if err := anxin.Authorize(ctx, anxin.ActionReadAudit); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 1000 {
-		limit = 100
-	}
-	return s.db.auditRows(ctx, `ORDER BY seq DESC LIMIT ?`, limit)
-}
-
 func (db *DB) auditRows(ctx context.Context, tail string, args ...any) ([]*anxin.AuditEvent, error) {
 	rows, err := db.QueryContext(ctx, `SELECT seq, at, actor_key, actor_role, action, order_id, purpose, outcome, detail, prev_hash, hash
 		FROM privacy_audit `+tail, args...)
