@@ -173,6 +173,13 @@ func ParseAddress(s string) (Address, error) {
 			name := strings.TrimSuffix(m, "市") + "市"
 			a.Province, a.City = name, name
 			rest = rest[len(m):]
+			// "北京市北京市朝阳区…" and "上海市市辖区浦东新区…" repeat the city level.
+			for _, again := range []string{name, strings.TrimSuffix(name, "市"), "市辖区"} {
+				if r, ok := strings.CutPrefix(rest, again); ok && r != "" {
+					rest = r
+					break
+				}
+			}
 			break
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"anxin"
+	"anxin/sim"
 	"anxin/vault"
 )
 
@@ -71,6 +72,8 @@ func TestParseAddress(t *testing.T) {
 	}{
 		{"浙江省杭州市西湖区文三路100号", vault.Address{Province: "浙江省", City: "杭州市", District: "西湖区", Detail: "文三路100号"}, "浙江省杭州市西湖区****"},
 		{"上海市 浦东新区 世纪大道1号2201室", vault.Address{Province: "上海市", City: "上海市", District: "浦东新区", Detail: "世纪大道1号2201室"}, "上海市浦东新区****"},
+		{"北京市北京市朝阳区人民路5号1栋101室", vault.Address{Province: "北京市", City: "北京市", District: "朝阳区", Detail: "人民路5号1栋101室"}, "北京市朝阳区****"},
+		{"上海市市辖区浦东新区世纪大道1号", vault.Address{Province: "上海市", City: "上海市", District: "浦东新区", Detail: "世纪大道1号"}, "上海市浦东新区****"},
 		{"北京朝阳区建国路8号", vault.Address{Province: "北京市", City: "北京市", District: "朝阳区", Detail: "建国路8号"}, "北京市朝阳区****"},
 		{"新疆维吾尔自治区乌鲁木齐市天山区解放路5号", vault.Address{Province: "新疆维吾尔自治区", City: "乌鲁木齐市", District: "天山区", Detail: "解放路5号"}, "新疆维吾尔自治区乌鲁木齐市天山区****"},
 		{"广东省深圳市南山区科技园1栋", vault.Address{Province: "广东省", City: "深圳市", District: "南山区", Detail: "科技园1栋"}, "广东省深圳市南山区****"},
@@ -163,4 +166,30 @@ func FuzzDecodeBlob(f *testing.F) {
 			t.Fatalf("DecodeBlob(%q) = %v; want ErrTampered", s, err)
 		}
 	})
+}
+
+// TestSimulatedPII checks that every synthetic buyer the simulator makes
+// normalises, parses and masks without revealing more.
+func TestSimulatedPII(t *testing.T) {
+	w := sim.Generate(sim.Config{Seed: 1, Days: 1})
+	n := 0
+	for id, p := range w.PII {
+		if _, err := vault.NormalizePhone(p.Phone); err != nil {
+			t.Fatalf("buyer %s phone: %v", id, err)
+		}
+		a, err := vault.ParseAddress(p.Address)
+		if err != nil {
+			t.Fatalf("buyer %s address: %v", id, err)
+		}
+		if strings.Contains(a.Masked(), a.Detail) || strings.HasSuffix(a.District, "市") && a.Province == a.City {
+			t.Fatalf("buyer %s address parsed as %+v", id, a)
+		}
+		if m := vault.MaskName(p.Name); m == p.Name {
+			t.Fatalf("buyer %s name not masked", id)
+		}
+		n++
+	}
+	if n < 1000 {
+		t.Fatalf("only %d simulated buyers", n)
+	}
 }
