@@ -46,7 +46,7 @@ func fillIndex(tb testing.TB, db *sqlstore.DB, n int) []string {
 			}
 			args = append(args, "phone", d, "pii_"+strconv.Itoa(i), "o_"+strconv.Itoa(i), "m_"+strconv.Itoa(i%500))
 		}
-		if _, err := tx.ExecContext(ctx, q.String(), args...) // SQLite only: ? placeholders as they are; err != nil {
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil { // SQLite only: ? placeholders as they are
 			tb.Fatal(err)
 		}
 	}
