@@ -28,7 +28,7 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
-	{Title: "Privacy", Path: "/console/privacy/", Action: anxin.ActionReadAlerts},
+	{Title: "Privacy alerts", Path: "/console/privacy/alerts", Action: anxin.ActionReadAlerts},
 	{Title: "Decrypt grants", Path: "/console/privacy/grants", Action: anxin.ActionManageGrants},
 	{Title: "Audit log", Path: "/console/privacy/audit", Action: anxin.ActionReadAudit},
 }

@@ -1,7 +1,11 @@
 package http
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"sort"
+	"strings"
 	"strconv"
 	"time"
 
@@ -9,7 +13,7 @@ import (
 )
 
 func (s *Server) registerPrivacyPages() {
-	s.handle("GET /console/privacy/{$}", s.page(s.handlePrivacyPage))
+	s.handle("GET /console/privacy/alerts", s.page(s.handlePrivacyPage))
 	s.handle("POST /console/privacy/alerts/{id}/resolve", s.page(s.handlePrivacyResolve))
 	s.handle("GET /console/privacy/grants", s.page(s.handleGrantsPage))
 	s.handle("POST /console/privacy/grants", s.page(s.handleGrantsCreate))
@@ -33,7 +37,11 @@ func (s *Server) renderPrivacy(w http.ResponseWriter, r *http.Request, flash str
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Alerts": alerts, "CanResolve": anxin.Can(anxin.ActorFromContext(ctx).Role, anxin.ActionManageAlerts)}
+	views := make([]alertView, len(alerts))
+	for i, a := range alerts {
+		views[i] = alertView{PrivacyAlert: a, Evidence: evidenceRows(a.Evidence)}
+	}
+	data := map[string]any{"Alerts": views, "CanResolve": anxin.Can(anxin.ActorFromContext(ctx).Role, anxin.ActionManageAlerts)}
 	if v, err := p.VerifyAudit(ctx); err == nil {
 		data["Chain"] = v
 	} else if anxin.KindOf(err) != anxin.Forbidden {
@@ -45,6 +53,35 @@ func (s *Server) renderPrivacy(w http.ResponseWriter, r *http.Request, flash str
 		return err
 	}
 	return s.renderFlash(w, r, "privacy_overview", data, flash)
+}
+
+// alertView is an alert with its evidence as rows for the console.
+type alertView struct {
+	*anxin.PrivacyAlert
+	Evidence []evidenceRow
+}
+
+type evidenceRow struct{ Key, Value string }
+
+// evidenceRows renders an alert's evidence object as sorted key/value rows.
+func evidenceRows(raw json.RawMessage) []evidenceRow {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return []evidenceRow{{Key: "evidence", Value: string(raw)}}
+	}
+	out := make([]evidenceRow, 0, len(m))
+	for k, v := range m {
+		val := fmt.Sprint(v)
+		if f, ok := v.(float64); ok {
+			val = strconv.FormatFloat(f, 'f', -1, 64)
+			if f != float64(int64(f)) {
+				val = strconv.FormatFloat(f, 'f', 2, 64)
+			}
+		}
+		out = append(out, evidenceRow{Key: strings.ReplaceAll(k, "_", " "), Value: val})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }
 
 func (s *Server) handlePrivacyResolve(w http.ResponseWriter, r *http.Request) error {

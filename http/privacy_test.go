@@ -345,7 +345,7 @@ func TestPrivacyConsole(t *testing.T) {
 		t.Fatalf("bad grant form = %d", code)
 	}
 	e.do("merchant:m1", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "ship"})
-	code, body = e.page("privacy", "GET", "/console/privacy/", nil)
+	code, body = e.page("privacy", "GET", "/console/privacy/alerts", nil)
 	for _, want := range []string{`id="chain-status"`, `badge ok">intact`, `id="alerts"`, `id="kek-versions"`, `id="vault-status"`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Fatalf("privacy page = %d lacks %s\n%s", code, want, body)
@@ -358,7 +358,7 @@ func TestPrivacyConsole(t *testing.T) {
 	if code, _ := e.page("auditor", "GET", "/console/privacy/grants", nil); code != 403 {
 		t.Fatalf("grants page as auditor = %d; want 403", code)
 	}
-	if code, _ := e.page("merchant:m1", "GET", "/console/privacy/", nil); code != 403 {
+	if code, _ := e.page("merchant:m1", "GET", "/console/privacy/alerts", nil); code != 403 {
 		t.Fatalf("privacy page as merchant = %d; want 403", code)
 	}
 	// An edited audit row shows as a broken chain.
