@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"strconv"
+	"strings"
 	"time"
 
 	"anxin"
