@@ -2,6 +2,7 @@ package anxin
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -196,4 +197,92 @@ type CounterfeitScore struct {
 type SignalProvider interface {
 	ListingSignals(ctx context.Context, l *Listing) (*CounterfeitScore, error)
 	ContentSignals(ctx context.Context, c *ContentItem) (*CounterfeitScore, error)
+}
+
+// KnownImage is one entry of the image hash bank.
+type KnownImage struct {
+	Seq     int64  `json:"seq"`
+	PDQ     string `json:"pdq"`
+	Label   string `json:"label"` // counterfeit, logo_covered, brand_owned
+	BrandID string `json:"brand_id,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// ImageMatch is a hash-bank search result.
+type ImageMatch struct {
+	KnownImage
+	Distance int `json:"distance"`
+}
+
+// ScoreInput is a listing or content item to score, with the
+// coded-language hits governance found in it (0 when unknown).
+type ScoreInput struct {
+	Listing           *Listing     `json:"listing,omitempty"`
+	Content           *ContentItem `json:"content,omitempty"`
+	CodedLanguageHits int          `json:"coded_language_hits,omitempty"`
+}
+
+// ModelMetrics are a text model's figures on its held-out split.
+type ModelMetrics struct {
+	HeldOut   int     `json:"held_out"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	Accuracy  float64 `json:"accuracy"`
+}
+
+// ModelInfo describes a stored text model version.
+type ModelInfo struct {
+	Version   int          `json:"version"`
+	Examples  int          `json:"examples"`
+	Metrics   ModelMetrics `json:"metrics"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+// RightsHolderStats are a rights holder's notice figures over 180 days,
+// which decide self-service eligibility (acceptance ≥ 90 %).
+type RightsHolderStats struct {
+	RightsHolderID string  `json:"rights_holder_id"`
+	Notices        int     `json:"notices"`
+	Accepted       int     `json:"accepted"`
+	Rejected       int     `json:"rejected"`
+	AcceptanceRate float64 `json:"acceptance_rate"`
+	Eligible       bool    `json:"self_service_eligible"`
+}
+
+// IPService is the brand registry and the rights-holder workflow. Notices
+// and brands outside the actor's scope are NotFound.
+type IPService interface {
+	UpsertBrand(ctx context.Context, b *Brand) error
+	FindBrand(ctx context.Context, id string) (*Brand, error)
+	FindBrands(ctx context.Context) ([]*Brand, error)
+	FileNotice(ctx context.Context, n *Notice, key string) (*Notice, error)
+	FindNotice(ctx context.Context, id string) (*Notice, error)
+	FindNotices(ctx context.Context, f NoticeFilter) ([]*Notice, string, error)
+	DecideNotice(ctx context.Context, id string, accept bool, why string) (*Notice, error)
+	CounterNotice(ctx context.Context, id, statement string) (*Notice, error)
+	ReportLegalAction(ctx context.Context, id, caseRef string) (*Notice, error)
+	RightsHolders(ctx context.Context) ([]RightsHolderStats, error)
+}
+
+// HashBankService stores known image hashes and searches them.
+type HashBankService interface {
+	Add(ctx context.Context, items []KnownImage) (int, error)
+	Search(ctx context.Context, pdq string, maxDist int) ([]ImageMatch, error)
+}
+
+// CounterfeitService scores subjects and trains the text model.
+type CounterfeitService interface {
+	Score(ctx context.Context, in ScoreInput) (*CounterfeitScore, error)
+	Train(ctx context.Context, seed uint64) (*ModelInfo, error)
+	Models(ctx context.Context) ([]ModelInfo, error)
+}
+
+// CaseExport is a signed evidence bundle for authorities: Bundle is the
+// exact JSON that was signed; Signature is Ed25519 over those bytes with the
+// key whose public half is PublicKey (both base64).
+type CaseExport struct {
+	Bundle    json.RawMessage `json:"bundle"`
+	Algorithm string          `json:"algorithm"`
+	Signature string          `json:"signature"`
+	PublicKey string          `json:"public_key"`
 }

@@ -226,6 +226,13 @@ func ValidateEvents(events []*Event) error {
 	return nil
 }
 
+// EventBatch is the body of POST /v1/events. Decode it with DecodeJSON
+// (strict: unknown fields, trailing data and invalid UTF-8 are Invalid),
+// then check it with ValidateEvents.
+type EventBatch struct {
+	Events []*Event `json:"events"`
+}
+
 // IngestResult counts what an ingest stored.
 type IngestResult struct {
 	Received   int `json:"received"`

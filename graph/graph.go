@@ -407,3 +407,12 @@ func (g *Graph) ClusterSize(n Node) int {
 	}
 	return int(g.size[g.find(e)])
 }
+
+// Reregistration is a merchant caught linked to a cleared-out one: the
+// shop it re-registers, the inherited risk and the chain of shared values.
+type Reregistration struct {
+	MerchantID string  `json:"merchant_id"`
+	LinkedTo   string  `json:"linked_to"`
+	Risk       float64 `json:"risk"`
+	Path       []Link  `json:"path"`
+}

@@ -5,4 +5,9 @@ package http
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
 	s.registerPrivacyPages()
+	s.registerIPPages()
+	s.registerMarketplacePages()
+	s.registerWebhookPages()
+	s.registerJobPages()
+	s.registerReportPages()
 }

@@ -7,4 +7,10 @@ package http
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerPrivacyRoutes()
+	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
+	s.registerReportRoutes()
 }

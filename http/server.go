@@ -38,6 +38,11 @@ type Server struct {
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
 	Privacy     anxin.PrivacyService
+	IP          anxin.IPService
+	HashBank    anxin.HashBankService
+	Counterfeit anxin.CounterfeitService
+	Relations   RelationNetwork
+	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -64,10 +69,14 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	events   *eventMetrics // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
 	privacy  *privacyMetrics
+
+	counterfeitScores *prometheus.CounterVec
+	notices           *prometheus.CounterVec
 }
 
 // NewServer returns a Server with defaults.

@@ -17,11 +17,12 @@ func HTML(w io.Writer, r *anxin.Report) error {
 	if err != nil {
 		return err
 	}
-	return pageTmpl.Execute(w, map[string]any{"Period": FormatPeriod(r.Period), "Body": frag})
+	return pageTmpl.Execute(w, map[string]any{"Period": FormatPeriod(r.Period), "TZ": anxin.MarketplaceTZ.String(), "Body": frag})
 }
 
-// HTMLFragment renders r as an <article class="anxin-report"> element with
-// its own scoped style, for embedding in a page (the console's report page).
+// HTMLFragment renders r's sections as an <article class="anxin-report">
+// element with its own scoped style, for embedding in a page (the console's
+// report page), which shows the title and period itself.
 func HTMLFragment(r *anxin.Report) (template.HTML, error) {
 	v := htmlReport{Period: FormatPeriod(r.Period), TZ: anxin.MarketplaceTZ.String(), QualityHeading: QualityHeading}
 	for _, s := range r.Sections {
@@ -104,6 +105,7 @@ func barChart(s anxin.Series) chart {
 			hi = max(hi, v)
 		}
 	}
+	hi = niceCeil(hi)
 	if n == 0 {
 		c.Empty = true
 		return c
@@ -136,6 +138,25 @@ func barChart(s anxin.Series) chart {
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
+// niceCeil rounds v up to 1, 2, 4, 5, 6 or 8 times a power of ten (and
+// to an even number from 2 up, so the middle tick is whole): 399 → 400,
+// 37 → 40, 0.83 → 1.
+func niceCeil(v float64) float64 {
+	if v <= 0 {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 4, 5, 6, 8, 10} {
+		if c := m * p; c >= v*(1-1e-12) {
+			if c >= 2 && math.Mod(c, 2) != 0 {
+				c = math.Ceil(c/2) * 2
+			}
+			return c
+		}
+	}
+	return 10 * p
+}
+
 // style is the report's CSS, scoped to .anxin-report so it can sit inside
 // another page.
 const style = `
@@ -162,8 +183,6 @@ const style = `
 
 var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin-report">
 <style>` + style + `</style>
-<h1>Consumer-protection report</h1>
-<p class="period">{{.Period}} ({{.TZ}})</p>
 {{- range .Sections}}
 <section id="section-{{.Key}}" data-section="{{.Key}}">
 <h2>{{.Title}}</h2>
@@ -227,6 +246,10 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <style>body{margin:2rem auto;padding:0 1rem;max-width:62rem;background:#fff}</style>
 </head>
 <body>
+<div class="anxin-report">
+<h1>Consumer-protection report</h1>
+<p class="period">{{.Period}} ({{.TZ}})</p>
+</div>
 {{.Body}}
 </body>
 </html>

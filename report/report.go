@@ -197,3 +197,35 @@ func label(m anxin.Metric) string {
 	}
 	return m.Name
 }
+
+// ParsePeriod turns the dates of a report request into a period. from and
+// to are YYYY-MM-DD in the marketplace time zone and both days are included:
+// "2026-01-01" to "2026-12-31" is the calendar year 2026. An empty from is
+// 1 January of now's year; an empty to is 31 December of from's year. It
+// returns Invalid for a malformed date or a to before from.
+func ParsePeriod(from, to string, now time.Time) (anxin.Period, error) {
+	var f, t time.Time
+	if from == "" {
+		f = time.Date(now.In(anxin.MarketplaceTZ).Year(), 1, 1, 0, 0, 0, 0, anxin.MarketplaceTZ)
+	} else {
+		var err error
+		if f, err = time.ParseInLocation(time.DateOnly, from, anxin.MarketplaceTZ); err != nil {
+			return anxin.Period{}, anxin.Errorf(anxin.Invalid, "from must be a date such as 2026-01-01.")
+		}
+	}
+	if to == "" {
+		t = time.Date(f.Year(), 12, 31, 0, 0, 0, 0, anxin.MarketplaceTZ)
+	} else {
+		var err error
+		if t, err = time.ParseInLocation(time.DateOnly, to, anxin.MarketplaceTZ); err != nil {
+			return anxin.Period{}, anxin.Errorf(anxin.Invalid, "to must be a date such as 2026-12-31.")
+		}
+	}
+	if t.Before(f) {
+		return anxin.Period{}, anxin.Errorf(anxin.Invalid, "to must not be before from.")
+	}
+	if f.Year() < 2000 || t.Year() > 2200 {
+		return anxin.Period{}, anxin.Errorf(anxin.Invalid, "dates must be between 2000 and 2200.")
+	}
+	return anxin.Period{From: f.UTC(), To: t.AddDate(0, 0, 1).UTC()}, nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,6 +211,16 @@ func TestFormatValue(t *testing.T) {
 	}
 }
 
+func TestNiceCeil(t *testing.T) {
+	for _, tt := range []struct{ in, want float64 }{
+		{0, 0}, {1, 1}, {3, 4}, {7, 8}, {37, 40}, {399, 400}, {410, 500}, {1000, 1000}, {0.83, 1}, {0.12, 0.2},
+	} {
+		if got := niceCeil(tt.in); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("niceCeil(%v) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestParseFormat(t *testing.T) {
 	for _, in := range []string{"md", "markdown", "HTML", " json "} {
 		if _, err := ParseFormat(in); err != nil {
@@ -230,5 +241,32 @@ func TestFormatPeriod(t *testing.T) {
 	}
 	if got := FormatPeriod(anxin.Period{From: from.Add(90 * time.Minute), To: from.Add(3 * time.Hour)}); got != "2026-01-01 01:30 to 2026-01-01 03:00" {
 		t.Errorf("FormatPeriod(hours) = %q", got)
+	}
+}
+
+func TestParsePeriod(t *testing.T) {
+	now := time.Date(2026, 7, 15, 20, 0, 0, 0, time.UTC) // 16 July in Shanghai
+	day := func(y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 0, 0, 0, 0, anxin.MarketplaceTZ).UTC()
+	}
+	for _, tt := range []struct {
+		from, to string
+		want     anxin.Period
+		kind     anxin.Kind
+	}{
+		{"", "", anxin.Period{From: day(2026, 1, 1), To: day(2027, 1, 1)}, ""},
+		{"2025-03-01", "", anxin.Period{From: day(2025, 3, 1), To: day(2026, 1, 1)}, ""},
+		{"2026-01-01", "2026-01-01", anxin.Period{From: day(2026, 1, 1), To: day(2026, 1, 2)}, ""},
+		{"2026-01-01", "2026-01-31", anxin.Period{From: day(2026, 1, 1), To: day(2026, 2, 1)}, ""},
+		{"2026-02-01", "2026-01-31", anxin.Period{}, anxin.Invalid},
+		{"2026-13-01", "", anxin.Period{}, anxin.Invalid},
+		{"01/02/2026", "", anxin.Period{}, anxin.Invalid},
+		{"2026-01-01", "2026-01-01' OR 1=1", anxin.Period{}, anxin.Invalid},
+		{"1999-12-31", "2000-01-01", anxin.Period{}, anxin.Invalid},
+	} {
+		got, err := ParsePeriod(tt.from, tt.to, now)
+		if anxin.KindOf(err) != tt.kind || !got.From.Equal(tt.want.From) || !got.To.Equal(tt.want.To) {
+			t.Errorf("ParsePeriod(%q, %q) = %v, %v; want %v, kind %q", tt.from, tt.to, got, err, tt.want, tt.kind)
+		}
 	}
 }

@@ -28,6 +28,9 @@
 //   - Orders with shipments and carrier scans (most on time, some late, some
 //     lost), after-sale requests (no-reason returns, damage, allergy,
 //     spoilage, counterfeit, lost parcels, fraudulent claims) and complaints.
+//   - Rights holders' notices against counterfeit listings of their brands
+//     (and a few mistaken ones against authorised sellers), with evidence
+//     and counter-notices.
 //   - Events: the marketplace's lifecycle events in time order, each with a
 //     unique id, ready for POST /v1/events.
 //   - Truth: what really happened, to measure detection quality against.
@@ -170,6 +173,7 @@ type World struct {
 	Shipments  []*anxin.Shipment
 	AfterSales []*anxin.AfterSale
 	Complaints []Complaint    // in time order
+	Notices    []Notice       // rights holders' notices, by id
 	Events     []*anxin.Event // in time order (ties by id); OccurredAt inside Period
 	Truth      Truth
 }
@@ -248,6 +252,10 @@ type Truth struct {
 	LostOrders        map[string]bool // parcel lost in transit, lost scan inside the period
 	FraudulentBuyers  map[string]bool // buyers who file claims without cause
 	AfterSales        map[string]AfterSaleTruth
+	// Notices tells, per notice id, whether the notice is right (the
+	// listing really is counterfeit) or mistaken (a genuine listing of an
+	// authorised seller).
+	Notices map[string]bool
 }
 
 // Generate builds the World for cfg. It panics if cfg fails Validate;
@@ -278,6 +286,7 @@ func Generate(cfg Config) *World {
 				LostOrders:        map[string]bool{},
 				FraudulentBuyers:  map[string]bool{},
 				AfterSales:        map[string]AfterSaleTruth{},
+				Notices:           map[string]bool{},
 			},
 		},
 	}
@@ -288,6 +297,7 @@ func Generate(cfg Config) *World {
 	g.listings()
 	g.content()
 	g.orders()
+	g.notices()
 	g.finish()
 	return g.w
 }

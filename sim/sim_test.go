@@ -270,3 +270,58 @@ func BenchmarkGenerateSmall(b *testing.B) {
 		Generate(Config{Seed: 1})
 	}
 }
+
+func TestFacts(t *testing.T) {
+	facts := small.Facts()
+	count := map[string]int{}
+	seen := map[Fact]bool{}
+	for _, f := range facts {
+		if f.Kind == "" || f.ID == "" || f.Label == "" {
+			t.Fatalf("fact %+v lacks a kind, id or label", f)
+		}
+		key := Fact{f.Kind, f.ID, f.Label, ""}
+		if seen[key] {
+			t.Fatalf("fact %+v repeats", f)
+		}
+		seen[key] = true
+		count[f.Kind+"."+f.Label]++
+	}
+	if count["listing.violation"] != len(small.Listings) || count["content.violation"] != len(small.Content) {
+		t.Errorf("violation facts: %d listings of %d, %d content of %d", count["listing.violation"], len(small.Listings), count["content.violation"], len(small.Content))
+	}
+	if count["order.late"] != len(small.Truth.LateOrders) || count["complaint.topic"] != len(small.Complaints) {
+		t.Errorf("late facts %d of %d, topics %d of %d", count["order.late"], len(small.Truth.LateOrders), count["complaint.topic"], len(small.Complaints))
+	}
+}
+
+func TestNotices(t *testing.T) {
+	w := small
+	listings := map[string]*anxin.Listing{}
+	for _, l := range w.Listings {
+		listings[l.ID] = l
+	}
+	var valid, mistaken, countered int
+	for _, n := range w.Notices {
+		l := listings[n.ListingID]
+		if l == nil || l.MerchantID != n.MerchantID || l.Brand != n.Brand || n.Reason == "" || len(n.Evidence) == 0 {
+			t.Fatalf("notice %+v does not match its listing %+v", n, l)
+		}
+		if n.At.Before(w.Period.From) || !n.At.Before(w.Period.To) {
+			t.Errorf("notice %s filed at %v, outside the period", n.ID, n.At)
+		}
+		if w.Truth.Notices[n.ID] {
+			valid++
+			if w.Truth.Listings[l.ID].Violation != ViolationCounterfeit {
+				t.Errorf("valid notice %s is against a listing that is not counterfeit", n.ID)
+			}
+		} else {
+			mistaken++
+		}
+		if n.CounterAt != nil {
+			countered++
+		}
+	}
+	if valid < 10 || mistaken < 1 || countered < mistaken {
+		t.Errorf("notices: %d valid, %d mistaken, %d countered; want some of each, every mistaken one countered", valid, mistaken, countered)
+	}
+}

@@ -40,7 +40,10 @@ func NewCounterfeitService(db *DB, rel *RelationService, hb *HashBankService) *C
 	return &CounterfeitService{db: db, Relations: rel, HashBank: hb, FlagThreshold: 0.5}
 }
 
-var _ anxin.SignalProvider = (*CounterfeitService)(nil)
+var (
+	_ anxin.SignalProvider     = (*CounterfeitService)(nil)
+	_ anxin.CounterfeitService = (*CounterfeitService)(nil)
+)
 
 func (s *CounterfeitService) ensure(ctx context.Context) error {
 	s.mu.RLock()
@@ -85,25 +88,17 @@ func (s *CounterfeitService) ensure(ctx context.Context) error {
 	return nil
 }
 
-// ScoreInput is a listing or content item to score, with the
-// coded-language hits governance found in it (0 when unknown).
-type ScoreInput struct {
-	Listing           *anxin.Listing
-	Content           *anxin.ContentItem
-	CodedLanguageHits int
-}
-
 // Score computes the counterfeit score of a listing (or content item) and,
 // for listings at or above FlagThreshold — or with coded language —
 // records the flag with its time. Invalid for a malformed subject.
-func (s *CounterfeitService) Score(ctx context.Context, in ScoreInput) (*anxin.CounterfeitScore, error) {
+func (s *CounterfeitService) Score(ctx context.Context, in anxin.ScoreInput) (*anxin.CounterfeitScore, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionInvestigate); err != nil {
 		return nil, err
 	}
 	return s.score(ctx, in, true)
 }
 
-func (s *CounterfeitService) score(ctx context.Context, in ScoreInput, record bool) (*anxin.CounterfeitScore, error) {
+func (s *CounterfeitService) score(ctx context.Context, in anxin.ScoreInput, record bool) (*anxin.CounterfeitScore, error) {
 	if err := s.ensure(ctx); err != nil {
 		return nil, err
 	}
@@ -197,20 +192,12 @@ func (s *CounterfeitService) score(ctx context.Context, in ScoreInput, record bo
 // ListingSignals scores a listing for a governance check (without
 // authorising again: the check did) and records the flag.
 func (s *CounterfeitService) ListingSignals(ctx context.Context, l *anxin.Listing) (*anxin.CounterfeitScore, error) {
-	return s.score(ctx, ScoreInput{Listing: l}, true)
+	return s.score(ctx, anxin.ScoreInput{Listing: l}, true)
 }
 
 // ContentSignals scores a content item for a governance check.
 func (s *CounterfeitService) ContentSignals(ctx context.Context, c *anxin.ContentItem) (*anxin.CounterfeitScore, error) {
-	return s.score(ctx, ScoreInput{Content: c}, false)
-}
-
-// ModelInfo describes a stored text model.
-type ModelInfo struct {
-	Version   int                 `json:"version"`
-	Examples  int                 `json:"examples"`
-	Metrics   counterfeit.Metrics `json:"metrics"`
-	CreatedAt time.Time           `json:"created_at"`
+	return s.score(ctx, anxin.ScoreInput{Content: c}, false)
 }
 
 // TrainingExamples returns the confirmed outcomes a model learns from:
@@ -273,7 +260,7 @@ func (s *CounterfeitService) TrainingExamples(ctx context.Context) ([]counterfei
 
 // Train fits a new model version from TrainingExamples and stores it; the
 // next score uses it. Invalid when there are too few or one-sided examples.
-func (s *CounterfeitService) Train(ctx context.Context, seed uint64) (*ModelInfo, error) {
+func (s *CounterfeitService) Train(ctx context.Context, seed uint64) (*anxin.ModelInfo, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionTrainModel); err != nil {
 		return nil, err
 	}
@@ -294,7 +281,7 @@ func (s *CounterfeitService) Train(ctx context.Context, seed uint64) (*ModelInfo
 		return nil, err
 	}
 	metrics, _ := json.Marshal(m.Metrics)
-	info := &ModelInfo{Version: version, Examples: len(ex), Metrics: m.Metrics}
+	info := &anxin.ModelInfo{Version: version, Examples: len(ex), Metrics: anxin.ModelMetrics(m.Metrics)}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
 		info.CreatedAt = tx.Now
 		_, err := tx.ExecContext(ctx, `INSERT INTO text_models (version, data, metrics, examples, created_at) VALUES (?, ?, ?, ?, ?)`,
@@ -311,7 +298,7 @@ func (s *CounterfeitService) Train(ctx context.Context, seed uint64) (*ModelInfo
 }
 
 // Models lists stored model versions, newest first.
-func (s *CounterfeitService) Models(ctx context.Context) ([]ModelInfo, error) {
+func (s *CounterfeitService) Models(ctx context.Context) ([]anxin.ModelInfo, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionInvestigate); err != nil {
 		return nil, err
 	}
@@ -320,9 +307,9 @@ func (s *CounterfeitService) Models(ctx context.Context) ([]ModelInfo, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ModelInfo
+	var out []anxin.ModelInfo
 	for rows.Next() {
-		var mi ModelInfo
+		var mi anxin.ModelInfo
 		var metrics string
 		var at int64
 		if err := rows.Scan(&mi.Version, &mi.Examples, &metrics, &at); err != nil {

@@ -49,6 +49,7 @@ type DB struct {
 	// hooks run inside the transaction that stores new events.
 	eventHooks []EventHook
 	rebinds    sync.Map // query text → rebound text (PostgreSQL)
+	stmts      sync.Map // query text → *sql.Stmt (SQLite batch statements, see cachedStmt)
 }
 
 // IsPostgresDSN reports whether dsn selects PostgreSQL.

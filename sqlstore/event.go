@@ -113,13 +113,13 @@ func insertEvents(ctx context.Context, tx *Tx, events []*anxin.Event) ([]*anxin.
 
 // applyEvents applies validated, newly stored events to the mirror.
 func applyEvents(ctx context.Context, tx *Tx, events []*anxin.Event) error {
-	var orders []*orderRow
+	var orders orderMerge
 	var afterSales []*anxin.AfterSale
 	var ships shipmentMerge
 	for _, e := range events {
 		switch {
 		case e.Order != nil:
-			orders = append(orders, orderRowOf(e.Order, e.OccurredAt))
+			orders.add(orderRowOf(e.Order, e.OccurredAt))
 		case e.OrderRef != nil:
 			at := e.OccurredAt
 			o := &anxin.Order{ID: e.OrderRef.OrderID, CreatedAt: at}
@@ -136,7 +136,7 @@ func applyEvents(ctx context.Context, tx *Tx, events []*anxin.Event) error {
 			case anxin.EventOrderCancelled:
 				o.Status, o.CancelledAt = anxin.OrderCancelled, &at
 			}
-			orders = append(orders, &orderRow{o: o})
+			orders.add(&orderRow{o: o})
 		case e.Scan != nil:
 			sc := e.Scan
 			ships.touch(sc.ShipmentID, sc.OrderID, sc.Carrier, "", "")
@@ -145,8 +145,8 @@ func applyEvents(ctx context.Context, tx *Tx, events []*anxin.Event) error {
 			afterSales = append(afterSales, e.AfterSale)
 		}
 	}
-	if len(orders) > 0 {
-		if err := upsertOrderRows(ctx, tx, orders); err != nil {
+	if len(orders.rows) > 0 {
+		if err := upsertOrderRows(ctx, tx, orders.rows); err != nil {
 			return err
 		}
 	}

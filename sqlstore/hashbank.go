@@ -12,21 +12,6 @@ import (
 // Hash-bank labels.
 var hashLabels = map[string]bool{"counterfeit": true, "logo_covered": true, "brand_owned": true}
 
-// KnownImage is one entry of the hash bank.
-type KnownImage struct {
-	Seq     int64  `json:"seq"`
-	PDQ     string `json:"pdq"`
-	Label   string `json:"label"` // counterfeit, logo_covered, brand_owned
-	BrandID string `json:"brand_id,omitempty"`
-	Note    string `json:"note,omitempty"`
-}
-
-// ImageMatch is a hash-bank search result.
-type ImageMatch struct {
-	KnownImage
-	Distance int `json:"distance"`
-}
-
 // HashBankService stores known image hashes and answers Hamming-distance
 // queries from an in-memory multi-index (hashbank.Index256) that each
 // replica loads incrementally by seq.
@@ -35,7 +20,7 @@ type HashBankService struct {
 
 	mu        sync.RWMutex
 	idx       *hashbank.Index256
-	entries   map[int64]KnownImage
+	entries   map[int64]anxin.KnownImage
 	lastSeq   int64
 	refreshed time.Time
 }
@@ -43,12 +28,14 @@ type HashBankService struct {
 // NewHashBankService returns a HashBankService on db.
 func NewHashBankService(db *DB) *HashBankService { return &HashBankService{db: db} }
 
+var _ anxin.HashBankService = (*HashBankService)(nil)
+
 // Refresh loads entries added since the last refresh.
 func (s *HashBankService) Refresh(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.idx == nil {
-		s.idx, s.entries = hashbank.NewIndex256(), map[int64]KnownImage{}
+		s.idx, s.entries = hashbank.NewIndex256(), map[int64]anxin.KnownImage{}
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, pdq, label, brand_id, note FROM hash_bank WHERE seq > ? ORDER BY seq`, s.lastSeq)
 	if err != nil {
@@ -56,7 +43,7 @@ func (s *HashBankService) Refresh(ctx context.Context) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k KnownImage
+		var k anxin.KnownImage
 		if err := rows.Scan(&k.Seq, &k.PDQ, &k.Label, &k.BrandID, &k.Note); err != nil {
 			return err
 		}
@@ -85,7 +72,7 @@ func (s *HashBankService) ensure(ctx context.Context) error {
 // Add stores known images. Every entry is validated first (Invalid with
 // per-item details; nothing stored if any is bad); an entry already in the
 // bank is kept once.
-func (s *HashBankService) Add(ctx context.Context, items []KnownImage) (int, error) {
+func (s *HashBankService) Add(ctx context.Context, items []anxin.KnownImage) (int, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionManageHashBank); err != nil {
 		return 0, err
 	}
@@ -134,7 +121,7 @@ func (s *HashBankService) Add(ctx context.Context, items []KnownImage) (int, err
 
 // Search returns known images within maxDist (0..47) of the hex hash,
 // nearest first. It needs ActionInvestigate.
-func (s *HashBankService) Search(ctx context.Context, pdq string, maxDist int) ([]ImageMatch, error) {
+func (s *HashBankService) Search(ctx context.Context, pdq string, maxDist int) ([]anxin.ImageMatch, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionInvestigate); err != nil {
 		return nil, err
 	}
@@ -148,16 +135,16 @@ func (s *HashBankService) Search(ctx context.Context, pdq string, maxDist int) (
 	return s.search(ctx, h, maxDist)
 }
 
-func (s *HashBankService) search(ctx context.Context, h hashbank.Hash256, maxDist int) ([]ImageMatch, error) {
+func (s *HashBankService) search(ctx context.Context, h hashbank.Hash256, maxDist int) ([]anxin.ImageMatch, error) {
 	if err := s.ensure(ctx); err != nil {
 		return nil, err
 	}
 	// Search mutates no state in Index256, so a read lock suffices.
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var out []ImageMatch
+	var out []anxin.ImageMatch
 	for _, m := range s.idx.Search(h, maxDist) {
-		out = append(out, ImageMatch{KnownImage: s.entries[m.ID], Distance: m.Distance})
+		out = append(out, anxin.ImageMatch{KnownImage: s.entries[m.ID], Distance: m.Distance})
 	}
 	return out, nil
 }

@@ -23,6 +23,8 @@ type IPService struct {
 // NewIPService returns an IPService on db.
 func NewIPService(db *DB) *IPService { return &IPService{db: db} }
 
+var _ anxin.IPService = (*IPService)(nil)
+
 // Job kinds of the notice flow.
 const JobIPReinstate = "ip.reinstate"
 
@@ -563,20 +565,9 @@ func (s *IPService) HandleReinstate(ctx context.Context, tx *Tx, j *anxin.Job) e
 	return err
 }
 
-// RightsHolderStats are a rights holder's notice figures over 180 days,
-// which decide self-service eligibility (acceptance ≥ 90 %).
-type RightsHolderStats struct {
-	RightsHolderID string  `json:"rights_holder_id"`
-	Notices        int     `json:"notices"`
-	Accepted       int     `json:"accepted"`
-	Rejected       int     `json:"rejected"`
-	AcceptanceRate float64 `json:"acceptance_rate"`
-	Eligible       bool    `json:"self_service_eligible"`
-}
-
 // RightsHolders returns every rights holder's figures over the 180 days
 // before now.
-func (s *IPService) RightsHolders(ctx context.Context) ([]RightsHolderStats, error) {
+func (s *IPService) RightsHolders(ctx context.Context) ([]anxin.RightsHolderStats, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionDecideNotice); err != nil {
 		return nil, err
 	}
@@ -589,9 +580,9 @@ func (s *IPService) RightsHolders(ctx context.Context) ([]RightsHolderStats, err
 		return nil, err
 	}
 	defer rows.Close()
-	var out []RightsHolderStats
+	var out []anxin.RightsHolderStats
 	for rows.Next() {
-		var r RightsHolderStats
+		var r anxin.RightsHolderStats
 		if err := rows.Scan(&r.RightsHolderID, &r.Notices, &r.Accepted, &r.Rejected); err != nil {
 			return nil, err
 		}

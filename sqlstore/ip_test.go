@@ -1,7 +1,10 @@
 package sqlstore_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -240,6 +243,22 @@ func TestRelationCatchesReregistration(t *testing.T) {
 		if _, err := rel.Cluster(as(anxin.MerchantRole("new")), "merchant", "new"); anxin.KindOf(err) != anxin.Forbidden {
 			t.Errorf("Cluster as merchant = %v; want Forbidden", err)
 		}
+		exp, err := rel.Export(as(anxin.RoleOperator), "merchant", "new")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := base64.StdEncoding.DecodeString(exp.PublicKey)
+		sig, _ := base64.StdEncoding.DecodeString(exp.Signature)
+		if !ed25519.Verify(pub, exp.Bundle, sig) {
+			t.Fatal("the export signature does not verify")
+		}
+		tampered := bytes.Replace(exp.Bundle, []byte(`"old"`), []byte(`"odd"`), 1)
+		if ed25519.Verify(pub, tampered, sig) {
+			t.Fatal("a tampered bundle verified")
+		}
+		if !bytes.Contains(exp.Bundle, []byte(`"payout_account"`)) {
+			t.Errorf("the bundle lacks the link evidence: %s", exp.Bundle)
+		}
 		// a second replica sees the link after its own refresh
 		rel2 := sqlstore.NewRelationService(db)
 		if c, _ := rel2.Cluster(as(anxin.RoleOperator), "merchant", "old"); len(c.Members) != 2 {
@@ -257,21 +276,21 @@ func TestScoringAndTraining(t *testing.T) {
 		known := hashbank.Hash256{1, 2, 3, 4}
 		near := known
 		near[0] ^= 0xff // 8 bits away
-		if _, err := hb.Add(as(anxin.RoleOperator), []sqlstore.KnownImage{{PDQ: "zz", Label: "counterfeit"}}); anxin.KindOf(err) != anxin.Invalid {
+		if _, err := hb.Add(as(anxin.RoleOperator), []anxin.KnownImage{{PDQ: "zz", Label: "counterfeit"}}); anxin.KindOf(err) != anxin.Invalid {
 			t.Fatalf("Add(bad hash) = %v; want Invalid", err)
 		}
-		if n, err := hb.Add(as(anxin.RoleOperator), []sqlstore.KnownImage{{PDQ: known.Hex(), Label: "counterfeit", BrandID: "b_lumen"}}); n != 1 || err != nil {
+		if n, err := hb.Add(as(anxin.RoleOperator), []anxin.KnownImage{{PDQ: known.Hex(), Label: "counterfeit", BrandID: "b_lumen"}}); n != 1 || err != nil {
 			t.Fatalf("Add = %d, %v", n, err)
 		}
 		if m, err := hb.Search(as(anxin.RoleOperator), near.Hex(), 31); err != nil || len(m) != 1 || m[0].Distance != 8 {
 			t.Fatalf("Search = %+v, %v", m, err)
 		}
 		ctx := as(anxin.RolePlatform)
-		clean, err := cs.Score(ctx, sqlstore.ScoreInput{Listing: &anxin.Listing{ID: "l_ok", MerchantID: "m_ok", Title: "Lumen 手提包", Brand: "Lumen", Category: "bags", PriceFen: 189900}})
+		clean, err := cs.Score(ctx, anxin.ScoreInput{Listing: &anxin.Listing{ID: "l_ok", MerchantID: "m_ok", Title: "Lumen 手提包", Brand: "Lumen", Category: "bags", PriceFen: 189900}})
 		if err != nil || clean.Score != 0 {
 			t.Fatalf("Score(authorised seller) = %+v, %v; want 0", clean, err)
 		}
-		fake, err := cs.Score(ctx, sqlstore.ScoreInput{Listing: &anxin.Listing{ID: "l3", MerchantID: "m_bad", Title: "Lumen 手提包", Brand: "lumen", Category: "bags", PriceFen: 9900, ImageHashes: []string{near.Hex()}}})
+		fake, err := cs.Score(ctx, anxin.ScoreInput{Listing: &anxin.Listing{ID: "l3", MerchantID: "m_bad", Title: "Lumen 手提包", Brand: "lumen", Category: "bags", PriceFen: 9900, ImageHashes: []string{near.Hex()}}})
 		if err != nil || fake.Score < 0.9 || len(fake.Signals) != 3 {
 			t.Fatalf("Score(unauthorised, cheap, known image) = %+v, %v", fake, err)
 		}
@@ -280,7 +299,7 @@ func TestScoringAndTraining(t *testing.T) {
 		if flags != 1 {
 			t.Fatalf("flag rows for l3 = %d; want 1", flags)
 		}
-		if _, err := cs.Score(ctx, sqlstore.ScoreInput{Listing: &anxin.Listing{ID: "x"}}); anxin.KindOf(err) != anxin.Invalid {
+		if _, err := cs.Score(ctx, anxin.ScoreInput{Listing: &anxin.Listing{ID: "x"}}); anxin.KindOf(err) != anxin.Invalid {
 			t.Fatalf("Score(invalid listing) = %v; want Invalid", err)
 		}
 		// A notice on a flagged listing counts as found proactively.

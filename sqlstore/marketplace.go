@@ -255,6 +255,47 @@ func orderRowOf(o *anxin.Order, now time.Time) *orderRow {
 	return &orderRow{o: &c, body: true}
 }
 
+// orderMerge folds the rows of one batch into one row per order with the
+// same rules the SQL applies, so a batch holding an order's whole life
+// writes the order once instead of once per event.
+type orderMerge struct {
+	rows []*orderRow
+	byID map[string]*orderRow
+}
+
+func (m *orderMerge) add(r *orderRow) {
+	if m.byID == nil {
+		m.byID = map[string]*orderRow{}
+	}
+	old, ok := m.byID[r.o.ID]
+	if !ok {
+		m.byID[r.o.ID] = r
+		m.rows = append(m.rows, r)
+		return
+	}
+	o, n := old.o, r.o
+	if r.body {
+		o.MerchantID, o.BuyerID, o.InfluencerID, o.Items = n.MerchantID, n.BuyerID, n.InfluencerID, n.Items
+		o.TotalFen, o.Currency, o.PIIRef, o.PromisedShipAt = n.TotalFen, n.Currency, n.PIIRef, n.PromisedShipAt
+		old.body = true
+	}
+	if n.CreatedAt.Before(o.CreatedAt) {
+		o.CreatedAt = n.CreatedAt
+	}
+	o.PaidAt, o.ShippedAt = earliest(o.PaidAt, n.PaidAt), earliest(o.ShippedAt, n.ShippedAt)
+	o.DeliveredAt, o.CancelledAt = earliest(o.DeliveredAt, n.DeliveredAt), earliest(o.CancelledAt, n.CancelledAt)
+	if statusRank[n.Status] > statusRank[o.Status] {
+		o.Status = n.Status
+	}
+}
+
+func earliest(a, b *time.Time) *time.Time {
+	if a == nil || b != nil && b.Before(*a) {
+		return b
+	}
+	return a
+}
+
 const orderRankSQL = `CASE %s WHEN 'paid' THEN 1 WHEN 'shipped' THEN 2 WHEN 'delivered' THEN 3 WHEN 'cancelled' THEN 4 ELSE 0 END`
 
 func rankSQL(col string) string { return strings.Replace(orderRankSQL, "%s", col, 1) }

@@ -71,15 +71,63 @@ func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i 
 		}
 		q := b.head + " VALUES " + valuesList(b.cols, size) + " " + b.tail
 		if scan == nil {
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if _, err := tx.execCached(ctx, q, args...); err != nil {
 				return err
 			}
-		} else if err := eachRow(tx.QueryContext(ctx, q, args...))(scan); err != nil {
+		} else if err := eachRow(tx.queryCached(ctx, q, args...))(scan); err != nil {
 			return err
 		}
 		i += size
 	}
 	return nil
+}
+
+// execCached and queryCached run q through a prepared statement kept for
+// the life of the pool on SQLite, where preparing a 256-row INSERT costs
+// about as much as running it; database/sql binds the statement to each
+// transaction's connection, preparing it once per connection. The set of
+// texts is small and fixed (see chunkSizes). The PostgreSQL driver already
+// caches prepared statements by text, so there they run directly.
+func (tx *Tx) execCached(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := tx.cachedStmt(ctx, q)
+	if err != nil || st == nil {
+		if err == nil {
+			return tx.ExecContext(ctx, q, args...)
+		}
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (tx *Tx) queryCached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := tx.cachedStmt(ctx, q)
+	if err != nil || st == nil {
+		if err == nil {
+			return tx.QueryContext(ctx, q, args...)
+		}
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// cachedStmt returns q prepared for tx on SQLite, nil on PostgreSQL.
+func (tx *Tx) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	db := tx.db
+	if db.Dialect == Postgres {
+		return nil, nil
+	}
+	if v, ok := db.stmts.Load(q); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	st, err := db.SQL.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := db.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		st = v.(*sql.Stmt)
+	}
+	return tx.StmtContext(ctx, st), nil
 }
 
 // queryIn runs q once per chunk of ids, with "(?,…)" of the chunk's size in
@@ -92,7 +140,7 @@ func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql
 			args[j] = ids[i+j]
 		}
 		text := strings.Replace(q, "(…)", "("+strings.TrimSuffix(strings.Repeat("?,", size), ",")+")", 1)
-		if err := eachRow(tx.QueryContext(ctx, text, args...))(scan); err != nil {
+		if err := eachRow(tx.queryCached(ctx, text, args...))(scan); err != nil {
 			return err
 		}
 		i += size

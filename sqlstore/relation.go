@@ -103,20 +103,12 @@ func (s *RelationService) ensure(ctx context.Context) error {
 	return s.Refresh(ctx)
 }
 
-// Reregistration is a merchant caught linked to a cleared-out one.
-type Reregistration struct {
-	MerchantID string       `json:"merchant_id"`
-	LinkedTo   string       `json:"linked_to"`
-	Risk       float64      `json:"risk"`
-	Path       []graph.Link `json:"path"`
-}
-
 // AddAttributes validates every attribute (Invalid with per-item details,
 // nothing stored, if any is bad), stores the new ones, updates the graph and
 // returns the merchants in the batch now linked to a cleared-out merchant —
 // re-registrations caught at onboarding. Each catch is recorded once and
 // sent to the marketplace as a merchant.reregistration outbox message.
-func (s *RelationService) AddAttributes(ctx context.Context, attrs []*anxin.IdentityAttribute) (caught []Reregistration, err error) {
+func (s *RelationService) AddAttributes(ctx context.Context, attrs []*anxin.IdentityAttribute) (caught []graph.Reregistration, err error) {
 	if err := anxin.Authorize(ctx, anxin.ActionWriteIdentity); err != nil {
 		return nil, err
 	}
@@ -158,7 +150,7 @@ func (s *RelationService) AddAttributes(ctx context.Context, attrs []*anxin.Iden
 		seen[a.ID] = true
 		m := s.g.Risk(graph.Node{Kind: "merchant", ID: a.ID})
 		if m.RiskFrom != nil && m.Risk >= s.ReregistrationRisk && m.OwnRisk == 0 {
-			caught = append(caught, Reregistration{MerchantID: a.ID, LinkedTo: m.RiskFrom.ID, Risk: m.Risk, Path: m.Path})
+			caught = append(caught, graph.Reregistration{MerchantID: a.ID, LinkedTo: m.RiskFrom.ID, Risk: m.Risk, Path: m.Path})
 		}
 	}
 	s.mu.Unlock()
@@ -234,7 +226,7 @@ func (s *RelationService) Hubs(ctx context.Context) ([]graph.Attribute, error) {
 }
 
 // Reregistrations lists the re-registrations caught, newest first.
-func (s *RelationService) Reregistrations(ctx context.Context, limit int) ([]Reregistration, error) {
+func (s *RelationService) Reregistrations(ctx context.Context, limit int) ([]graph.Reregistration, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionInvestigate); err != nil {
 		return nil, err
 	}
@@ -243,9 +235,9 @@ func (s *RelationService) Reregistrations(ctx context.Context, limit int) ([]Rer
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Reregistration
+	var out []graph.Reregistration
 	for rows.Next() {
-		var r Reregistration
+		var r graph.Reregistration
 		var risk int64
 		var ev string
 		if err := rows.Scan(&r.MerchantID, &r.LinkedTo, &risk, &ev); err != nil {

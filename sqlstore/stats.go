@@ -17,6 +17,9 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
 	{"pii_sealed", "Orders with sealed personal data", `SELECT COUNT(*) FROM vault_records`},
 	{"privacy_alerts_open", "Open privacy alerts", `SELECT COUNT(*) FROM privacy_alerts WHERE status = 'open'`},
+	{"notices_open", "IP notices awaiting action", `SELECT COUNT(*) FROM notices WHERE state IN ('filed', 'countered')`},
+	{"reregistrations", "Re-registrations caught", `SELECT COUNT(*) FROM reregistrations`},
+	{"counterfeit_flags", "Listings flagged as counterfeit", `SELECT COUNT(*) FROM counterfeit_flags`},
 }
 
 // StatsService serves the dashboard counts.

@@ -198,11 +198,7 @@ func (s *WebhookService) FindDeliveries(ctx context.Context, state string, page 
 	if err != nil {
 		return nil, "", err
 	}
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = encodeSeekCursor(ms(last.CreatedAt), last.ID)
-	}
+	out, next = seekPage(out, limit, func(d *anxin.Delivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return out, next, nil
 }
 
@@ -446,6 +442,17 @@ func (db *DB) countByState(ctx context.Context, q string) (map[string]int64, err
 		out[st] = n
 	}
 	return out, rows.Err()
+}
+
+// seekPage trims a page queried with limit+1 rows to limit and returns the
+// cursor after its last row ("" when there is no further page).
+func seekPage[T any](out []T, limit int, key func(T) (time.Time, string)) ([]T, string) {
+	if len(out) <= limit {
+		return out, ""
+	}
+	out = out[:limit]
+	at, id := key(out[limit-1])
+	return out, encodeSeekCursor(ms(at), id)
 }
 
 // encodeSeekCursor makes an opaque keyset cursor from a stored timestamp and

@@ -7,8 +7,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -390,85 +388,53 @@ func contains(s, sub string) bool {
 // connection pool as two replicas would, against one database and counts
 // what the receiver sees: every message once, no attempt sent twice.
 func TestTwoSendersDeliverExactlyOnce(t *testing.T) {
-	open := map[string]func(t *testing.T) (*sqlstore.DB, *sqlstore.DB){
-		"sqlite": func(t *testing.T) (*sqlstore.DB, *sqlstore.DB) {
-			path := filepath.Join(t.TempDir(), "anxin.db")
-			return openPair(t, path)
-		},
-	}
-	if os.Getenv("ANXIN_TEST_POSTGRES") != "" {
-		open["postgres"] = func(t *testing.T) (*sqlstore.DB, *sqlstore.DB) {
-			return openPair(t, sqltest.PostgresDSN(t))
+	sqltest.RunReplicas(t, nil, 2, func(t *testing.T, dbs []*sqlstore.DB) {
+		const messages = 300
+		f := newFixture(t, dbs[0], nil)
+		f.clock = nil
+		_, rc := f.hook(t)
+		rc.clock = anxin.SystemClock{}
+		rc.delay = time.Millisecond
+		for i := range messages {
+			f.enqueue(t, anxin.ActionNotify, "n_"+strconv.Itoa(i))
 		}
-	}
-	for name, open := range open {
-		t.Run(name, func(t *testing.T) {
-			db1, db2 := open(t)
-			const messages = 300
-			f := newFixture(t, db1, nil)
-			f.clock = nil
-			_, rc := f.hook(t)
-			rc.clock = anxin.SystemClock{}
-			rc.delay = time.Millisecond
-			for i := range messages {
-				f.enqueue(t, anxin.ActionNotify, "n_"+strconv.Itoa(i))
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			for i, db := range []*sqlstore.DB{db1, db2} {
-				s := &webhook.Sender{Store: sqlstore.NewWebhookService(db), Worker: "w" + strconv.Itoa(i), Poll: 5 * time.Millisecond, Concurrency: 4}
-				wg.Go(func() { s.Run(ctx) })
-			}
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				counts, err := f.store.DeliveryCounts(context.Background())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if counts[anxin.DeliveryDelivered] == messages {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("after 60s: %v; want %d delivered", counts, messages)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			cancel()
-			wg.Wait()
-			reqs, applied, bad := rc.snapshot()
-			if len(reqs) != messages || len(applied) != messages || bad != 0 {
-				t.Fatalf("receiver saw %d requests for %d messages (%d bad); want %d each", len(reqs), len(applied), bad, messages)
-			}
-			perID := map[string]int{}
-			for _, r := range reqs {
-				perID[r.id]++
-			}
-			for id, n := range perID {
-				if n != 1 {
-					t.Errorf("message %s was sent %d times", id, n)
-				}
-			}
-			var workers int
-			db1.QueryRowContext(context.Background(), `SELECT COUNT(DISTINCT worker) FROM delivery_attempts`).Scan(&workers)
-			t.Logf("%d deliveries shared by %d workers", messages, workers)
-		})
-	}
-}
-
-// openPair opens dsn twice (two pools, as two replicas would) and migrates it.
-func openPair(t *testing.T, dsn string) (*sqlstore.DB, *sqlstore.DB) {
-	t.Helper()
-	var dbs [2]*sqlstore.DB
-	for i := range dbs {
-		db, err := sqlstore.Open(context.Background(), dsn, nil)
-		if err != nil {
-			t.Fatal(err)
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		for i, db := range dbs {
+			s := &webhook.Sender{Store: sqlstore.NewWebhookService(db), Worker: "w" + strconv.Itoa(i), Poll: 5 * time.Millisecond, Concurrency: 4}
+			wg.Go(func() { s.Run(ctx) })
 		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
-	}
-	if _, err := dbs[0].Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return dbs[0], dbs[1]
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			counts, err := f.store.DeliveryCounts(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts[anxin.DeliveryDelivered] == messages {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 60s: %v; want %d delivered", counts, messages)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		wg.Wait()
+		reqs, applied, bad := rc.snapshot()
+		if len(reqs) != messages || len(applied) != messages || bad != 0 {
+			t.Fatalf("receiver saw %d requests for %d messages (%d bad); want %d each", len(reqs), len(applied), bad, messages)
+		}
+		perID := map[string]int{}
+		for _, r := range reqs {
+			perID[r.id]++
+		}
+		for id, n := range perID {
+			if n != 1 {
+				t.Errorf("message %s was sent %d times", id, n)
+			}
+		}
+		var workers int
+		dbs[0].QueryRowContext(context.Background(), `SELECT COUNT(DISTINCT worker) FROM delivery_attempts`).Scan(&workers)
+		t.Logf("%d deliveries shared by %d workers", messages, workers)
+	})
 }

@@ -24,6 +24,9 @@ refused on non-loopback addresses unless --allow-plain-http is given.`)
 	tlsCert := fs.String("tls-cert", os.Getenv("ANXIN_TLS_CERT"), "TLS certificate chain `file` (PEM; env ANXIN_TLS_CERT)")
 	tlsKey := fs.String("tls-key", os.Getenv("ANXIN_TLS_KEY"), "TLS private key `file` (PEM; env ANXIN_TLS_KEY)")
 	allowPlain := fs.Bool("allow-plain-http", false, "serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
+	events := fs.String("events", os.Getenv("ANXIN_EVENTS"), "consume marketplace events from `nats://HOST:PORT` (JetStream; env ANXIN_EVENTS)")
+	eventsSubject := fs.String("events-subject", envOr("ANXIN_EVENTS_SUBJECT", ""), "the events `subject` (env ANXIN_EVENTS_SUBJECT)")
+	decisions := fs.String("decisions-subject", os.Getenv("ANXIN_DECISIONS_SUBJECT"), "also publish decisions and actions under this subject `prefix` on the same broker")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,6 +40,7 @@ refused on non-loopback addresses unless --allow-plain-http is given.`)
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
 	m.Config.VaultKEKFile = f.kekFile(dsn)
+	m.Config.EventsURL, m.Config.EventsSubject, m.Config.DecisionsSubject = *events, *eventsSubject, *decisions
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
