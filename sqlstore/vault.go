@@ -548,6 +548,15 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 			return nil, err
 		}
 		ev.Detail += " grant=" + grantID
+		// Every granted attempt counts toward the detector, also those refused
+		// below for a closed order: probing closed orders is suspicious too.
+		raised, err := s.detect(ctx, tx, actor, "decrypt", orderID)
+		if err != nil {
+			return nil, err
+		}
+		if raised != "" {
+			return refuse(ctx, tx, ev, anxin.Errorf(anxin.RateLimited, "Unusual access volume: decrypts for this key are suspended pending a privacy review (alert %s).", raised))
+		}
 		if req.Purpose != anxin.PurposeLegal {
 			open, err := s.orderOpen(ctx, tx, o)
 			if err != nil {
@@ -569,13 +578,6 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 		r, err := loadRecord(ctx, tx, orderID)
 		if err != nil {
 			return refuse(ctx, tx, ev, err)
-		}
-		raised, err := s.detect(ctx, tx, actor, "decrypt", orderID)
-		if err != nil {
-			return nil, err
-		}
-		if raised != "" {
-			return refuse(ctx, tx, ev, anxin.Errorf(anxin.RateLimited, "Unusual access volume: decrypts for this key are suspended pending a privacy review (alert %s).", raised))
 		}
 		p, err := s.open(ctx, tx, r, req.Fields...)
 		if err != nil {
