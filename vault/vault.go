@@ -20,11 +20,11 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"sync"
@@ -83,7 +83,7 @@ type Vault struct {
 
 type cachedKey struct {
 	version uint32
-	sum     [8]byte // first bytes of SHA-256(wrapped): a re-wrapped key is cached afresh
+	wrapped []byte // a re-wrapped key is cached afresh
 	aead    cipher.AEAD
 }
 
@@ -144,19 +144,12 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCMWithRandomNonce(block)
 }
 
-func sumOf(wrapped []byte) [8]byte {
-	h := sha256.Sum256(wrapped)
-	var s [8]byte
-	copy(s[:], h[:8])
-	return s
-}
-
 func (v *Vault) put(wk WrappedKey, aead cipher.AEAD) {
 	v.mu.Lock()
 	if len(v.cache) >= maxCache {
 		clear(v.cache)
 	}
-	v.cache[wk.ID] = cachedKey{version: wk.KEKVersion, sum: sumOf(wk.Wrapped), aead: aead}
+	v.cache[wk.ID] = cachedKey{version: wk.KEKVersion, wrapped: bytes.Clone(wk.Wrapped), aead: aead}
 	v.mu.Unlock()
 }
 
@@ -164,7 +157,7 @@ func (v *Vault) aead(ctx context.Context, wk WrappedKey) (cipher.AEAD, error) {
 	v.mu.RLock()
 	c, ok := v.cache[wk.ID]
 	v.mu.RUnlock()
-	if ok && c.version == wk.KEKVersion && c.sum == sumOf(wk.Wrapped) {
+	if ok && c.version == wk.KEKVersion && bytes.Equal(c.wrapped, wk.Wrapped) {
 		return c.aead, nil
 	}
 	dek, err := v.kek.Unwrap(ctx, wk.KEKVersion, wk.Wrapped, []byte(wk.ID))
