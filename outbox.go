@@ -75,6 +75,20 @@ type WebhookService interface {
 	FindDeliveries(ctx context.Context, state string, page Page) ([]*Delivery, string, error)
 	// Redeliver moves a dead delivery back to pending. NotFound if absent.
 	Redeliver(ctx context.Context, id string) error
+	// FindAttempts returns a delivery and its recorded attempts, oldest
+	// first. NotFound if the delivery is absent.
+	FindAttempts(ctx context.Context, deliveryID string) (*Delivery, []*AttemptRecord, error)
+}
+
+// AttemptRecord is one recorded delivery attempt. Error never holds the
+// URL, the secret or the response body.
+type AttemptRecord struct {
+	Attempt    int       `json:"attempt"`
+	At         time.Time `json:"at"`
+	Status     int       `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	DurationMS int64     `json:"duration_ms"`
+	Worker     string    `json:"worker"`
 }
 
 // Job is a durable timer: Kind names the handler, Key makes scheduling

@@ -28,6 +28,12 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
+	{Title: "Review queue", Path: "/console/governance/queue", Action: anxin.ActionReview},
+	{Title: "Appeals", Path: "/console/governance/appeals", Action: anxin.ActionDecideAppeal},
+	{Title: "Lexicons", Path: "/console/governance/lexicons", Action: anxin.ActionReadGovernance},
+	{Title: "Policies", Path: "/console/governance/policies", Action: anxin.ActionReadGovernance},
+	{Title: "Rule precision", Path: "/console/governance/precision", Action: anxin.ActionReadGovernance},
+	{Title: "Enforcement", Path: "/console/governance/merchants", Action: anxin.ActionReadEnforcement},
 	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
 	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},
 	{Title: "Orders", Path: "/console/orders", Action: anxin.ActionReadMarketplace},

@@ -5,6 +5,7 @@ package http
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
 	s.registerPrivacyPages()
+	s.registerGovernancePages()
 	s.registerIPPages()
 	s.registerMarketplacePages()
 	s.registerWebhookPages()

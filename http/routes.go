@@ -7,6 +7,7 @@ package http
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerPrivacyRoutes()
+	s.registerGovernanceRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()

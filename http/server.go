@@ -38,11 +38,14 @@ type Server struct {
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
 	Privacy     anxin.PrivacyService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
+	Jobs        anxin.JobService
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
-	Jobs        anxin.JobService
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -75,6 +78,7 @@ type Server struct {
 	draining chan struct{}
 	privacy  *privacyMetrics
 
+	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec
 	notices           *prometheus.CounterVec
 }

@@ -13,6 +13,7 @@ func (s *Server) registerWebhookRoutes() {
 	s.handle("GET /v1/webhooks", s.api(s.handleWebhookList))
 	s.handle("DELETE /v1/webhooks/{id}", s.api(s.handleWebhookDelete))
 	s.handle("GET /v1/webhooks/deliveries", s.api(s.handleDeliveryList))
+	s.handle("GET /v1/webhooks/deliveries/{id}/attempts", s.api(s.handleDeliveryAttempts))
 	s.handle("POST /v1/webhooks/deliveries/{id}/redeliver", s.api(s.handleRedeliver))
 }
 
@@ -20,6 +21,7 @@ func (s *Server) registerWebhookPages() {
 	s.handle("GET /console/webhooks", s.page(s.handleWebhooksPage))
 	s.handle("POST /console/webhooks", s.page(s.handleWebhooksPageCreate))
 	s.handle("POST /console/webhooks/{id}/delete", s.page(s.handleWebhooksPageDelete))
+	s.handle("GET /console/webhooks/deliveries/{id}", s.page(s.handleDeliveryPage))
 	s.handle("POST /console/webhooks/deliveries/{id}/redeliver", s.page(s.handleWebhooksPageRedeliver))
 }
 
@@ -57,6 +59,8 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	if err := svc.CreateWebhook(r.Context(), hook); err != nil {
 		return err
 	}
+	// The answer holds the secret: no cache may keep it.
+	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, hook)
 	return nil
 }
@@ -125,6 +129,37 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) erro
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds, "next_cursor": next})
 	return nil
+}
+
+// findAttempts loads the delivery named in the path with its attempts.
+func (s *Server) findAttempts(r *http.Request) (*anxin.Delivery, []*anxin.AttemptRecord, error) {
+	svc, err := s.webhooks(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, attempts, err := svc.FindAttempts(r.Context(), r.PathValue("id"))
+	if attempts == nil {
+		attempts = []*anxin.AttemptRecord{}
+	}
+	return d, attempts, err
+}
+
+func (s *Server) handleDeliveryAttempts(w http.ResponseWriter, r *http.Request) error {
+	d, attempts, err := s.findAttempts(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"delivery": d, "attempts": attempts})
+	return nil
+}
+
+// handleDeliveryPage shows one delivery with its attempt log.
+func (s *Server) handleDeliveryPage(w http.ResponseWriter, r *http.Request) error {
+	d, attempts, err := s.findAttempts(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "webhooks_delivery", map[string]any{"Delivery": d, "Attempts": attempts})
 }
 
 func (s *Server) handleRedeliver(w http.ResponseWriter, r *http.Request) error {

@@ -164,6 +164,20 @@ func TestWebhookAPI(t *testing.T) {
 	if st := e.call(anxin.RoleReviewer, "GET", "/v1/webhooks/deliveries", "", nil); st != 403 {
 		t.Errorf("GET deliveries as reviewer = %d; want 403", st)
 	}
+	var hist struct {
+		Delivery anxin.Delivery
+		Attempts []anxin.AttemptRecord
+	}
+	if st := e.call(anxin.RoleOperator, "GET", "/v1/webhooks/deliveries/"+dead+"/attempts", "", &hist); st != 200 ||
+		hist.Delivery.ID != dead || len(hist.Attempts) != 1 || hist.Attempts[0].Status != 410 || hist.Attempts[0].Error != "HTTP 410" {
+		t.Fatalf("GET attempts = %d %+v; want the dead delivery with its one attempt", st, hist)
+	}
+	if st := e.call(anxin.RoleOperator, "GET", "/v1/webhooks/deliveries/dlv_nope/attempts", "", nil); st != 404 {
+		t.Fatalf("GET attempts of an absent delivery = %d; want 404", st)
+	}
+	if st := e.call(anxin.RoleReviewer, "GET", "/v1/webhooks/deliveries/"+dead+"/attempts", "", nil); st != 403 {
+		t.Fatalf("GET attempts as reviewer = %d; want 403", st)
+	}
 	var re struct{ ID, State string }
 	if st := e.call(anxin.RoleOperator, "POST", "/v1/webhooks/deliveries/"+dead+"/redeliver", "", &re); st != 202 || re.State != "pending" {
 		t.Fatalf("redeliver = %d %+v; want 202 pending", st, re)
@@ -173,6 +187,14 @@ func TestWebhookAPI(t *testing.T) {
 	}
 	if st := e.call(anxin.RoleOperator, "GET", "/v1/webhooks/deliveries?state=pending&limit=10", "", &page); st != 200 || len(page.Deliveries) != 1 {
 		t.Fatalf("GET deliveries?state=pending = %d, %+v; want the redelivered one", st, page)
+	}
+	for _, id := range []string{url.PathEscape("x' OR '1'='1"), url.PathEscape("%"), strings.Repeat("a", 300)} {
+		if st := e.call(anxin.RoleOperator, "POST", "/v1/webhooks/deliveries/"+id+"/redeliver", "", nil); st != 404 {
+			t.Errorf("redeliver %q = %d; want 404", id, st)
+		}
+		if st := e.call(anxin.RoleOperator, "DELETE", "/v1/webhooks/"+id, "", nil); st != 404 {
+			t.Errorf("DELETE webhook %q = %d; want 404", id, st)
+		}
 	}
 	if st := e.call(anxin.RoleOperator, "DELETE", "/v1/webhooks/"+created.ID, "", nil); st != 204 {
 		t.Fatalf("DELETE = %d; want 204", st)
@@ -281,6 +303,13 @@ func TestWebhookConsole(t *testing.T) {
 	form := `action="/console/webhooks/deliveries/` + dead + `/redeliver"`
 	if !strings.Contains(html, `id="dead"`) || !strings.Contains(html, form) || !strings.Contains(html, `name="csrf" value="`+csrf+`"`) {
 		t.Fatalf("console page lacks the dead letter %s with a CSRF redeliver form", dead)
+	}
+	st, html = e.console(c, "GET", "/console/webhooks/deliveries/"+dead, nil)
+	if st != 200 || !strings.Contains(html, `id="attempts"`) || !strings.Contains(html, `data-attempt="1"`) || !strings.Contains(html, `id="redeliver"`) {
+		t.Fatalf("GET delivery page = %d; want its attempt log and a redeliver form", st)
+	}
+	if st, _ := e.console(c, "GET", "/console/webhooks/deliveries/dlv_nope", nil); st != 404 {
+		t.Fatalf("GET absent delivery page = %d; want 404", st)
 	}
 	if st, _ := e.console(c, "POST", "/console/webhooks/deliveries/"+dead+"/redeliver", url.Values{"csrf": {"forged"}}); st != 403 {
 		t.Fatalf("redeliver with a forged CSRF token = %d; want 403", st)

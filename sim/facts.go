@@ -32,6 +32,9 @@ func (w *World) Facts() []Fact {
 		if t.LookAlike != "" {
 			add("listing", l.ID, "look_alike", t.LookAlike)
 		}
+		if t.Substandard != "" {
+			add("listing", l.ID, "substandard", t.Substandard)
+		}
 	}
 	for _, c := range w.Content {
 		t := w.Truth.Content[c.ID]

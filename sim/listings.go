@@ -152,6 +152,7 @@ func (g *gen) listing(m *anxin.Merchant) *anxin.Listing {
 	if violation != "" {
 		tr.Violation = violation
 	}
+	tr.Substandard = g.substandard(cat, violation == ViolationCounterfeit)
 	l.Title, l.Description = title, desc
 	g.pendingTruth = tr
 	return l
@@ -187,4 +188,34 @@ func (g *gen) handle() string {
 		b.WriteByte(letters[g.r.IntN(len(letters))])
 	}
 	return fmt.Sprintf("%s%d", b.String(), 10+g.r.IntN(90))
+}
+
+// labTests are the tests a sample of a category can fail.
+var labTests = map[string][]string{
+	"beauty":        {"heavy_metals", "banned_ingredients", "microbial_limits"},
+	"personal_care": {"microbial_limits", "preservatives"},
+	"apparel":       {"formaldehyde", "azo_dyes", "fibre_content"},
+	"shoes":         {"formaldehyde", "sole_peel_strength"},
+	"bags":          {"formaldehyde", "azo_dyes"},
+	"electronics":   {"battery_safety", "electrical_safety", "emc"},
+	"food_beverage": {"pesticide_residue", "additives", "microbial_limits"},
+	"fresh":         {"pesticide_residue", "veterinary_drugs"},
+	"home":          {"fluorescent_agent", "food_contact_migration"},
+	"toys":          {"small_parts", "phthalates", "heavy_metals"},
+	"plants":        {"pests"},
+	"jewelry":       {"precious_metal_fineness", "nickel_release"},
+	"sports":        {"phthalates", "tensile_strength"},
+}
+
+// substandard decides whether a listing's product fails a lab test: 6 % of
+// genuine products, 45 % of counterfeits.
+func (g *gen) substandard(cat string, counterfeit bool) string {
+	p := 0.06
+	if counterfeit {
+		p = 0.45
+	}
+	if !g.chance(p) {
+		return ""
+	}
+	return pick(g, labTests[cat])
 }

@@ -186,7 +186,7 @@ func (r *orderRun) afterDelivery(delivered time.Time) {
 		at := delivered.Add(g.between(time.Hour, 5*day))
 		r.complain("counterfeit", at)
 		r.afterSale(at.Add(g.between(time.Minute, time.Hour)), "counterfeit", "return_refund", "counterfeit", o.TotalFen, false, false)
-	case cat == "fresh" && g.chance(0.1):
+	case cat == "fresh" && g.chance(g.spoilRate(delivered)):
 		at := delivered.Add(g.between(10*time.Minute, 20*time.Hour))
 		if g.chance(0.5) {
 			r.complain("fresh_produce", at)
@@ -310,3 +310,13 @@ func createdPayload(o *anxin.Order) createdOrder {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// spoilRate is the share of delivered fresh-produce orders that arrive
+// spoiled: 12 % until the fresh-produce campaign (Truth.FreshCampaignAt,
+// mid-period), when the merchants' packing improves, 5 % after.
+func (g *gen) spoilRate(delivered time.Time) float64 {
+	if delivered.Before(g.w.Truth.FreshCampaignAt) {
+		return 0.12
+	}
+	return 0.05
+}

@@ -202,7 +202,11 @@ type ListingTruth struct {
 	Evasive   bool   `json:"evasive,omitempty"`    // the term is written evasively
 	Evasion   string `json:"evasion,omitempty"`    // an Evasion* kind when Evasive
 	LookAlike string `json:"look_alike,omitempty"` // an innocent look-alike in a clean listing (仿真植物, 莆田桂圆, …)
-	Brand     string `json:"brand,omitempty"`      // the brand it copies or sells
+	// Substandard names the lab test the product fails (heavy_metals,
+	// fluorescent_agent, battery_safety, …) when a sample would fail, "" when
+	// it passes.
+	Substandard string `json:"substandard,omitempty"`
+	Brand       string `json:"brand,omitempty"` // the brand it copies or sells
 }
 
 // ContentTruth is the ground truth of one content item.
@@ -252,6 +256,11 @@ type Truth struct {
 	LostOrders        map[string]bool // parcel lost in transit, lost scan inside the period
 	FraudulentBuyers  map[string]bool // buyers who file claims without cause
 	AfterSales        map[string]AfterSaleTruth
+	// FreshCampaignAt is when fresh-produce merchants improve their packing
+	// (the middle of the period): spoilage falls from 12 % to 5 % of
+	// delivered fresh orders, which a quality campaign started then should
+	// measure.
+	FreshCampaignAt time.Time
 	// Notices tells, per notice id, whether the notice is right (the
 	// listing really is counterfeit) or mistaken (a genuine listing of an
 	// authorised seller).
@@ -290,6 +299,7 @@ func Generate(cfg Config) *World {
 			},
 		},
 	}
+	g.w.Truth.FreshCampaignAt = g.w.Period.From.Add(g.w.Period.To.Sub(g.w.Period.From) / 2)
 	g.brands()
 	g.merchants()
 	g.influencers()

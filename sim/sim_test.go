@@ -325,3 +325,47 @@ func TestNotices(t *testing.T) {
 		t.Errorf("notices: %d valid, %d mistaken, %d countered; want some of each, every mistaken one countered", valid, mistaken, countered)
 	}
 }
+
+func TestQualityTruth(t *testing.T) {
+	w := small
+	sub := 0
+	for _, l := range w.Listings {
+		if w.Truth.Listings[l.ID].Substandard != "" {
+			sub++
+		}
+	}
+	if sub < 60 || sub > 400 {
+		t.Errorf("%d substandard listings of %d; want roughly 6-15 %%", sub, len(w.Listings))
+	}
+	// Spoilage among delivered fresh orders falls after the campaign.
+	fresh := map[string]bool{}
+	for _, l := range w.Listings {
+		if l.Category == "fresh" {
+			fresh[l.ID] = true
+		}
+	}
+	spoiled := map[string]bool{}
+	for _, a := range w.AfterSales {
+		if w.Truth.AfterSales[a.ID].Cause == "spoiled" {
+			spoiled[a.OrderID] = true
+		}
+	}
+	var n, s [2]float64
+	for _, o := range w.Orders {
+		if o.DeliveredAt == nil || !fresh[o.Items[0].ListingID] {
+			continue
+		}
+		i := 0
+		if !o.DeliveredAt.Before(w.Truth.FreshCampaignAt) {
+			i = 1
+		}
+		n[i]++
+		if spoiled[o.ID] {
+			s[i]++
+		}
+	}
+	before, after := s[0]/n[0], s[1]/n[1]
+	if !(before > 0.08 && after < 0.08) {
+		t.Errorf("fresh spoilage before/after the campaign = %.3f/%.3f; want about 0.12/0.05", before, after)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -62,6 +63,9 @@ func (b batch) exec(ctx context.Context, tx *Tx, n int, row func(args []any, i i
 // query is exec for statements with RETURNING: scan is called for every
 // returned row. With a nil scan the statement is executed, not queried.
 func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i int) []any, scan func(*sql.Rows) error) error {
+	if tx.Dialect() == Postgres && n > 1 {
+		return b.unnest(ctx, tx, n, row, scan)
+	}
 	args := make([]any, 0, min(n, chunkSizes[0])*b.cols)
 	i := 0
 	for _, size := range chunks(n) {
@@ -130,9 +134,67 @@ func (tx *Tx) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return tx.StmtContext(ctx, st), nil
 }
 
+// unnest is query for PostgreSQL: one statement for all n rows, with one
+// array parameter per column (INSERT … SELECT * FROM unnest($1::text[], …)).
+// The server parses and plans one short statement instead of VALUES lists
+// with thousands of parameters, and the batch costs one round trip. Columns
+// holding strings are sent as text[], all others (integers and NULLs) as
+// bigint[].
+func (b batch) unnest(ctx context.Context, tx *Tx, n int, row func(args []any, i int) []any, scan func(*sql.Rows) error) error {
+	flat := make([]any, 0, n*b.cols)
+	for i := range n {
+		flat = row(flat, i)
+	}
+	if len(flat) != n*b.cols {
+		return fmt.Errorf("batch %q: rows have %d values, want %d", b.head, len(flat), n*b.cols)
+	}
+	args := make([]any, b.cols)
+	casts := make([]string, b.cols)
+	for j := range b.cols {
+		text := false
+		for i := j; i < len(flat); i += b.cols {
+			if flat[i] != nil {
+				_, text = flat[i].(string)
+				break
+			}
+		}
+		if text {
+			col := make([]string, n)
+			for i := range n {
+				col[i], _ = flat[i*b.cols+j].(string)
+			}
+			args[j], casts[j] = col, "?::text[]"
+			continue
+		}
+		col := make([]*int64, n)
+		for i := range n {
+			switch v := flat[i*b.cols+j].(type) {
+			case int64:
+				col[i] = &v
+			case int:
+				w := int64(v)
+				col[i] = &w
+			case nil:
+			default:
+				return fmt.Errorf("batch %q: column %d holds %T", b.head, j, v)
+			}
+		}
+		args[j], casts[j] = col, "?::bigint[]"
+	}
+	q := b.head + " SELECT * FROM unnest(" + strings.Join(casts, ", ") + ") " + b.tail
+	if scan == nil {
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}
+	return eachRow(tx.QueryContext(ctx, q, args...))(scan)
+}
+
 // queryIn runs q once per chunk of ids, with "(?,…)" of the chunk's size in
 // place of the IN list marker "(…)"; scan is called for every row.
 func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql.Rows) error) error {
+	if tx.Dialect() == Postgres {
+		return eachRow(tx.QueryContext(ctx, strings.Replace(q, " IN (…)", " = ANY(?::text[])", 1), ids))(scan)
+	}
 	i := 0
 	for _, size := range chunks(len(ids)) {
 		args := make([]any, size)

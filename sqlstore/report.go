@@ -14,6 +14,7 @@ type sectionFunc func(ctx context.Context, db *DB, p anxin.Period) (anxin.Sectio
 // line here.
 var reportSections = []sectionFunc{
 	volumeSection,
+	governanceSection,
 	ipSection,
 	privacySection,
 }

@@ -72,5 +72,34 @@ func ipSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, erro
 	}
 	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "takedown_time_p50_s", Label: "Median takedown time (s)", Value: p50})
 	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "confirmed_counterfeits", Label: "Counterfeit listings confirmed by notices", Value: float64(confirmed)})
+
+	// Detection quality against simulator ground truth, when it is stored.
+	q, err := truthQuality(ctx, db, "reregistration", "re-registrations caught", "merchant", "reregistration_of",
+		`SELECT merchant_id FROM reregistrations WHERE caught_at < ?`, to)
+	if err != nil {
+		return sec, err
+	}
+	sec.Metrics = append(sec.Metrics, q...)
+	if ok, err := HasGroundTruth(ctx, db, "listing"); err != nil {
+		return sec, err
+	} else if ok {
+		for _, f := range []struct{ name, what, cond string }{
+			{"counterfeit_signals", "listings flagged by counterfeit signals", "by_signals = 1"},
+			{"counterfeit_lexicon", "listings flagged by coded language alone", "by_lexicon = 1"},
+		} {
+			var flagged, tp, positives int64
+			err := db.QueryRowContext(ctx, `SELECT
+				(SELECT COUNT(*) FROM counterfeit_flags WHERE `+f.cond+` AND flagged_at < ?),
+				(SELECT COUNT(*) FROM counterfeit_flags c JOIN ground_truth g ON g.subject_id = c.listing_id AND g.subject_kind = 'listing' AND g.label = 'violation' AND g.value = 'counterfeit' WHERE c.`+f.cond+` AND c.flagged_at < ?),
+				(SELECT COUNT(*) FROM ground_truth WHERE subject_kind = 'listing' AND label = 'violation' AND value = 'counterfeit')`, to, to).
+				Scan(&flagged, &tp, &positives)
+			if err != nil {
+				return sec, mapError(err)
+			}
+			sec.Metrics = append(sec.Metrics,
+				anxin.Metric{Name: f.name + "_precision_rate", Label: "Precision of " + f.what, Value: ratio(tp, flagged), Quality: true},
+				anxin.Metric{Name: f.name + "_recall_rate", Label: "Recall of " + f.what, Value: ratio(tp, positives), Quality: true})
+		}
+	}
 	return sec, nil
 }

@@ -17,6 +17,8 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
 	{"pii_sealed", "Orders with sealed personal data", `SELECT COUNT(*) FROM vault_records`},
 	{"privacy_alerts_open", "Open privacy alerts", `SELECT COUNT(*) FROM privacy_alerts WHERE status = 'open'`},
+	{"gov_cases_open", "Review cases waiting", `SELECT COUNT(*) FROM gov_cases WHERE status IN ('open', 'claimed')`},
+	{"gov_appeals_open", "Appeals waiting", `SELECT COUNT(*) FROM gov_appeals WHERE status = 'open'`},
 	{"notices_open", "IP notices awaiting action", `SELECT COUNT(*) FROM notices WHERE state IN ('filed', 'countered')`},
 	{"reregistrations", "Re-registrations caught", `SELECT COUNT(*) FROM reregistrations`},
 	{"counterfeit_flags", "Listings flagged as counterfeit", `SELECT COUNT(*) FROM counterfeit_flags`},

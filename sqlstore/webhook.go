@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -161,8 +162,7 @@ func (s *WebhookService) FindDeliveries(ctx context.Context, state string, page 
 		return nil, "", err
 	}
 	limit := pageLimit(page.Limit)
-	q := `SELECT d.id, d.webhook_id, d.message_id, o.type, d.state, d.attempts, d.next_at, d.last_error, d.last_status, d.delivered_at, d.created_at
-		FROM deliveries d JOIN outbox o ON o.id = d.message_id WHERE (? = '' OR d.state = ?)`
+	q := deliveryColumns + ` WHERE (? = '' OR d.state = ?)`
 	args := []any{state, state}
 	if page.Cursor != "" {
 		at, id, err := decodeSeekCursor(page.Cursor)
@@ -183,14 +183,10 @@ func (s *WebhookService) FindDeliveries(ctx context.Context, state string, page 
 		}
 		defer rows.Close()
 		for rows.Next() {
-			d := new(anxin.Delivery)
-			var nextAt, created int64
-			var delivered sql.NullInt64
-			if err := rows.Scan(&d.ID, &d.WebhookID, &d.MessageID, &d.MessageType, &d.State, &d.Attempts, &nextAt,
-				&d.LastError, &d.LastStatus, &delivered, &created); err != nil {
+			d, err := scanDelivery(rows)
+			if err != nil {
 				return err
 			}
-			d.NextAt, d.DeliveredAt, d.CreatedAt = fromMS(nextAt), fromNullMS(delivered), fromMS(created)
 			out = append(out, d)
 		}
 		return rows.Err()
@@ -200,6 +196,65 @@ func (s *WebhookService) FindDeliveries(ctx context.Context, state string, page 
 	}
 	out, next = seekPage(out, limit, func(d *anxin.Delivery) (time.Time, string) { return d.CreatedAt, d.ID })
 	return out, next, nil
+}
+
+// deliveryColumns selects what scanDelivery reads.
+const deliveryColumns = `SELECT d.id, d.webhook_id, d.message_id, o.type, d.state, d.attempts, d.next_at, d.last_error, d.last_status, d.delivered_at, d.created_at
+	FROM deliveries d JOIN outbox o ON o.id = d.message_id`
+
+func scanDelivery(row interface{ Scan(...any) error }) (*anxin.Delivery, error) {
+	d := new(anxin.Delivery)
+	var nextAt, created int64
+	var delivered sql.NullInt64
+	if err := row.Scan(&d.ID, &d.WebhookID, &d.MessageID, &d.MessageType, &d.State, &d.Attempts, &nextAt,
+		&d.LastError, &d.LastStatus, &delivered, &created); err != nil {
+		return nil, err
+	}
+	d.NextAt, d.DeliveredAt, d.CreatedAt = fromMS(nextAt), fromNullMS(delivered), fromMS(created)
+	return d, nil
+}
+
+// FindAttempts returns a delivery and its recorded attempts, oldest first.
+// NotFound if the delivery is absent; Forbidden without
+// ActionManageWebhooks.
+func (s *WebhookService) FindAttempts(ctx context.Context, deliveryID string) (_ *anxin.Delivery, _ []*anxin.AttemptRecord, err error) {
+	defer anxin.Wrap(&err, "FindAttempts(%q)", deliveryID)
+	if err := anxin.Authorize(ctx, anxin.ActionManageWebhooks); err != nil {
+		return nil, nil, err
+	}
+	var d *anxin.Delivery
+	var out []*anxin.AttemptRecord
+	err = s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		var err error
+		d, err = scanDelivery(tx.QueryRowContext(ctx, deliveryColumns+` WHERE d.id = ?`, deliveryID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return anxin.Errorf(anxin.NotFound, "Delivery not found.")
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT attempt, at, status, error, duration_ms, worker FROM delivery_attempts
+			WHERE delivery_id = ? ORDER BY attempt`, deliveryID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = nil
+		for rows.Next() {
+			a := new(anxin.AttemptRecord)
+			var at int64
+			if err := rows.Scan(&a.Attempt, &at, &a.Status, &a.Error, &a.DurationMS, &a.Worker); err != nil {
+				return err
+			}
+			a.At = fromMS(at)
+			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, out, nil
 }
 
 // Redeliver moves a dead delivery back to pending, due now, with a fresh

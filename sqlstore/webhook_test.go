@@ -221,10 +221,16 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 		if err != nil || len(re) != 1 || re[0].Try != 1 || re[0].Attempts != 3 {
 			t.Fatalf("claim after Redeliver = %+v, %v; want one delivery at try 1, attempt 3", re, err)
 		}
-		var logged int
-		db.QueryRowContext(bg, `SELECT COUNT(*) FROM delivery_attempts WHERE delivery_id = ?`, dead[0].ID).Scan(&logged)
-		if logged != 1 {
-			t.Fatalf("attempt log rows = %d; want 1 (the recorded dead attempt)", logged)
+		d, log, err := s.FindAttempts(ctx, dead[0].ID)
+		if err != nil || d.ID != dead[0].ID || d.State != anxin.DeliveryPending || len(log) != 1 ||
+			log[0].Attempt != 2 || log[0].Status != 500 || log[0].Worker != "w2" || !log[0].At.Equal(clock.t) {
+			t.Fatalf("FindAttempts = %+v, %+v, %v; want the one recorded attempt (2, 500, w2)", d, log, err)
+		}
+		if _, _, err := s.FindAttempts(ctx, "dlv_absent"); anxin.KindOf(err) != anxin.NotFound {
+			t.Fatalf("FindAttempts(absent) = %v; want NotFound", err)
+		}
+		if _, _, err := s.FindAttempts(context.Background(), dead[0].ID); anxin.KindOf(err) != anxin.Unauthorized {
+			t.Fatalf("FindAttempts(no actor) = %v; want Unauthorized", err)
 		}
 	})
 }

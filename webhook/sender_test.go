@@ -1,12 +1,15 @@
 package webhook_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -16,6 +19,8 @@ import (
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/webhook"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // testClock is a settable clock shared by the database, the sender and the
@@ -60,6 +65,7 @@ type receiver struct {
 type request struct {
 	id, attempt string
 	env         webhook.Envelope
+	body        []byte
 	status      int
 }
 
@@ -103,7 +109,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusGatewayTimeout
 		}
 	}
-	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, status: status})
+	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, body: body, status: status})
 	w.WriteHeader(status)
 }
 
@@ -197,6 +203,7 @@ func TestDeliverSigned(t *testing.T) {
 			!env.CreatedAt.Equal(clock.Now()) || string(env.Payload) != `{"ref":"l_1"}` || reqs[0].attempt != "1" || applied[id] != 1 {
 			t.Fatalf("receiver got %+v; want message %s, listing.delist, subj_l_1, its payload, attempt 1", reqs[0], id)
 		}
+		checkGolden(t, "testdata/delivery.golden.json", reqs[0].body)
 		ds := f.deliveries(t, anxin.DeliveryDelivered)
 		if len(ds) != 1 || ds[0].Attempts != 1 || ds[0].LastStatus != 200 || ds[0].DeliveredAt == nil {
 			t.Fatalf("deliveries = %+v; want one delivered after 1 attempt", ds)
@@ -205,6 +212,26 @@ func TestDeliverSigned(t *testing.T) {
 			t.Fatalf("Tick with nothing due = %d; want 0", n)
 		}
 	})
+}
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+// The delivery body is a public contract: a diff here is an API change.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("delivery body differs from %s:\n got %s\nwant %s", path, got, want)
+	}
 }
 
 func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
@@ -253,17 +280,17 @@ func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
 		if len(ds) != 1 || ds[0].State != anxin.DeliveryDelivered || ds[0].Attempts != 3 {
 			t.Fatalf("deliveries = %+v; want one delivered after 3 attempts", ds)
 		}
-		var statuses []int
-		rows, err := db.QueryContext(context.Background(), `SELECT status FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt`, ds[0].ID)
+		_, log, err := f.store.FindAttempts(operator, ds[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var s int
-			rows.Scan(&s)
-			statuses = append(statuses, s)
+		var statuses []int
+		for _, a := range log {
+			statuses = append(statuses, a.Status)
+			if a.Worker != "w_test" {
+				t.Errorf("attempt %+v; want worker w_test", a)
+			}
 		}
-		rows.Close()
 		if len(statuses) != 3 || statuses[0] != 500 || statuses[1] != 504 || statuses[2] != 200 {
 			t.Fatalf("attempt log statuses = %v; want [500 504 200]", statuses)
 		}
@@ -437,4 +464,58 @@ func TestTwoSendersDeliverExactlyOnce(t *testing.T) {
 		dbs[0].QueryRowContext(context.Background(), `SELECT COUNT(DISTINCT worker) FROM delivery_attempts`).Scan(&workers)
 		t.Logf("%d deliveries shared by %d workers", messages, workers)
 	})
+}
+
+func TestSenderMetrics(t *testing.T) {
+	clock := newClock()
+	db := sqltest.OpenSQLite(t, clock)
+	f := newFixture(t, db, clock)
+	_, rc := f.hook(t)
+	rc.respond = func(n int, _ bool) int {
+		if n == 1 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(f.sender)
+	f.enqueue(t, anxin.ActionNotify, "a")
+	f.tick(t)
+	clock.Advance(time.Minute)
+	f.tick(t)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "/" + l.GetValue()
+			}
+			switch {
+			case m.GetCounter() != nil:
+				got[name] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				got[name] = m.GetGauge().GetValue()
+			case m.GetHistogram() != nil:
+				got[name] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{
+		"anxin_webhook_attempts_total/failed":    1,
+		"anxin_webhook_attempts_total/delivered": 1,
+		"anxin_webhook_attempt_seconds":          2,
+		"anxin_webhook_delivery_latency_seconds": 1,
+		"anxin_webhook_deliveries/delivered":     1,
+		"anxin_webhook_deliveries/pending":       0,
+		"anxin_webhook_deliveries/dead":          0,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("metric %s = %v; want %v", k, got[k], v)
+		}
+	}
 }

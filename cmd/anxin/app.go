@@ -107,19 +107,28 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Governance: checks, lexicons, policies, review queue, enforcement.
+	// The default pack is loaded on first start.
+	gov := sqlstore.NewGovernanceService(m.DB)
+	if err := gov.Seed(ctx); err != nil {
+		return err
+	}
+	m.HTTPServer.Governance, m.HTTPServer.Reviews, m.HTTPServer.Enforcement = gov, gov, gov
+	m.Jobs.Handle(sqlstore.JobSanctionEnd, gov.HandleSanctionEnd)
 	s := m.HTTPServer
 
 	// Marketplace mirror and event ingestion. Capabilities that react to
 	// events register hooks with m.DB.AddEventHook in their own blocks.
-	m.HTTPServer.Marketplace = sqlstore.NewMarketplaceService(m.DB)
-	m.HTTPServer.Events = sqlstore.NewEventService(m.DB)
+	s.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	s.Events = sqlstore.NewEventService(m.DB)
+
 	// Webhooks: operators manage endpoints and see deliveries and jobs; the
 	// sender delivers the outbox (started in startWorkers).
 	webhooks := sqlstore.NewWebhookService(m.DB)
-	m.HTTPServer.Webhooks = webhooks
-	m.HTTPServer.Jobs = sqlstore.NewJobService(m.DB)
+	s.Webhooks = webhooks
+	s.Jobs = sqlstore.NewJobService(m.DB)
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
-	m.HTTPServer.Metrics.MustRegister(m.Sender)
+	s.Metrics.MustRegister(m.Sender)
 
 	// Streams: events in from NATS JetStream, decisions out.
 	if m.Config.EventsURL != "" {
@@ -129,7 +138,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 		if m.Config.EventsSubject == "" {
 			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events.")
 		}
-		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Sink: sqlstore.NewEventService(m.DB), Logger: m.Logger}
+		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Sink: s.Events, Logger: m.Logger}
 		s.Metrics.MustRegister(m.Consumer)
 		dbReady := s.Ready
 		s.Ready = func(ctx context.Context) error {

@@ -28,8 +28,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve the API, console, jobs and webhooks", runServe},
+		{"demo", "run a simulated marketplace through Anxin and print the report", runDemo},
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
+		{"check", "check listings or content from JSON lines; backtest a policy", runCheck},
 		{"report", "print the consumer-protection report for a period", runReport},
 		{"version", "print the version", runVersion},
 		{"vault", "rotate, retire and inspect the vault's key-encryption keys", runVault},
