@@ -5,6 +5,9 @@ package http
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
 	s.registerPrivacyPages()
+	s.registerCarePages()
+	s.registerSamplingPages()
+	s.registerQualityPages()
 	s.registerGovernancePages()
 	s.registerIPPages()
 	s.registerMarketplacePages()

@@ -7,6 +7,9 @@ package http
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerPrivacyRoutes()
+	s.registerCareRoutes()
+	s.registerSamplingRoutes()
+	s.registerQualityRoutes()
 	s.registerGovernanceRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()

@@ -38,6 +38,9 @@ type Server struct {
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
 	Privacy     anxin.PrivacyService
+	Care        anxin.CareService
+	Sampling    anxin.SamplingService
+	Quality     anxin.QualityService
 	Governance  anxin.GovernanceService
 	Reviews     anxin.ReviewService
 	Enforcement anxin.EnforcementService
@@ -77,6 +80,8 @@ type Server struct {
 	handler  http.Handler
 	draining chan struct{}
 	privacy  *privacyMetrics
+
+	careOps *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
 
 	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec
