@@ -29,6 +29,7 @@ func commands() []command {
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"version", "print the version", runVersion},
+		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
 	}
 }
 
