@@ -89,6 +89,22 @@ func Normalize(s string) Text {
 	return t
 }
 
+// Raw returns s as a Text without normalisation: Norm is s (cut to
+// MaxTextBytes, like Normalize) and offsets map to themselves. It is for
+// matchers built with CompileRaw.
+func Raw(s string) Text {
+	t := Text{}
+	if len(s) > MaxTextBytes {
+		s, t.Truncated = s[:MaxTextBytes], true
+	}
+	t.Norm, t.orig = s, s
+	t.start = make([]int32, len(s))
+	for i := range t.start {
+		t.start[i] = int32(i)
+	}
+	return t
+}
+
 // Original maps the normalised byte span [start, end) of t.Norm to the byte
 // span of the original text that produced it. Out-of-range offsets are
 // clamped; an empty span maps to an empty span.
