@@ -38,15 +38,24 @@ type automaton struct {
 	outFrom []uint32 // outs[outFrom[s]:outFrom[s+1]] end at state s
 	dict    []uint32 // nearest state on the failure chain with own outputs, 0 if none
 	lens    []int32  // byte length of each pattern
+	df      []uint32 // the next state on the failure chain two or more characters deep, or 0
 }
 
 type state struct {
 	base  uint32 // cells[base+c] holds s's child on c if its check is s
 	fbase uint32 // base of f1
 	f1    uint32 // the one-character state on the failure chain (or s, or 0)
-	df    uint32 // the next state on the failure chain two or more characters deep, or 0
-	count uint32 // patterns ending here, failure chain included
+	// count is the number of patterns ending here, failure chain
+	// included, with hasDeep set if the failure chain has a state two or
+	// more characters deep (a.df[s]). 16 bytes keep a state in one cache
+	// line.
+	count uint32
 }
+
+const (
+	hasDeep   = 1 << 31
+	countMask = hasDeep - 1
+)
 
 type cell struct {
 	check uint32 // the state that owns the cell, noState if free
@@ -120,6 +129,7 @@ func buildAutomaton(pats []string) *automaton {
 	fail := make([]uint32, n)
 	depth := make([]int32, n)
 	a.dict = make([]uint32, n)
+	a.df = make([]uint32, n)
 	goTo := func(s, c uint32) uint32 { // full transition, for construction
 		for {
 			if t, ok := children[edge{s, c}]; ok {
@@ -145,11 +155,12 @@ func buildAutomaton(pats []string) *automaton {
 			fail[t] = f
 			depth[t] = depth[s] + 1
 			st := &a.states[t]
-			st.count = uint32(len(own[t])) + a.states[f].count
+			st.count = uint32(len(own[t])) + a.states[f].count&countMask
 			if depth[f] <= 1 {
 				st.f1 = f
 			} else {
-				st.f1, st.df = a.states[f].f1, f
+				st.f1, a.df[t] = a.states[f].f1, f
+				st.count |= hasDeep
 			}
 			if len(own[f]) > 0 {
 				a.dict[t] = f
@@ -289,8 +300,8 @@ func (a *automaton) step(s, c uint32) uint32 {
 	if e1.check == s {
 		return e1.next
 	}
-	if p.df != 0 {
-		return a.deepStep(p.df, c, t)
+	if p.count&hasDeep != 0 {
+		return a.deepStep(a.df[s], c, t)
 	}
 	return t
 }
@@ -298,7 +309,7 @@ func (a *automaton) step(s, c uint32) uint32 {
 // deepStep looks for a child on c of x and the deeper states on its failure
 // chain; t is the answer if none has one.
 func (a *automaton) deepStep(x, c, t uint32) uint32 {
-	for ; x != 0; x = a.states[x].df {
+	for ; x != 0; x = a.df[x] {
 		if e := a.cells[a.states[x].base+c]; e.check == x {
 			return e.next
 		}
@@ -349,12 +360,20 @@ func (a *automaton) count(b []byte) int {
 	s := unsafe.String(unsafe.SliceData(b), len(b)) // read only, no copy
 	total := 0
 	st := uint32(0)
-	states, cells, root := a.states, a.cells, a.root
+	states, cells, root, bmp := a.states, a.cells, a.root, a.bmp
 	for i := 0; i < len(s); {
 		var c uint32
 		if b0 := s[i]; b0 < 0x80 {
 			c = a.ascii[b0]
 			i++
+		} else if b0 >= 0xE0 && b0 < 0xF0 && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 && bmp != nil {
+			// A well-formed three-byte character (most of Chinese text);
+			// a.symbol handles the rest.
+			r := uint32(b0&0x0F)<<12 | uint32(s[i+1]&0x3F)<<6 | uint32(s[i+2]&0x3F)
+			if r >= 0x800 {
+				c = bmp[r]
+			}
+			i += 3
 		} else {
 			var w int
 			c, w = a.symbol(s, i)
@@ -368,11 +387,11 @@ func (a *automaton) count(b []byte) int {
 		}
 		if e1.check == st {
 			t = e1.next
-		} else if p.df != 0 {
-			t = a.deepStep(p.df, c, t)
+		} else if p.count&hasDeep != 0 {
+			t = a.deepStep(a.df[st], c, t)
 		}
 		st = t
-		total += int(states[st].count)
+		total += int(states[st].count & countMask)
 	}
 	return total
 }
@@ -384,7 +403,7 @@ func (a *automaton) find(s string, dst []rawMatch) []rawMatch {
 		c, w := a.symbol(s, i)
 		i += w
 		st = a.step(st, c)
-		if a.states[st].count == 0 {
+		if a.states[st].count&countMask == 0 {
 			continue
 		}
 		for x := st; x != 0; x = a.dict[x] {
