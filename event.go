@@ -226,11 +226,21 @@ func ValidateEvents(events []*Event) error {
 	return nil
 }
 
+// EventBatch is the body of POST /v1/events. Decode it with DecodeJSON
+// (strict: unknown fields, trailing data and invalid UTF-8 are Invalid),
+// then check it with ValidateEvents.
+type EventBatch struct {
+	Events []*Event `json:"events"`
+}
+
 // IngestResult counts what an ingest stored.
 type IngestResult struct {
 	Received   int `json:"received"`
 	Stored     int `json:"stored"`
 	Duplicates int `json:"duplicates"`
+
+	// StoredByType counts the new events per type, for metrics.
+	StoredByType map[string]int `json:"-"`
 }
 
 // EventService ingests marketplace events. IngestEvents validates the whole
@@ -241,10 +251,9 @@ type EventService interface {
 	IngestEvents(ctx context.Context, events []*Event) (IngestResult, error)
 }
 
-// EventHook lets a capability react to newly stored events in the same
-// transaction that stores them (late-shipment timers, claim triggers). It is
-// called with only the events that were new.
-type EventHook func(ctx context.Context, events []*Event) error
+// Capabilities react to newly stored events through hooks registered on the
+// store (sqlstore.EventHook, added with DB.AddEventHook): they run inside the
+// transaction that stores the events, with only the events that were new.
 
 func itoa(n int) string {
 	b, _ := json.Marshal(n)

@@ -466,6 +466,21 @@ type MarketplaceService interface {
 	FindMerchants(ctx context.Context, f MarketplaceFilter) ([]*Merchant, string, error)
 	FindListings(ctx context.Context, f MarketplaceFilter) ([]*Listing, string, error)
 	FindOrders(ctx context.Context, f MarketplaceFilter) ([]*Order, string, error)
+	// FindOrderTimeline returns the order's stored events and the carrier
+	// scans of its shipments, oldest first. NotFound as FindOrder.
+	FindOrderTimeline(ctx context.Context, orderID string) ([]TimelineEntry, error)
+}
+
+// TimelineEntry is one step in an order's history: a stored event (Source
+// "event", Type the event type, EventID its id) or a carrier scan (Source
+// "scan", Type the scan code, ShipmentID and Location).
+type TimelineEntry struct {
+	At         time.Time `json:"at"`
+	Source     string    `json:"source"`
+	Type       string    `json:"type"`
+	EventID    string    `json:"event_id,omitempty"`
+	ShipmentID string    `json:"shipment_id,omitempty"`
+	Location   string    `json:"location,omitempty"`
 }
 
 // Stat is one live count on the console dashboard.

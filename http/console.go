@@ -28,6 +28,21 @@ type navItem struct {
 // consoleNav lists the console pages. Each capability adds its pages here.
 var consoleNav = []navItem{
 	{Title: "Dashboard", Path: "/console/", Action: anxin.ActionReadDashboard},
+	{Title: "Review queue", Path: "/console/governance/queue", Action: anxin.ActionReview},
+	{Title: "Appeals", Path: "/console/governance/appeals", Action: anxin.ActionDecideAppeal},
+	{Title: "Lexicons", Path: "/console/governance/lexicons", Action: anxin.ActionReadGovernance},
+	{Title: "Policies", Path: "/console/governance/policies", Action: anxin.ActionReadGovernance},
+	{Title: "Rule precision", Path: "/console/governance/precision", Action: anxin.ActionReadGovernance},
+	{Title: "Enforcement", Path: "/console/governance/merchants", Action: anxin.ActionReadEnforcement},
+	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
+	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},
+	{Title: "Orders", Path: "/console/orders", Action: anxin.ActionReadMarketplace},
+	{Title: "Investigations", Path: "/console/ip/graph", Action: anxin.ActionInvestigate},
+	{Title: "IP notices", Path: "/console/ip/notices", Action: anxin.ActionReadNotices},
+	{Title: "Brands", Path: "/console/ip/brands", Action: anxin.ActionReadNotices},
+	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
+	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
 }
 
 // pageFunc renders a console page; a returned error is shown on the
@@ -54,8 +69,9 @@ var (
 func loadTemplates() (map[string]*template.Template, error) {
 	tmplOnce.Do(func() {
 		funcs := template.FuncMap{
-			"fen": func(v int64) string { return formatFen(v) },
-			"pct": func(v float64) string { return formatPct(v) },
+			"fen":  func(v int64) string { return formatFen(v) },
+			"pct":  func(v float64) string { return formatPct(v) },
+			"list": func(v ...string) []string { return v },
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {

@@ -4,4 +4,10 @@ package http
 // capability keeps its page handlers in its own file and adds one line here
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
+	s.registerGovernancePages()
+	s.registerIPPages()
+	s.registerMarketplacePages()
+	s.registerWebhookPages()
+	s.registerJobPages()
+	s.registerReportPages()
 }

@@ -6,4 +6,11 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerGovernanceRoutes()
+	s.registerIPRoutes()
+	s.registerMarketplaceRoutes()
+	s.registerEventRoutes()
+	s.registerWebhookRoutes()
+	s.registerJobRoutes()
+	s.registerReportRoutes()
 }

@@ -36,6 +36,14 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Governance  anxin.GovernanceService
+	Reviews     anxin.ReviewService
+	Enforcement anxin.EnforcementService
+	Jobs        anxin.JobService
+	IP          anxin.IPService
+	HashBank    anxin.HashBankService
+	Counterfeit anxin.CounterfeitService
+	Relations   RelationNetwork
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
@@ -59,9 +67,14 @@ type Server struct {
 	limiter  *limiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	events   *eventMetrics // POST /v1/events counters by event type
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	govMetrics        governanceMetrics
+	counterfeitScores *prometheus.CounterVec
+	notices           *prometheus.CounterVec
 }
 
 // NewServer returns a Server with defaults.

@@ -113,6 +113,7 @@ func Compile(terms []Term) (*Matcher, error) {
 		role role
 	}
 	var prs []pr
+	first := 0 // prs[first:] are the current term's: duplicates can only be among them
 	add := func(term int, field, raw string, except bool) error {
 		n, err := compilePattern(raw)
 		if err != nil {
@@ -126,7 +127,7 @@ func Compile(terms []Term) (*Matcher, error) {
 			last, _ := utf8.DecodeLastRuneInString(n)
 			m.pats = append(m.pats, pattern{length: int32(len(n)), leftWord: isWordRune(first), rightWord: isWordRune(last)})
 		}
-		for _, p := range prs { // a term lists the same spelling twice: keep one
+		for _, p := range prs[first:] { // a term lists the same spelling twice: keep one
 			if p.pat == id && p.role.term == int32(term) && p.role.except == except {
 				return nil
 			}
@@ -135,6 +136,7 @@ func Compile(terms []Term) (*Matcher, error) {
 		return nil
 	}
 	for i, t := range terms {
+		first = len(prs)
 		if err := add(i, "pattern", t.Pattern, false); err != nil {
 			return nil, err
 		}

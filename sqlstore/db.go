@@ -47,8 +47,9 @@ type DB struct {
 	Clock   anxin.Clock
 
 	// hooks run inside the transaction that stores new events.
-	eventHooks []anxin.EventHook
+	eventHooks []EventHook
 	rebinds    sync.Map // query text → rebound text (PostgreSQL)
+	stmts      sync.Map // query text → *sql.Stmt (SQLite batch statements, see cachedStmt)
 }
 
 // IsPostgresDSN reports whether dsn selects PostgreSQL.
@@ -117,9 +118,20 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// EventHook lets a capability react to newly stored events (late-shipment
+// timers, claim triggers) in the transaction that stores them: it receives
+// only the events that were new in this ingest, already applied to the
+// mirror, and may write through tx (Schedule, Enqueue, its own tables).
+// Returning an error rolls back the whole ingest, events included, so the
+// marketplace's retry sees the batch as new again. Like any Transact body a
+// hook may run more than once and must have no effects outside tx.
+type EventHook func(ctx context.Context, tx *Tx, events []*anxin.Event) error
+
 // AddEventHook registers a hook that runs inside the transaction storing new
-// events. Call it during wiring, before serving.
-func (db *DB) AddEventHook(h anxin.EventHook) { db.eventHooks = append(db.eventHooks, h) }
+// events, after the built-in mirror updates, in registration order. Call it
+// during wiring, before serving; it is not safe for concurrent use with
+// ingestion.
+func (db *DB) AddEventHook(h EventHook) { db.eventHooks = append(db.eventHooks, h) }
 
 // Tx is a transaction with the time it started. Every row written in one Tx
 // shares Now.

@@ -254,19 +254,5 @@ func runHandler(ctx context.Context, h JobHandler, tx *Tx, j *anxin.Job) (err er
 // JobCounts returns the number of jobs per state, for /metrics and the
 // dashboard.
 func (db *DB) JobCounts(ctx context.Context) (map[string]int64, error) {
-	rows, err := db.QueryContext(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var s string
-		var n int64
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, err
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
+	return db.countByState(ctx, `SELECT state, COUNT(*) FROM jobs GROUP BY state`)
 }

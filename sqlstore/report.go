@@ -14,6 +14,8 @@ type sectionFunc func(ctx context.Context, db *DB, p anxin.Period) (anxin.Sectio
 // line here.
 var reportSections = []sectionFunc{
 	volumeSection,
+	governanceSection,
+	ipSection,
 }
 
 // ReportService computes the consumer-protection report.
@@ -55,7 +57,7 @@ func volumeSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, 
 	sec := anxin.Section{Key: "volume", Title: "Marketplace volume"}
 	queries := []struct{ name, label, q string }{
 		{"orders", "Orders created", `SELECT COUNT(*) FROM orders WHERE created_at >= ? AND created_at < ?`},
-		{"gmv_fen", "Order value (fen)", `SELECT COALESCE(SUM(total_fen), 0) FROM orders WHERE created_at >= ? AND created_at < ? AND paid_at IS NOT NULL`},
+		{"gmv_fen", "Value of paid orders", `SELECT COALESCE(SUM(total_fen), 0) FROM orders WHERE created_at >= ? AND created_at < ? AND paid_at IS NOT NULL`},
 		{"orders_delivered", "Orders delivered", `SELECT COUNT(*) FROM orders WHERE delivered_at >= ? AND delivered_at < ?`},
 		{"orders_cancelled", "Orders cancelled", `SELECT COUNT(*) FROM orders WHERE cancelled_at >= ? AND cancelled_at < ?`},
 		{"aftersales", "After-sale requests", `SELECT COUNT(*) FROM aftersales WHERE created_at >= ? AND created_at < ?`},
@@ -74,5 +76,6 @@ func volumeSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, 
 		return sec, err
 	}
 	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "merchants", Label: "Merchants mirrored", Value: float64(merchants)})
-	return sec, nil
+	sec.Charts, err = volumeCharts(ctx, db, p)
+	return sec, err
 }

@@ -15,6 +15,11 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"events", "Events received", `SELECT COUNT(*) FROM events`},
 	{"jobs_pending", "Timers pending", `SELECT COUNT(*) FROM jobs WHERE state = 'pending'`},
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
+	{"gov_cases_open", "Review cases waiting", `SELECT COUNT(*) FROM gov_cases WHERE status IN ('open', 'claimed')`},
+	{"gov_appeals_open", "Appeals waiting", `SELECT COUNT(*) FROM gov_appeals WHERE status = 'open'`},
+	{"notices_open", "IP notices awaiting action", `SELECT COUNT(*) FROM notices WHERE state IN ('filed', 'countered')`},
+	{"reregistrations", "Re-registrations caught", `SELECT COUNT(*) FROM reregistrations`},
+	{"counterfeit_flags", "Listings flagged as counterfeit", `SELECT COUNT(*) FROM counterfeit_flags`},
 }
 
 // StatsService serves the dashboard counts.

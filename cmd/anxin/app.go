@@ -5,11 +5,14 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 
 	"anxin"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
+	"anxin/stream"
+	"anxin/webhook"
 )
 
 // Config is what Main needs to open.
@@ -19,6 +22,13 @@ type Config struct {
 	Migrate       bool   // apply pending migrations instead of refusing to start
 	SecureCookies bool   // console cookies marked Secure (off for plain-HTTP loopback)
 	NoJobs        bool   // do not run the job runner and webhook sender (tests)
+
+	// EventsURL (nats://host:port) consumes marketplace events from NATS
+	// JetStream on EventsSubject; DecisionsSubject, when set, publishes the
+	// outbox (decisions and actions) to that subject prefix on the same broker.
+	EventsURL        string
+	EventsSubject    string
+	DecisionsSubject string
 }
 
 // Main holds everything serve opens, so main and the end-to-end tests build
@@ -36,6 +46,10 @@ type Main struct {
 	DB         *sqlstore.DB
 	HTTPServer *anxinhttp.Server
 	Jobs       *sqlstore.JobRunner
+	Sender     *webhook.Sender // delivers the outbox to the marketplace's webhooks
+
+	Consumer  *stream.NATSConsumer
+	Publisher *stream.NATSPublisher
 
 	// Addr is the address the server listens on, set once Run has bound it.
 	Addr net.Addr
@@ -91,6 +105,62 @@ func (m *Main) Open(ctx context.Context) error {
 // wireCapabilities assigns each capability's services. One block per
 // capability, in the order of the README.
 func (m *Main) wireCapabilities(ctx context.Context) error {
+	// Governance: checks, lexicons, policies, review queue, enforcement.
+	// The default pack is loaded on first start.
+	gov := sqlstore.NewGovernanceService(m.DB)
+	if err := gov.Seed(ctx); err != nil {
+		return err
+	}
+	m.HTTPServer.Governance, m.HTTPServer.Reviews, m.HTTPServer.Enforcement = gov, gov, gov
+	m.Jobs.Handle(sqlstore.JobSanctionEnd, gov.HandleSanctionEnd)
+	s := m.HTTPServer
+
+	// Marketplace mirror and event ingestion. Capabilities that react to
+	// events register hooks with m.DB.AddEventHook in their own blocks.
+	s.Marketplace = sqlstore.NewMarketplaceService(m.DB)
+	s.Events = sqlstore.NewEventService(m.DB)
+
+	// Webhooks: operators manage endpoints and see deliveries and jobs; the
+	// sender delivers the outbox (started in startWorkers).
+	webhooks := sqlstore.NewWebhookService(m.DB)
+	s.Webhooks = webhooks
+	s.Jobs = sqlstore.NewJobService(m.DB)
+	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
+	s.Metrics.MustRegister(m.Sender)
+
+	// Streams: events in from NATS JetStream, decisions out.
+	if m.Config.EventsURL != "" {
+		if !strings.HasPrefix(m.Config.EventsURL, "nats://") {
+			return anxin.Errorf(anxin.Invalid, "--events must be a nats:// URL.")
+		}
+		if m.Config.EventsSubject == "" {
+			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events.")
+		}
+		m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Sink: s.Events, Logger: m.Logger}
+		s.Metrics.MustRegister(m.Consumer)
+		dbReady := s.Ready
+		s.Ready = func(ctx context.Context) error {
+			if err := dbReady(ctx); err != nil {
+				return err
+			}
+			return m.Consumer.Healthy(ctx)
+		}
+		if m.Config.DecisionsSubject != "" {
+			m.Publisher = &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
+				Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
+		}
+	}
+
+	// Anti-counterfeit and IP protection.
+	relations := sqlstore.NewRelationService(m.DB)
+	hashBank := sqlstore.NewHashBankService(m.DB)
+	ip := sqlstore.NewIPService(m.DB)
+	s.Relations = relations
+	s.HashBank = hashBank
+	s.IP = ip
+	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
+
 	return nil
 }
 
@@ -123,6 +193,20 @@ func (m *Main) Run(ctx context.Context, ready chan<- net.Addr) error {
 func (m *Main) startWorkers(ctx context.Context) {
 	m.wg.Add(1)
 	go func() { defer m.wg.Done(); m.Jobs.Run(ctx) }()
+	if m.Consumer != nil {
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.Consumer.Run(ctx) }()
+	}
+	if m.Publisher != nil {
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); m.Publisher.Run(ctx) }()
+	}
+	if m.Sender != nil {
+		m.wg.Add(1)
+		// On shutdown the sender stops claiming and finishes its in-flight
+		// attempts before Run returns.
+		go func() { defer m.wg.Done(); m.Sender.Run(ctx) }()
+	}
 }
 
 // Close releases everything Open opened.

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"anxin/sqlstore"
 )
 
 // errUsage reports a usage error; usage has already been printed.
@@ -26,10 +28,14 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve the API, console, jobs and webhooks", runServe},
+		{"demo", "run a simulated marketplace through Anxin and print the report", runDemo},
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"keys", "create, list and revoke API keys", runKeys},
+		{"check", "check listings or content from JSON lines; backtest a policy", runCheck},
+		{"report", "print the consumer-protection report for a period", runReport},
 		{"version", "print the version", runVersion},
 		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
+		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
 	}
 }
 
@@ -92,6 +98,24 @@ func (f *dbFlags) dsn() (string, error) {
 		return "", err
 	}
 	return filepath.Join(f.data, "anxin.db"), nil
+}
+
+// open opens the database and checks that its schema is current (Invalid
+// with a hint to run "anxin migrate" otherwise). The caller closes it.
+func (f *dbFlags) open(ctx context.Context) (*sqlstore.DB, error) {
+	dsn, err := f.dsn()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.Open(ctx, dsn, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func envOr(k, def string) string {

@@ -30,18 +30,11 @@ merchant:<id>, rightsholder:<id>.`)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	dsn, err := f.dsn()
-	if err != nil {
-		return err
-	}
-	db, err := sqlstore.Open(ctx, dsn, nil)
+	db, err := f.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
 	ks := sqlstore.NewKeyService(db)
 	switch sub {
 	case "create":

@@ -18,6 +18,9 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 	addr := fs.String("addr", envOr("ANXIN_ADDR", "127.0.0.1:8080"), "listen `address` (env ANXIN_ADDR)")
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	insecure := fs.Bool("insecure-cookies", false, "allow console cookies over plain HTTP (loopback demos only)")
+	events := fs.String("events", os.Getenv("ANXIN_EVENTS"), "consume marketplace events from `nats://HOST:PORT` (JetStream; env ANXIN_EVENTS)")
+	eventsSubject := fs.String("events-subject", envOr("ANXIN_EVENTS_SUBJECT", ""), "the events `subject` (env ANXIN_EVENTS_SUBJECT)")
+	decisions := fs.String("decisions-subject", os.Getenv("ANXIN_DECISIONS_SUBJECT"), "also publish decisions and actions under this subject `prefix` on the same broker")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -27,6 +30,7 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 	}
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
+	m.Config.EventsURL, m.Config.EventsSubject, m.Config.DecisionsSubject = *events, *eventsSubject, *decisions
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err

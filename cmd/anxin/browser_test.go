@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"anxin"
+	"anxin/sqlstore"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestConsoleInBrowser drives the console in real headless Chromium: a
+// wrong key shows the login error; an operator key signs in, the dashboard
+// shows the live counts, and the Orders link leads to a table of the
+// orders posted through the API. It runs only when ANXIN_TEST_BROWSER is
+// set (CI sets it); then a missing Chromium fails the test instead of
+// skipping it.
+func TestConsoleInBrowser(t *testing.T) {
+	if os.Getenv("ANXIN_TEST_BROWSER") == "" {
+		t.Skip("ANXIN_TEST_BROWSER is not set")
+	}
+	chromium := findChromium(t)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	m := NewMain()
+	m.Config.DSN = filepath.Join(t.TempDir(), "anxin.db")
+	m.Config.Addr = "127.0.0.1:0"
+	m.Config.Migrate = true
+	m.Config.SecureCookies = false
+	m.Config.NoJobs = true
+	m.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := m.Open(ctx); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer m.Close()
+	runCtx, stop := context.WithCancel(ctx)
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(runCtx, ready) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	var base string
+	select {
+	case a := <-ready:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	}
+
+	keys := sqlstore.NewKeyService(m.DB)
+	platformKey, _, err := keys.CreateKey(ctx, "integration", anxin.RolePlatform)
+	if err != nil {
+		t.Fatal(err)
+	}
+	operatorKey, _, err := keys.CreateKey(ctx, "ops", anxin.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path, body string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+platformKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b, _ := io.ReadAll(resp.Body)
+			t.Fatalf("POST %s = %d %s", path, resp.StatusCode, b)
+		}
+	}
+	post("/v1/merchants", `{"items":[{"id":"m_tea","name":"Tea House"},{"id":"m_rice","name":"Rice Co"},{"id":"m_fruit","name":"Fruit Stall"}]}`)
+	var events bytes.Buffer
+	for i := range 4 {
+		if i > 0 {
+			events.WriteByte(',')
+		}
+		fmt.Fprintf(&events, `{"id":"e_%d","type":"order.created","occurred_at":"2026-03-03T09:0%d:00Z","data":{"id":"o_%d","merchant_id":"m_tea","buyer_id":"b_%d","items":[{"listing_id":"l_1","quantity":1,"unit_price_fen":1200}]}}`, i, i, i, i)
+	}
+	post("/v1/events", `{"events":[`+events.String()+`]}`)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this context
+		t.Fatalf("start Chromium: %v", err)
+	}
+	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+
+	// A wrong key shows the login error.
+	step("wrong-key sign-in",
+		chromedp.Navigate(base+"/console/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#key"), "ak_wrong_key"),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#login-error")),
+	)
+	if got := text("#login-error"); got != "That key is not valid." {
+		t.Errorf("login error = %q; want %q", got, "That key is not valid.")
+	}
+
+	// The operator signs in and sees the live counts.
+	step("sign-in", // the failed sign-in rendered a fresh, empty form
+		chromedp.SendKeys(chromedp.CSS("#key"), operatorKey),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#stats")),
+	)
+	merchants := text(`#stats .card[data-stat="merchants"] .n`)
+	orders := text(`#stats .card[data-stat="orders"] .n`)
+	if merchants != "3" || orders != "4" {
+		t.Errorf("dashboard merchants, orders = %q, %q; want 3, 4", merchants, orders)
+	}
+	if who := text("#who"); !strings.Contains(who, "operator") {
+		t.Errorf("header shows %q; want the operator role", who)
+	}
+
+	// The Orders link leads to the orders table.
+	step("orders page",
+		chromedp.Click(chromedp.CSS(`#nav a[href="/console/orders"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table#orders")),
+	)
+	sctx, cancelRows := context.WithTimeout(bctx, 30*time.Second)
+	defer cancelRows()
+	rows, err := chromedp.Run(sctx, chromedp.Nodes(chromedp.CSSAll("table#orders tbody tr[data-order]")))
+	if err != nil {
+		t.Fatalf("order rows: %v", err)
+	}
+	if first := text("table#orders tbody tr[data-order] td"); len(rows) != 4 || first != "o_0" {
+		t.Errorf("orders table has %d rows, first %q; want 4 rows, first o_0", len(rows), first)
+	}
+	location, err := chromedp.Run(sctx, chromedp.Location())
+	if err != nil || !strings.HasSuffix(location, "/console/orders") {
+		t.Errorf("location = %q, %v; want the orders page", location, err)
+	}
+}
+
+// findChromium returns the Chromium binary; with ANXIN_TEST_BROWSER set its
+// absence is a failure, not a skip.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("ANXIN_TEST_BROWSER is set but Chromium is not installed (apt-get install -y chromium)")
+	return ""
+}

@@ -1,0 +1,439 @@
+// Package governance is the publish-time check as one pure engine: it
+// normalises text once, scans every active lexicon in one pass, derives the
+// text signals (contact details, keyword repeats, brand counts), evaluates
+// the policy and returns the merged result with evidence that quotes the
+// original text. It does no I/O; sqlstore stores what it decides.
+//
+//	lexicons, policy, _ := governance.DefaultPack()
+//	eng, err := governance.New(lexicons, policy, nil)
+//	if err != nil { ... }
+//	out := eng.CheckListing(&anxin.ListingCheck{ID: "l1", Title: "高仿 包包"}, rules.Merchant{}, nil)
+//	fmt.Println(out.Result.Outcome) // block
+//
+// An Engine is immutable and safe for concurrent use; edits build a new one.
+package governance
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"anxin"
+	"anxin/lexicon"
+	"anxin/rules"
+)
+
+// Limits on checked text. Longer text is rejected by validation before the
+// engine sees it (anxin.MaxTextLen for a description or content text); the
+// engine itself scans at most MaxScanBytes of each field, so a caller that
+// skips validation still cannot make a check unbounded.
+const (
+	MaxScanBytes = anxin.MaxTextLen
+	MaxEvidence  = 50 // evidence entries kept per decision
+	// WindowSegments is how many earlier segments of a stream are joined
+	// with the current one to catch coded language split across segments.
+	WindowSegments = 4
+)
+
+// Engine is a compiled set of lexicons and a policy (plus an optional shadow
+// policy).
+type Engine struct {
+	matcher *lexicon.Matcher
+	terms   []lexicon.Term
+	program *rules.Program
+	shadow  *rules.Program
+
+	// PolicyVersion is the version of the policy in effect; ShadowVersion
+	// the shadow policy's (0 when none).
+	PolicyVersion int
+	ShadowVersion int
+	// LexiconVersion names the lexicon versions, e.g. "brands@1,counterfeit@3".
+	LexiconVersion string
+}
+
+// New compiles the active lexicons and the policy. A policy that does not
+// compile returns the rules' *CompileError; a lexicon the scanner rejects
+// returns an Invalid error. Inactive lexicons are skipped.
+func New(lexicons []*anxin.Lexicon, policy *anxin.Policy, shadow *anxin.Policy) (*Engine, error) {
+	e := &Engine{}
+	var versions []string
+	for _, l := range lexicons {
+		if !l.Active {
+			continue
+		}
+		versions = append(versions, l.Name+"@"+strconv.Itoa(l.Version))
+		for _, t := range l.Terms {
+			e.terms = append(e.terms, lexicon.Term{
+				Pattern: t.Pattern, Aliases: expandAliases(t),
+				Lexicon: l.Name, Category: t.Category, Severity: t.Severity,
+				Kinds: t.Kinds, Except: t.Except,
+			})
+		}
+	}
+	e.LexiconVersion = strings.Join(versions, ",")
+	m, err := lexicon.Compile(e.terms)
+	if err != nil {
+		return nil, anxin.Errorf(anxin.Invalid, "The lexicons do not compile: %s.", err.Error())
+	}
+	e.matcher = m
+	e.terms = m.Terms()
+	if policy == nil {
+		return nil, anxin.Errorf(anxin.Invalid, "No policy is active.")
+	}
+	if e.program, err = rules.Compile(*policy); err != nil {
+		return nil, err
+	}
+	e.PolicyVersion = policy.Version
+	if shadow != nil {
+		if e.shadow, err = rules.Compile(*shadow); err != nil {
+			return nil, err
+		}
+		e.ShadowVersion = shadow.Version
+	}
+	return e, nil
+}
+
+// Output is the result of one check.
+type Output struct {
+	Result rules.Result
+	// Shadow is the shadow policy's result, when one is set.
+	Shadow   *rules.Result
+	Evidence []anxin.Evidence
+}
+
+// field is one named text of the checked item.
+type field struct {
+	name string
+	text string
+}
+
+// CheckListing checks a listing's title and description.
+func (e *Engine) CheckListing(l *anxin.ListingCheck, m rules.Merchant, signals map[string]float64) Output {
+	env := &rules.Env{Kind: "listing", Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen, Merchant: m}
+	return e.check(env, []field{{"title", l.Title}, {"description", l.Description}}, "", 0, signals)
+}
+
+// CheckContent checks a content item. window holds the text of the
+// stream's earlier segments, oldest first (livestream_segment only).
+func (e *Engine) CheckContent(c *anxin.ContentItem, window []string, m rules.Merchant, signals map[string]float64) Output {
+	env := &rules.Env{Kind: c.Kind, Merchant: m}
+	w, prefix := "", 0
+	if c.Kind == anxin.ContentLivestreamSegment && len(window) > 0 {
+		p := strings.Join(window, "")
+		if room := MaxScanBytes - len(c.Text); len(p) > room {
+			cut := len(p) - max(room, 0)
+			for cut < len(p) && !utf8.RuneStart(p[cut]) {
+				cut++
+			}
+			p = p[cut:]
+		}
+		w, prefix = p+c.Text, len(p)
+	}
+	return e.check(env, []field{{"text", c.Text}}, w, prefix, signals)
+}
+
+// CheckText checks free text as kind, for the test box and the CLI.
+func (e *Engine) CheckText(kind, text string) (Output, string) {
+	env := &rules.Env{Kind: kind}
+	out := e.check(env, []field{{"text", text}}, "", 0, nil)
+	return out, lexicon.Normalize(clip(text)).Norm
+}
+
+// check scans fields and, for a stream, window: the earlier segments (its
+// first prefix bytes) joined with this one. Only window hits that reach into
+// this segment count, so a term is reported once, by the segment that
+// completes it, not again by each later segment.
+func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int, signals map[string]float64) Output {
+	var out Output
+	sig := make(map[string]float64, len(signals)+4)
+	for k, v := range signals {
+		sig[k] = v
+	}
+	brands := map[string]bool{}
+	for _, f := range fields {
+		if f.text == "" {
+			continue
+		}
+		text := clip(f.text)
+		t := lexicon.Normalize(text)
+		env.TextLen += utf8.RuneCountInString(t.Norm)
+		hits := e.matcher.Scan(t, env.Kind)
+		if env.Found == nil && len(hits) > 0 {
+			env.Found = make([]rules.Found, 0, len(hits)+4)
+			out.Evidence = make([]anxin.Evidence, 0, min(len(hits)+4, MaxEvidence))
+		}
+		for _, h := range hits {
+			term := &e.terms[h.Term]
+			q := quote(text, h.OrigStart, h.OrigEnd)
+			env.Found = append(env.Found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
+			if term.Category == "brand" {
+				brands[term.Pattern] = true
+			}
+			if len(out.Evidence) < MaxEvidence {
+				out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "text_match", Field: f.name, Term: term.Pattern,
+					Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
+			}
+		}
+		textSignals(sig, t.Norm, text)
+	}
+	sig["brands.distinct"] = float64(len(brands))
+	env.Hits = rules.Summarize(env.Found)
+	env.Window = env.Hits
+	if window != "" {
+		text := clip(window)
+		t := lexicon.Normalize(text)
+		var found []rules.Found
+		for _, h := range e.matcher.Scan(t, env.Kind) {
+			if h.OrigEnd <= prefix {
+				continue
+			}
+			term := &e.terms[h.Term]
+			q := quote(text, h.OrigStart, h.OrigEnd)
+			found = append(found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
+			if !hasQuote(env.Found, term.Pattern) {
+				env.Found = append(env.Found, found[len(found)-1])
+				if len(out.Evidence) < MaxEvidence {
+					out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "window_match", Field: "window", Term: term.Pattern,
+						Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
+				}
+			}
+		}
+		env.Window = rules.Summarize(found)
+	}
+	env.Signals = sig
+	out.Result = e.program.Evaluate(env)
+	if e.shadow != nil {
+		r := e.shadow.Evaluate(env)
+		out.Shadow = &r
+	}
+	return out
+}
+
+func hasQuote(found []rules.Found, term string) bool {
+	for _, f := range found {
+		if f.Term == term {
+			return true
+		}
+	}
+	return false
+}
+
+// clip bounds a text to MaxScanBytes on a rune boundary.
+func clip(s string) string {
+	if len(s) <= MaxScanBytes {
+		return s
+	}
+	i := MaxScanBytes
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// quote returns s[start:end], clamped to s, as valid UTF-8.
+func quote(s string, start, end int) string {
+	if start < 0 {
+		start = 0
+	}
+	if end > len(s) {
+		end = len(s)
+	}
+	if start >= end {
+		return ""
+	}
+	return strings.ToValidUTF8(s[start:end], "")
+}
+
+// textSignals adds the signals rules read from the text itself:
+//
+//	contact.phone          mainland mobile numbers (11 digits, 1[3-9]…) in the normalised text
+//	contact.url            links (http://, https://, www.) in the original text
+//	stuffing.word_repeat   occurrences of the most repeated Latin word of 3+ letters
+func textSignals(sig map[string]float64, norm, orig string) {
+	run := 0
+	for i := 0; i <= len(norm); i++ {
+		if i < len(norm) && norm[i] >= '0' && norm[i] <= '9' {
+			run++
+			continue
+		}
+		if run == 11 && norm[i-11] == '1' && norm[i-10] >= '3' {
+			sig["contact.phone"]++
+		}
+		run = 0
+	}
+	sig["contact.url"] += float64(countFold(orig, "http://") + countFold(orig, "https://") + countFold(orig, "www."))
+	if best := maxWordRepeat(orig); float64(best) > sig["stuffing.word_repeat"] {
+		sig["stuffing.word_repeat"] = float64(best)
+	}
+}
+
+// countFold counts the occurrences of the lower-case ASCII needle in s,
+// ignoring ASCII case.
+func countFold(s, needle string) int {
+	n := 0
+	for i := 0; i+len(needle) <= len(s); i++ {
+		j := 0
+		for j < len(needle) && s[i+j]|0x20 == needle[j] { // needle: lower-case letters and ":/."
+			j++
+		}
+		if j == len(needle) {
+			n++
+			i += len(needle) - 1
+		}
+	}
+	return n
+}
+
+// maxWordRepeat returns how often the most repeated Latin word of three or
+// more letters occurs in s, ignoring case. Texts with few words allocate
+// nothing.
+func maxWordRepeat(s string) int {
+	var spans [][2]int
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && (s[i]|0x20 >= 'a' && s[i]|0x20 <= 'z') {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= 3 {
+			spans = append(spans, [2]int{start, i})
+		}
+		start = -1
+	}
+	if len(spans) < 4 {
+		return min(len(spans), 1)
+	}
+	words := make(map[string]int, len(spans))
+	best := 0
+	for _, sp := range spans {
+		w := strings.ToLower(s[sp[0]:sp[1]])
+		words[w]++
+		best = max(best, words[w])
+	}
+	return best
+}
+
+// String describes the engine's versions.
+func (e *Engine) String() string {
+	return fmt.Sprintf("policy v%d, lexicons %s", e.PolicyVersion, e.LexiconVersion)
+}
+
+// Change is one item whose outcome a candidate policy would change.
+type Change struct {
+	ID        string        `json:"id"`
+	Kind      string        `json:"kind"`
+	From      anxin.Outcome `json:"from"`
+	To        anxin.Outcome `json:"to"`
+	FromRules []string      `json:"from_rules,omitempty"`
+	ToRules   []string      `json:"to_rules,omitempty"`
+}
+
+// Backtest compares the outcomes of the current and a candidate engine over
+// stored items. Add it item by item; it keeps the first MaxChanges changes.
+type Backtest struct {
+	Items     int               `json:"items"`
+	Current   map[string]int    `json:"current"`
+	Candidate map[string]int    `json:"candidate"`
+	Changed   int               `json:"changed"`
+	Stricter  int               `json:"stricter"`
+	Looser    int               `json:"looser"`
+	ByRule    map[string][2]int `json:"rules"` // rule id → [fired now, fired under the candidate]
+	Changes   []Change          `json:"changes"`
+	seen      map[string]struct{}
+}
+
+// MaxChanges bounds the changes a Backtest lists.
+const MaxChanges = 200
+
+// NewBacktest returns an empty backtest.
+func NewBacktest() *Backtest {
+	return &Backtest{Current: map[string]int{}, Candidate: map[string]int{}, ByRule: map[string][2]int{}, Changes: []Change{}, seen: map[string]struct{}{}}
+}
+
+// Seen reports whether an item id (with its kind) was already added, and
+// marks it.
+func (b *Backtest) Seen(kind, id string) bool {
+	k := kind + "\x00" + id
+	if _, ok := b.seen[k]; ok {
+		return true
+	}
+	b.seen[k] = struct{}{}
+	return false
+}
+
+// Add records one item's outcome under both engines.
+func (b *Backtest) Add(id, kind string, cur, cand rules.Result) {
+	b.Items++
+	b.Current[cur.Outcome.String()]++
+	b.Candidate[cand.Outcome.String()]++
+	ids := func(r rules.Result, slot int) []string {
+		var out []string
+		for _, f := range r.Fired {
+			out = append(out, f.RuleID)
+			v := b.ByRule[f.RuleID]
+			v[slot]++
+			b.ByRule[f.RuleID] = v
+		}
+		return out
+	}
+	from, to := ids(cur, 0), ids(cand, 1)
+	if cur.Outcome == cand.Outcome {
+		return
+	}
+	b.Changed++
+	if cand.Outcome > cur.Outcome {
+		b.Stricter++
+	} else {
+		b.Looser++
+	}
+	if len(b.Changes) < MaxChanges {
+		b.Changes = append(b.Changes, Change{ID: id, Kind: kind, From: cur.Outcome, To: cand.Outcome, FromRules: from, ToRules: to})
+	}
+}
+
+// confusables are look-alike characters that evaders substitute inside a
+// term and that normalisation cannot fold in general because each is also an
+// ordinary character (彷 for 仿, 蒲 for 莆, 抢 for 枪). They are expanded
+// only inside lexicon terms, as aliases, so ordinary text is unaffected.
+var confusables = map[rune][]rune{
+	'仿': {'彷', '枋'}, '莆': {'蒲', '甫'}, '原': {'厡', '源'}, '微': {'徵', '薇', '威', '徽'}, '最': {'冣', '蕞'},
+	'单': {'単', '箪'}, '刻': {'剋', '克'}, '复': {'夏', '複'}, '网': {'罔'}, '枪': {'抢', '呛'}, '药': {'葯', '要'},
+	'货': {'伙'}, '高': {'膏', '搞'}, '精': {'晶'}, '纯': {'屯'}, '柜': {'贵'}, '票': {'漂'},
+	'信': {'芯'}, '刷': {'唰'}, '1': {'l', 'I'}, '0': {'o', 'O'},
+}
+
+// MaxAliases bounds the aliases one term expands to.
+const MaxAliases = 48
+
+// expandAliases returns a term's aliases plus, for its pattern, the
+// spellings with one confusable character substituted and, when the term
+// asks for pinyin, its full toneless pinyin ("gaofang", which also matches
+// "gao fang"). Pinyin initials are not used: two letters ("qq" for 气枪,
+// "dy" for 代孕) collide with ordinary text far too often.
+func expandAliases(t anxin.LexiconTerm) []string {
+	out := append([]string(nil), t.Aliases...)
+	add := func(a string) {
+		if a != t.Pattern && len(out) < MaxAliases && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	rs := []rune(t.Pattern)
+	for i, r := range rs {
+		for _, c := range confusables[r] {
+			v := slices.Clone(rs)
+			v[i] = c
+			add(string(v))
+			add(strings.ReplaceAll(t.Pattern, string(r), string(c))) // every occurrence: l:l for 1:1
+		}
+	}
+	if t.Pinyin {
+		if full, _, ok := lexicon.Pinyin(t.Pattern); ok && len(full) >= 4 {
+			add(full)
+		}
+	}
+	return out
+}

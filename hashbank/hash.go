@@ -1,0 +1,298 @@
+// Package hashbank computes perceptual image hashes and answers "which known
+// hashes are within Hamming distance d" without a linear scan.
+//
+// Three hashes are computed from decoded image bytes: a 64-bit difference
+// hash (DHash), a 64-bit DCT hash (PHash) and a 256-bit PDQ-style DCT hash
+// (PDQ). Near-duplicate images (re-encoded, resized, lightly cropped or
+// recoloured) land within a small Hamming distance of each other.
+//
+//	h, err := hashbank.HashImage(data) // data: JPEG, PNG or GIF bytes
+//	idx := hashbank.NewIndex256()
+//	idx.Add(1, known)
+//	matches := idx.Search(h.PDQ, 31)
+//
+// The package does no I/O beyond decoding the bytes it is given.
+package hashbank
+
+import (
+	"bytes"
+	"encoding/hex"
+	"image"
+	_ "image/gif" // register decoders for HashImage
+	_ "image/jpeg"
+	_ "image/png"
+	"math"
+	"math/bits"
+	"sort"
+	"strings"
+
+	"anxin"
+)
+
+// Limits on images accepted by HashImage. Decompression bombs are caught by
+// reading the header first: an image whose declared size exceeds MaxPixels
+// is refused before any pixel is decoded.
+const (
+	MaxImageBytes = 10 << 20 // 10 MiB of encoded data
+	MaxPixels     = 40 << 20 // 40 megapixels declared
+)
+
+// Hash256 is a 256-bit hash, most significant word first.
+type Hash256 [4]uint64
+
+// Hashes are the perceptual hashes of one image.
+type Hashes struct {
+	DHash  uint64  `json:"dhash"`
+	PHash  uint64  `json:"phash"`
+	PDQ    Hash256 `json:"pdq"`
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	// Quality is the share of gradient energy in the image, 0..100. Flat
+	// images (a blank square) hash unreliably and score low; callers should
+	// not act on matches of images with quality under 20.
+	Quality int `json:"quality"`
+}
+
+// Hex renders h as 64 hex digits.
+func (h Hash256) Hex() string {
+	var b [32]byte
+	for i, w := range h {
+		for j := 0; j < 8; j++ {
+			b[i*8+j] = byte(w >> (56 - 8*j))
+		}
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// ParseHash256 parses 64 hex digits. It returns an Invalid error otherwise.
+func ParseHash256(s string) (Hash256, error) {
+	var h Hash256
+	b, err := hex.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(b) != 32 {
+		return h, anxin.Errorf(anxin.Invalid, "A 256-bit hash is 64 hex digits.")
+	}
+	for i := range h {
+		for j := 0; j < 8; j++ {
+			h[i] = h[i]<<8 | uint64(b[i*8+j])
+		}
+	}
+	return h, nil
+}
+
+// Distance returns the Hamming distance between two 256-bit hashes.
+func Distance(a, b Hash256) int {
+	return bits.OnesCount64(a[0]^b[0]) + bits.OnesCount64(a[1]^b[1]) + bits.OnesCount64(a[2]^b[2]) + bits.OnesCount64(a[3]^b[3])
+}
+
+// Distance64 returns the Hamming distance between two 64-bit hashes.
+func Distance64(a, b uint64) int { return bits.OnesCount64(a ^ b) }
+
+// HashImage decodes JPEG, PNG or GIF bytes and returns their hashes. It
+// returns Invalid for bytes that are not a supported image and TooLarge for
+// images over MaxImageBytes or MaxPixels.
+func HashImage(data []byte) (Hashes, error) {
+	if len(data) > MaxImageBytes {
+		return Hashes{}, anxin.Errorf(anxin.TooLarge, "The image is larger than %d bytes.", MaxImageBytes)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Hashes{}, anxin.Errorf(anxin.Invalid, "The bytes are not a JPEG, PNG or GIF image.")
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+		return Hashes{}, anxin.Errorf(anxin.TooLarge, "The image declares %d×%d pixels; the limit is %d pixels.", cfg.Width, cfg.Height, MaxPixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return Hashes{}, anxin.Errorf(anxin.Invalid, "The image could not be decoded.")
+	}
+	return HashDecoded(img), nil
+}
+
+// HashDecoded hashes an already decoded image.
+func HashDecoded(img image.Image) Hashes {
+	b := img.Bounds()
+	h := Hashes{Width: b.Dx(), Height: b.Dy()}
+	if b.Empty() {
+		return h
+	}
+	g64 := luma(img, 64, 64)
+	h.PDQ, h.Quality = pdq(g64)
+	h.PHash = phash(resample(g64, 64, 64, 32, 32))
+	h.DHash = dhash(resample(g64, 64, 64, 9, 8))
+	return h
+}
+
+// luma box-averages img into a w×h grid of luminance values (0..255). Box
+// averaging over the source area makes the result independent of the
+// source's resolution, which is what lets resized copies hash alike.
+func luma(img image.Image, w, h int) []float64 {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	out := make([]float64, w*h)
+	cnt := make([]float64, w*h)
+	// For big images sample with a stride: a few samples per cell are enough.
+	stepX := max(1, sw/(w*4))
+	stepY := max(1, sh/(h*4))
+	for y := 0; y < sh; y += stepY {
+		cy := y * h / sh
+		for x := 0; x < sw; x += stepX {
+			cx := x * w / sw
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+			out[cy*w+cx] += l
+			cnt[cy*w+cx]++
+		}
+	}
+	for i := range out {
+		if cnt[i] > 0 {
+			out[i] /= cnt[i]
+		}
+	}
+	// Cells no sample fell in (images smaller than the grid) copy a neighbour.
+	for i := range out {
+		if cnt[i] == 0 {
+			x, y := i%w, i/w
+			sx, sy := x*sw/w, y*sh/h
+			r, g, bl, _ := img.At(b.Min.X+sx, b.Min.Y+sy).RGBA()
+			out[i] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+		}
+	}
+	return out
+}
+
+// resample box-averages a sw×sh grid into dw×dh.
+func resample(src []float64, sw, sh, dw, dh int) []float64 {
+	out := make([]float64, dw*dh)
+	for y := 0; y < dh; y++ {
+		y0, y1 := y*sh/dh, max((y+1)*sh/dh, y*sh/dh+1)
+		for x := 0; x < dw; x++ {
+			x0, x1 := x*sw/dw, max((x+1)*sw/dw, x*sw/dw+1)
+			var s float64
+			for yy := y0; yy < y1; yy++ {
+				for xx := x0; xx < x1; xx++ {
+					s += src[yy*sw+xx]
+				}
+			}
+			out[y*dw+x] = s / float64((y1-y0)*(x1-x0))
+		}
+	}
+	return out
+}
+
+// dhash compares horizontally adjacent cells of a 9×8 grid.
+func dhash(g []float64) uint64 {
+	var h uint64
+	for y := 0; y < 8; y++ {
+		for x := 0; x < 8; x++ {
+			h <<= 1
+			if g[y*9+x] < g[y*9+x+1] {
+				h |= 1
+			}
+		}
+	}
+	return h
+}
+
+// dctMatrix returns the n×k DCT-II basis: m[u*n+x] = cos((2x+1)uπ/2n).
+func dctMatrix(n, k int) []float64 {
+	m := make([]float64, k*n)
+	for u := 0; u < k; u++ {
+		for x := 0; x < n; x++ {
+			m[u*n+x] = math.Cos(float64(2*x+1) * float64(u) * math.Pi / float64(2*n))
+		}
+	}
+	return m
+}
+
+var (
+	dct32x8  = dctMatrix(32, 9)
+	dct64x16 = dctMatrix(64, 16)
+)
+
+// dct2 computes the k×k low-frequency 2-D DCT of an n×n grid.
+func dct2(g []float64, n, k int, basis []float64) []float64 {
+	tmp := make([]float64, k*n) // rows transformed: tmp[u*n+y]
+	for y := 0; y < n; y++ {
+		row := g[y*n : y*n+n]
+		for u := 0; u < k; u++ {
+			var s float64
+			b := basis[u*n : u*n+n]
+			for x := 0; x < n; x++ {
+				s += row[x] * b[x]
+			}
+			tmp[u*n+y] = s
+		}
+	}
+	out := make([]float64, k*k)
+	for u := 0; u < k; u++ {
+		col := tmp[u*n : u*n+n]
+		for v := 0; v < k; v++ {
+			var s float64
+			b := basis[v*n : v*n+n]
+			for y := 0; y < n; y++ {
+				s += col[y] * b[y]
+			}
+			out[v*k+u] = s
+		}
+	}
+	return out
+}
+
+// phash is the classic 64-bit DCT hash: the 8×8 lowest frequencies of a
+// 32×32 grid, excluding the DC term, thresholded at their median.
+func phash(g []float64) uint64 {
+	c := dct2(g, 32, 9, dct32x8)
+	vals := make([]float64, 0, 64)
+	for v := 1; v <= 8; v++ {
+		for u := 1; u <= 8; u++ {
+			vals = append(vals, c[v*9+u])
+		}
+	}
+	med := median(append([]float64(nil), vals...))
+	var h uint64
+	for _, x := range vals {
+		h <<= 1
+		if x > med {
+			h |= 1
+		}
+	}
+	return h
+}
+
+// pdq is a PDQ-style 256-bit hash: the 16×16 lowest DCT frequencies of a
+// 64×64 luminance grid thresholded at their median. It also returns a
+// quality score from the grid's gradient energy.
+func pdq(g []float64) (Hash256, int) {
+	c := dct2(g, 64, 16, dct64x16)
+	med := median(append([]float64(nil), c...))
+	var h Hash256
+	for i, x := range c {
+		if x > med {
+			h[i/64] |= 1 << (63 - uint(i%64))
+		}
+	}
+	var grad float64
+	for y := 0; y < 63; y++ {
+		for x := 0; x < 63; x++ {
+			grad += math.Abs(g[y*64+x+1]-g[y*64+x]) + math.Abs(g[(y+1)*64+x]-g[y*64+x])
+		}
+	}
+	q := int(grad / 90)
+	if q > 100 {
+		q = 100
+	}
+	return h, q
+}
+
+// median sorts v in place and returns its median.
+func median(v []float64) float64 {
+	sort.Float64s(v)
+	n := len(v)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}

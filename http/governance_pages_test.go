@@ -1,0 +1,116 @@
+package http_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"anxin"
+	"anxin/sqlstore"
+)
+
+// consoleGet fetches a console page as role with a fresh session and returns
+// the status and body; post does the same for a form (CSRF filled in).
+func (g *govServer) session(role anxin.Role) (cookie, csrf string) {
+	g.t.Helper()
+	ks := sqlstore.NewKeyService(g.db)
+	actor, err := ks.Authenticate(context.Background(), g.keys[string(role)])
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	tok, c, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	return tok, c
+}
+
+func (g *govServer) page(role anxin.Role, method, path string, form url.Values) (int, string) {
+	g.t.Helper()
+	tok, csrf := g.session(role)
+	var body io.Reader
+	if form != nil {
+		form.Set("csrf", csrf)
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, g.url+path, body)
+	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: tok})
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// hasElement reports whether html has an element with the given id.
+func hasElement(html, id string) bool {
+	return regexp.MustCompile(`<[a-z]+[^>]*\sid="` + regexp.QuoteMeta(id) + `"`).MatchString(html)
+}
+
+func TestGovernanceConsole(t *testing.T) {
+	g := newGovServer(t)
+	var d decision
+	g.do("platform", "POST", "/v1/listings:check", `{"id":"l1","title":"外贸原单 T恤","merchant_id":"m1"}`, &d)
+	var blk decision
+	g.do("platform", "POST", "/v1/listings:check", `{"id":"l2","title":"高仿 包","merchant_id":"m1"}`, &blk)
+
+	pages := []struct {
+		role anxin.Role
+		path string
+		id   string
+	}{
+		{anxin.RoleReviewer, "/console/governance/queue", "cases"},
+		{anxin.RoleReviewer, "/console/governance/appeals", "empty"},
+		{anxin.RoleOperator, "/console/governance/lexicons", "lexicons"},
+		{anxin.RoleOperator, "/console/governance/lexicons/counterfeit", "lexicon-form"},
+		{anxin.RoleOperator, "/console/governance/policies", "policy-form"},
+		{anxin.RoleOperator, "/console/governance/policies/1", "rules"},
+		{anxin.RoleOperator, "/console/governance/precision", "precision"},
+		{anxin.RoleOperator, "/console/governance/merchants?id=m1", "statements"},
+		{anxin.MerchantRole("m1"), "/console/governance/merchants", "sanctions"},
+	}
+	for _, p := range pages {
+		code, body := g.page(p.role, "GET", p.path, nil)
+		if code != 200 || !hasElement(body, p.id) {
+			t.Errorf("GET %s as %s = %d, #%s present %v", p.path, p.role, code, p.id, hasElement(body, p.id))
+		}
+	}
+	if code, _ := g.page(anxin.MerchantRole("m2"), "GET", "/console/governance/queue", nil); code != 403 {
+		t.Errorf("queue as a merchant = %d; want 403", code)
+	}
+
+	// The test box, a rejected policy and a case decision through forms.
+	code, body := g.page(anxin.RoleOperator, "POST", "/console/governance/test", url.Values{"kind": {"listing"}, "text": {"髙仿 名牌包"}})
+	if code != 200 || !hasElement(body, "outcome") || !strings.Contains(body, "block") {
+		t.Errorf("test box = %d", code)
+	}
+	code, body = g.page(anxin.RoleOperator, "POST", "/console/governance/policies", url.Values{"rules": {`[{"id":"x","when":"hits.total >","outcome":"block","reason":"r"}]`}})
+	if code != 200 || !hasElement(body, "problem") || !strings.Contains(body, "rule x: line 1, column") {
+		t.Errorf("bad policy form = %d; want the problem shown", code)
+	}
+	code, _ = g.page(anxin.RoleReviewer, "POST", "/console/governance/cases/"+d.CaseID, url.Values{"action": {"uphold"}, "note": {"confirmed"}})
+	if code != 200 {
+		t.Fatalf("uphold form = %d", code)
+	}
+	code, body = g.page(anxin.MerchantRole("m1"), "POST", "/console/governance/statements/"+blk.StatementID+"/appeal", url.Values{"text": {"genuine"}})
+	if code != 200 || !strings.Contains(body, "filed") {
+		t.Errorf("appeal form = %d", code)
+	}
+	code, body = g.page(anxin.RoleReviewer, "GET", "/console/governance/appeals", nil)
+	if code != 200 || !hasElement(body, "appeals") {
+		t.Errorf("appeals page = %d", code)
+	}
+	if code, _ := g.page(anxin.RoleReviewer, "POST", "/console/governance/cases/"+d.CaseID, url.Values{"action": {"claim"}}); code != 409 {
+		t.Errorf("claiming a decided case = %d; want 409", code)
+	}
+}

@@ -1,0 +1,99 @@
+package report
+
+import (
+	"bufio"
+	"io"
+	"strings"
+
+	"anxin"
+)
+
+// Markdown writes r as Markdown: a title, the period, and per section a
+// table of figures, one line per chart (a sparkline with its range), and the
+// ground-truth figures under their own heading.
+func Markdown(w io.Writer, r *anxin.Report) error {
+	b := bufio.NewWriter(w)
+	b.WriteString("# Anxin consumer-protection report\n\n")
+	b.WriteString("Period: " + FormatPeriod(r.Period) + " (" + anxin.MarketplaceTZ.String() + ")\n")
+	for _, s := range r.Sections {
+		b.WriteString("\n## " + mdText(s.Title) + "\n\n")
+		stored, quality := split(s.Metrics)
+		if len(stored) == 0 && len(quality) == 0 && len(s.Charts) == 0 {
+			b.WriteString("No figures for this period.\n")
+			continue
+		}
+		mdTable(b, stored)
+		for _, c := range s.Charts {
+			b.WriteString("\n" + mdText(c.Title) + ": " + sparkline(c.Values) + " " + seriesRange(c) + "\n")
+		}
+		if len(quality) > 0 {
+			b.WriteString("\n### " + QualityHeading + "\n\n")
+			mdTable(b, quality)
+		}
+	}
+	return b.Flush()
+}
+
+func mdTable(b *bufio.Writer, ms []anxin.Metric) {
+	if len(ms) == 0 {
+		return
+	}
+	b.WriteString("| Figure | Value |\n|---|---:|\n")
+	for _, m := range ms {
+		b.WriteString("| " + mdText(label(m)) + " | " + FormatValue(m.Name, m.Value) + " |\n")
+	}
+}
+
+// mdText makes text safe inside a Markdown table cell or heading.
+func mdText(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
+}
+
+// sparkline draws values as a line of block characters scaled to the
+// largest value.
+func sparkline(vs []float64) string {
+	const bars = "▁▂▃▄▅▆▇█"
+	blocks := []rune(bars)
+	hi := 0.0
+	for _, v := range vs {
+		hi = max(hi, v)
+	}
+	var b strings.Builder
+	for _, v := range vs {
+		i := 0
+		if hi > 0 && v > 0 {
+			i = min(int(v/hi*float64(len(blocks)-1)+0.5), len(blocks)-1)
+		}
+		b.WriteRune(blocks[i])
+	}
+	return b.String()
+}
+
+// seriesRange describes a series' extent: "(min 3 on 01-04, max 40 on
+// 01-09, total 512)".
+func seriesRange(c anxin.Series) string {
+	if len(c.Values) == 0 {
+		return "(no data)"
+	}
+	lo, hi, total := 0, 0, 0.0
+	for i, v := range c.Values {
+		if v < c.Values[lo] {
+			lo = i
+		}
+		if v > c.Values[hi] {
+			hi = i
+		}
+		total += v
+	}
+	at := func(i int) string {
+		if i < len(c.Labels) {
+			return " on " + c.Labels[i]
+		}
+		return ""
+	}
+	out := "(min " + FormatValue(c.Name, c.Values[lo]) + at(lo) + ", max " + FormatValue(c.Name, c.Values[hi]) + at(hi)
+	if !strings.HasSuffix(c.Name, "_rate") && !strings.HasSuffix(c.Name, "_s") {
+		out += ", total " + FormatValue(c.Name, total)
+	}
+	return out + ")"
+}

@@ -1,0 +1,81 @@
+package rules
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/expr-lang/expr/parser"
+)
+
+func TestRequires(t *testing.T) {
+	tests := []struct {
+		expr string
+		want []string // nil: nothing proven
+	}{
+		{`hits.category["a"] > 0`, []string{"a"}},
+		{`hits.category["a"] + window.category["b"] >= 1 && brand != ""`, []string{"a", "b"}},
+		{`brand != "" && hits.category["a"] > 2`, []string{"a"}},
+		{`hits.category["a"] > 0 || window.category["b"] == 3`, []string{"a", "b"}},
+		{`hits.category["a"] > 0 || signals["x"] > 0`, nil},
+		{`hits.category["a"] == 0`, nil},
+		{`hits.category["a"] >= 0`, nil},
+		{`hits.category["a"] > -1`, nil},
+		{`!(hits.category["a"] > 0)`, nil},
+		{`hits.category[brand] > 0`, nil},
+		{`merchant.category["a"] > 0`, nil},
+		{`hits.total > 0`, nil},
+	}
+	for _, tt := range tests {
+		tree, err := parser.Parse(tt.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := requires(tree.Node)
+		if ok != (tt.want != nil) || !slices.Equal(got, tt.want) {
+			t.Errorf("requires(%s) = %v, %v; want %v", tt.expr, got, ok, tt.want)
+		}
+	}
+}
+
+// TestPrefilterKeepsResults evaluates random environments with and without
+// the prefilter: the results must be the same.
+func TestPrefilterKeepsResults(t *testing.T) {
+	exprs := []string{
+		`hits.category["a"] > 0`, `hits.category["a"] + hits.category["b"] >= 2 && hits.max_severity >= 3`,
+		`window.category["c"] > 0 || hits.category["a"] > 1`, `hits.category["b"] == 1 && brand != ""`,
+		`hits.total > 2`, `signals["s"] > 0.5 || hits.category["c"] > 0`,
+	}
+	var rs []Rule
+	for i, e := range exprs {
+		rs = append(rs, Rule{ID: "r" + string(rune('a'+i)), When: e, Outcome: Review, Reason: "x", Labels: []string{e}})
+	}
+	prog, err := Compile(Policy{Rules: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Compile(Policy{Rules: rs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range plain.rules {
+		plain.rules[i].needs = nil
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	cats := []string{"a", "b", "c", "d"}
+	for range 2000 {
+		var found []Found
+		for range r.IntN(4) {
+			found = append(found, Found{Term: cats[r.IntN(4)], Category: cats[r.IntN(4)], Severity: 1 + r.IntN(5)})
+		}
+		env := &Env{Kind: "listing", Hits: Summarize(found), Signals: map[string]float64{"s": r.Float64()}}
+		env.Window = Summarize(append(found, Found{Term: "w", Category: cats[r.IntN(4)]}))
+		if r.IntN(2) == 0 {
+			env.Brand = "b"
+		}
+		a, b := prog.Evaluate(env), plain.Evaluate(env)
+		if a.Outcome != b.Outcome || !slices.Equal(a.Labels, b.Labels) {
+			t.Fatalf("prefilter changed the result for %+v: %v vs %v", env, a.Labels, b.Labels)
+		}
+	}
+}

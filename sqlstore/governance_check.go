@@ -1,0 +1,484 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"anxin"
+	"anxin/governance"
+	"anxin/rules"
+)
+
+// MaxCheckBatch is the most items one check request may carry.
+const MaxCheckBatch = 1000
+
+// CheckListings checks listings, stores each decision with its evidence and
+// applies what follows: a block writes a statement of reasons, its actions,
+// points and webhooks; a review opens a case. At stage publish a merchant
+// under restrict_listing or clear_out is blocked with reason code
+// PENALTY_RESTRICTED or MERCHANT_CLEARED and the sanction's statement.
+// Invalid (with per-item details, nothing stored) if any item is invalid;
+// TooLarge over MaxCheckBatch. Role: platform, operator.
+func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.ListingCheck) ([]*anxin.Decision, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionCheck); err != nil {
+		return nil, err
+	}
+	if err := checkBatch(len(ls), func(i int) (string, error) {
+		if ls[i] == nil {
+			return "", anxin.Errorf(anxin.Invalid, "item is null.")
+		}
+		return ls[i].ID, ls[i].Validate()
+	}); err != nil {
+		return nil, err
+	}
+	eng, err := s.Engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*anxin.Decision, len(ls))
+	err = s.db.Transact(ctx, func(tx *Tx) error {
+		for i, l := range ls {
+			m, sanctions, err := merchantState(ctx, tx, l.MerchantID)
+			if err != nil {
+				return err
+			}
+			o := eng.CheckListing(l, m, nil)
+			d := &anxin.Decision{SubjectType: "listing", SubjectID: l.ID, Kind: "listing", MerchantID: l.MerchantID, Stage: l.Stage}
+			if l.Stage == anxin.StagePublish {
+				publishGate(d, &o, sanctions)
+			}
+			if out[i], err = s.decide(ctx, tx, eng, d, o, l, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// CheckContent checks content items like CheckListings. A livestream
+// segment is checked together with the stream's WindowSegments previous
+// segments (by seq), so coded language split across segments is caught; a
+// block that orders the stream cut sets cut_stream and sends stream.cut.
+func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.ContentItem) ([]*anxin.Decision, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionCheck); err != nil {
+		return nil, err
+	}
+	if err := checkBatch(len(cs), func(i int) (string, error) {
+		if cs[i] == nil {
+			return "", anxin.Errorf(anxin.Invalid, "item is null.")
+		}
+		return cs[i].ID, cs[i].Validate()
+	}); err != nil {
+		return nil, err
+	}
+	eng, err := s.Engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*anxin.Decision, len(cs))
+	err = s.db.Transact(ctx, func(tx *Tx) error {
+		for i, c := range cs {
+			m, _, err := merchantState(ctx, tx, c.AuthorID)
+			if err != nil {
+				return err
+			}
+			var window []string
+			stage := anxin.StagePostPublish
+			if c.Kind == anxin.ContentLivestreamSegment {
+				stage = anxin.StageStream
+				if window, err = streamWindow(ctx, tx, c); err != nil {
+					return err
+				}
+			}
+			o := eng.CheckContent(c, window, m, nil)
+			d := &anxin.Decision{SubjectType: "content", SubjectID: c.ID, Kind: c.Kind, MerchantID: c.AuthorID, StreamID: c.StreamID, Seq: c.Seq, Stage: stage}
+			if out[i], err = s.decide(ctx, tx, eng, d, o, c, c.AuthorID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkBatch validates a batch, collecting one ItemError per bad item.
+func checkBatch(n int, validate func(i int) (string, error)) error {
+	if n == 0 {
+		return anxin.Errorf(anxin.Invalid, "The batch is empty.")
+	}
+	if n > MaxCheckBatch {
+		return anxin.Errorf(anxin.TooLarge, "A check batch has at most %d items.", MaxCheckBatch)
+	}
+	var details []anxin.ItemError
+	for i := 0; i < n; i++ {
+		id, err := validate(i)
+		if err != nil {
+			details = append(details, anxin.ItemError{Index: i, ID: id, Message: anxin.MessageOf(err)})
+		}
+	}
+	if details != nil {
+		return &anxin.Error{Kind: anxin.Invalid, Message: "The batch was rejected: an item is invalid; nothing was checked.", Details: details}
+	}
+	return nil
+}
+
+// publishGate blocks a publish by a merchant under a publishing sanction.
+func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.Sanction) {
+	for _, sc := range sanctions {
+		code := ""
+		switch sc.Type {
+		case rules.ActClearOut:
+			code = anxin.ReasonMerchantCleared
+		case rules.ActRestrictListing:
+			code = anxin.ReasonPenaltyRestricted
+		default:
+			continue
+		}
+		if d.ReasonCode == "" || code == anxin.ReasonMerchantCleared {
+			d.ReasonCode, d.StatementID = code, sc.StatementID
+		}
+		reason := "The shop is penalised and may not publish listings"
+		if sc.EndsAt != nil {
+			reason += " until " + sc.EndsAt.In(anxin.MarketplaceTZ).Format("2006-01-02 15:04")
+		}
+		reason += "; see the statement of reasons " + sc.StatementID + "."
+		if code == anxin.ReasonMerchantCleared {
+			reason = "The merchant was cleared out and may not publish listings; see the statement of reasons " + sc.StatementID + "."
+		}
+		o.Result.Outcome = anxin.OutcomeBlock
+		o.Result.Reasons = append([]string{reason}, o.Result.Reasons...)
+		o.Result.Labels = append([]string{"merchant_penalised"}, o.Result.Labels...)
+		o.Result.Actions = rules.MergeActions(o.Result.Actions, []anxin.EnforcementAction{{Type: rules.ActInterceptPublish}})
+		o.Evidence = append(o.Evidence, anxin.Evidence{Kind: "sanction", Category: sc.Type, Ref: sc.ID})
+	}
+}
+
+// decide fills d from the engine's output, stores it and applies its
+// consequences, all in tx.
+func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.Engine, d *anxin.Decision, o governance.Output, snapshot any, authorID string) (*anxin.Decision, error) {
+	r := o.Result
+	d.ID, d.CreatedAt = anxin.NewID("dec"), tx.Now
+	d.Outcome, d.Labels, d.Reasons, d.Evidence = r.Outcome, govStrings(r.Labels), govStrings(r.Reasons), o.Evidence
+	if d.Evidence == nil {
+		d.Evidence = []anxin.Evidence{}
+	}
+	d.Rules = ruleHits(r)
+	d.PolicyVersion, d.LexiconVersion = eng.PolicyVersion, eng.LexiconVersion
+	if o.Shadow != nil {
+		so := o.Shadow.Outcome
+		d.ShadowOutcome = &so
+	}
+	if d.Outcome == anxin.OutcomeBlock {
+		d.Actions = stageActions(d, r.Actions)
+		for _, a := range d.Actions {
+			d.CutStream = d.CutStream || a.Type == rules.ActCutStream
+		}
+		if d.ReasonCode == "" {
+			d.ReasonCode = anxin.ReasonPolicyViolation
+		}
+		if len(r.Fired) > 0 {
+			st, err := s.issue(ctx, tx, statementInput{
+				merchantID: d.MerchantID, targetType: targetOf(d), targetID: targetIDOf(d), stage: d.Stage,
+				outcome: anxin.OutcomeBlock, actions: actionTargets(d, d.Actions, authorID), fired: r.Fired,
+				reasons: d.Reasons, labels: d.Labels, evidence: d.Evidence, decisionID: d.ID,
+				policyVersion: d.PolicyVersion, automation: "fully", contentDate: &tx.Now,
+			})
+			if err != nil {
+				return nil, err
+			}
+			d.StatementID = st.ID
+			if err := s.addPoints(ctx, tx, d.MerchantID, r.Fired, d.ID, st.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if d.Outcome == anxin.OutcomeReview {
+		d.CaseID = anxin.NewID("case")
+	}
+	snap, _ := json.Marshal(snapshot)
+	_, err := tx.ExecContext(ctx, `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
+		labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.StreamID, d.Seq, d.Stage, int(d.Outcome),
+		govJSON(d.Labels), govJSON(d.Reasons), govJSON(d.Evidence), govJSON(d.Rules), govJSON(d.Actions), d.ReasonCode, govBool(d.CutStream),
+		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now))
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range d.Rules {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)); err != nil {
+			return nil, err
+		}
+	}
+	if d.Kind == anxin.ContentLivestreamSegment {
+		if c, ok := snapshot.(*anxin.ContentItem); ok {
+			if err := rememberSegment(ctx, tx, c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if d.CaseID != "" {
+		if err := openCase(ctx, tx, d); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func shadowCol(o *anxin.Outcome) any {
+	if o == nil {
+		return nil
+	}
+	return int(*o)
+}
+
+func govStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// stageActions adapts a policy's actions to the stage: a listing that is
+// already live cannot be intercepted, so intercept_publish becomes delist
+// after publish; a listing block always carries at least intercept_publish
+// (publish) or delist (after publish), and other content at least
+// hide_content or, in a stream, remove_from_cart.
+func stageActions(d *anxin.Decision, acts []anxin.EnforcementAction) []anxin.EnforcementAction {
+	out := make([]anxin.EnforcementAction, 0, len(acts)+1)
+	for _, a := range acts {
+		if a.Type == rules.ActInterceptPublish && d.SubjectType == "listing" && d.Stage != anxin.StagePublish {
+			a.Type = rules.ActDelist
+		}
+		out = rules.MergeActions(out, []anxin.EnforcementAction{a})
+	}
+	if len(out) == 0 {
+		switch {
+		case d.SubjectType == "listing" && d.Stage == anxin.StagePublish:
+			out = append(out, anxin.EnforcementAction{Type: rules.ActInterceptPublish})
+		case d.SubjectType == "listing":
+			out = append(out, anxin.EnforcementAction{Type: rules.ActDelist})
+		case d.Kind == anxin.ContentLivestreamSegment:
+			out = append(out, anxin.EnforcementAction{Type: rules.ActRemoveFromCart})
+		default:
+			out = append(out, anxin.EnforcementAction{Type: rules.ActHideContent})
+		}
+	}
+	return out
+}
+
+func targetOf(d *anxin.Decision) string {
+	switch {
+	case d.SubjectType == "listing":
+		return "listing"
+	case d.Kind == anxin.ContentLivestreamSegment:
+		return "livestream"
+	}
+	return "content"
+}
+
+func targetIDOf(d *anxin.Decision) string {
+	if d.Kind == anxin.ContentLivestreamSegment && d.StreamID != "" {
+		return d.StreamID
+	}
+	return d.SubjectID
+}
+
+// actionTarget is an action with the record it applies to.
+type actionTarget struct {
+	anxin.EnforcementAction
+	targetType, targetID string
+	params               map[string]any
+}
+
+// actionTargets resolves each action's target: listing verbs act on the
+// listing, stream verbs on the stream, penalise_influencer on the author,
+// merchant verbs on the merchant.
+func actionTargets(d *anxin.Decision, acts []anxin.EnforcementAction, authorID string) []actionTarget {
+	var out []actionTarget
+	for _, a := range acts {
+		t := actionTarget{EnforcementAction: a, targetType: targetOf(d), targetID: targetIDOf(d)}
+		switch a.Type {
+		case rules.ActRestrictListing, rules.ActShieldShop, rules.ActFreezePayout, rules.ActDeductDeposit, rules.ActClearOut:
+			if d.MerchantID == "" {
+				continue
+			}
+			t.targetType, t.targetID = "merchant", d.MerchantID
+		case rules.ActPenaliseInfluencer:
+			if authorID == "" {
+				continue
+			}
+			t.targetType, t.targetID = "influencer", authorID
+		case rules.ActCutStream, rules.ActRemoveFromCart:
+			if d.StreamID == "" {
+				continue
+			}
+			t.targetType, t.targetID = "livestream", d.StreamID
+		case rules.ActHideContent:
+			t.targetType, t.targetID = "content", d.SubjectID
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// merchantState reads a merchant's enforcement state for the rules: active
+// sanctions, points this cycle, counterfeit findings and violations in the
+// last 365 days.
+func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
+	m := rules.Merchant{ID: id}
+	if id == "" {
+		return m, nil, nil
+	}
+	sanctions, err := activeSanctions(ctx, tx, id)
+	if err != nil {
+		return m, nil, err
+	}
+	for _, sc := range sanctions {
+		m.Sanctions = append(m.Sanctions, sc.Type)
+	}
+	t, err := pointTotals(ctx, tx, id)
+	if err != nil {
+		return m, nil, err
+	}
+	m.General, m.Serious, m.Counterfeit, m.Violations = t.general, t.serious, t.counterfeit, t.violations
+	m.Known = len(sanctions) > 0 || t.violations > 0
+	return m, sanctions, nil
+}
+
+type govTotals struct{ general, serious, counterfeit, violations int }
+
+// cycleStart is the start of the points cycle containing t: 1 January,
+// marketplace time (DOMAIN §4: general and serious reset every calendar year).
+func cycleStart(t time.Time) time.Time {
+	l := t.In(anxin.MarketplaceTZ)
+	return time.Date(l.Year(), 1, 1, 0, 0, 0, 0, anxin.MarketplaceTZ).UTC()
+}
+
+func cycleKey(t time.Time) string { return t.In(anxin.MarketplaceTZ).Format("2006") }
+
+func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, error) {
+	var t govTotals
+	since := tx.Now.Add(-365 * 24 * time.Hour)
+	cycle := cycleStart(tx.Now)
+	from := min(ms(since), ms(cycle))
+	rows, err := tx.QueryContext(ctx, `SELECT track, points, counterfeit, created_at FROM gov_violations
+		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`, merchantID, from)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var track string
+		var pts, cf int
+		var at int64
+		if err := rows.Scan(&track, &pts, &cf, &at); err != nil {
+			return t, err
+		}
+		if at >= ms(cycle) {
+			switch track {
+			case "general":
+				t.general += pts
+			case "serious":
+				t.serious += pts
+			}
+		}
+		if at >= ms(since) {
+			t.violations++
+			t.counterfeit += cf
+		}
+	}
+	return t, rows.Err()
+}
+
+// streamWindow returns the text of the stream's previous segments, oldest
+// first.
+func streamWindow(ctx context.Context, tx *Tx, c *anxin.ContentItem) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT text FROM gov_stream_segments WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+		c.StreamID, c.Seq, governance.WindowSegments)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var w []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		w = append([]string{s}, w...)
+	}
+	return w, rows.Err()
+}
+
+// rememberSegment keeps a segment's text for the window of later segments.
+func rememberSegment(ctx context.Context, tx *Tx, c *anxin.ContentItem) error {
+	text := c.Text
+	if len(text) > 4096 {
+		text = strings.ToValidUTF8(text[len(text)-4096:], "")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO gov_stream_segments (stream_id, seq, text, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (stream_id, seq) DO UPDATE SET text = excluded.text, created_at = excluded.created_at`, c.StreamID, c.Seq, text, ms(tx.Now))
+	return err
+}
+
+// FindDecision returns a stored decision. NotFound if absent. Role:
+// platform, operator, reviewer, auditor.
+func (s *GovernanceService) FindDecision(ctx context.Context, id string) (*anxin.Decision, error) {
+	if anxin.Authorize(ctx, anxin.ActionCheck) != nil {
+		if err := anxin.Authorize(ctx, anxin.ActionReadGovernance); err != nil {
+			return nil, err
+		}
+	}
+	var d *anxin.Decision
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) (err error) {
+		d, _, err = findDecision(ctx, tx, id)
+		return err
+	})
+	return d, err
+}
+
+func findDecision(ctx context.Context, tx *Tx, id string) (*anxin.Decision, string, error) {
+	d := new(anxin.Decision)
+	var labels, reasons, evidence, rs, acts, snap string
+	var outcome, cut int
+	var shadow *int64
+	var at int64
+	err := tx.QueryRowContext(ctx, `SELECT id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome, labels, reasons, evidence,
+		rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at
+		FROM gov_decisions WHERE id = ?`, id).Scan(&d.ID, &d.SubjectType, &d.SubjectID, &d.Kind, &d.MerchantID, &d.StreamID, &d.Seq, &d.Stage,
+		&outcome, &labels, &reasons, &evidence, &rs, &acts, &d.ReasonCode, &cut, &d.CaseID, &d.StatementID, &shadow, &d.PolicyVersion,
+		&d.LexiconVersion, &snap, &at)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, "", anxin.Errorf(anxin.NotFound, "Decision not found.")
+		}
+		return nil, "", err
+	}
+	d.Outcome, d.CutStream, d.CreatedAt = anxin.Outcome(outcome), cut == 1, fromMS(at)
+	if shadow != nil {
+		o := anxin.Outcome(*shadow)
+		d.ShadowOutcome = &o
+	}
+	for _, c := range []struct {
+		s string
+		v any
+	}{{labels, &d.Labels}, {reasons, &d.Reasons}, {evidence, &d.Evidence}, {rs, &d.Rules}, {acts, &d.Actions}} {
+		if err := json.Unmarshal([]byte(c.s), c.v); err != nil {
+			return nil, "", err
+		}
+	}
+	return d, snap, nil
+}

@@ -1,0 +1,789 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"anxin"
+	"anxin/rules"
+)
+
+// JobSanctionEnd is the job kind that ends a timed sanction (reinstatement).
+const JobSanctionEnd = "governance.sanction_end"
+
+// pointNode is a threshold on a track and the sanctions it triggers
+// (DOMAIN §4 defaults). warn marks a node whose statement is a warning.
+type pointNode struct {
+	at      int
+	actions []anxin.EnforcementAction
+}
+
+var pointNodes = map[string][]pointNode{
+	"general": {
+		{12, []anxin.EnforcementAction{{Type: rules.ActRestrictListing, Days: 7}}},
+		{24, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 7}, {Type: rules.ActRestrictListing, Days: 14}}},
+		{36, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 14}}},
+		{48, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 21}}},
+	},
+	"serious": {
+		{12, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 7}, {Type: rules.ActRestrictListing, Days: 7}}},
+		{24, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 14}, {Type: rules.ActRestrictListing, Days: 14}}},
+		{36, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 21}, {Type: rules.ActFreezePayout, Days: 30}}},
+		{48, []anxin.EnforcementAction{{Type: rules.ActClearOut}, {Type: rules.ActDeductDeposit}}},
+	},
+	"counterfeit": {
+		{2, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 30}}},
+		{3, []anxin.EnforcementAction{{Type: rules.ActClearOut}}},
+	},
+}
+
+// outboxType maps an action to the webhook type the marketplace receives.
+var outboxType = map[string]string{
+	rules.ActInterceptPublish:   anxin.ActionInterceptListing,
+	rules.ActBanListing:         anxin.ActionBanListing,
+	rules.ActDelist:             anxin.ActionDelistListing,
+	rules.ActRestrictListing:    anxin.ActionRestrictMerchant,
+	rules.ActShieldShop:         anxin.ActionShieldShop,
+	rules.ActFreezePayout:       anxin.ActionFreezePayout,
+	rules.ActDeductDeposit:      anxin.ActionDeductDeposit,
+	rules.ActClearOut:           anxin.ActionClearOutMerchant,
+	rules.ActPenaliseInfluencer: anxin.ActionPenaliseInfluencer,
+	rules.ActCutStream:          anxin.ActionCutStream,
+	rules.ActRemoveFromCart:     anxin.ActionRemoveFromCart,
+	rules.ActHideContent:        anxin.ActionHideContent,
+}
+
+// dsaCategory maps a decision's labels to a DSA statement category.
+func dsaCategory(labels []string) string {
+	for _, l := range labels {
+		switch l {
+		case "counterfeit", "brand":
+			return "intellectual_property_infringements"
+		case "adult":
+			return "pornography_or_sexualized_content"
+		case "personal_data":
+			return "data_protection_and_privacy_violations"
+		case "wildlife":
+			return "animal_welfare"
+		case "invoice_fraud", "fake_orders", "gambling":
+			return "scams_and_fraud"
+		case "weapons", "drugs", "covert_camera", "false_medical_claim", "surrogacy":
+			return "unsafe_and_illegal_products"
+		}
+	}
+	return "scope_of_platform_service"
+}
+
+type statementInput struct {
+	merchantID, targetType, targetID, stage string
+	outcome                                 anxin.Outcome
+	actions                                 []actionTarget
+	fired                                   []rules.Fired
+	reasons, labels                         []string
+	evidence                                []anxin.Evidence
+	decisionID                              string
+	policyVersion                           int
+	automation                              string // fully, partially, not
+	decidedBy                               string
+	cause                                   string
+	points                                  *anxin.RulePoints
+	previous                                *anxin.Statement
+	appealStatus                            string
+	contentDate                             *time.Time
+}
+
+// issue writes a statement of reasons and applies its actions: one
+// gov_enforcements row, one outbox message and, for timed merchant
+// sanctions, one reinstatement job per action.
+func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput) (*anxin.Statement, error) {
+	st := &anxin.Statement{
+		ID: anxin.NewID("sor"), Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
+		Outcome: in.outcome, Actions: []anxin.StatementAction{}, DecisionGround: "incompatible_with_terms", PolicyVersion: in.policyVersion,
+		RuleIDs: []string{}, Category: dsaCategory(in.labels), Reason: strings.Join(in.reasons, " "), Evidence: in.evidence,
+		Source: "own_initiative", Automation: in.automation, DecisionID: in.decisionID, ContentDate: in.contentDate,
+		AppealStatus: "none", DecidedBy: in.decidedBy, Points: in.points, CreatedAt: tx.Now,
+	}
+	if st.Evidence == nil {
+		st.Evidence = []anxin.Evidence{}
+	}
+	if in.previous != nil {
+		p := in.previous
+		st.Version, st.PreviousID = p.Version+1, p.ID
+		st.DecisionGround, st.LegalGround, st.Category, st.RuleIDs, st.Facts = p.DecisionGround, p.LegalGround, p.Category, p.RuleIDs, p.Facts
+		st.Evidence, st.DecisionID, st.ContentDate, st.Points = p.Evidence, p.DecisionID, p.ContentDate, p.Points
+		if in.appealStatus != "" {
+			st.AppealStatus = in.appealStatus
+		}
+	}
+	var legal []string
+	for _, f := range in.fired {
+		st.RuleIDs = append(st.RuleIDs, f.RuleID)
+		if f.Ground == "illegal_content" {
+			st.DecisionGround = "illegal_content"
+			if !slices.Contains(legal, f.LegalGround) {
+				legal = append(legal, f.LegalGround)
+			}
+		}
+	}
+	if len(legal) > 0 {
+		st.LegalGround = strings.Join(legal, "; ")
+	}
+	if in.previous == nil {
+		st.Facts = facts(in.evidence, in.cause)
+	}
+	if st.Reason == "" && in.previous != nil {
+		st.Reason = in.previous.Reason
+	}
+	if in.outcome != anxin.OutcomeAllow && in.previous == nil {
+		dl := tx.Now.Add(time.Duration(s.AppealWindowDays) * 24 * time.Hour)
+		st.AppealDeadline = &dl
+		st.HowToAppeal = fmt.Sprintf("File an appeal within %d days: POST /v1/statements/%s/appeals, or from the enforcement record in the console.", s.AppealWindowDays, st.ID)
+	}
+	type enf struct {
+		id string
+		a  actionTarget
+	}
+	var enfs []enf
+	for _, a := range in.actions {
+		sa := anxin.StatementAction{Type: a.Type, StartsAt: tx.Now}
+		if a.Days > 0 {
+			end := tx.Now.Add(time.Duration(a.Days) * 24 * time.Hour)
+			sa.EndsAt = &end
+		}
+		st.Actions = append(st.Actions, sa)
+		enfs = append(enfs, enf{anxin.NewID("enf"), a})
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
+		msPtr(st.AppealDeadline), govJSON(st), ms(tx.Now))
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range enfs {
+		sa := st.Actions[i]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, e.id, st.ID, in.merchantID, e.a.targetType, e.a.targetID, e.a.Type, in.stage, in.cause,
+			ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)); err != nil {
+			return nil, err
+		}
+		payload := map[string]any{"statement_id": st.ID, "action": e.a.Type, "target_type": e.a.targetType, "target_id": e.a.targetID,
+			"merchant_id": in.merchantID, "starts_at": sa.StartsAt, "ends_at": sa.EndsAt, "reason": st.Reason, "decision_id": in.decisionID}
+		if e.a.Type == rules.ActDeductDeposit {
+			payload["reason_code"], payload["amount"] = "penalty", "all"
+		}
+		if _, err := Enqueue(ctx, tx, outboxType[e.a.Type], e.a.targetID, e.id, payload); err != nil {
+			return nil, err
+		}
+		if sa.EndsAt != nil && e.a.targetType == "merchant" {
+			if err := Schedule(ctx, tx, JobSanctionEnd, e.id, *sa.EndsAt, map[string]string{"enforcement_id": e.id}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(in.actions) == 0 {
+		if _, err := Enqueue(ctx, tx, anxin.ActionNotify, in.targetID, "statement:"+st.ID, map[string]any{
+			"statement_id": st.ID, "merchant_id": in.merchantID, "kind": "statement", "reason": st.Reason, "appeal_status": st.AppealStatus}); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// facts renders the DSA decision facts from the evidence.
+func facts(ev []anxin.Evidence, cause string) string {
+	var parts []string
+	if cause != "" {
+		parts = append(parts, "Points node reached: "+cause+".")
+	}
+	for i, e := range ev {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("(%d more findings)", len(ev)-5))
+			break
+		}
+		switch e.Kind {
+		case "sanction":
+			parts = append(parts, "Active sanction "+e.Category+" ("+e.Ref+").")
+		default:
+			parts = append(parts, fmt.Sprintf("%s contains %q (%s) at bytes %d-%d.", e.Field, e.Quote, e.Category, e.Start, e.End))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// addPoints records the points of the fired block rules on the merchant's
+// record and fires any node the new totals reach.
+func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID string, fired []rules.Fired, decisionID, statementID string) error {
+	if merchantID == "" {
+		return nil
+	}
+	added := false
+	for _, f := range fired {
+		// Only the rules that decided the outcome count: a review rule that
+		// also fired under a block adds its points only if a reviewer
+		// upholds it on its own case.
+		if f.Outcome != anxin.OutcomeBlock || f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewID("vio"), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
+			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
+			return err
+		}
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	return s.fireNodes(ctx, tx, merchantID)
+}
+
+// fireNodes issues the sanctions of every node the merchant's totals have
+// reached and that has not fired this cycle.
+func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID string) error {
+	t, err := pointTotals(ctx, tx, merchantID)
+	if err != nil {
+		return err
+	}
+	cycle := cycleKey(tx.Now)
+	for _, track := range []string{"general", "serious", "counterfeit"} {
+		total := map[string]int{"general": t.general, "serious": t.serious, "counterfeit": t.counterfeit}[track]
+		for _, n := range pointNodes[track] {
+			if total < n.at {
+				break
+			}
+			var exists int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`,
+				merchantID, track, cycle, n.at).Scan(&exists); err != nil {
+				return err
+			}
+			if exists > 0 {
+				continue
+			}
+			cause := track + ":" + strconv.Itoa(n.at)
+			var acts []actionTarget
+			for _, a := range n.actions {
+				acts = append(acts, actionTarget{EnforcementAction: a, targetType: "merchant", targetID: merchantID})
+			}
+			reason := fmt.Sprintf("The shop reached %d %s points this cycle; the sanctions for that threshold apply.", n.at, track)
+			if track == "counterfeit" {
+				reason = fmt.Sprintf("The shop has %d counterfeit findings in 365 days; the sanctions for that threshold apply.", n.at)
+			}
+			st, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
+				stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{reason},
+				labels: []string{"points_node"}, automation: "fully", cause: cause})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				merchantID, track, cycle, n.at, st.ID, ms(tx.Now)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// activeSanctions returns a merchant's sanctions in force now.
+func activeSanctions(ctx context.Context, tx *Tx, merchantID string) ([]*anxin.Sanction, error) {
+	return querySanctions(ctx, tx, `WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
+		ORDER BY created_at DESC`, merchantID, ms(tx.Now))
+}
+
+func querySanctions(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Sanction, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, action, status, cause, statement_id, starts_at, ends_at FROM gov_enforcements `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*anxin.Sanction
+	for rows.Next() {
+		sc := new(anxin.Sanction)
+		var start int64
+		var end sql.NullInt64
+		if err := rows.Scan(&sc.ID, &sc.MerchantID, &sc.Type, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end); err != nil {
+			return nil, err
+		}
+		sc.StartsAt, sc.EndsAt = fromMS(start), fromNullMS(end)
+		if sc.Status == "active" && sc.EndsAt != nil && !sc.EndsAt.After(tx.Now) {
+			sc.Status = "expired"
+		}
+		out = append(out, sc)
+	}
+	return out, rows.Err()
+}
+
+// HandleSanctionEnd is the JobSanctionEnd handler: it marks a timed
+// sanction expired and tells the marketplace the merchant is reinstated
+// for that action.
+func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *anxin.Job) error {
+	var p struct {
+		EnforcementID string `json:"enforcement_id"`
+	}
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return err
+	}
+	var merchantID, action, statementID string
+	err := tx.QueryRowContext(ctx, `SELECT merchant_id, action, statement_id FROM gov_enforcements WHERE id = ? AND status = 'active'`, p.EnforcementID).
+		Scan(&merchantID, &action, &statementID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // lifted or reversed already
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE gov_enforcements SET status = 'expired' WHERE id = ?`, p.EnforcementID); err != nil {
+		return err
+	}
+	_, err = Enqueue(ctx, tx, anxin.ActionReinstateMerchant, merchantID, "end:"+p.EnforcementID, map[string]any{
+		"merchant_id": merchantID, "action": action, "statement_id": statementID, "enforcement_id": p.EnforcementID})
+	return err
+}
+
+// reverseStatement reverses everything a statement applied: its actions
+// (restoring listings), its points, and the node sanctions whose totals no
+// longer hold. Used when an appeal is overturned.
+func (s *GovernanceService) reverseStatement(ctx context.Context, tx *Tx, st *anxin.Statement) error {
+	if err := reverseEnforcements(ctx, tx, st.ID, "reversed"); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE gov_violations SET reversed = 1 WHERE statement_id = ?`, st.ID); err != nil {
+		return err
+	}
+	if st.MerchantID == "" {
+		return nil
+	}
+	t, err := pointTotals(ctx, tx, st.MerchantID)
+	if err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT track, node, statement_id FROM gov_nodes WHERE merchant_id = ? AND cycle = ?`, st.MerchantID, cycleKey(tx.Now))
+	if err != nil {
+		return err
+	}
+	type nodeRow struct {
+		track string
+		node  int
+		stID  string
+	}
+	var lift []nodeRow
+	for rows.Next() {
+		var n nodeRow
+		if err := rows.Scan(&n.track, &n.node, &n.stID); err != nil {
+			rows.Close()
+			return err
+		}
+		total := map[string]int{"general": t.general, "serious": t.serious, "counterfeit": t.counterfeit}[n.track]
+		if total < n.node {
+			lift = append(lift, n)
+		}
+	}
+	rows.Close()
+	for _, n := range lift {
+		if err := reverseEnforcements(ctx, tx, n.stID, "lifted"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`,
+			st.MerchantID, n.track, cycleKey(tx.Now), n.node); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reverseEnforcements marks a statement's active actions reversed (or
+// lifted), cancels their reinstatement jobs and tells the marketplace.
+func reverseEnforcements(ctx context.Context, tx *Tx, statementID, status string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, target_type, target_id, action FROM gov_enforcements WHERE statement_id = ? AND status = 'active'`, statementID)
+	if err != nil {
+		return err
+	}
+	type row struct{ id, merchant, ttype, tid, action string }
+	var rs []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.merchant, &r.ttype, &r.tid, &r.action); err != nil {
+			rows.Close()
+			return err
+		}
+		rs = append(rs, r)
+	}
+	rows.Close()
+	for _, r := range rs {
+		if _, err := tx.ExecContext(ctx, `UPDATE gov_enforcements SET status = ?, reversed_at = ? WHERE id = ?`, status, ms(tx.Now), r.id); err != nil {
+			return err
+		}
+		if err := CancelJob(ctx, tx, JobSanctionEnd, r.id); err != nil {
+			return err
+		}
+		typ := anxin.ActionReverseEnforcement
+		if r.ttype == "listing" {
+			typ = anxin.ActionRestoreListing
+		}
+		if _, err := Enqueue(ctx, tx, typ, r.tid, "reverse:"+r.id, map[string]any{"statement_id": statementID, "action": r.action,
+			"target_type": r.ttype, "target_id": r.tid, "merchant_id": r.merchant, "enforcement_id": r.id, "status": status}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func findStatement(ctx context.Context, tx *Tx, id string) (*anxin.Statement, error) {
+	var body string
+	err := tx.QueryRowContext(ctx, `SELECT body FROM gov_statements WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, anxin.Errorf(anxin.NotFound, "Statement not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	st := new(anxin.Statement)
+	if err := json.Unmarshal([]byte(body), st); err != nil {
+		return nil, err
+	}
+	var status string
+	err = tx.QueryRowContext(ctx, `SELECT status FROM gov_appeals WHERE statement_id = ? ORDER BY created_at DESC LIMIT 1`, id).Scan(&status)
+	if err == nil {
+		st.AppealStatus = status
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	return st, nil
+}
+
+// govVisible reports whether the actor in ctx may see a merchant's records:
+// merchants only their own.
+func govVisible(ctx context.Context, merchantID string) bool {
+	scope := anxin.MerchantScope(ctx)
+	return scope == "" || scope == merchantID
+}
+
+// FindStatement returns a statement of reasons. NotFound if absent or, for
+// a merchant, another merchant's.
+func (s *GovernanceService) FindStatement(ctx context.Context, id string) (*anxin.Statement, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadEnforcement); err != nil {
+		return nil, err
+	}
+	var st *anxin.Statement
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) (err error) {
+		st, err = findStatement(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !govVisible(ctx, st.MerchantID) {
+		return nil, anxin.Errorf(anxin.NotFound, "Statement not found.")
+	}
+	return st, nil
+}
+
+// FindStatements lists statements, newest first, for one merchant or ("")
+// all. Merchants always see only their own.
+func (s *GovernanceService) FindStatements(ctx context.Context, merchantID string, page anxin.Page) ([]*anxin.Statement, string, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadEnforcement); err != nil {
+		return nil, "", err
+	}
+	if scope := anxin.MerchantScope(ctx); scope != "" {
+		merchantID = scope
+	} else if err := anxin.Authorize(ctx, anxin.ActionReadStatements); err != nil {
+		return nil, "", err
+	}
+	limit, offset := govPage(page)
+	var out []*anxin.Statement
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		var err error
+		out, err = statementsWhere(ctx, tx, `WHERE (? = '' OR merchant_id = ?) ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+			merchantID, merchantID, limit+1, offset)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := govPageNext(out, limit, offset)
+	return out, next, nil
+}
+
+// statementsWhere returns the statements a WHERE/ORDER/LIMIT clause selects.
+func statementsWhere(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Statement, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM gov_statements `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := []*anxin.Statement{}
+	for _, id := range ids {
+		st, err := findStatement(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// govPage turns a Page into a limit and offset; the cursor is the
+// offset, opaque to callers.
+func govPage(p anxin.Page) (int, int) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	offset, _ := strconv.Atoi(p.Cursor)
+	return limit, max(offset, 0)
+}
+
+func govPageNext[T any](items []T, limit, offset int) ([]T, string) {
+	if len(items) > limit {
+		return items[:limit], strconv.Itoa(offset + limit)
+	}
+	return items, ""
+}
+
+// MerchantRecord returns a merchant's enforcement record: points this
+// cycle, counterfeit findings, sanctions, violations, statements and
+// appeals (the latest 100 of each). NotFound for another merchant's record
+// or a merchant Anxin knows nothing about.
+func (s *GovernanceService) MerchantRecord(ctx context.Context, merchantID string) (*anxin.EnforcementRecord, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadEnforcement); err != nil {
+		return nil, err
+	}
+	notFound := anxin.Errorf(anxin.NotFound, "Merchant not found.")
+	if !govVisible(ctx, merchantID) || anxin.ValidateID("id", merchantID) != nil {
+		return nil, notFound
+	}
+	rec := &anxin.EnforcementRecord{MerchantID: merchantID, Sanctions: []*anxin.Sanction{}, Violations: []*anxin.Violation{}, Statements: []*anxin.Statement{}, Appeals: []*anxin.Appeal{}}
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		t, err := pointTotals(ctx, tx, merchantID)
+		if err != nil {
+			return err
+		}
+		rec.General, rec.Serious, rec.Counterfeit = t.general, t.serious, t.counterfeit
+		if rec.Sanctions, err = querySanctions(ctx, tx, `WHERE merchant_id = ? AND target_type = 'merchant' ORDER BY created_at DESC LIMIT 100`, merchantID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, reversed, created_at
+			FROM gov_violations WHERE merchant_id = ? ORDER BY created_at DESC LIMIT 100`, merchantID)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			v := new(anxin.Violation)
+			var cf, rev int
+			var at int64
+			if err := rows.Scan(&v.ID, &v.MerchantID, &v.Track, &v.Points, &cf, &v.RuleID, &v.DecisionID, &v.StatementID, &rev, &at); err != nil {
+				rows.Close()
+				return err
+			}
+			v.Counterfeit, v.Reversed, v.CreatedAt = cf == 1, rev == 1, fromMS(at)
+			rec.Violations = append(rec.Violations, v)
+		}
+		rows.Close()
+		if rec.Statements, err = statementsWhere(ctx, tx, `WHERE merchant_id = ? ORDER BY created_at DESC LIMIT 100`, merchantID); err != nil {
+			return err
+		}
+		if rec.Appeals, err = queryAppeals(ctx, tx, `WHERE merchant_id = ? ORDER BY created_at DESC LIMIT 100`, merchantID); err != nil {
+			return err
+		}
+		if len(rec.Statements) == 0 && len(rec.Violations) == 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM merchants WHERE id = ?`, merchantID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return notFound
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+func queryAppeals(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Appeal, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, statement_id, merchant_id, text, status, decided_by, note, created_at, decided_at FROM gov_appeals `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*anxin.Appeal{}
+	for rows.Next() {
+		a := new(anxin.Appeal)
+		var at int64
+		var dec sql.NullInt64
+		if err := rows.Scan(&a.ID, &a.StatementID, &a.MerchantID, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &at, &dec); err != nil {
+			return nil, err
+		}
+		a.CreatedAt, a.DecidedAt = fromMS(at), fromNullMS(dec)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// FileAppeal opens the merchant's appeal against one of its statements.
+// NotFound for another merchant's statement; Conflict when the window has
+// closed, the statement carries no appealable action, or an appeal was
+// already filed (there is no second internal appeal). Role: merchant:<id>.
+func (s *GovernanceService) FileAppeal(ctx context.Context, statementID, text string) (*anxin.Appeal, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionFileAppeal); err != nil {
+		return nil, err
+	}
+	if err := anxin.ValidateText("text", text, 4000); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return nil, anxin.Errorf(anxin.Invalid, "text is required: say why the decision is wrong.")
+	}
+	var a *anxin.Appeal
+	err := s.db.Transact(ctx, func(tx *Tx) error {
+		st, err := findStatement(ctx, tx, statementID)
+		if err != nil {
+			return err
+		}
+		if !govVisible(ctx, st.MerchantID) || st.MerchantID == "" {
+			return anxin.Errorf(anxin.NotFound, "Statement not found.")
+		}
+		if st.AppealDeadline == nil {
+			return anxin.Errorf(anxin.Conflict, "This statement cannot be appealed.")
+		}
+		if tx.Now.After(*st.AppealDeadline) {
+			return anxin.Errorf(anxin.Conflict, "The appeal window closed on %s.", st.AppealDeadline.In(anxin.MarketplaceTZ).Format("2006-01-02"))
+		}
+		if st.AppealStatus != "none" {
+			return anxin.Errorf(anxin.Conflict, "An appeal against this statement was already filed.")
+		}
+		a = &anxin.Appeal{ID: anxin.NewID("apl"), StatementID: st.ID, MerchantID: st.MerchantID, Text: text, Status: anxin.AppealOpen, CreatedAt: tx.Now}
+		_, err = tx.ExecContext(ctx, `INSERT INTO gov_appeals (id, statement_id, merchant_id, text, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			a.ID, a.StatementID, a.MerchantID, a.Text, a.Status, ms(tx.Now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// FindAppeals lists appeals by status ("" for all), oldest first. Merchants
+// see only their own; everyone else needs the decide-appeal permission.
+func (s *GovernanceService) FindAppeals(ctx context.Context, status string, page anxin.Page) ([]*anxin.Appeal, string, error) {
+	scope := anxin.MerchantScope(ctx)
+	if scope != "" {
+		if err := anxin.Authorize(ctx, anxin.ActionFileAppeal); err != nil {
+			return nil, "", err
+		}
+	} else if err := anxin.Authorize(ctx, anxin.ActionDecideAppeal); err != nil {
+		return nil, "", err
+	}
+	switch status {
+	case "", anxin.AppealOpen, anxin.AppealUpheld, anxin.AppealOverturned:
+	default:
+		return nil, "", anxin.Errorf(anxin.Invalid, "status must be open, upheld or overturned.")
+	}
+	limit, offset := govPage(page)
+	var out []*anxin.Appeal
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) (err error) {
+		out, err = queryAppeals(ctx, tx, `WHERE (? = '' OR status = ?) AND (? = '' OR merchant_id = ?) ORDER BY created_at, id LIMIT ? OFFSET ?`,
+			status, status, scope, scope, limit+1, offset)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := govPageNext(out, limit, offset)
+	return out, next, nil
+}
+
+// DecideAppeal decides an open appeal: uphold keeps the actions and issues
+// a new statement version; overturn reverses the actions, removes the
+// points, lifts node sanctions the totals no longer reach, restores
+// listings, issues a new statement version and notifies the marketplace.
+// The reviewer may not be the person who made the original decision
+// (Forbidden). Conflict if the appeal is already decided. Role: reviewer,
+// operator.
+func (s *GovernanceService) DecideAppeal(ctx context.Context, id, resolution, note string) (*anxin.Appeal, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionDecideAppeal); err != nil {
+		return nil, err
+	}
+	if resolution != anxin.ResUphold && resolution != anxin.ResOverturn {
+		return nil, anxin.Errorf(anxin.Invalid, "resolution must be uphold or overturn.")
+	}
+	if err := anxin.ValidateText("note", note, 4000); err != nil {
+		return nil, err
+	}
+	actor := anxin.ActorFromContext(ctx)
+	var a *anxin.Appeal
+	err := s.db.Transact(ctx, func(tx *Tx) error {
+		as, err := queryAppeals(ctx, tx, `WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		if len(as) == 0 {
+			return anxin.Errorf(anxin.NotFound, "Appeal not found.")
+		}
+		a = as[0]
+		if a.Status != anxin.AppealOpen {
+			return anxin.Errorf(anxin.Conflict, "The appeal was already decided.")
+		}
+		st, err := findStatement(ctx, tx, a.StatementID)
+		if err != nil {
+			return err
+		}
+		if st.DecidedBy != "" && st.DecidedBy == actor.KeyID {
+			return anxin.Errorf(anxin.Forbidden, "An appeal must be decided by someone other than the original decider.")
+		}
+		a.Status = anxin.AppealUpheld
+		label := "upheld"
+		if resolution == anxin.ResOverturn {
+			a.Status, label = anxin.AppealOverturned, "overturned"
+			if err := s.reverseStatement(ctx, tx, st); err != nil {
+				return err
+			}
+		}
+		a.DecidedBy, a.Note, a.DecidedAt = actor.KeyID, note, &tx.Now
+		if _, err := tx.ExecContext(ctx, `UPDATE gov_appeals SET status = ?, decided_by = ?, note = ?, decided_at = ? WHERE id = ?`,
+			a.Status, a.DecidedBy, a.Note, ms(tx.Now), a.ID); err != nil {
+			return err
+		}
+		reason := "Your appeal was reviewed and the decision stands. " + note
+		if resolution == anxin.ResOverturn {
+			reason = "Your appeal was upheld: the decision is reversed, its points removed and its restrictions lifted. " + note
+		}
+		if _, err := s.issue(ctx, tx, statementInput{merchantID: st.MerchantID, targetType: st.TargetType, targetID: st.TargetID,
+			stage: anxin.StagePostPublish, outcome: st.Outcome, reasons: []string{strings.TrimSpace(reason)}, automation: "not",
+			decidedBy: actor.KeyID, previous: st, appealStatus: a.Status, policyVersion: st.PolicyVersion}); err != nil {
+			return err
+		}
+		for _, r := range st.RuleIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO gov_rule_labels (rule_id, decision_id, label, source, created_at) VALUES (?, ?, ?, 'appeal', ?)`,
+				r, st.DecisionID, label, ms(tx.Now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}

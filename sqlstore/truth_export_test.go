@@ -1,0 +1,4 @@
+package sqlstore
+
+// TruthQuality exposes truthQuality to the external tests.
+var TruthQuality = truthQuality

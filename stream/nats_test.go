@@ -1,0 +1,178 @@
+package stream_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"anxin"
+	"anxin/sqlstore"
+	"anxin/sqlstore/sqltest"
+	"anxin/stream"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// natsURL returns the broker of ANXIN_TEST_NATS; the test is skipped when
+// it is unset and fails when it is set but unreachable.
+func natsURL(t *testing.T) string {
+	u := os.Getenv("ANXIN_TEST_NATS")
+	if u == "" {
+		t.Skip("ANXIN_TEST_NATS is not set")
+	}
+	nc, err := nats.Connect(u, nats.Timeout(3*time.Second))
+	if err != nil {
+		t.Fatalf("ANXIN_TEST_NATS is set but NATS cannot be reached: %v", err)
+	}
+	nc.Close()
+	return u
+}
+
+func orderEvent(i int) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"id": fmt.Sprintf("evt_%06d", i), "type": "order.created", "occurred_at": "2026-03-01T10:00:00Z",
+		"data": map[string]any{"id": fmt.Sprintf("o_%06d", i), "merchant_id": "m1", "buyer_id": "b1",
+			"items": []any{map[string]any{"listing_id": "l1", "quantity": 1, "unit_price_fen": 1999}}},
+	})
+	return b
+}
+
+// flakySink fails its first calls, as a database outage would.
+type flakySink struct {
+	stream.Sink
+	fail atomic.Int32
+}
+
+func (f *flakySink) IngestEvents(ctx context.Context, es []*anxin.Event) (anxin.IngestResult, error) {
+	if f.fail.Add(-1) >= 0 {
+		return anxin.IngestResult{}, anxin.Errorf(anxin.Unavailable, "The database is unavailable.")
+	}
+	return f.Sink.IngestEvents(ctx, es)
+}
+
+func TestNATSConsumer(t *testing.T) {
+	url := natsURL(t)
+	db := sqltest.OpenSQLite(t, nil)
+	suffix := anxin.NewID("")[:8]
+	subject := "anxintest." + suffix + ".events"
+	streamName := "ANXINTEST_" + suffix
+
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	t.Cleanup(func() { js.DeleteStream(context.Background(), streamName) })
+
+	sink := &flakySink{Sink: sqlstore.NewEventService(db)}
+	sink.fail.Store(2) // the first two batches fail: they must come back, not be lost
+	c := &stream.NATSConsumer{URL: url, Subject: subject, Stream: streamName, Durable: "anxin", Batch: 200, AckWait: 5 * time.Second, Sink: sink}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	// wait for the stream to exist
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := js.Stream(ctx, streamName); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the consumer did not create its stream")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	const n = 1000
+	for i := range n {
+		if _, err := js.Publish(ctx, subject, orderEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js.Publish(ctx, subject, orderEvent(7))                                  // a duplicate of an earlier event
+	js.Publish(ctx, subject, []byte(`{"id":"bad1","type":"order.created",`)) // malformed
+	js.Publish(ctx, subject, []byte(`{"id":"bad2","type":"order.exploded","occurred_at":"2026-03-01T10:00:00Z","data":{}}`))
+	js.Publish(ctx, subject, []byte("{\"id\":\"bad3\",\"type\":\"order.paid\",\"occurred_at\":\"2026-03-01T10:00:00Z\",\"data\":{\"order_id\":\"o\xff\"}}"))
+	js.Publish(ctx, subject, []byte(`{"id":"bad4","type":"order.paid","schema_version":9,"occurred_at":"2026-03-01T10:00:00Z","data":{"order_id":"o1"}}`))
+
+	deadline = time.Now().Add(60 * time.Second)
+	for {
+		var stored int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&stored)
+		lag, _ := c.Lag(ctx)
+		if stored == n && lag == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s: %d events stored, lag %d; want %d and 0", stored, lag, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var orders int
+	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders`).Scan(&orders)
+	if orders != n {
+		t.Errorf("orders = %d; want %d", orders, n)
+	}
+	// the four poison messages are on the dead letter with their reasons
+	dl, err := js.OrderedConsumer(ctx, streamName, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject + ".dlq"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := dl.Fetch(10, jetstream.FetchMaxWait(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for m := range b.Messages() {
+		reasons = append(reasons, m.Headers().Get("Anxin-Dead-Letter-Reason"))
+	}
+	if len(reasons) != 4 {
+		t.Fatalf("dead letters = %q; want 4", reasons)
+	}
+	for _, r := range reasons {
+		if r == "" {
+			t.Errorf("a dead letter has no reason: %q", reasons)
+		}
+	}
+	if err := c.Healthy(ctx); err != nil {
+		t.Errorf("Healthy = %v", err)
+	}
+}
+
+func TestDecodeRejectsPoison(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want anxin.Kind
+	}{
+		{"oversized", make([]byte, stream.MaxEventBytes+1), anxin.TooLarge},
+		{"invalid utf-8", []byte("{\"id\":\"\xff\"}"), anxin.Invalid},
+		{"not json", []byte("hello"), anxin.Invalid},
+		{"unknown type", []byte(`{"id":"e1","type":"x","occurred_at":"2026-03-01T10:00:00Z","data":{}}`), anxin.Invalid},
+	}
+	for _, tt := range tests {
+		if _, err := stream.Decode(tt.data); anxin.KindOf(err) != tt.want {
+			t.Errorf("Decode(%s) = %v; want %s", tt.name, err, tt.want)
+		}
+	}
+	if e, err := stream.Decode(orderEvent(1)); err != nil || e.Order == nil || e.Order.TotalFen != 1999 {
+		t.Errorf("Decode(valid) = %+v, %v", e, err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add(orderEvent(1))
+	f.Add([]byte(`{"id":"e","type":"shipment.scanned","occurred_at":"2026-03-01T10:00:00Z","data":{"shipment_id":"s","order_id":"o","code":"lost"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := stream.Decode(data)
+		if err == nil && (e.ID == "" || e.SubjectID() == "") {
+			t.Fatalf("Decode accepted an event without id or subject: %q", data)
+		}
+	})
+}

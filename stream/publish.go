@@ -1,0 +1,103 @@
+package stream
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"anxin"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Outbox reads the outbox in order under a lease (sqlstore.OutboxCursor).
+type Outbox interface {
+	Next(ctx context.Context, limit int) ([]*anxin.OutboxMessage, int64, error)
+	Commit(ctx context.Context, seq int64) error
+}
+
+// NATSPublisher publishes every outbox message — decisions and actions — to
+// Subject + "." + type (e.g. decisions.listing.delist), with the message id
+// as the JetStream Nats-Msg-Id, so a replay after a crash is deduplicated by
+// the broker and receivers see each action once.
+type NATSPublisher struct {
+	URL     string
+	Subject string // prefix, e.g. "anxin.decisions"
+	Stream  string // stream to create for it (default ANXIN_DECISIONS)
+	Outbox  Outbox
+	Logger  *slog.Logger
+	Poll    time.Duration
+}
+
+// Run publishes until ctx is done, reconnecting by itself.
+func (p *NATSPublisher) Run(ctx context.Context) error {
+	if p.Stream == "" {
+		p.Stream = "ANXIN_DECISIONS"
+	}
+	if p.Poll <= 0 {
+		p.Poll = 500 * time.Millisecond
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	nc, err := nats.Connect(p.URL, nats.Name("anxin-publisher"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
+	if err != nil {
+		return err
+	}
+	defer nc.Drain()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	ready := false
+	for ctx.Err() == nil {
+		if !ready {
+			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			_, err := js.CreateOrUpdateStream(sctx, jetstream.StreamConfig{Name: p.Stream, Subjects: []string{p.Subject + ".>"}, Duplicates: 10 * time.Minute})
+			cancel()
+			if err != nil {
+				p.Logger.Warn("stream: waiting for JetStream to publish decisions", "err", err)
+				sleep(ctx, time.Second)
+				continue
+			}
+			ready = true
+		}
+		n, err := p.publishOnce(ctx, js)
+		if err != nil && ctx.Err() == nil {
+			p.Logger.Warn("stream: publishing decisions", "err", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		if n == 0 {
+			sleep(ctx, p.Poll)
+		}
+	}
+	return nil
+}
+
+// publishOnce publishes one page of the outbox and commits the cursor.
+func (p *NATSPublisher) publishOnce(ctx context.Context, js jetstream.JetStream) (int, error) {
+	msgs, last, err := p.Outbox.Next(ctx, 500)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	for _, m := range msgs {
+		body, err := json.Marshal(m)
+		if err != nil {
+			return 0, err
+		}
+		msg := nats.NewMsg(p.Subject + "." + m.Type)
+		msg.Data = body
+		msg.Header.Set(nats.MsgIdHdr, m.ID)
+		msg.Header.Set("Anxin-Message-Type", m.Type)
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err = js.PublishMsg(pctx, msg)
+		cancel()
+		if err != nil {
+			return 0, err // not committed: the page is published again, deduplicated by id
+		}
+	}
+	return len(msgs), p.Outbox.Commit(ctx, last)
+}
