@@ -27,7 +27,7 @@ import (
 // needs no branch per match either.
 type automaton struct {
 	ascii  [utf8.RuneSelf]uint32
-	bmp    []uint32        // symbol of each BMP character (nil if none non-ASCII)
+	bmp    []uint16        // symbol of each BMP character (nil if none non-ASCII)
 	astral map[rune]uint32 // symbols of characters above the BMP
 
 	root   []uint32 // root transition by symbol
@@ -68,16 +68,25 @@ const noState = ^uint32(0)
 func buildAutomaton(pats []string) *automaton {
 	a := &automaton{astral: map[rune]uint32{}, lens: make([]int32, len(pats))}
 	nsym := uint32(0)
+	// BMP characters are numbered first, so their symbols fit in 16 bits
+	// (the BMP has fewer than 65,536 characters); the rest come after.
 	symOf := func(r rune) uint32 {
-		var p *uint32
 		switch {
 		case r < utf8.RuneSelf:
-			p = &a.ascii[r]
+			if a.ascii[r] == 0 {
+				nsym++
+				a.ascii[r] = nsym
+			}
+			return a.ascii[r]
 		case r < 0x10000:
 			if a.bmp == nil {
-				a.bmp = make([]uint32, 0x10000)
+				a.bmp = make([]uint16, 0x10000)
 			}
-			p = &a.bmp[r]
+			if a.bmp[r] == 0 {
+				nsym++
+				a.bmp[r] = uint16(nsym)
+			}
+			return uint32(a.bmp[r])
 		default:
 			s, ok := a.astral[r]
 			if !ok {
@@ -87,11 +96,13 @@ func buildAutomaton(pats []string) *automaton {
 			}
 			return s
 		}
-		if *p == 0 {
-			nsym++
-			*p = nsym
+	}
+	for _, p := range pats {
+		for _, r := range p {
+			if r < 0x10000 {
+				symOf(r)
+			}
 		}
-		return *p
 	}
 	// The trie.
 	type edge struct{ from, sym uint32 }
@@ -336,7 +347,7 @@ func (a *automaton) symbol(s string, i int) (uint32, int) {
 		if r < 0x800 || a.bmp == nil {
 			return 0, 3
 		}
-		return a.bmp[r], 3
+		return uint32(a.bmp[r]), 3
 	case b0 >= 0xC0 && b0 < 0xE0 && i+1 < len(s):
 		b1 := s[i+1]
 		if b1&0xC0 != 0x80 {
@@ -346,7 +357,7 @@ func (a *automaton) symbol(s string, i int) (uint32, int) {
 		if r < 0x80 || a.bmp == nil {
 			return 0, 2
 		}
-		return a.bmp[r], 2
+		return uint32(a.bmp[r]), 2
 	}
 	r, w := utf8.DecodeRuneInString(s[i:])
 	if r < 0x10000 || w == 1 {
@@ -371,7 +382,7 @@ func (a *automaton) count(b []byte) int {
 			// a.symbol handles the rest.
 			r := uint32(b0&0x0F)<<12 | uint32(s[i+1]&0x3F)<<6 | uint32(s[i+2]&0x3F)
 			if r >= 0x800 {
-				c = bmp[r]
+				c = uint32(bmp[r])
 			}
 			i += 3
 		} else {
@@ -387,7 +398,8 @@ func (a *automaton) count(b []byte) int {
 		}
 		if e1.check == st {
 			t = e1.next
-		} else if p.count&hasDeep != 0 {
+		}
+		if p.count&hasDeep != 0 && e1.check != st { // rare: predictable
 			t = a.deepStep(a.df[st], c, t)
 		}
 		st = t
