@@ -4,6 +4,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -74,6 +75,11 @@ func Normalize(s string) Text {
 		case v == foldDrop:
 		case v == foldSame:
 			buf = append(buf, s[i:i+w]...)
+			for range w {
+				start = append(start, int32(i))
+			}
+			i += w
+			continue
 		case v < utf8.MaxRune+1:
 			buf = utf8.AppendRune(buf, rune(v))
 		default:
@@ -84,7 +90,7 @@ func Normalize(s string) Text {
 		}
 		i += w
 	}
-	t.Norm = string(buf)
+	t.Norm = unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 	t.start = start
 	return t
 }
