@@ -210,3 +210,39 @@ func TestCountAllBytes(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCountAll checks CountAll against a byte-by-byte count on arbitrary
+// bytes, and that Scan on the normalised text never panics.
+func FuzzCountAll(f *testing.F) {
+	pats := []string{"高仿", "仿", "é", "éa", "𝐀b", "a", "ab", "\u07ff", "\uffff", "1:1"}
+	m, err := CompileRaw(pats)
+	if err != nil {
+		f.Fatal(err)
+	}
+	norm, err := Compile(testTerms())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"高仿ab", "\xe9\xab\x98\xe4\xbb", "\xed\xa0\x80a", "1:1𝐀b"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		want := 0
+		for _, p := range pats {
+			for i := 0; i+len(p) <= len(text); i++ {
+				if string(text[i:i+len(p)]) == p {
+					want++
+				}
+			}
+		}
+		if got := m.CountAll(text); got != want {
+			t.Fatalf("CountAll(%q) = %d; want %d", text, got, want)
+		}
+		tx := Normalize(string(text))
+		for _, h := range norm.Scan(tx, "") {
+			if h.Quote != tx.Source()[h.OrigStart:h.OrigEnd] {
+				t.Fatalf("hit %+v quotes the wrong span", h)
+			}
+		}
+	})
+}
