@@ -390,6 +390,10 @@ func (a *automaton) count(b []byte) int {
 			c, w = a.symbol(s, i)
 			i += w
 		}
+		if c == 0 { // a character in no pattern: back to the root
+			st = 0
+			continue
+		}
 		// a.step, inlined by hand.
 		p := &states[st]
 		e1, e2, t := cells[p.base+c], cells[p.fbase+c], root[c]
