@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"sort"
 	"time"
 )
 
@@ -40,10 +41,16 @@ type Section struct {
 	Title   string
 	Metrics []Metric
 	Charts  []Series
+	// Lists holds structured figures that are not single numbers (for
+	// example quality campaigns with before/after rates). Each entry is
+	// rendered in the section's JSON under its own key, after the metrics,
+	// in key order. Optional: sections without lists render as before.
+	Lists map[string]any
 }
 
-// MarshalJSON renders a section as one object of metric name → value, with
-// charts under "charts" when there are any.
+// MarshalJSON renders a section as one object of metric name → value, then
+// each entry of Lists under its key, with charts under "charts" when there
+// are any.
 func (s Section) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
@@ -60,8 +67,26 @@ func (s Section) MarshalJSON() ([]byte, error) {
 		b.WriteByte(':')
 		b.Write(v)
 	}
+	keys := make([]string, 0, len(s.Lists))
+	for k := range s.Lists {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		if i > 0 || len(s.Metrics) > 0 {
+			b.WriteByte(',')
+		}
+		kb, _ := json.Marshal(k)
+		v, err := json.Marshal(s.Lists[k])
+		if err != nil {
+			return nil, err
+		}
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(v)
+	}
 	if len(s.Charts) > 0 {
-		if len(s.Metrics) > 0 {
+		if len(s.Metrics) > 0 || len(keys) > 0 {
 			b.WriteByte(',')
 		}
 		c, err := json.Marshal(s.Charts)

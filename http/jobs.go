@@ -1,14 +1,48 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"time"
 
 	"anxin"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func (s *Server) registerJobRoutes() {
 	s.handle("GET /v1/jobs", s.api(s.handleJobList))
+	if c, ok := s.Jobs.(jobCounter); ok {
+		s.Metrics.MustRegister(&jobCollector{counts: c})
+	}
+}
+
+// jobCounter is implemented by job services that can count jobs per state
+// (sqlstore.JobService); the server then exports anxin_jobs{state}.
+type jobCounter interface {
+	JobCounts(ctx context.Context) (map[string]int64, error)
+}
+
+// jobCollector reads the job counts at scrape time, so every replica
+// reports the shared queue.
+type jobCollector struct{ counts jobCounter }
+
+var jobsDesc = prometheus.NewDesc("anxin_jobs", "Durable jobs by state (pending, done, dead, cancelled).", []string{"state"}, nil)
+
+func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc }
+
+func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.counts.JobCounts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(jobsDesc, err)
+		return
+	}
+	for _, st := range []string{"pending", "done", "dead", "cancelled"} {
+		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts[st]), st)
+	}
 }
 
 func (s *Server) registerJobPages() {

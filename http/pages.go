@@ -4,6 +4,9 @@ package http
 // capability keeps its page handlers in its own file and adds one line here
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
+	s.registerCarePages()
+	s.registerSamplingPages()
+	s.registerQualityPages()
 	s.registerGovernancePages()
 	s.registerIPPages()
 	s.registerMarketplacePages()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,15 +111,20 @@ func TestReportPage(t *testing.T) {
 	op := session(anxin.RoleOperator)
 
 	resp, body := get(t, srv.URL+"/console/report?from=2026-01-01&to=2026-01-31", "", op)
-	if resp.StatusCode != 200 || !strings.Contains(body, `<article class="anxin-report">`) || !strings.Contains(body, `value="2026-01-31"`) {
-		t.Errorf("report page = %d %.300q; want 200 with the report and the period", resp.StatusCode, body)
+	ids, sections, values := attrValues(body, ` id`), attrValues(body, "data-section"), attrValues(body, "value")
+	if resp.StatusCode != 200 || !slices.Contains(ids, "report") || !slices.Contains(sections, "volume") ||
+		!slices.Contains(values, "2026-01-01") || !slices.Contains(values, "2026-01-31") {
+		t.Errorf("report page = %d, ids %v, sections %v, values %v; want 200 with the volume section and the period", resp.StatusCode, ids, sections, values)
 	}
-	if !strings.Contains(body, `href="/console/report"`) {
+	if !slices.Contains(attrValues(body, "data-chart"), "orders_per_day") {
+		t.Error("the report page has no orders chart")
+	}
+	if !slices.Contains(attrValues(body, "href"), "/console/report") {
 		t.Error("the nav has no Report link")
 	}
 	resp, body = get(t, srv.URL+"/console/report?from=nope", "", op)
-	if resp.StatusCode != 400 || !strings.Contains(body, `id="report-error"`) || strings.Contains(body, "anxin-report") {
-		t.Errorf("report page with a bad date = %d; want 400 with the error and no report", resp.StatusCode)
+	if ids := attrValues(body, ` id`); resp.StatusCode != 400 || !slices.Contains(ids, "report-error") || slices.Contains(ids, "report") {
+		t.Errorf("report page with a bad date = %d, ids %v; want 400 with the error and no report", resp.StatusCode, ids)
 	}
 	resp, body = get(t, srv.URL+"/console/report/download?from=2026-01-01&to=2026-01-31&format=md", "", op)
 	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Disposition"), "anxin-report.md") || !strings.HasPrefix(body, "# Anxin") {

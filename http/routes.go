@@ -6,6 +6,9 @@ package http
 // line here.
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
+	s.registerCareRoutes()
+	s.registerSamplingRoutes()
+	s.registerQualityRoutes()
 	s.registerGovernanceRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()

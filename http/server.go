@@ -36,6 +36,9 @@ type Server struct {
 	Webhooks    anxin.WebhookService
 	Reports     anxin.ReportService
 	Stats       anxin.StatsService
+	Care        anxin.CareService
+	Sampling    anxin.SamplingService
+	Quality     anxin.QualityService
 	Governance  anxin.GovernanceService
 	Reviews     anxin.ReviewService
 	Enforcement anxin.EnforcementService
@@ -71,6 +74,8 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+
+	careOps *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
 
 	govMetrics        governanceMetrics
 	counterfeitScores *prometheus.CounterVec

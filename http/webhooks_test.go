@@ -246,6 +246,17 @@ func TestJobsAPI(t *testing.T) {
 	if st := e.call(anxin.RoleOperator, "GET", "/v1/jobs", "", &all); st != 200 || len(all.Jobs) != 3 || all.Jobs[0].Key != "o_2" {
 		t.Fatalf("GET /v1/jobs = %d %+v; want all 3, latest first", st, all)
 	}
+	resp, err := http.Get(e.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{`anxin_jobs{state="pending"} 2`, `anxin_jobs{state="cancelled"} 1`, `anxin_jobs{state="dead"} 0`} {
+		if !strings.Contains(string(metrics), line+"\n") {
+			t.Errorf("/metrics lacks %s", line)
+		}
+	}
 	for _, q := range []string{"?state=running", "?limit=-1", "?cursor=nope"} {
 		if st := e.call(anxin.RoleOperator, "GET", "/v1/jobs"+q, "", nil); st != 400 {
 			t.Errorf("GET /v1/jobs%s = %d; want 400", q, st)

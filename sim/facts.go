@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 )
@@ -91,4 +92,39 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// Summary describes what the World plants, in one line for a terminal:
+// "20 bad merchants in 6 rings (3 re-registered), 240 violating listings
+// (110 evasive), …".
+func (w *World) Summary() string {
+	rereg := 0
+	for _, m := range w.Truth.BadMerchants {
+		if m.ReregistrationOf != "" {
+			rereg++
+		}
+	}
+	var violating, evasive, content, fraudClaims int
+	for _, t := range w.Truth.Listings {
+		if t.Violation != "" {
+			violating++
+			if t.Evasive {
+				evasive++
+			}
+		}
+	}
+	for _, t := range w.Truth.Content {
+		if t.Violation != "" {
+			content++
+		}
+	}
+	for _, t := range w.Truth.AfterSales {
+		if t.Fraudulent {
+			fraudClaims++
+		}
+	}
+	return fmt.Sprintf("%d bad merchants in %d rings (%d re-registered), %d violating listings (%d evasive), "+
+		"%d violating content items, %d late and %d lost orders, %d fraudulent claims, %d notices",
+		len(w.Truth.BadMerchants), len(w.Truth.Rings), rereg, violating, evasive, content,
+		len(w.Truth.LateOrders), len(w.Truth.LostOrders), fraudClaims, len(w.Notices))
 }

@@ -36,7 +36,7 @@ func (g *gen) listings() {
 	start, end := g.w.Period.From, g.w.Period.To
 	for i, m := range active {
 		for range counts[i] {
-			l := g.listing(m)
+			l, tr := g.listing(m)
 			l.ID = fmt.Sprintf("lst_%06d", perm[next]+1)
 			next++
 			// Published before the period, or during it.
@@ -50,7 +50,7 @@ func (g *gen) listings() {
 			}
 			g.w.Listings = append(g.w.Listings, l)
 			g.byMerchant[m.ID] = append(g.byMerchant[m.ID], l)
-			g.w.Truth.Listings[l.ID] = g.pendingTruth
+			g.w.Truth.Listings[l.ID] = tr
 		}
 	}
 	sort.Slice(g.w.Listings, func(i, j int) bool { return g.w.Listings[i].ID < g.w.Listings[j].ID })
@@ -60,9 +60,8 @@ func (g *gen) listings() {
 	}
 }
 
-// listing builds one listing for m (without its id) and leaves its truth in
-// g.pendingTruth.
-func (g *gen) listing(m *anxin.Merchant) *anxin.Listing {
+// listing builds one listing for m (without its id) and its truth.
+func (g *gen) listing(m *anxin.Merchant) (*anxin.Listing, ListingTruth) {
 	cat := pick(g, m.Categories)
 	p := pick(g, products[cat])
 	tr := ListingTruth{}
@@ -154,8 +153,7 @@ func (g *gen) listing(m *anxin.Merchant) *anxin.Listing {
 	}
 	tr.Substandard = g.substandard(cat, violation == ViolationCounterfeit)
 	l.Title, l.Description = title, desc
-	g.pendingTruth = tr
-	return l
+	return l, tr
 }
 
 // plantTerm writes a term of the violation category into the title or the

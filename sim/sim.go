@@ -326,8 +326,7 @@ type gen struct {
 	lateRate   map[string]float64          // merchant id → share of orders shipped late
 	phones     map[string]bool
 
-	pendingTruth ListingTruth      // the truth of the listing being built
-	promoted     map[string]string // listing id → influencer that streamed it
+	promoted map[string]string // listing id → influencer that streamed it
 
 	events []*anxin.Event
 }

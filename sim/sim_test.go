@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -367,5 +368,14 @@ func TestQualityTruth(t *testing.T) {
 	before, after := s[0]/n[0], s[1]/n[1]
 	if !(before > 0.08 && after < 0.08) {
 		t.Errorf("fresh spoilage before/after the campaign = %.3f/%.3f; want about 0.12/0.05", before, after)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	s := small.Summary()
+	for _, want := range []string{"bad merchants in", "violating listings", "late and", "notices"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("Summary() = %q; want it to mention %q", s, want)
+		}
 	}
 }

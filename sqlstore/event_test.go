@@ -329,3 +329,43 @@ func mixedBatch(base, n int) []*anxin.Event {
 	}
 	return out
 }
+
+// TestUpsertAfterEventsKeepsProgress: an order upsert carrying an older
+// snapshot (status created, no timestamps) replaces the body but cannot move
+// the order back.
+func TestUpsertAfterEventsKeepsProgress(t *testing.T) {
+	sqltest.Run(t, &fixedClock{t: t0}, func(t *testing.T, db *sqlstore.DB) {
+		es := sqlstore.NewEventService(db)
+		ms := sqlstore.NewMarketplaceService(db)
+		if _, err := es.IngestEvents(platform, []*anxin.Event{
+			created("e_1", "o_1", "m_1", t0),
+			ref("e_2", anxin.EventOrderPaid, "o_1", t0.Add(time.Minute)),
+			ref("e_3", anxin.EventOrderShipped, "o_1", t0.Add(time.Hour)),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		stale := &anxin.Order{ID: "o_1", MerchantID: "m_1", BuyerID: "b_9", CreatedAt: t0.Add(time.Hour), Status: anxin.OrderCreated}
+		if err := ms.UpsertOrders(platform, []*anxin.Order{stale}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ms.FindOrder(operator, "o_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.BuyerID != "b_9" || got.Status != anxin.OrderShipped || !got.CreatedAt.Equal(t0) ||
+			got.PaidAt == nil || !got.PaidAt.Equal(t0.Add(time.Minute)) || got.ShippedAt == nil {
+			t.Errorf("after a stale upsert FindOrder = %+v; want the new buyer, still shipped, created %v, paid and shipped kept", got, t0)
+		}
+		// A later cancellation still lands; a replayed paid does not undo it.
+		if _, err := es.IngestEvents(platform, []*anxin.Event{ref("e_4", anxin.EventOrderCancelled, "o_1", t0.Add(2*time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := es.IngestEvents(platform, []*anxin.Event{ref("e_5", anxin.EventOrderPaid, "o_1", t0.Add(3*time.Hour))}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = ms.FindOrder(operator, "o_1")
+		if got.Status != anxin.OrderCancelled || !got.PaidAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("FindOrder = status %s, paid %v; want cancelled, first paid time kept", got.Status, got.PaidAt)
+		}
+	})
+}

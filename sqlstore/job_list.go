@@ -78,3 +78,9 @@ func (s *JobService) FindJobs(ctx context.Context, state string, page anxin.Page
 	out, next = seekPage(out, limit, func(j *anxin.Job) (time.Time, string) { return j.RunAt, j.ID })
 	return out, next, nil
 }
+
+// JobCounts returns the number of jobs per state, for /metrics. It checks no
+// actor: the counts are aggregate and the metrics endpoint is the caller.
+func (s *JobService) JobCounts(ctx context.Context) (map[string]int64, error) {
+	return s.db.JobCounts(ctx)
+}

@@ -15,6 +15,9 @@ type sectionFunc func(ctx context.Context, db *DB, p anxin.Period) (anxin.Sectio
 var reportSections = []sectionFunc{
 	volumeSection,
 	governanceSection,
+	careSection,
+	samplingSection,
+	qualitySection,
 	ipSection,
 }
 

@@ -161,6 +161,19 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 
+	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
+	careSvc := sqlstore.NewCareService(m.DB)
+	m.HTTPServer.Care = careSvc
+	m.Jobs.Handle(sqlstore.JobCareSLA, careSvc.HandleSLAJob)
+
+	// Quality sampling: plans, labs, results and interceptions.
+	m.HTTPServer.Sampling = sqlstore.NewSamplingService(m.DB)
+
+	// Category quality watch: monitors evaluated daily by the job runner, campaigns.
+	qualitySvc := sqlstore.NewQualityService(m.DB)
+	m.HTTPServer.Quality = qualitySvc
+	m.Jobs.Handle(sqlstore.JobQualityEvaluate, qualitySvc.HandleEvaluateJob)
+
 	return nil
 }
 

@@ -155,11 +155,16 @@ listings, 10,000 orders), medium (x10), large (x100).`)
 	if *days < 1 {
 		return anxin.Errorf(anxin.Invalid, "days must be between 1 and 3660.")
 	}
-	if err := prepareDemoDir(*data, *clear); err != nil {
-		return err
-	}
 	if *noServe {
 		*addr = "127.0.0.1:0"
+	} else if ln, err := net.Listen("tcp", *addr); err != nil {
+		// Fail before building anything when the console cannot be served.
+		return anxin.Errorf(anxin.Unavailable, "cannot listen on %s: choose another --addr or pass --no-serve.", *addr)
+	} else {
+		ln.Close()
+	}
+	if err := prepareDemoDir(*data, *clear); err != nil {
+		return err
 	}
 	err := demo(ctx, cfg, *data, *addr, *noServe, os.Stdout)
 	if err != nil && ctx.Err() != nil {
@@ -199,6 +204,7 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 	w := sim.Generate(cfg)
 	fmt.Fprintf(out, "anxin demo: %s marketplace, seed %d, %s (%d days)\n", w.Config.Scale, w.Config.Seed, report.FormatPeriod(w.Period), w.Config.Days)
 	progress(out, "generated", len(w.Events), "events", t0)
+	fmt.Fprintf(out, "%-28s %s\n", "planted", w.Summary())
 
 	marker, _ := json.Marshal(map[string]any{"seed": w.Config.Seed, "scale": w.Config.Scale, "days": w.Config.Days})
 	if err := os.WriteFile(filepath.Join(dir, demoMarker), append(marker, '\n'), 0o600); err != nil {
@@ -321,7 +327,9 @@ func (e *demoEnv) timeline(window time.Duration) timeline {
 			tl.before[path] = append(tl.before[path], v)
 			return
 		}
-		i := int64(at.Sub(w.Period.From) / window)
+		// Anything dated at or after the period's end goes out in the
+		// last window, so nothing is left unsent.
+		i := min(int64(at.Sub(w.Period.From)/window), int64(w.Period.To.Sub(w.Period.From)/window)-1)
 		if tl.windows[i] == nil {
 			tl.windows[i] = map[string][]any{}
 		}

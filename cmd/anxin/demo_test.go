@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,6 +118,19 @@ func TestDemoDirSafety(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "anxin.db")); !os.IsNotExist(err) {
 		t.Error("--clear left the old database")
+	}
+	// A console address in use is refused before anything is built.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := t.TempDir()
+	if code, _ := runCaptured(t, "demo", "--data", busy, "--addr", ln.Addr().String()); code != 1 {
+		t.Errorf("demo on a busy address exited %d; want 1", code)
+	}
+	if entries, _ := os.ReadDir(busy); len(entries) != 0 {
+		t.Errorf("demo on a busy address left %d files in its data dir", len(entries))
 	}
 	for _, args := range [][]string{{"--scale", "huge"}, {"--days", "0"}, {"--bogus"}} {
 		if code, _ := runCaptured(t, append([]string{"demo", "--data", t.TempDir(), "--no-serve"}, args...)...); code == 0 {

@@ -1,0 +1,88 @@
+package http_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"anxin"
+	"anxin/sqlstore"
+)
+
+func (h *ipHarness) page(role anxin.Role, method, path string, form url.Values) (int, string) {
+	h.t.Helper()
+	ks := sqlstore.NewKeyService(h.db)
+	_, actor, err := ks.CreateKey(context.Background(), "console", role)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	tok, csrf, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var body io.Reader
+	if form != nil {
+		form.Set("csrf", csrf)
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, h.srv.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: tok})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestIPConsolePages(t *testing.T) {
+	h := newIPHarness(t)
+	ctx := anxin.NewContextWithActor(context.Background(), anxin.Actor{Role: anxin.RolePlatform})
+	ms := sqlstore.NewMarketplaceService(h.db)
+	ms.UpsertMerchants(ctx, []*anxin.Merchant{{ID: "m_bad", Name: "x"}, {ID: "m_old", Name: "<script>y</script>", Status: "cleared"}})
+	ms.UpsertListings(ctx, []*anxin.Listing{{ID: "l1", MerchantID: "m_bad", Title: "Lumen 包", Brand: "Lumen"}})
+	h.do("operator", "POST", "/v1/brands", "", []byte(`{"id":"b1","name":"Lumen","rights_holder_id":"rh1","registration_ref":"TM-1"}`))
+	h.do("platform", "POST", "/v1/identity", "", []byte(`{"items":[{"kind":"merchant","id":"m_old","type":"device","value":"d<1>"},{"kind":"merchant","id":"m_bad","type":"device","value":"d<1>"}]}`))
+	// a notice that needs a decision (zjdb is not immediate)
+	h.do("rightsholder:rh1", "POST", "/v1/notices", "", []byte(`{"brand_id":"b1","listing_id":"l1","reason":"trademark.fake.zjdb","evidence":[{"kind":"images","ref":"img1"},{"kind":"text","ref":"logo differs"}]}`))
+
+	code, body := h.page(anxin.RoleOperator, "GET", "/console/ip/graph?kind=merchant&id=m_bad", nil)
+	if code != 200 {
+		t.Fatalf("graph page = %d", code)
+	}
+	for _, want := range []string{`id="cluster-graph"`, `data-node="merchant:m_old"`, `id="reregistrations"`, `id="export-link"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("graph page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "d<1>") || strings.Contains(body, "<script>y") {
+		t.Error("graph page did not escape attribute values")
+	}
+	if n := len(regexp.MustCompile(`<tr><td><a href="/console/ip/graph\?kind=merchant`).FindAllString(body, -1)); n < 2 {
+		t.Errorf("member rows = %d; want 2", n)
+	}
+	if code, _ := h.page(anxin.RoleCare, "GET", "/console/ip/graph", nil); code != 403 {
+		t.Errorf("graph page as care = %d; want 403", code)
+	}
+	code, body = h.page(anxin.RoleOperator, "GET", "/console/ip/notices?state=filed", nil)
+	m := regexp.MustCompile(`data-notice="(ntc_[a-z0-9]+)"`).FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		t.Fatalf("notices page = %d without a filed notice", code)
+	}
+	code, body = h.page(anxin.RoleOperator, "POST", "/console/ip/notices/"+m[1]+"/decide", url.Values{"accept": {"true"}})
+	if code != 200 || !strings.Contains(body, "is now taken_down") {
+		t.Fatalf("decide = %d", code)
+	}
+	if code, body := h.page(anxin.RoleOperator, "GET", "/console/ip/brands", nil); code != 200 || !strings.Contains(body, `id="rights-holders"`) {
+		t.Errorf("brands page = %d", code)
+	}
+}

@@ -1,0 +1,655 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"anxin"
+	"anxin/quality"
+)
+
+// JobQualityEvaluate is the daily job that checks every monitor on the
+// previous local day and schedules the next run.
+const JobQualityEvaluate = "quality.evaluate"
+
+// damageWords mark an after-sale reason as damage or spoilage.
+var damageWords = []string{"damage", "broken", "spoil", "rotten", "dead", "melt", "leak", "破损", "损坏", "坏", "烂", "变质", "死", "发臭", "压碎", "漏"}
+
+// QualityService implements anxin.QualityService.
+type QualityService struct{ db *DB }
+
+// NewQualityService returns a QualityService on db.
+func NewQualityService(db *DB) *QualityService { return &QualityService{db: db} }
+
+var _ anxin.QualityService = (*QualityService)(nil)
+
+// localDay returns the marketplace-local date of t and its midnight.
+func localDay(t time.Time) (string, time.Time) {
+	l := t.In(anxin.MarketplaceTZ)
+	m := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, anxin.MarketplaceTZ)
+	return m.Format("2006-01-02"), m
+}
+
+// seriesSpec is what a daily series counts.
+type seriesSpec struct {
+	scope, key, metric string
+}
+
+// dailyCounts returns one quality.Day per local day from the midnight
+// start for n days: the cohort of orders delivered that day in the scope,
+// and the events of the metric among them.
+func dailyCounts(ctx context.Context, tx *Tx, spec seriesSpec, start time.Time, n int) ([]quality.Day, error) {
+	end := start.AddDate(0, 0, n)
+	days := make([]quality.Day, n)
+	index := func(t time.Time) int {
+		_, m := localDay(t)
+		return int(m.Sub(start).Hours()+12) / 24 // DST-proof rounding
+	}
+	var inScope map[string]bool
+	switch spec.scope {
+	case anxin.ScopeCategory:
+		inScope = map[string]bool{}
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM listings WHERE category = ?`, spec.key)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			inScope[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	case anxin.ScopeProduct:
+		inScope = map[string]bool{spec.key: true}
+	}
+	q := `SELECT id, merchant_id, items, delivered_at FROM orders WHERE delivered_at >= ? AND delivered_at < ?`
+	args := []any{ms(start), ms(end)}
+	if spec.scope == anxin.ScopeMerchant {
+		q += ` AND merchant_id = ?`
+		args = append(args, spec.key)
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	cohort := map[string]int{} // order id → day index
+	for rows.Next() {
+		var id, merchant, items string
+		var at int64
+		if err := rows.Scan(&id, &merchant, &items, &at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if inScope != nil {
+			var its []anxin.OrderItem
+			json.Unmarshal([]byte(items), &its)
+			hit := false
+			for _, it := range its {
+				hit = hit || inScope[it.ListingID]
+			}
+			if !hit {
+				continue
+			}
+		}
+		i := index(fromMS(at))
+		if i < 0 || i >= n {
+			continue
+		}
+		cohort[id] = i
+		if spec.metric != anxin.MetricSatisfaction {
+			days[i].Trials++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var eq string
+	switch spec.metric {
+	case anxin.MetricReturnRate:
+		eq = `SELECT DISTINCT a.order_id, '' FROM aftersales a JOIN orders o ON o.id = a.order_id
+			WHERE o.delivered_at >= ? AND o.delivered_at < ? AND a.kind IN ('return_refund', 'refund_only') AND a.status <> 'rejected'`
+	case anxin.MetricDamageRate:
+		eq = `SELECT a.order_id, a.reason FROM aftersales a JOIN orders o ON o.id = a.order_id
+			WHERE o.delivered_at >= ? AND o.delivered_at < ? AND a.status <> 'rejected'`
+	case anxin.MetricComplaintRate:
+		eq = `SELECT DISTINCT t.order_id, '' FROM care_tickets t JOIN orders o ON o.id = t.order_id
+			WHERE o.delivered_at >= ? AND o.delivered_at < ? AND t.status <> 'merged'`
+	case anxin.MetricSatisfaction:
+		eq = `SELECT t.order_id, CASE WHEN s.score >= 4 THEN 'y' ELSE 'n' END FROM care_surveys s JOIN care_tickets t ON t.id = s.ticket_id
+			JOIN orders o ON o.id = t.order_id WHERE o.delivered_at >= ? AND o.delivered_at < ?`
+	}
+	rows, err = tx.QueryContext(ctx, eq, ms(start), ms(end))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counted := map[string]bool{}
+	for rows.Next() {
+		var id, extra string
+		if err := rows.Scan(&id, &extra); err != nil {
+			return nil, err
+		}
+		i, ok := cohort[id]
+		if !ok {
+			continue
+		}
+		switch spec.metric {
+		case anxin.MetricSatisfaction:
+			days[i].Trials++
+			if extra == "y" {
+				days[i].Events++
+			}
+		case anxin.MetricDamageRate:
+			if counted[id] || !isDamage(extra) {
+				continue
+			}
+			counted[id] = true
+			days[i].Events++
+		default:
+			days[i].Events++
+		}
+	}
+	return days, rows.Err()
+}
+
+func isDamage(reason string) bool {
+	r := strings.ToLower(reason)
+	for _, w := range damageWords {
+		if strings.Contains(r, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateMonitor stores a monitor and schedules the daily evaluation.
+// Conflict if the same scope, key and metric is watched already.
+func (s *QualityService) CreateMonitor(ctx context.Context, m *anxin.QualityMonitor) (err error) {
+	defer anxin.Wrap(&err, "CreateMonitor")
+	if err := anxin.Authorize(ctx, anxin.ActionQualityManage); err != nil {
+		return err
+	}
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *Tx) error {
+		m.ID, m.CreatedAt = anxin.NewID("qm"), tx.Now
+		seasonal := 0
+		if m.Seasonal {
+			seasonal = 1
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO quality_monitors (id, scope, mkey, metric, seasonal, weeks, sigma, min_orders, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, m.Scope, m.Key, m.Metric, seasonal, m.Weeks, m.Sigma, m.MinOrders, ms(tx.Now))
+		if anxin.KindOf(mapError(err)) == anxin.Conflict {
+			return anxin.Errorf(anxin.Conflict, "That series is monitored already.")
+		}
+		if err != nil {
+			return err
+		}
+		return scheduleEvaluate(ctx, tx, tx.Now)
+	})
+}
+
+// scheduleEvaluate schedules the evaluation of the local day containing
+// t, to run at 01:00 the day after.
+func scheduleEvaluate(ctx context.Context, tx *Tx, t time.Time) error {
+	day, m := localDay(t)
+	return Schedule(ctx, tx, JobQualityEvaluate, day, m.AddDate(0, 0, 1).Add(time.Hour), map[string]string{"day": day})
+}
+
+// HandleEvaluateJob is the JobHandler for JobQualityEvaluate.
+func (s *QualityService) HandleEvaluateJob(ctx context.Context, tx *Tx, job *anxin.Job) error {
+	var p struct {
+		Day string `json:"day"`
+	}
+	if err := json.Unmarshal(job.Payload, &p); err != nil {
+		return err
+	}
+	if _, err := evaluateDay(ctx, tx, p.Day); err != nil {
+		return err
+	}
+	return scheduleEvaluate(ctx, tx, tx.Now)
+}
+
+func scanMonitors(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.QualityMonitor, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, scope, mkey, metric, seasonal, weeks, sigma, min_orders, created_at FROM quality_monitors `+where+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*anxin.QualityMonitor
+	for rows.Next() {
+		m := new(anxin.QualityMonitor)
+		var seasonal int
+		var at int64
+		if err := rows.Scan(&m.ID, &m.Scope, &m.Key, &m.Metric, &seasonal, &m.Weeks, &m.Sigma, &m.MinOrders, &at); err != nil {
+			return nil, err
+		}
+		m.Seasonal, m.CreatedAt = seasonal != 0, fromMS(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// FindMonitors lists the monitors.
+func (s *QualityService) FindMonitors(ctx context.Context) ([]*anxin.QualityMonitor, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionQualityRead); err != nil {
+		return nil, err
+	}
+	var out []*anxin.QualityMonitor
+	err := s.db.Transact(ctx, func(tx *Tx) (err error) {
+		out, err = scanMonitors(ctx, tx, "")
+		return err
+	})
+	return out, err
+}
+
+func opts(m *anxin.QualityMonitor) quality.Options {
+	return quality.Options{Seasonal: m.Seasonal, Weeks: m.Weeks, Sigma: m.Sigma, MinTrials: m.MinOrders, LowIsBad: m.Metric == anxin.MetricSatisfaction}
+}
+
+// history is how many days before the judged ones a series loads: enough
+// for a seasonal baseline a year back.
+const history = 7*53 + 1
+
+// points computes a monitor's last n days up to and including the local
+// day last, with baselines.
+func points(ctx context.Context, tx *Tx, m *anxin.QualityMonitor, last time.Time, n int) ([]anxin.QualityPoint, error) {
+	start := last.AddDate(0, 0, -(n - 1 + history))
+	series, err := dailyCounts(ctx, tx, seriesSpec{m.Scope, m.Key, m.Metric}, start, n+history)
+	if err != nil {
+		return nil, err
+	}
+	o := opts(m)
+	out := make([]anxin.QualityPoint, 0, n)
+	for i := history; i < len(series); i++ {
+		v, alert := quality.Check(series[i], quality.Baseline(series, i, o), o)
+		out = append(out, anxin.QualityPoint{Day: start.AddDate(0, 0, i).Format("2006-01-02"), Trials: series[i].Trials, Events: series[i].Events,
+			Rate: series[i].Rate(), Baseline: v.Base, Lower: v.Lower, Upper: v.Upper, Alert: alert})
+	}
+	return out, nil
+}
+
+// Series returns a monitor's last days, up to today, with baselines.
+func (s *QualityService) Series(ctx context.Context, monitorID string, days int) ([]anxin.QualityPoint, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionQualityRead); err != nil {
+		return nil, err
+	}
+	if days <= 0 || days > 120 {
+		days = 30
+	}
+	var out []anxin.QualityPoint
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		ms, err := scanMonitors(ctx, tx, "WHERE id = ?", monitorID)
+		if err != nil {
+			return err
+		}
+		if len(ms) == 0 {
+			return anxin.Errorf(anxin.NotFound, "Monitor not found.")
+		}
+		_, today := localDay(tx.Now)
+		out, err = points(ctx, tx, ms[0], today, days)
+		return err
+	})
+	return out, err
+}
+
+// Evaluate checks every monitor on a local day (YYYY-MM-DD) and stores the
+// alerts it raises; alerts already stored for that day are kept, not
+// repeated.
+func (s *QualityService) Evaluate(ctx context.Context, day string) (_ []*anxin.QualityAlert, err error) {
+	defer anxin.Wrap(&err, "Evaluate(%q)", day)
+	if err := anxin.Authorize(ctx, anxin.ActionQualityManage); err != nil {
+		return nil, err
+	}
+	var out []*anxin.QualityAlert
+	err = s.db.Transact(ctx, func(tx *Tx) (err error) {
+		out, err = evaluateDay(ctx, tx, day)
+		return err
+	})
+	return out, err
+}
+
+func evaluateDay(ctx context.Context, tx *Tx, day string) ([]*anxin.QualityAlert, error) {
+	d, err := time.ParseInLocation("2006-01-02", day, anxin.MarketplaceTZ)
+	if err != nil {
+		return nil, anxin.Errorf(anxin.Invalid, "day must be a date written YYYY-MM-DD.")
+	}
+	monitors, err := scanMonitors(ctx, tx, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []*anxin.QualityAlert
+	for _, m := range monitors {
+		ps, err := points(ctx, tx, m, d, 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(ps) == 0 || !ps[0].Alert {
+			continue
+		}
+		p := ps[0]
+		a := &anxin.QualityAlert{ID: anxin.NewID("qa"), MonitorID: m.ID, Scope: m.Scope, Key: m.Key, Metric: m.Metric, Day: day,
+			Value: p.Rate, Baseline: p.Baseline, Lower: p.Lower, Upper: p.Upper, CreatedAt: tx.Now}
+		r, err := tx.ExecContext(ctx, `INSERT INTO quality_alerts (id, monitor_id, day, value, baseline, lower_bound, upper_bound, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id, day) DO NOTHING`, a.ID, a.MonitorID, a.Day, a.Value, a.Baseline, a.Lower, a.Upper, ms(tx.Now))
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := r.RowsAffected(); n == 1 {
+			if _, err := Enqueue(ctx, tx, anxin.ActionNotify, m.Key, "quality:"+m.ID+":"+day, map[string]any{
+				"to": "quality", "template": "quality_alert", "monitor_id": m.ID, "scope": m.Scope, "key": m.Key, "metric": m.Metric,
+				"day": day, "value": a.Value, "baseline": a.Baseline, "upper": a.Upper, "lower": a.Lower,
+			}); err != nil {
+				return nil, err
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// FindAlerts lists the newest alerts.
+func (s *QualityService) FindAlerts(ctx context.Context, limit int) ([]*anxin.QualityAlert, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionQualityRead); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.monitor_id, m.scope, m.mkey, m.metric, a.day, a.value, a.baseline, a.lower_bound, a.upper_bound, a.created_at
+		FROM quality_alerts a JOIN quality_monitors m ON m.id = a.monitor_id ORDER BY a.day DESC, a.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*anxin.QualityAlert
+	for rows.Next() {
+		a := new(anxin.QualityAlert)
+		var at int64
+		if err := rows.Scan(&a.ID, &a.MonitorID, &a.Scope, &a.Key, &a.Metric, &a.Day, &a.Value, &a.Baseline, &a.Lower, &a.Upper, &at); err != nil {
+			return nil, err
+		}
+		a.CreatedAt = fromMS(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// CreateCampaign stores a campaign on a category.
+func (s *QualityService) CreateCampaign(ctx context.Context, c *anxin.Campaign) (err error) {
+	defer anxin.Wrap(&err, "CreateCampaign")
+	if err := anxin.Authorize(ctx, anxin.ActionQualityManage); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.db.Transact(ctx, func(tx *Tx) error {
+		c.ID, c.CreatedAt = anxin.NewID("qc"), tx.Now
+		_, err := tx.ExecContext(ctx, `INSERT INTO quality_campaigns (id, name, category, from_at, to_at, rules, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Name, c.Category, ms(c.From), ms(c.To), jsonText(c.Rules, "{}"), ms(tx.Now))
+		return err
+	})
+}
+
+func loadCampaigns(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Campaign, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.name, c.category, c.from_at, c.to_at, c.rules, c.created_at,
+		(SELECT COUNT(*) FROM quality_campaign_actions x WHERE x.campaign_id = c.id) FROM quality_campaigns c `+where+` ORDER BY c.from_at DESC, c.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*anxin.Campaign
+	for rows.Next() {
+		c := new(anxin.Campaign)
+		var from, to, at int64
+		var rules string
+		if err := rows.Scan(&c.ID, &c.Name, &c.Category, &from, &to, &rules, &at, &c.MerchantsActioned); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.From, c.To, c.CreatedAt = fromMS(from), fromMS(to), fromMS(at)
+		if err := json.Unmarshal([]byte(rules), &c.Rules); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, c := range out {
+		if err := campaignRates(ctx, tx, c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// campaignRates fills a campaign's before and after return rates: orders
+// of the category delivered in the same length of time before From, and
+// from From to To (or now, while it runs).
+func campaignRates(ctx context.Context, tx *Tx, c *anxin.Campaign) error {
+	end := c.To
+	if tx.Now.Before(end) {
+		end = tx.Now
+	}
+	if !end.After(c.From) {
+		end = c.From
+	}
+	sum := func(from, to time.Time) (int64, float64, error) {
+		_, start := localDay(from)
+		n := int(to.Sub(start).Hours()/24) + 1
+		days, err := dailyCounts(ctx, tx, seriesSpec{anxin.ScopeCategory, c.Category, anxin.MetricReturnRate}, start, n)
+		if err != nil {
+			return 0, 0, err
+		}
+		var d quality.Day
+		for _, x := range days {
+			d.Trials, d.Events = d.Trials+x.Trials, d.Events+x.Events
+		}
+		return d.Trials, d.Rate(), nil
+	}
+	var err error
+	length := c.To.Sub(c.From)
+	if c.OrdersBefore, c.ReturnRateBefore, err = sum(c.From.Add(-length), c.From.Add(-time.Millisecond)); err != nil {
+		return err
+	}
+	if end.After(c.From) {
+		c.OrdersAfter, c.ReturnRateAfter, err = sum(c.From, end.Add(-time.Millisecond))
+	}
+	return err
+}
+
+// FindCampaigns lists campaigns with their before and after rates.
+func (s *QualityService) FindCampaigns(ctx context.Context) ([]*anxin.Campaign, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionQualityRead); err != nil {
+		return nil, err
+	}
+	var out []*anxin.Campaign
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) (err error) {
+		out, err = loadCampaigns(ctx, tx, "")
+		return err
+	})
+	return out, err
+}
+
+// FindCampaign returns one campaign with its rates.
+func (s *QualityService) FindCampaign(ctx context.Context, id string) (*anxin.Campaign, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionQualityRead); err != nil {
+		return nil, err
+	}
+	var out *anxin.Campaign
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		cs, err := loadCampaigns(ctx, tx, "WHERE c.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return anxin.Errorf(anxin.NotFound, "Campaign not found.")
+		}
+		out = cs[0]
+		return nil
+	})
+	return out, err
+}
+
+// EnforceCampaign acts on the category's merchants whose return rate on
+// orders delivered during the campaign is above its maximum (with at least
+// its minimum of orders): each is recorded once and sent merchant.restrict.
+// Invalid if the campaign sets no maximum.
+func (s *QualityService) EnforceCampaign(ctx context.Context, id string) (n int, err error) {
+	defer anxin.Wrap(&err, "EnforceCampaign(%q)", id)
+	if err := anxin.Authorize(ctx, anxin.ActionQualityManage); err != nil {
+		return 0, err
+	}
+	err = s.db.Transact(ctx, func(tx *Tx) error {
+		n = 0
+		cs, err := loadCampaigns(ctx, tx, "WHERE c.id = ?", id)
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			return anxin.Errorf(anxin.NotFound, "Campaign not found.")
+		}
+		c := cs[0]
+		if c.Rules.MaxReturnRateBP <= 0 {
+			return anxin.Errorf(anxin.Invalid, "The campaign sets no max_return_rate_bp to enforce.")
+		}
+		end := c.To
+		if tx.Now.Before(end) {
+			end = tx.Now
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT o.merchant_id FROM orders o WHERE o.delivered_at >= ? AND o.delivered_at < ?`, ms(c.From), ms(end))
+		if err != nil {
+			return err
+		}
+		var merchants []string
+		for rows.Next() {
+			var m string
+			if err := rows.Scan(&m); err != nil {
+				rows.Close()
+				return err
+			}
+			merchants = append(merchants, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		_, start := localDay(c.From)
+		days := int(end.Sub(start).Hours()/24) + 1
+		for _, m := range merchants {
+			series, err := merchantCategoryReturns(ctx, tx, m, c.Category, start, days)
+			if err != nil {
+				return err
+			}
+			if series.Trials < c.Rules.MinOrders || series.Rate()*10000 <= float64(c.Rules.MaxReturnRateBP) {
+				continue
+			}
+			r, err := tx.ExecContext(ctx, `INSERT INTO quality_campaign_actions (campaign_id, merchant_id, return_rate, orders, at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (campaign_id, merchant_id) DO NOTHING`, c.ID, m, series.Rate(), series.Trials, ms(tx.Now))
+			if err != nil {
+				return err
+			}
+			if k, _ := r.RowsAffected(); k == 0 {
+				continue
+			}
+			if _, err := Enqueue(ctx, tx, anxin.ActionRestrictMerchant, m, "campaign:"+c.ID+":"+m, map[string]any{
+				"merchant_id": m, "reason": "quality_campaign", "campaign_id": c.ID, "category": c.Category,
+				"return_rate": series.Rate(), "orders": series.Trials, "max_return_rate_bp": c.Rules.MaxReturnRateBP,
+			}); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// merchantCategoryReturns totals a merchant's return cohort in a category.
+func merchantCategoryReturns(ctx context.Context, tx *Tx, merchant, category string, start time.Time, days int) (quality.Day, error) {
+	var d quality.Day
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.items, (SELECT COUNT(*) FROM aftersales a WHERE a.order_id = o.id AND a.kind IN ('return_refund', 'refund_only') AND a.status <> 'rejected')
+		FROM orders o WHERE o.merchant_id = ? AND o.delivered_at >= ? AND o.delivered_at < ?`, merchant, ms(start), ms(start.AddDate(0, 0, days)))
+	if err != nil {
+		return d, err
+	}
+	defer rows.Close()
+	cats := map[string]string{}
+	type row struct {
+		items string
+		ret   int64
+	}
+	var rs []row
+	for rows.Next() {
+		var id, items string
+		var ret int64
+		if err := rows.Scan(&id, &items, &ret); err != nil {
+			return d, err
+		}
+		rs = append(rs, row{items, ret})
+	}
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	rows.Close()
+	for _, r := range rs {
+		var its []anxin.OrderItem
+		json.Unmarshal([]byte(r.items), &its)
+		hit := false
+		for _, it := range its {
+			c, ok := cats[it.ListingID]
+			if !ok {
+				err := tx.QueryRowContext(ctx, `SELECT category FROM listings WHERE id = ?`, it.ListingID).Scan(&c)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return d, err
+				}
+				cats[it.ListingID] = c
+			}
+			hit = hit || c == category
+		}
+		if hit {
+			d.Trials++
+			if r.ret > 0 {
+				d.Events++
+			}
+		}
+	}
+	return d, nil
+}
+
+// activeCampaignTiers returns, per category, the highest sampling tier of
+// the campaigns running at now.
+func activeCampaignTiers(ctx context.Context, tx *Tx) (map[string]int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT category, rules FROM quality_campaigns WHERE from_at <= ? AND to_at > ?`, ms(tx.Now), ms(tx.Now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var cat, rules string
+		if err := rows.Scan(&cat, &rules); err != nil {
+			return nil, err
+		}
+		var r anxin.CampaignRules
+		if json.Unmarshal([]byte(rules), &r) == nil && r.SamplingTier > out[cat] {
+			out[cat] = r.SamplingTier
+		}
+	}
+	return out, rows.Err()
+}
