@@ -172,14 +172,8 @@ func (s *CounterfeitService) score(ctx context.Context, in anxin.ScoreInput, rec
 		bySignals := sc.Score >= s.FlagThreshold
 		byLexicon := ci.CodedLanguageHits > 0
 		if bySignals || byLexicon {
-			sig, _ := json.Marshal(sc.Signals)
 			err := s.db.Transact(ctx, func(tx *Tx) error {
-				_, err := tx.ExecContext(ctx, `INSERT INTO counterfeit_flags (listing_id, score, signals, by_signals, by_lexicon, flagged_at) VALUES (?, ?, ?, ?, ?, ?)
-					ON CONFLICT (listing_id) DO UPDATE SET score = excluded.score, signals = excluded.signals,
-						by_signals = CASE WHEN counterfeit_flags.by_signals = 1 THEN 1 ELSE excluded.by_signals END,
-						by_lexicon = CASE WHEN counterfeit_flags.by_lexicon = 1 THEN 1 ELSE excluded.by_lexicon END`,
-					in.Listing.ID, int64(sc.Score*1000), string(sig), boolInt(bySignals), boolInt(byLexicon), ms(tx.Now))
-				return err
+				return recordFlag(ctx, tx, in.Listing.ID, &sc, bySignals, byLexicon)
 			})
 			if err != nil {
 				return nil, err
@@ -187,6 +181,19 @@ func (s *CounterfeitService) score(ctx context.Context, in anxin.ScoreInput, rec
 		}
 	}
 	return &sc, nil
+}
+
+// recordFlag remembers in tx that Anxin flagged a listing, by its combined
+// signals or by coded language alone. The first flag's time is kept: it is
+// what tells a proactive find from a complaint-driven one.
+func recordFlag(ctx context.Context, tx *Tx, listingID string, sc *anxin.CounterfeitScore, bySignals, byLexicon bool) error {
+	sig, _ := json.Marshal(sc.Signals)
+	_, err := tx.ExecContext(ctx, `INSERT INTO counterfeit_flags (listing_id, score, signals, by_signals, by_lexicon, flagged_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (listing_id) DO UPDATE SET score = excluded.score, signals = excluded.signals,
+			by_signals = CASE WHEN counterfeit_flags.by_signals = 1 THEN 1 ELSE excluded.by_signals END,
+			by_lexicon = CASE WHEN counterfeit_flags.by_lexicon = 1 THEN 1 ELSE excluded.by_lexicon END`,
+		listingID, int64(sc.Score*1000), string(sig), boolInt(bySignals), boolInt(byLexicon), ms(tx.Now))
+	return err
 }
 
 // ListingSignals scores a listing for a governance check (without

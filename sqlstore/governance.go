@@ -25,6 +25,10 @@ import (
 // use.
 type GovernanceService struct {
 	db *DB
+	// Counterfeit, when set, scores listings at check time; its signals
+	// reach the rules as signals["counterfeit.<name>"] and are cited as
+	// evidence when they flag a listing.
+	Counterfeit *CounterfeitService
 	// PollInterval is how often a check looks for lexicon or policy edits
 	// made elsewhere (default 1 s).
 	PollInterval time.Duration
@@ -34,6 +38,98 @@ type GovernanceService struct {
 
 	cur    atomic.Pointer[engineState]
 	reload sync.Mutex
+
+	// Group commit of checks: concurrent checks share one transaction.
+	gmu     sync.Mutex
+	queue   []*txJob
+	leading bool
+}
+
+// hotStmt returns query prepared on db once and bound to tx, for the check
+// path's hot statements: the SQLite driver caches no statements, and
+// preparing costs more than running these ones. database/sql prepares a
+// statement once per connection and reuses it.
+func hotStmt(ctx context.Context, tx *Tx, query string) (*sql.Stmt, error) {
+	key := stmtKey{tx.db, query}
+	st, ok := hotStmts.Load(key)
+	if !ok {
+		p, err := tx.db.SQL.PrepareContext(ctx, tx.db.rebind(query))
+		if err != nil {
+			return nil, err
+		}
+		if st, ok = hotStmts.LoadOrStore(key, p); ok {
+			p.Close()
+		}
+	}
+	return tx.Tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+}
+
+type stmtKey struct {
+	db    *DB
+	query string
+}
+
+var hotStmts sync.Map // stmtKey → *sql.Stmt
+
+// txJob is one check's transaction body waiting for a group commit.
+type txJob struct {
+	fn   func(tx *Tx) error
+	done chan error
+}
+
+// MaxGroup is the most check requests one group commit takes.
+const MaxGroup = 256
+
+// groupTx runs fn in a transaction shared with the checks that arrive while
+// another group is committing (group commit): one commit, one fsync, for
+// many requests, so a SQLite writer keeps up with thousands of checks a
+// second. The caller that finds no group running leads: it commits groups
+// until the queue is empty; the others wait for their group's result. If a
+// group fails, each of its jobs is retried alone so one bad job cannot fail
+// the others. fn may run more than once and must have no effects outside tx.
+func (s *GovernanceService) groupTx(ctx context.Context, fn func(tx *Tx) error) error {
+	j := &txJob{fn: fn, done: make(chan error, 1)}
+	s.gmu.Lock()
+	s.queue = append(s.queue, j)
+	if s.leading {
+		s.gmu.Unlock()
+		return <-j.done
+	}
+	s.leading = true
+	for {
+		n := min(len(s.queue), MaxGroup)
+		group := s.queue[:n:n]
+		s.queue = s.queue[n:]
+		if len(group) == 0 {
+			s.leading = false
+			s.gmu.Unlock()
+			break
+		}
+		s.gmu.Unlock()
+		s.commitGroup(context.WithoutCancel(ctx), group)
+		s.gmu.Lock()
+	}
+	return <-j.done
+}
+
+func (s *GovernanceService) commitGroup(ctx context.Context, group []*txJob) {
+	err := s.db.Transact(ctx, func(tx *Tx) error {
+		for _, j := range group {
+			if err := j.fn(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(group) > 1 {
+		for _, j := range group {
+			j.done <- s.db.Transact(ctx, j.fn)
+		}
+		return
+	}
+	for _, j := range group {
+		j.done <- err
+	}
 }
 
 type engineState struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/counterfeit"
 	"anxin/governance"
 	"anxin/rules"
 )
@@ -39,14 +40,40 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 	if err != nil {
 		return nil, err
 	}
+	// Counterfeit signals (brand registry, relation network, history, text
+	// model) are computed before the transaction: they read, and on SQLite
+	// a read pool must not wait on the check's own write lock.
+	scores := make([]*anxin.CounterfeitScore, len(ls))
+	if s.Counterfeit != nil {
+		for i, l := range ls {
+			if l.MerchantID == "" {
+				continue
+			}
+			sc, err := s.Counterfeit.score(ctx, anxin.ScoreInput{Listing: &anxin.Listing{ID: l.ID, MerchantID: l.MerchantID, Title: l.Title,
+				Description: l.Description, Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen}}, false)
+			if err != nil {
+				return nil, err
+			}
+			scores[i] = sc
+		}
+	}
 	out := make([]*anxin.Decision, len(ls))
-	err = s.db.Transact(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, func(tx *Tx) error {
 		for i, l := range ls {
 			m, sanctions, err := merchantState(ctx, tx, l.MerchantID)
 			if err != nil {
 				return err
 			}
-			o := eng.CheckListing(l, m, nil)
+			var signals map[string]float64
+			if scores[i] != nil {
+				signals = counterfeit.Signals(scores[i])
+			}
+			o := eng.CheckListing(l, m, signals)
+			if sc := scores[i]; sc != nil {
+				if err := s.counterfeitEvidence(ctx, tx, l.ID, sc, &o); err != nil {
+					return err
+				}
+			}
 			d := &anxin.Decision{SubjectType: "listing", SubjectID: l.ID, Kind: "listing", MerchantID: l.MerchantID, Stage: l.Stage}
 			if l.Stage == anxin.StagePublish {
 				publishGate(d, &o, sanctions)
@@ -84,7 +111,7 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 		return nil, err
 	}
 	out := make([]*anxin.Decision, len(cs))
-	err = s.db.Transact(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, func(tx *Tx) error {
 		for i, c := range cs {
 			m, _, err := merchantState(ctx, tx, c.AuthorID)
 			if err != nil {
@@ -164,6 +191,10 @@ func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.San
 	}
 }
 
+const insertDecision = `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
+	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // decide fills d from the engine's output, stores it and applies its
 // consequences, all in tx.
 func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.Engine, d *anxin.Decision, o governance.Output, snapshot any, authorID string) (*anxin.Decision, error) {
@@ -207,9 +238,11 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		d.CaseID = anxin.NewID("case")
 	}
 	snap, _ := json.Marshal(snapshot)
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
-		labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	ins, err := hotStmt(ctx, tx, insertDecision)
+	if err != nil {
+		return nil, err
+	}
+	_, err = ins.ExecContext(ctx,
 		d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.StreamID, d.Seq, d.Stage, int(d.Outcome),
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(d.Evidence), govJSON(d.Rules), govJSON(d.Actions), d.ReasonCode, govBool(d.CutStream),
 		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now))
@@ -374,8 +407,12 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 	since := tx.Now.Add(-365 * 24 * time.Hour)
 	cycle := cycleStart(tx.Now)
 	from := min(ms(since), ms(cycle))
-	rows, err := tx.QueryContext(ctx, `SELECT track, points, counterfeit, created_at FROM gov_violations
-		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`, merchantID, from)
+	q, err := hotStmt(ctx, tx, `SELECT track, points, counterfeit, created_at FROM gov_violations
+		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`)
+	if err != nil {
+		return t, err
+	}
+	rows, err := q.QueryContext(ctx, merchantID, from)
 	if err != nil {
 		return t, err
 	}
@@ -481,4 +518,27 @@ func findDecision(ctx context.Context, tx *Tx, id string) (*anxin.Decision, stri
 		}
 	}
 	return d, snap, nil
+}
+
+// counterfeitEvidence cites the counterfeit signals when the policy fired a
+// counterfeit rule, and records the listing as flagged by Anxin: by its
+// signals when the score reached the flag threshold, by coded language when
+// a counterfeit lexicon hit.
+func (s *GovernanceService) counterfeitEvidence(ctx context.Context, tx *Tx, listingID string, sc *anxin.CounterfeitScore, o *governance.Output) error {
+	coded := 0
+	for _, e := range o.Evidence {
+		if strings.HasPrefix(e.Category, "counterfeit") {
+			coded++
+		}
+	}
+	bySignals := sc.Score >= s.Counterfeit.FlagThreshold
+	if bySignals {
+		for _, sig := range sc.Signals {
+			o.Evidence = append(o.Evidence, anxin.Evidence{Kind: "signal", Term: "counterfeit." + sig.Name, Category: "counterfeit_signals", Quote: sig.Detail})
+		}
+	}
+	if !bySignals && coded == 0 {
+		return nil
+	}
+	return recordFlag(ctx, tx, listingID, sc, bySignals, coded > 0)
 }

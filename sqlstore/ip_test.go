@@ -313,3 +313,52 @@ func TestScoringAndTraining(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckUsesCounterfeitSignals runs the publish-time check with the
+// counterfeit scorer wired in: signals reach the rules, are cited as
+// evidence, and the listing is recorded as flagged by Anxin.
+func TestCheckUsesCounterfeitSignals(t *testing.T) {
+	sqltest.Run(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		ipWorld(t, db)
+		rel := sqlstore.NewRelationService(db)
+		if _, err := rel.AddAttributes(as(anxin.RolePlatform), []*anxin.IdentityAttribute{
+			{Kind: "merchant", ID: "m_new", Type: "bank_account", Value: "h:b1"},
+			{Kind: "merchant", ID: "m_gone", Type: "bank_account", Value: "h:b1"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		gov := sqlstore.NewGovernanceService(db)
+		if err := gov.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		gov.Counterfeit = sqlstore.NewCounterfeitService(db, rel, sqlstore.NewHashBankService(db))
+		ds, err := gov.CheckListings(as(anxin.RolePlatform), []*anxin.ListingCheck{
+			{ID: "n1", MerchantID: "m_new", Title: "Lumen 真皮手提包", Brand: "Lumen", Category: "bags", PriceFen: 9900},
+			{ID: "n2", MerchantID: "m_ok", Title: "Lumen 真皮手提包", Brand: "Lumen", Category: "bags", PriceFen: 189900},
+			{ID: "n3", MerchantID: "m_ok", Title: "高仿 手提包", Category: "bags", PriceFen: 9900},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ds[0].Outcome != anxin.OutcomeReview {
+			t.Errorf("unauthorised deep discount: outcome %s; want review", ds[0].Outcome)
+		}
+		cited := false
+		for _, e := range ds[0].Evidence {
+			cited = cited || (e.Kind == "signal" && e.Term == "counterfeit.price_far_below")
+		}
+		if !cited {
+			t.Errorf("evidence %+v does not cite the price signal", ds[0].Evidence)
+		}
+		if ds[1].Outcome != anxin.OutcomeAllow {
+			t.Errorf("authorised seller at the reference price: outcome %s; want allow", ds[1].Outcome)
+		}
+		var bySignals, byLexicon int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM counterfeit_flags WHERE listing_id = 'n1' AND by_signals = 1`).Scan(&bySignals)
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM counterfeit_flags WHERE listing_id = 'n3' AND by_lexicon = 1`).Scan(&byLexicon)
+		if bySignals != 1 || byLexicon != 1 {
+			t.Errorf("flags: n1 by signals %d, n3 by lexicon %d; want 1 and 1", bySignals, byLexicon)
+		}
+	})
+}

@@ -58,5 +58,21 @@ func governanceSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 		rate = vals["appeals_overturned"] / vals["appeals_decided"]
 	}
 	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "appeal_overturn_rate", Label: "Appeal overturn rate", Value: rate})
+	// Detection quality against simulator ground truth (demo databases
+	// only): a subject counts as flagged when a rule of the policy fired
+	// with review or block, not when a restricted merchant was merely
+	// gated.
+	for _, k := range []struct{ kind, name, what string }{
+		{"listing", "listings_flagged", "listings flagged by the policy"},
+		{"content", "content_flagged", "content flagged by the policy"},
+	} {
+		q, err := truthQuality(ctx, db, k.name, k.what, k.kind, "violation", `SELECT DISTINCT d.subject_id FROM gov_decisions d
+			WHERE d.subject_type = ? AND d.outcome > 0 AND d.created_at >= ? AND d.created_at < ?
+			AND EXISTS (SELECT 1 FROM gov_decision_rules r WHERE r.decision_id = d.id AND r.shadow = 0)`, k.kind, from, to)
+		if err != nil {
+			return sec, err
+		}
+		sec.Metrics = append(sec.Metrics, q...)
+	}
 	return sec, nil
 }

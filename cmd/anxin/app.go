@@ -158,7 +158,9 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.Relations = relations
 	s.HashBank = hashBank
 	s.IP = ip
-	s.Counterfeit = sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	counterfeit := sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
+	s.Counterfeit = counterfeit
+	gov.Counterfeit = counterfeit // publish-time checks see the counterfeit signals
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 
 	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
