@@ -49,6 +49,9 @@ var consoleNav = []navItem{
 	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
 	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
 	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
+	{Title: "Privacy alerts", Path: "/console/privacy/alerts", Action: anxin.ActionReadAlerts},
+	{Title: "Decrypt grants", Path: "/console/privacy/grants", Action: anxin.ActionManageGrants},
+	{Title: "Audit log", Path: "/console/privacy/audit", Action: anxin.ActionReadAudit},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

@@ -5,6 +5,7 @@ package http
 // and its links to consoleNav.
 func (s *Server) registerCapabilityPages() {
 	s.registerProtectionPages()
+	s.registerPrivacyPages()
 	s.registerCarePages()
 	s.registerSamplingPages()
 	s.registerQualityPages()

@@ -7,6 +7,7 @@ package http
 func (s *Server) registerCapabilityRoutes() {
 	s.registerKeyRoutes()
 	s.registerProtectionRoutes()
+	s.registerPrivacyRoutes()
 	s.registerCareRoutes()
 	s.registerSamplingRoutes()
 	s.registerQualityRoutes()

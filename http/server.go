@@ -14,6 +14,7 @@ package http
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -38,6 +39,7 @@ type Server struct {
 	Stats       anxin.StatsService
 	Protection  anxin.ProtectionService
 	Ledger      anxin.LedgerService
+	Privacy     anxin.PrivacyService
 	Care        anxin.CareService
 	Sampling    anxin.SamplingService
 	Quality     anxin.QualityService
@@ -66,6 +68,9 @@ type Server struct {
 	// SecureCookies marks console cookies Secure; on by default, off for the
 	// plain-HTTP demo on loopback.
 	SecureCookies bool
+	// TLSCertFile and TLSKeyFile, when both set, make Serve speak HTTPS
+	// (TLS 1.2 or later) with that certificate chain and key.
+	TLSCertFile, TLSKeyFile string
 
 	mux      *http.ServeMux
 	routes   []string // every registered pattern, for the OpenAPI check
@@ -76,6 +81,7 @@ type Server struct {
 	initOnce sync.Once
 	handler  http.Handler
 	draining chan struct{}
+	privacy  *privacyMetrics
 
 	careOps *prometheus.CounterVec // care, sampling and quality operations by kind and outcome
 
@@ -161,7 +167,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, ready chan<- net.Ad
 		ready <- ln.Addr()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	if s.TLSCertFile != "" && s.TLSKeyFile != "" {
+		hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { errc <- hs.ServeTLS(ln, s.TLSCertFile, s.TLSKeyFile) }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -57,6 +57,15 @@
 //
 // Compile builds one Aho-Corasick automaton over characters (not bytes) of
 // all patterns, aliases and allow-contexts. Scan reports every hit, including
-// overlapping ones, in leftmost-first order. A Matcher is immutable and safe
-// for concurrent use; reloading a lexicon means compiling a new Matcher.
+// overlapping ones, in leftmost-first order; it allocates only its result.
+// A Matcher is immutable and safe for concurrent use; reloading a lexicon
+// means compiling a new Matcher. CompileRaw and Raw skip normalisation, and
+// CountAll counts raw occurrences: they serve `anxin lexicon bench` and the
+// comparison with other matchers in the nested module lexicon/bench.
+//
+// Cost, measured as CPU time of the benchmarking thread: Normalize + Scan of
+// a listing (30-character title, ~200 characters of description) against a
+// policy pack plus 100,000 terms takes about 5-8 µs (BenchmarkCheckListing);
+// for CountAll on Chinese text with 10,000 terms, lexicon/bench/README.md has
+// the ratios to Hyperscan and the Go peers measured in one run.
 package lexicon

@@ -159,18 +159,10 @@ func TestCountAllMatchesBruteForce(t *testing.T) {
 		if got := m.CountAll([]byte(text)); got != want {
 			t.Fatalf("round %d: CountAll(%q) with %q = %d; want %d", round, text, pats, got, want)
 		}
-		if got := len(m.Scan(Text{Norm: text, orig: text, start: identity(len(text))}, "")); got != want {
+		if got := len(m.Scan(Raw(text), "")); got != want {
 			t.Fatalf("round %d: len(Scan(%q)) with %q = %d; want %d", round, text, pats, got, want)
 		}
 	}
-}
-
-func identity(n int) []int32 {
-	s := make([]int32, n)
-	for i := range s {
-		s[i] = int32(i)
-	}
-	return s
 }
 
 func TestCountAllInvalidUTF8(t *testing.T) {
@@ -182,4 +174,75 @@ func TestCountAllInvalidUTF8(t *testing.T) {
 	if got := m.CountAll(text); got != 3 {
 		t.Errorf("CountAll(%q) = %d; want 3", text, got)
 	}
+}
+
+// TestCountAllBytes checks CountAll against a byte-by-byte count on texts
+// made of pattern fragments and random bytes, so malformed, truncated,
+// overlong and surrogate sequences sit next to real matches.
+func TestCountAllBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pats := []string{"高仿", "仿", "é", "éa", "𝐀b", "a", "ab", "\u07ff", "\uffff"}
+	m, err := CompileRaw(pats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk := [][]byte{{0xe0, 0x80}, {0xed, 0xa0, 0x80}, {0xc0}, {0xc3}, {0xe9, 0xab}, {0xf0, 0x9d}, {0xff}, {0x80}, {0xdf}, {0xe0, 0x9f, 0xbf}}
+	for round := range 2000 {
+		var text []byte
+		for range rng.IntN(12) {
+			if rng.IntN(2) == 0 {
+				p := pats[rng.IntN(len(pats))]
+				text = append(text, p[:1+rng.IntN(len(p))]...)
+			} else {
+				text = append(text, junk[rng.IntN(len(junk))]...)
+			}
+		}
+		want := 0
+		for _, p := range pats {
+			for i := 0; i+len(p) <= len(text); i++ {
+				if string(text[i:i+len(p)]) == p {
+					want++
+				}
+			}
+		}
+		if got := m.CountAll(text); got != want {
+			t.Fatalf("round %d: CountAll(%q) = %d; want %d", round, text, got, want)
+		}
+	}
+}
+
+// FuzzCountAll checks CountAll against a byte-by-byte count on arbitrary
+// bytes, and that Scan on the normalised text never panics.
+func FuzzCountAll(f *testing.F) {
+	pats := []string{"高仿", "仿", "é", "éa", "𝐀b", "a", "ab", "\u07ff", "\uffff", "1:1"}
+	m, err := CompileRaw(pats)
+	if err != nil {
+		f.Fatal(err)
+	}
+	norm, err := Compile(testTerms())
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"高仿ab", "\xe9\xab\x98\xe4\xbb", "\xed\xa0\x80a", "1:1𝐀b"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		want := 0
+		for _, p := range pats {
+			for i := 0; i+len(p) <= len(text); i++ {
+				if string(text[i:i+len(p)]) == p {
+					want++
+				}
+			}
+		}
+		if got := m.CountAll(text); got != want {
+			t.Fatalf("CountAll(%q) = %d; want %d", text, got, want)
+		}
+		tx := Normalize(string(text))
+		for _, h := range norm.Scan(tx, "") {
+			if h.Quote != tx.Source()[h.OrigStart:h.OrigEnd] {
+				t.Fatalf("hit %+v quotes the wrong span", h)
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -74,6 +75,11 @@ func Normalize(s string) Text {
 		case v == foldDrop:
 		case v == foldSame:
 			buf = append(buf, s[i:i+w]...)
+			for range w {
+				start = append(start, int32(i))
+			}
+			i += w
+			continue
 		case v < utf8.MaxRune+1:
 			buf = utf8.AppendRune(buf, rune(v))
 		default:
@@ -84,8 +90,24 @@ func Normalize(s string) Text {
 		}
 		i += w
 	}
-	t.Norm = string(buf)
+	t.Norm = unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 	t.start = start
+	return t
+}
+
+// Raw returns s as a Text without normalisation: Norm is s (cut to
+// MaxTextBytes, like Normalize) and offsets map to themselves. It is for
+// matchers built with CompileRaw.
+func Raw(s string) Text {
+	t := Text{}
+	if len(s) > MaxTextBytes {
+		s, t.Truncated = s[:MaxTextBytes], true
+	}
+	t.Norm, t.orig = s, s
+	t.start = make([]int32, len(s))
+	for i := range t.start {
+		t.start[i] = int32(i)
+	}
 	return t
 }
 

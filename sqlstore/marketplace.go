@@ -317,7 +317,10 @@ var orderUpsert = batch{
 		promised_ship_at, created_at, paid_at, shipped_at, delivered_at, cancelled_at, updated_at)`,
 	tail: `ON CONFLICT (id) DO UPDATE SET ` + strings.Join([]string{
 		bodySQL("merchant_id"), bodySQL("buyer_id"), bodySQL("influencer_id"), bodySQL("items"),
-		bodySQL("total_fen"), bodySQL("currency"), bodySQL("pii_ref"), bodySQL("promised_ship_at"),
+		bodySQL("total_fen"), bodySQL("currency"), bodySQL("promised_ship_at"),
+		// The sealed-data reference is kept when a re-sent order omits it:
+		// the vault set it, and blanking it would orphan the sealed record.
+		`pii_ref = CASE WHEN excluded.pii_ref = '' THEN orders.pii_ref ELSE excluded.pii_ref END`,
 		`status = CASE WHEN ` + rankSQL("excluded.status") + ` > ` + rankSQL("orders.status") + ` THEN excluded.status ELSE orders.status END`,
 		`created_at = CASE WHEN excluded.created_at < orders.created_at THEN excluded.created_at ELSE orders.created_at END`,
 		earliestSQL("orders", "paid_at"), earliestSQL("orders", "shipped_at"),

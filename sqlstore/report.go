@@ -20,6 +20,7 @@ var reportSections = []sectionFunc{
 	samplingSection,
 	qualitySection,
 	ipSection,
+	privacySection,
 }
 
 // ReportService computes the consumer-protection report.

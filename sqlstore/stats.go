@@ -17,6 +17,8 @@ var dashboardStats = []struct{ name, label, q string }{
 	{"deliveries_dead", "Webhooks dead-lettered", `SELECT COUNT(*) FROM deliveries WHERE state = 'dead'`},
 	{"claims_escalated", "Claims waiting for a person", `SELECT COUNT(*) FROM claims WHERE status IN ('escalated', 'appealed')`},
 	{"payouts_unacked", "Payouts not yet acknowledged", `SELECT COUNT(*) FROM payouts WHERE status = 'pending'`},
+	{"pii_sealed", "Orders with sealed personal data", `SELECT COUNT(*) FROM vault_records`},
+	{"privacy_alerts_open", "Open privacy alerts", `SELECT COUNT(*) FROM privacy_alerts WHERE status = 'open'`},
 	{"care_open", "Open care tickets", `SELECT COUNT(*) FROM care_tickets WHERE status IN ('open', 'waiting')`},
 	{"care_breaches", "SLA breaches", `SELECT COUNT(*) FROM care_sla_events WHERE event = 'breached'`},
 	{"sampling_failed", "Samples failed", `SELECT COUNT(*) FROM sampling_samples WHERE status = 'failed'`},

@@ -12,6 +12,7 @@ import (
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/stream"
+	"anxin/vault"
 	"anxin/webhook"
 )
 
@@ -22,6 +23,7 @@ type Config struct {
 	Migrate       bool   // apply pending migrations instead of refusing to start
 	SecureCookies bool   // console cookies marked Secure (off for plain-HTTP loopback)
 	NoJobs        bool   // do not run the job runner and webhook sender (tests)
+	VaultKEKFile  string // the vault's KEK file (default vault.kek beside the SQLite file); ANXIN_VAULT_KEK overrides
 
 	// EventsURL (nats://host:port) consumes marketplace events from NATS
 	// JetStream on EventsSubject; DecisionsSubject, when set, publishes the
@@ -191,6 +193,14 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.Counterfeit = counterfeit
 	gov.Counterfeit = counterfeit // publish-time checks see the counterfeit signals
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
+
+	// privacy: sealed personal data, masked views, waybills with virtual
+	// numbers, audited decrypts and exfiltration alerts.
+	kek, err := openKEK(m.Config.VaultKEKFile, m.Config.DSN)
+	if err != nil {
+		return err
+	}
+	m.HTTPServer.Privacy = sqlstore.NewVaultService(m.DB, vault.New(kek), sqlstore.PrivacyConfig{VirtualNumbers: sqlstore.DefaultVirtualNumbers})
 
 	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
 	careSvc := sqlstore.NewCareService(m.DB)

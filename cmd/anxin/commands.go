@@ -35,6 +35,9 @@ func commands() []command {
 		{"report", "print the consumer-protection report for a period", runReport},
 		{"version", "print the version", runVersion},
 		{"ledger", "verify the guarantee-fund ledger", runLedger},
+		{"vault", "rotate, retire and inspect the vault's key-encryption keys", runVault},
+		{"audit", "verify the privacy audit log's hash chain", runAudit},
+		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
 		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -78,6 +79,13 @@ func buildAnxin(t *testing.T) string {
 	return bin
 }
 
+// failoverKEK is the vault key every replica of a test run shares.
+var failoverKEK = func() string {
+	var k [32]byte
+	rand.Read(k[:])
+	return base64.StdEncoding.EncodeToString(k[:])
+}()
+
 // replica is one `anxin serve` subprocess.
 type replica struct {
 	name string
@@ -110,7 +118,10 @@ func startReplica(t *testing.T, name, bin string, args ...string) *replica {
 	t.Helper()
 	r := &replica{name: name, done: make(chan struct{})}
 	r.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--insecure-cookies"}, args...)...)
-	r.cmd.Env = append(os.Environ(), "ANXIN_DECISIONS_SUBJECT=")
+	// Every replica shares one vault key, as in production; the working
+	// directory is the replica's own, so nothing is written to the source tree.
+	r.cmd.Env = append(os.Environ(), "ANXIN_DECISIONS_SUBJECT=", "ANXIN_VAULT_KEK="+failoverKEK)
+	r.cmd.Dir = t.TempDir()
 	stderr, err := r.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

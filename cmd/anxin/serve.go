@@ -5,19 +5,25 @@ import (
 	"fmt"
 	"net"
 	"os"
+
+	"anxin"
 )
 
 func runServe(ctx context.Context, args []string) error {
 	var f dbFlags
-	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data DIR | --db DSN] [--migrate]", `
+	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data DIR | --db DSN] [--migrate] [--tls-cert FILE --tls-key FILE | --allow-plain-http]", `
 Serve the JSON API under /v1/, the console under /console/, /healthz,
 /readyz, /metrics and /openapi.json, and run the job runner and webhook
 sender. Refuses to start on an old schema unless --migrate is given.
-SIGINT or SIGTERM drains in-flight requests and stops.`)
+SIGINT or SIGTERM drains in-flight requests and stops. Plain HTTP is
+refused on non-loopback addresses unless --allow-plain-http is given.`)
 	f.register(fs)
 	addr := fs.String("addr", envOr("ANXIN_ADDR", "127.0.0.1:8080"), "listen `address` (env ANXIN_ADDR)")
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	insecure := fs.Bool("insecure-cookies", false, "allow console cookies over plain HTTP (loopback demos only)")
+	tlsCert := fs.String("tls-cert", os.Getenv("ANXIN_TLS_CERT"), "TLS certificate chain `file` (PEM; env ANXIN_TLS_CERT)")
+	tlsKey := fs.String("tls-key", os.Getenv("ANXIN_TLS_KEY"), "TLS private key `file` (PEM; env ANXIN_TLS_KEY)")
+	allowPlain := fs.Bool("allow-plain-http", false, "serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy)")
 	events := fs.String("events", os.Getenv("ANXIN_EVENTS"), "consume marketplace events from `nats://HOST:PORT` (JetStream) or kafka://HOST:PORT[,HOST:PORT] (env ANXIN_EVENTS)")
 	eventsSubject := fs.String("events-subject", envOr("ANXIN_EVENTS_SUBJECT", ""), "the events `subject` (env ANXIN_EVENTS_SUBJECT)")
 	eventsTopic := fs.String("events-topic", os.Getenv("ANXIN_EVENTS_TOPIC"), "the Kafka `topic` with --events kafka://; consumer group anxin (env ANXIN_EVENTS_TOPIC)")
@@ -26,12 +32,16 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := checkTransport(*addr, *tlsCert, *tlsKey, *allowPlain); err != nil {
+		return err
+	}
 	dsn, err := f.dsn()
 	if err != nil {
 		return err
 	}
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
+	m.Config.VaultKEKFile = f.kekFile(dsn)
 	m.Config.EventsURL, m.Config.EventsSubject, m.Config.DecisionsSubject = *events, *eventsSubject, *decisions
 	m.Config.EventsStream, m.Config.EventsTopic = *eventsStream, *eventsTopic
 	if err := m.Open(ctx); err != nil {
@@ -39,11 +49,40 @@ SIGINT or SIGTERM drains in-flight requests and stops.`)
 		return err
 	}
 	defer m.Close()
+	m.HTTPServer.TLSCertFile, m.HTTPServer.TLSKeyFile = *tlsCert, *tlsKey
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
 	ready := make(chan net.Addr, 1)
 	go func() {
 		if a, ok := <-ready; ok {
-			fmt.Fprintf(os.Stderr, "anxin: serving on http://%s (console at /console/)\n", a)
+			fmt.Fprintf(os.Stderr, "anxin: serving on %s://%s (console at /console/)\n", scheme, a)
 		}
 	}()
 	return m.Run(ctx, ready)
+}
+
+// checkTransport refuses plain HTTP on anything but a loopback address
+// unless explicitly allowed: API keys, session cookies and decrypted
+// personal data must not cross a network in the clear. A certificate needs
+// its key and vice versa.
+func checkTransport(addr, cert, key string, allowPlain bool) error {
+	if (cert == "") != (key == "") {
+		return anxin.Errorf(anxin.Invalid, "--tls-cert and --tls-key go together.")
+	}
+	if cert != "" || allowPlain {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return anxin.Errorf(anxin.Invalid, "--addr must be HOST:PORT.")
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return anxin.Errorf(anxin.Invalid, "Refusing plain HTTP on %s, which is not a loopback address: give --tls-cert and --tls-key, or --allow-plain-http behind a TLS-terminating proxy.", addr)
 }

@@ -1,0 +1,160 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"anxin"
+)
+
+func (s *Server) registerPrivacyPages() {
+	s.handle("GET /console/privacy/alerts", s.page(s.handlePrivacyPage))
+	s.handle("POST /console/privacy/alerts/{id}/resolve", s.page(s.handlePrivacyResolve))
+	s.handle("GET /console/privacy/grants", s.page(s.handleGrantsPage))
+	s.handle("POST /console/privacy/grants", s.page(s.handleGrantsCreate))
+	s.handle("POST /console/privacy/grants/{id}/revoke", s.page(s.handleGrantsRevoke))
+	s.handle("GET /console/privacy/audit", s.page(s.handleAuditPage))
+}
+
+// handlePrivacyPage shows exfiltration alerts with their evidence, the audit
+// chain's status and the vault's key versions.
+func (s *Server) handlePrivacyPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPrivacy(w, r, "")
+}
+
+func (s *Server) renderPrivacy(w http.ResponseWriter, r *http.Request, flash string) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	alerts, err := p.FindAlerts(ctx, "")
+	if err != nil {
+		return err
+	}
+	views := make([]alertView, len(alerts))
+	for i, a := range alerts {
+		views[i] = alertView{PrivacyAlert: a, Evidence: evidenceRows(a.Evidence)}
+	}
+	data := map[string]any{"Alerts": views, "CanResolve": anxin.Can(anxin.ActorFromContext(ctx).Role, anxin.ActionManageAlerts)}
+	if v, err := p.VerifyAudit(ctx); err == nil {
+		data["Chain"] = v
+	} else if anxin.KindOf(err) != anxin.Forbidden {
+		return err
+	}
+	if st, err := p.VaultStatus(ctx); err == nil {
+		data["Vault"] = st
+	} else if anxin.KindOf(err) != anxin.Forbidden {
+		return err
+	}
+	return s.renderFlash(w, r, "privacy_overview", data, flash)
+}
+
+// alertView is an alert with its evidence as rows for the console.
+type alertView struct {
+	*anxin.PrivacyAlert
+	Evidence []evidenceRow
+}
+
+type evidenceRow struct{ Key, Value string }
+
+// evidenceRows renders an alert's evidence object as sorted key/value rows.
+func evidenceRows(raw json.RawMessage) []evidenceRow {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return []evidenceRow{{Key: "evidence", Value: string(raw)}}
+	}
+	out := make([]evidenceRow, 0, len(m))
+	for k, v := range m {
+		val := fmt.Sprint(v)
+		if f, ok := v.(float64); ok {
+			val = strconv.FormatFloat(f, 'f', -1, 64)
+			if f != float64(int64(f)) {
+				val = strconv.FormatFloat(f, 'f', 2, 64)
+			}
+		}
+		out = append(out, evidenceRow{Key: strings.ReplaceAll(k, "_", " "), Value: val})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func (s *Server) handlePrivacyResolve(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	if err := p.ResolveAlert(r.Context(), r.PathValue("id"), r.PostFormValue("resolution")); err != nil {
+		return err
+	}
+	return s.renderPrivacy(w, r, "Alert resolved; its case is closed.")
+}
+
+func (s *Server) handleGrantsPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderGrants(w, r, "")
+}
+
+func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, flash string) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	gs, err := p.FindGrants(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	return s.renderFlash(w, r, "privacy_grants", map[string]any{"Grants": gs, "Purposes": anxin.Purposes, "Now": s.now()}, flash)
+}
+
+func (s *Server) handleGrantsCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	hours, err := strconv.Atoi(r.PostFormValue("hours"))
+	if err != nil || hours < 1 || hours > anxin.MaxGrantDays*24 {
+		return anxin.Errorf(anxin.Invalid, "Hours must be a whole number from 1 to %d.", anxin.MaxGrantDays*24)
+	}
+	g := &anxin.PIIGrant{Role: anxin.Role(r.PostFormValue("role")), Purpose: r.PostFormValue("purpose"), OrderID: r.PostFormValue("order_id"),
+		Note: r.PostFormValue("note"), ExpiresAt: s.now().Add(time.Duration(hours) * time.Hour)}
+	if err := p.CreateGrant(r.Context(), g); err != nil {
+		return err
+	}
+	return s.renderGrants(w, r, "Grant "+g.ID+" created.")
+}
+
+func (s *Server) handleGrantsRevoke(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	if err := p.RevokeGrant(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	return s.renderGrants(w, r, "Grant revoked.")
+}
+
+// handleAuditPage shows the newest audit events and the chain's status.
+func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	v, err := p.VerifyAudit(r.Context())
+	if err != nil {
+		return err
+	}
+	evs, err := p.FindAudit(r.Context(), max(0, v.HeadSeq-200), 200)
+	if err != nil {
+		return err
+	}
+	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
+		evs[i], evs[j] = evs[j], evs[i]
+	}
+	return s.render(w, r, "privacy_audit", map[string]any{"Chain": v, "Events": evs})
+}
