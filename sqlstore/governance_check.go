@@ -110,6 +110,19 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 	if err != nil {
 		return nil, err
 	}
+	// Counterfeit signals of the content (frame hashes against the hash
+	// bank — known counterfeits, covered logos —, the author's links and
+	// penalties), computed before the transaction as for listings.
+	scores := make([]*anxin.CounterfeitScore, len(cs))
+	if s.Counterfeit != nil {
+		for i, c := range cs {
+			sc, err := s.Counterfeit.score(ctx, anxin.ScoreInput{Content: c}, false)
+			if err != nil {
+				return nil, err
+			}
+			scores[i] = sc
+		}
+	}
 	out := make([]*anxin.Decision, len(cs))
 	err = s.groupTx(ctx, func(tx *Tx) error {
 		for i, c := range cs {
@@ -125,7 +138,16 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 					return err
 				}
 			}
-			o := eng.CheckContent(c, window, m, nil)
+			var signals map[string]float64
+			if sc := scores[i]; sc != nil {
+				signals = counterfeit.Signals(sc)
+			}
+			o := eng.CheckContent(c, window, m, signals)
+			if sc := scores[i]; sc != nil && sc.Score >= s.Counterfeit.FlagThreshold {
+				for _, sig := range sc.Signals {
+					o.Evidence = append(o.Evidence, anxin.Evidence{Kind: "signal", Term: "counterfeit." + sig.Name, Category: "counterfeit_signals", Quote: sig.Detail})
+				}
+			}
 			d := &anxin.Decision{SubjectType: "content", SubjectID: c.ID, Kind: c.Kind, MerchantID: c.AuthorID, StreamID: c.StreamID, Seq: c.Seq, Stage: stage}
 			if out[i], err = s.decide(ctx, tx, eng, d, o, c, c.AuthorID); err != nil {
 				return err

@@ -360,5 +360,23 @@ func TestCheckUsesCounterfeitSignals(t *testing.T) {
 		if bySignals != 1 || byLexicon != 1 {
 			t.Errorf("flags: n1 by signals %d, n3 by lexicon %d; want 1 and 1", bySignals, byLexicon)
 		}
+
+		// A livestream frame matching a covered-logo image goes to review.
+		covered := hashbank.Hash256{9, 9, 9, 9}
+		if _, err := gov.Counterfeit.HashBank.Add(as(anxin.RoleOperator), []anxin.KnownImage{{PDQ: covered.Hex(), Label: "logo_covered"}}); err != nil {
+			t.Fatal(err)
+		}
+		frame := covered
+		frame[3] ^= 0xf
+		cds, err := gov.CheckContent(as(anxin.RolePlatform), []*anxin.ContentItem{
+			{ID: "seg1", Kind: anxin.ContentLivestreamSegment, StreamID: "st1", Seq: 1, AuthorID: "inf1", Text: "今天给大家看看这款包", ImageHashes: []string{frame.Hex()}},
+			{ID: "seg2", Kind: anxin.ContentLivestreamSegment, StreamID: "st1", Seq: 2, AuthorID: "inf1", Text: "今天给大家看看这款包"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cds[0].Outcome != anxin.OutcomeReview || cds[1].Outcome != anxin.OutcomeAllow {
+			t.Errorf("covered-logo frame: outcomes %s, %s; want review, allow", cds[0].Outcome, cds[1].Outcome)
+		}
 	})
 }

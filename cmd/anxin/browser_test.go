@@ -179,6 +179,26 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil || !strings.HasSuffix(location, "/console/orders") {
 		t.Errorf("location = %q, %v; want the orders page", location, err)
 	}
+
+	// Each capability's main console page opens from the navigation and
+	// renders its own content, not the error page.
+	for _, p := range []struct{ path, sel string }{
+		{"/console/governance/queue", "table#cases, p#empty"},
+		{"/console/ip/graph", "form#graph-search"},
+		{"/console/ip/notices", "table#notices"},
+		{"/console/claims", "main h1"},
+		{"/console/care", "form#queue-filter"},
+		{"/console/sampling", "main h1"},
+		{"/console/report", "main h1"},
+	} {
+		step(p.path,
+			chromedp.Click(chromedp.CSS(`#nav a[href="`+p.path+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(p.sel)),
+		)
+		if h := text("main h1"); h == "Forbidden" || h == "Internal Server Error" || h == "Not Found" {
+			t.Errorf("%s shows the error page %q", p.path, h)
+		}
+	}
 }
 
 // findChromium returns the Chromium binary; with ANXIN_TEST_BROWSER set its
