@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"anxin"
@@ -107,7 +106,7 @@ func (s *Server) handleTicketList(w http.ResponseWriter, r *http.Request) error 
 	if err := anxin.ValidateOptionalID("merchant_id", f.MerchantID); err != nil {
 		return err
 	}
-	if f.Page, err = carePage(r); err != nil {
+	if f.Page, err = pageFromQuery(r); err != nil {
 		return err
 	}
 	ts, next, err := svc.FindTickets(r.Context(), f)
@@ -119,22 +118,6 @@ func (s *Server) handleTicketList(w http.ResponseWriter, r *http.Request) error 
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tickets": ts, "next_cursor": next})
 	return nil
-}
-
-// carePage reads ?cursor= and ?limit=.
-func carePage(r *http.Request) (anxin.Page, error) {
-	p := anxin.Page{Cursor: r.URL.Query().Get("cursor")}
-	if len(p.Cursor) > 256 {
-		return p, anxin.Errorf(anxin.Invalid, "The cursor is malformed.")
-	}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return p, anxin.Errorf(anxin.Invalid, "limit must be between 1 and 500.")
-		}
-		p.Limit = n
-	}
-	return p, nil
 }
 
 func (s *Server) handleTicketGet(w http.ResponseWriter, r *http.Request) error {
@@ -312,7 +295,7 @@ func (s *Server) handleCareSLAEvents(w http.ResponseWriter, r *http.Request) err
 		if err != nil {
 			return nil, err
 		}
-		pg, err := carePage(r)
+		pg, err := pageFromQuery(r)
 		if err != nil {
 			return nil, err
 		}

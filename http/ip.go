@@ -65,10 +65,7 @@ func (s *Server) handleIdentityAdd(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if caught == nil {
-		caught = []graph.Reregistration{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"received": len(in.Items), "reregistrations": caught})
+	writeJSON(w, http.StatusOK, map[string]any{"received": len(in.Items), "reregistrations": nonNil(caught)})
 	return nil
 }
 
@@ -95,10 +92,7 @@ func (s *Server) handleGraphHubs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if h == nil {
-		h = []graph.Attribute{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": h})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(h)})
 	return nil
 }
 
@@ -111,10 +105,7 @@ func (s *Server) handleReregistrations(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if rr == nil {
-		rr = []graph.Reregistration{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": rr})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(rr)})
 	return nil
 }
 
@@ -162,10 +153,7 @@ func (s *Server) handleHashBankSearch(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if m == nil {
-		m = []anxin.ImageMatch{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": m})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(m)})
 	return nil
 }
 
@@ -203,10 +191,7 @@ func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ms == nil {
-		ms = []anxin.ModelInfo{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": ms})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(ms)})
 	return nil
 }
 
@@ -227,10 +212,7 @@ func (s *Server) handleBrandList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if bs == nil {
-		bs = []*anxin.Brand{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": bs})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(bs)})
 	return nil
 }
 
@@ -267,19 +249,16 @@ func (s *Server) handleNoticeFile(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) handleNoticeList(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, err := queryInt(r, "limit", 50, 1, 500)
+	page, err := pageFromQuery(r)
 	if err != nil {
 		return err
 	}
-	f := anxin.NoticeFilter{State: q.Get("state"), BrandID: q.Get("brand_id"), MerchantID: q.Get("merchant_id"), Page: anxin.Page{Cursor: q.Get("cursor"), Limit: limit}}
+	f := anxin.NoticeFilter{State: q.Get("state"), BrandID: q.Get("brand_id"), MerchantID: q.Get("merchant_id"), Page: page}
 	ns, next, err := s.IP.FindNotices(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	if ns == nil {
-		ns = []*anxin.Notice{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": ns, "next_cursor": next})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(ns), "next_cursor": next})
 	return nil
 }
 
@@ -349,10 +328,7 @@ func (s *Server) handleRightsHolders(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if st == nil {
-		st = []anxin.RightsHolderStats{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": st})
+	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(st)})
 	return nil
 }
 

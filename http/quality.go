@@ -78,7 +78,7 @@ func (s *Server) handleQualityEvaluate(w http.ResponseWriter, r *http.Request) e
 
 func (s *Server) handleQualityAlerts(w http.ResponseWriter, r *http.Request) error {
 	return s.qualityCall(w, r, anxin.ActionQualityRead, http.StatusOK, func(svc anxin.QualityService) (any, error) {
-		pg, err := carePage(r)
+		pg, err := pageFromQuery(r)
 		if err != nil {
 			return nil, err
 		}

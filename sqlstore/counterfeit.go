@@ -71,16 +71,25 @@ func (s *CounterfeitService) ensure(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var model *counterfeit.Model
-	var data string
-	err = s.db.QueryRowContext(ctx, `SELECT data FROM text_models ORDER BY version DESC LIMIT 1`).Scan(&data)
-	if err == nil {
-		model = new(counterfeit.Model)
-		if err := model.UnmarshalBinary([]byte(data)); err != nil {
-			model = nil
-		}
-	} else if !errors.Is(err, sql.ErrNoRows) {
+	// The model (about a megabyte) is read only when a newer version exists;
+	// the version check is one indexed lookup.
+	var latest int
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM text_models`).Scan(&latest); err != nil {
 		return mapError(err)
+	}
+	s.mu.RLock()
+	model := s.model
+	s.mu.RUnlock()
+	if latest > 0 && (model == nil || model.Version != latest) {
+		var data string
+		err := s.db.QueryRowContext(ctx, `SELECT data FROM text_models WHERE version = ?`, latest).Scan(&data)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return mapError(err)
+		}
+		m := new(counterfeit.Model)
+		if err == nil && m.UnmarshalBinary([]byte(data)) == nil {
+			model = m
+		}
 	}
 	s.mu.Lock()
 	s.brands, s.model, s.refreshed = brands, model, s.db.Clock.Now()

@@ -38,31 +38,18 @@ func (s *IPService) UpsertBrand(ctx context.Context, b *anxin.Brand) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
-	aliases, _ := json.Marshal(nonNil(b.Aliases))
-	tms, _ := json.Marshal(nonNil(b.Trademarks))
-	prices, _ := json.Marshal(b.RefPricesFen)
-	if b.RefPricesFen == nil {
-		prices = []byte("{}")
-	}
-	sellers, _ := json.Marshal(nonNil(b.AuthorisedSellers))
 	return s.db.Transact(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO brands (id, name, name_key, aliases, rights_holder_id, trademarks, registration_ref, ref_prices, sellers, self_service, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key, aliases = excluded.aliases,
 				rights_holder_id = excluded.rights_holder_id, trademarks = excluded.trademarks, registration_ref = excluded.registration_ref,
 				ref_prices = excluded.ref_prices, sellers = excluded.sellers, self_service = excluded.self_service, updated_at = excluded.updated_at`,
-			b.ID, b.Name, brandKey(b.Name), string(aliases), b.RightsHolderID, string(tms), b.RegistrationRef, string(prices), string(sellers),
+			b.ID, b.Name, brandKey(b.Name), jsonText(b.Aliases, "[]"), b.RightsHolderID, jsonText(b.Trademarks, "[]"), b.RegistrationRef,
+			jsonText(b.RefPricesFen, "{}"), jsonText(b.AuthorisedSellers, "[]"),
 			boolInt(b.SelfService), ms(tx.Now), ms(tx.Now))
 		b.CreatedAt = tx.Now
 		return err
 	})
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 const brandCols = `id, name, aliases, rights_holder_id, trademarks, registration_ref, ref_prices, sellers, self_service, created_at`
