@@ -201,14 +201,14 @@ func failoverOrder(run string, i int) []byte {
 // cluster is the shared fixture: a built binary, a migrated schema, a
 // JetStream stream of its own and a store handle for the assertions.
 type cluster struct {
-	t        *testing.T
-	bin      string
-	dsn      string
-	natsURL  string
-	run      string // unique suffix for subject, stream and ids
-	subject  string
-	stream   string
-	db       *sqlstore.DB
+	t       *testing.T
+	bin     string
+	dsn     string
+	natsURL string
+	run     string // unique suffix for subject, stream and ids
+	subject string
+	stream  string
+	db      *sqlstore.DB
 
 	mu       sync.Mutex // guards replicas, which the check driver reads
 	replicas []*replica
