@@ -14,6 +14,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// DefaultAckWait is how long JetStream waits for a replica's acknowledgement
+// before it hands the message to another: how long a dead replica's fetched
+// batch stays stuck. A live replica whose ingest takes longer keeps its
+// messages with in-progress signals, so it is not redelivered under it.
+const DefaultAckWait = 10 * time.Second
+
 // NATSConsumer consumes events from a JetStream stream with a durable pull
 // consumer shared by every replica: JetStream hands each message to one
 // replica, and a replica that dies leaves its unacknowledged messages to be
@@ -51,7 +57,7 @@ func (c *NATSConsumer) init() {
 			c.Batch = 500
 		}
 		if c.AckWait <= 0 {
-			c.AckWait = 30 * time.Second
+			c.AckWait = DefaultAckWait
 		}
 		if c.Logger == nil {
 			c.Logger = slog.Default()
@@ -218,7 +224,9 @@ func (c *NATSConsumer) handle(ctx context.Context, js jetstream.JetStream, msgs 
 		// A fetched batch is finished even when shutdown begins: the ingest
 		// and its acknowledgements run to the end, so a drain commits what
 		// it took (bounded by the database's own timeouts).
+		stop := c.keepAlive(append(eventMsgs, dupes...))
 		res, err := c.Sink.IngestEvents(systemContext(context.WithoutCancel(ctx), "nats"), events)
+		stop()
 		if err != nil {
 			// A passing failure (database down): nothing was committed, so
 			// nothing is acknowledged; the messages come back.
@@ -235,6 +243,32 @@ func (c *NATSConsumer) handle(ctx context.Context, js jetstream.JetStream, msgs 
 	for _, m := range append(eventMsgs, dupes...) {
 		m.Ack()
 	}
+}
+
+// keepAlive tells JetStream every third of AckWait that msgs are still being
+// worked on, until stop is called, so a slow ingest (a database under load
+// or retrying) is not redelivered to another replica meanwhile.
+func (c *NATSConsumer) keepAlive(msgs []jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(c.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, m := range msgs {
+					if err := m.InProgress(); err != nil {
+						c.Logger.Warn("stream: in-progress signal failed", "err", err)
+					}
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func (c *NATSConsumer) deadLetter(ctx context.Context, js jetstream.JetStream, m jetstream.Msg, reason string) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -175,4 +176,86 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode accepted an event without id or subject: %q", data)
 		}
 	})
+}
+
+// slowSink takes longer than the consumer's AckWait for its first batch and
+// counts how many times each event id reaches it.
+type slowSink struct {
+	stream.Sink
+	delay atomic.Int64 // nanoseconds, for the next call only
+	calls sync.Map     // event id → *atomic.Int32
+}
+
+func (s *slowSink) IngestEvents(ctx context.Context, es []*anxin.Event) (anxin.IngestResult, error) {
+	for _, e := range es {
+		v, _ := s.calls.LoadOrStore(e.ID, new(atomic.Int32))
+		v.(*atomic.Int32).Add(1)
+	}
+	time.Sleep(time.Duration(s.delay.Swap(0)))
+	return s.Sink.IngestEvents(ctx, es)
+}
+
+// TestNATSConsumerSlowIngestKeepsItsMessages: an ingest that outlasts
+// AckWait keeps its messages with in-progress signals, so a second replica
+// does not receive them meanwhile.
+func TestNATSConsumerSlowIngestKeepsItsMessages(t *testing.T) {
+	url := natsURL(t)
+	db := sqltest.OpenSQLite(t, nil)
+	suffix := anxin.NewID("")[:8]
+	subject := "anxintest." + suffix + ".slow"
+	streamName := "ANXINTEST_SLOW_" + suffix
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: streamName, Subjects: []string{subject, subject + ".dlq"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { js.DeleteStream(context.Background(), streamName) })
+	const n = 50
+	for i := range n {
+		if _, err := js.Publish(ctx, subject, orderEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sink := &slowSink{Sink: sqlstore.NewEventService(db)}
+	const ackWait = 3 * time.Second // above the 1 s fetch wait, during which nothing signals
+	sink.delay.Store(int64(2 * ackWait)) // well past AckWait
+	run := func(c *stream.NATSConsumer) func() {
+		cctx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- c.Run(cctx) }()
+		return func() { stop(); <-done }
+	}
+	a := &stream.NATSConsumer{URL: url, Subject: subject, Stream: streamName, Durable: "anxin", Batch: 100, AckWait: ackWait, Sink: sink}
+	defer run(a)()
+	time.Sleep(300 * time.Millisecond) // a fetches the whole batch first
+	b := &stream.NATSConsumer{URL: url, Subject: subject, Stream: streamName, Durable: "anxin", Batch: 100, AckWait: ackWait, Sink: sink}
+	defer run(b)()
+	for {
+		var stored int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&stored)
+		lag, _ := a.Lag(ctx)
+		if stored == n && lag == 0 {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("stored %d of %d, lag %d", stored, n, lag)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	redelivered := 0
+	sink.calls.Range(func(_, v any) bool {
+		if v.(*atomic.Int32).Load() > 1 {
+			redelivered++
+		}
+		return true
+	})
+	if redelivered > 0 {
+		t.Errorf("%d of %d events reached the store twice: the slow ingest lost its messages to the other replica", redelivered, n)
+	}
 }
