@@ -223,7 +223,7 @@ func TestNATSConsumerSlowIngestKeepsItsMessages(t *testing.T) {
 		}
 	}
 	sink := &slowSink{Sink: sqlstore.NewEventService(db)}
-	const ackWait = 3 * time.Second // above the 1 s fetch wait, during which nothing signals
+	const ackWait = 3 * time.Second      // above the 1 s fetch wait, during which nothing signals
 	sink.delay.Store(int64(2 * ackWait)) // well past AckWait
 	run := func(c *stream.NATSConsumer) func() {
 		cctx, stop := context.WithCancel(ctx)
