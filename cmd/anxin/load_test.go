@@ -219,6 +219,7 @@ func (c *cluster) check(ctx context.Context, client *http.Client, key, body stri
 		if err != nil {
 			if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || isNetClosed(err) {
 				retried.Add(1) // the replica died under the request: the balancer tries another
+				time.Sleep(50 * time.Millisecond)
 				continue
 			}
 			return fmt.Errorf("check %d: %v", i, err)
