@@ -27,20 +27,27 @@ func NewOutboxCursor(db *DB, name, owner string) *OutboxCursor {
 // Next takes (or renews) the lease and returns up to limit outbox messages
 // after the cursor, in order. It returns no messages and no error when
 // another replica holds the lease.
+//
+// The order is (txid, seq): on PostgreSQL an outbox seq is handed out at
+// insert, so a lower seq may commit after a higher one, and a cursor on seq
+// alone could pass a message still being written. Next therefore returns
+// only messages written by transactions older than every transaction still
+// running (the snapshot's xmin): no such message can appear later behind
+// the cursor. On SQLite, with one writer, txid is 0 and the order is seq.
 func (c *OutboxCursor) Next(ctx context.Context, limit int) ([]*anxin.OutboxMessage, int64, error) {
-	var after int64
+	var after, afterTx int64
 	held := false
 	err := c.db.Transact(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO stream_cursors (name) VALUES (?) ON CONFLICT (name) DO NOTHING`, c.Name); err != nil {
 			return err
 		}
-		q := `SELECT seq, owner, lease_until FROM stream_cursors WHERE name = ?`
+		q := `SELECT seq, txid, owner, lease_until FROM stream_cursors WHERE name = ?`
 		if tx.Dialect() == Postgres {
 			q += ` FOR UPDATE`
 		}
 		var owner string
 		var until int64
-		if err := tx.QueryRowContext(ctx, q, c.Name).Scan(&after, &owner, &until); err != nil {
+		if err := tx.QueryRowContext(ctx, q, c.Name).Scan(&after, &afterTx, &owner, &until); err != nil {
 			return err
 		}
 		if owner != c.Owner && owner != "" && until > ms(tx.Now) {
@@ -53,7 +60,12 @@ func (c *OutboxCursor) Next(ctx context.Context, limit int) ([]*anxin.OutboxMess
 	if err != nil || !held {
 		return nil, after, err
 	}
-	rows, err := c.db.QueryContext(ctx, `SELECT seq, id, type, subject_id, payload, created_at FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	horizon := ""
+	if c.db.Dialect == Postgres {
+		horizon = `txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint AND `
+	}
+	rows, err := c.db.QueryContext(ctx, `SELECT seq, id, type, subject_id, payload, created_at FROM outbox
+		WHERE `+horizon+`(txid > ? OR (txid = ? AND seq > ?)) ORDER BY txid, seq LIMIT ?`, afterTx, afterTx, after, limit)
 	if err != nil {
 		return nil, after, err
 	}
@@ -73,11 +85,20 @@ func (c *OutboxCursor) Next(ctx context.Context, limit int) ([]*anxin.OutboxMess
 	return out, last, rows.Err()
 }
 
-// Commit advances the cursor to seq if this replica still holds the lease;
-// Conflict otherwise (another replica took over and will publish again).
+// Commit advances the cursor to the message seq (the last Next returned) if
+// this replica still holds the lease; Conflict otherwise (another replica
+// took over and will publish again).
 func (c *OutboxCursor) Commit(ctx context.Context, seq int64) error {
 	return c.db.Transact(ctx, func(tx *Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE stream_cursors SET seq = ? WHERE name = ? AND owner = ? AND seq < ?`, seq, c.Name, c.Owner, seq)
+		var txid int64
+		if err := tx.QueryRowContext(ctx, `SELECT txid FROM outbox WHERE seq = ?`, seq).Scan(&txid); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return anxin.Errorf(anxin.Invalid, "There is no outbox message %d.", seq)
+			}
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `UPDATE stream_cursors SET seq = ?, txid = ? WHERE name = ? AND owner = ? AND (txid < ? OR (txid = ? AND seq < ?))`,
+			seq, txid, c.Name, c.Owner, txid, txid, seq)
 		if err != nil {
 			return err
 		}
