@@ -28,11 +28,20 @@ type Config struct {
 	// EventsURL (nats://host:port) consumes marketplace events from NATS
 	// JetStream on EventsSubject; DecisionsSubject, when set, publishes the
 	// outbox (decisions and actions) to that subject prefix on the same broker.
+	// With EventsURL kafka://broker1:9092,broker2:9092 events come from
+	// EventsTopic and DecisionsTopic, when set, receives the outbox.
 	EventsURL        string
 	EventsSubject    string
 	EventsStream     string // JetStream stream name; "" means stream.NATSConsumer's default
-	EventsTopic      string // Kafka topic, with EventsURL kafka://broker1:9092,broker2:9092
+	EventsTopic      string
 	DecisionsSubject string
+	DecisionsTopic   string
+}
+
+// Publisher publishes the outbox to a broker (stream.NATSPublisher,
+// stream.KafkaPublisher).
+type Publisher interface {
+	Run(ctx context.Context) error
 }
 
 // Main holds everything serve opens, so main and the end-to-end tests build
@@ -54,7 +63,7 @@ type Main struct {
 
 	Consumer  *stream.NATSConsumer  // with --events nats://
 	Kafka     *stream.KafkaConsumer // with --events kafka://
-	Publisher *stream.NATSPublisher
+	Publisher Publisher             // with --decisions-subject or --decisions-topic
 
 	// Addr is the address the server listens on, set once Run has bound it.
 	Addr net.Addr
@@ -144,7 +153,11 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
 	s.Metrics.MustRegister(m.Sender)
 
-	// Streams: events in from NATS JetStream or Kafka, decisions out (NATS).
+	// Streams: events in from NATS JetStream or Kafka, decisions out to the
+	// same broker.
+	if m.Config.EventsURL == "" && (m.Config.DecisionsSubject != "" || m.Config.DecisionsTopic != "") {
+		return anxin.Errorf(anxin.Invalid, "--decisions-subject and --decisions-topic publish to the broker of --events: give --events nats://… or kafka://….")
+	}
 	if m.Config.EventsURL != "" {
 		var healthy func(context.Context) error
 		switch {
@@ -155,9 +168,14 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 			m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Stream: m.Config.EventsStream, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Consumer)
 			healthy = m.Consumer.Healthy
+			if m.Config.DecisionsTopic != "" {
+				return anxin.Errorf(anxin.Invalid, "--decisions-topic is for Kafka; with --events nats:// use --decisions-subject.")
+			}
 			if m.Config.DecisionsSubject != "" {
-				m.Publisher = &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
+				p := &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
 					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
+				s.Metrics.MustRegister(p)
+				m.Publisher = p
 			}
 		case strings.HasPrefix(m.Config.EventsURL, "kafka://"):
 			brokers := strings.Split(strings.TrimPrefix(m.Config.EventsURL, "kafka://"), ",")
@@ -165,11 +183,23 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 				return anxin.Errorf(anxin.Invalid, "--events kafka://HOST:PORT[,HOST:PORT] needs brokers and --events-topic.")
 			}
 			if m.Config.DecisionsSubject != "" {
-				return anxin.Errorf(anxin.Invalid, "--decisions-subject publishes to NATS only; use webhooks with Kafka.")
+				return anxin.Errorf(anxin.Invalid, "--decisions-subject is for NATS; with --events kafka:// use --decisions-topic.")
 			}
 			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: m.Config.EventsTopic, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Kafka)
 			healthy = m.Kafka.Healthy
+			if t := m.Config.DecisionsTopic; t != "" {
+				if err := checkTopic(t); err != nil {
+					return err
+				}
+				if t == m.Config.EventsTopic || t == m.Config.EventsTopic+".dlq" {
+					return anxin.Errorf(anxin.Invalid, "--decisions-topic must differ from the events topic and its dead-letter topic.")
+				}
+				p := &stream.KafkaPublisher{Brokers: brokers, Topic: t, Logger: m.Logger,
+					Outbox: sqlstore.NewOutboxCursor(m.DB, "kafka:"+t, anxin.NewID("replica"))}
+				s.Metrics.MustRegister(p)
+				m.Publisher = p
+			}
 		default:
 			return anxin.Errorf(anxin.Invalid, "--events must be a nats:// or kafka:// URL.")
 		}
@@ -215,6 +245,21 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.HTTPServer.Quality = qualitySvc
 	m.Jobs.Handle(sqlstore.JobQualityEvaluate, qualitySvc.HandleEvaluateJob)
 
+	return nil
+}
+
+// checkTopic refuses a name Kafka would reject: 1 to 249 of [A-Za-z0-9._-],
+// not "." or "..".
+func checkTopic(t string) error {
+	ok := len(t) > 0 && len(t) <= 249 && t != "." && t != ".."
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return anxin.Errorf(anxin.Invalid, "--decisions-topic %q is not a Kafka topic name (1 to 249 letters, digits, '.', '_' or '-').", t)
+	}
 	return nil
 }
 
