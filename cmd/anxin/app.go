@@ -84,6 +84,9 @@ func NewMain() *Main {
 // Open opens the database, checks or applies the schema and wires every
 // service. It does not start serving; Run does.
 func (m *Main) Open(ctx context.Context) error {
+	if err := m.Config.checkStreams(); err != nil {
+		return err // before anything is opened or created
+	}
 	db, err := sqlstore.Open(ctx, m.Config.DSN, m.Clock)
 	if err != nil {
 		return err
@@ -154,54 +157,30 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.Metrics.MustRegister(m.Sender)
 
 	// Streams: events in from NATS JetStream or Kafka, decisions out to the
-	// same broker.
-	if m.Config.EventsURL == "" && (m.Config.DecisionsSubject != "" || m.Config.DecisionsTopic != "") {
-		return anxin.Errorf(anxin.Invalid, "--decisions-subject and --decisions-topic publish to the broker of --events: give --events nats://… or kafka://….")
-	}
-	if m.Config.EventsURL != "" {
+	// same broker (the flags were checked by checkStreams).
+	if c := m.Config; c.EventsURL != "" {
 		var healthy func(context.Context) error
-		switch {
-		case strings.HasPrefix(m.Config.EventsURL, "nats://"):
-			if m.Config.EventsSubject == "" {
-				return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events nats://.")
-			}
-			m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Stream: m.Config.EventsStream, Sink: s.Events, Logger: m.Logger}
+		if strings.HasPrefix(c.EventsURL, "nats://") {
+			m.Consumer = &stream.NATSConsumer{URL: c.EventsURL, Subject: c.EventsSubject, Stream: c.EventsStream, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Consumer)
 			healthy = m.Consumer.Healthy
-			if m.Config.DecisionsTopic != "" {
-				return anxin.Errorf(anxin.Invalid, "--decisions-topic is for Kafka; with --events nats:// use --decisions-subject.")
-			}
-			if m.Config.DecisionsSubject != "" {
-				p := &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
-					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
+			if c.DecisionsSubject != "" {
+				p := &stream.NATSPublisher{URL: c.EventsURL, Subject: c.DecisionsSubject, Logger: m.Logger,
+					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+c.DecisionsSubject, anxin.NewID("replica"))}
 				s.Metrics.MustRegister(p)
 				m.Publisher = p
 			}
-		case strings.HasPrefix(m.Config.EventsURL, "kafka://"):
-			brokers := strings.Split(strings.TrimPrefix(m.Config.EventsURL, "kafka://"), ",")
-			if m.Config.EventsTopic == "" || brokers[0] == "" {
-				return anxin.Errorf(anxin.Invalid, "--events kafka://HOST:PORT[,HOST:PORT] needs brokers and --events-topic.")
-			}
-			if m.Config.DecisionsSubject != "" {
-				return anxin.Errorf(anxin.Invalid, "--decisions-subject is for NATS; with --events kafka:// use --decisions-topic.")
-			}
-			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: m.Config.EventsTopic, Sink: s.Events, Logger: m.Logger}
+		} else {
+			brokers := kafkaBrokers(c.EventsURL)
+			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: c.EventsTopic, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Kafka)
 			healthy = m.Kafka.Healthy
-			if t := m.Config.DecisionsTopic; t != "" {
-				if err := checkTopic(t); err != nil {
-					return err
-				}
-				if t == m.Config.EventsTopic || t == m.Config.EventsTopic+".dlq" {
-					return anxin.Errorf(anxin.Invalid, "--decisions-topic must differ from the events topic and its dead-letter topic.")
-				}
-				p := &stream.KafkaPublisher{Brokers: brokers, Topic: t, Logger: m.Logger,
-					Outbox: sqlstore.NewOutboxCursor(m.DB, "kafka:"+t, anxin.NewID("replica"))}
+			if c.DecisionsTopic != "" {
+				p := &stream.KafkaPublisher{Brokers: brokers, Topic: c.DecisionsTopic, Logger: m.Logger,
+					Outbox: sqlstore.NewOutboxCursor(m.DB, "kafka:"+c.DecisionsTopic, anxin.NewID("replica"))}
 				s.Metrics.MustRegister(p)
 				m.Publisher = p
 			}
-		default:
-			return anxin.Errorf(anxin.Invalid, "--events must be a nats:// or kafka:// URL.")
 		}
 		dbReady := s.Ready
 		s.Ready = func(ctx context.Context) error {
@@ -246,6 +225,48 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.Jobs.Handle(sqlstore.JobQualityEvaluate, qualitySvc.HandleEvaluateJob)
 
 	return nil
+}
+
+// checkStreams refuses an unusable combination of the broker flags.
+func (c Config) checkStreams() error {
+	if c.EventsURL == "" {
+		if c.DecisionsSubject != "" || c.DecisionsTopic != "" {
+			return anxin.Errorf(anxin.Invalid, "--decisions-subject and --decisions-topic publish to the broker of --events: give --events nats://… or kafka://….")
+		}
+		return nil
+	}
+	switch {
+	case strings.HasPrefix(c.EventsURL, "nats://"):
+		if c.EventsSubject == "" {
+			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events nats://.")
+		}
+		if c.DecisionsTopic != "" {
+			return anxin.Errorf(anxin.Invalid, "--decisions-topic is for Kafka; with --events nats:// use --decisions-subject.")
+		}
+	case strings.HasPrefix(c.EventsURL, "kafka://"):
+		if c.EventsTopic == "" || kafkaBrokers(c.EventsURL)[0] == "" {
+			return anxin.Errorf(anxin.Invalid, "--events kafka://HOST:PORT[,HOST:PORT] needs brokers and --events-topic.")
+		}
+		if c.DecisionsSubject != "" {
+			return anxin.Errorf(anxin.Invalid, "--decisions-subject is for NATS; with --events kafka:// use --decisions-topic.")
+		}
+		if t := c.DecisionsTopic; t != "" {
+			if err := checkTopic(t); err != nil {
+				return err
+			}
+			if t == c.EventsTopic || t == c.EventsTopic+".dlq" {
+				return anxin.Errorf(anxin.Invalid, "--decisions-topic must differ from the events topic and its dead-letter topic.")
+			}
+		}
+	default:
+		return anxin.Errorf(anxin.Invalid, "--events must be a nats:// or kafka:// URL.")
+	}
+	return nil
+}
+
+// kafkaBrokers returns the seed brokers of kafka://HOST:PORT[,HOST:PORT].
+func kafkaBrokers(url string) []string {
+	return strings.Split(strings.TrimPrefix(url, "kafka://"), ",")
 }
 
 // checkTopic refuses a name Kafka would reject: 1 to 249 of [A-Za-z0-9._-],
