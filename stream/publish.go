@@ -91,6 +91,10 @@ func (p *NATSPublisher) Run(ctx context.Context) error {
 		n, err := p.publishOnce(ctx, js)
 		p.updateLag(ctx, p.Outbox)
 		if err != nil && ctx.Err() == nil {
+			if anxin.KindOf(err) == anxin.Conflict {
+				p.Logger.Info("stream: another replica took over publishing decisions", "subject", p.Subject)
+				continue
+			}
 			p.Logger.Warn("stream: publishing decisions", "err", err)
 			p.published.WithLabelValues("retry").Add(float64(n))
 			sleep(ctx, time.Second)
