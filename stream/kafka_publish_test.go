@@ -3,6 +3,7 @@ package stream_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // The Kafka publisher tests run against kfake, franz-go's in-process fake
@@ -160,7 +162,8 @@ func freeAddr(t *testing.T) (string, int) {
 // TestKafkaPublisher publishes an outbox of several pages to a topic of
 // three partitions: every message arrives once, keyed by its subject, with
 // its id and type in the headers, in outbox order within each partition.
-// The publisher starts before the broker is up and connects by itself.
+// The publisher starts before the broker is up and connects by itself, and
+// rides out a broker outage without committing what was not acknowledged.
 func TestKafkaPublisher(t *testing.T) {
 	sqltest.Run(t, nil, func(t *testing.T, db *sqlstore.DB) {
 		const topic, n = "anxin.decisions", 230
@@ -208,6 +211,37 @@ func TestKafkaPublisher(t *testing.T) {
 		if v, _ := gathered(reg, "anxin_stream_published_total", "published"); v != n {
 			t.Errorf("anxin_stream_published_total{outcome=published} = %v; want %d", v, n)
 		}
+
+		// A broker outage: every produce request has its connection closed.
+		// The cursor stays put while nothing is acknowledged, and the
+		// publisher carries on by itself when the broker is back.
+		var down atomic.Bool
+		var refused atomic.Int32
+		down.Store(true)
+		fake.ControlKey(kmsg.Produce.Int16(), func(kmsg.Request) (kmsg.Response, error, bool) {
+			if down.Load() {
+				fake.KeepControl()
+				refused.Add(1)
+				return nil, errors.New("broker outage"), true
+			}
+			fake.DropControl()
+			return nil, nil, false
+		})
+		moreIDs, moreSubjects := enqueueOutbox(t, db, n, 70)
+		time.Sleep(3 * time.Second)
+		if cur, head, _ := sqlstore.NewOutboxCursor(db, "kafka:"+topic, "x").Position(ctx); cur != head-70 {
+			t.Errorf("cursor %d during the outage; want %d (nothing acknowledged)", cur, head-70)
+		}
+		if refused.Load() == 0 {
+			t.Error("no produce request reached the broker during the outage")
+		}
+		down.Store(false)
+		recs = readTopic(t, fake.ListenAddrs(), topic, n+70, 60*time.Second)
+		checkOrder(t, recs, append(ids, moreIDs...), append(subjects, moreSubjects...))
+		waitFor(t, 10*time.Second, "the lag gauge to reach 0 after the outage", func() bool {
+			v, ok := gathered(reg, "anxin_stream_publisher_lag", "")
+			return ok && v == 0
+		})
 	})
 }
 
