@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"anxin"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Outbox reads the outbox in order under a lease (sqlstore.OutboxCursor).
@@ -29,19 +31,41 @@ type NATSPublisher struct {
 	Outbox  Outbox
 	Logger  *slog.Logger
 	Poll    time.Duration
+
+	publisherMetrics
+	once sync.Once
+}
+
+func (p *NATSPublisher) init() {
+	p.once.Do(func() {
+		if p.Stream == "" {
+			p.Stream = "ANXIN_DECISIONS"
+		}
+		if p.Poll <= 0 {
+			p.Poll = 500 * time.Millisecond
+		}
+		if p.Logger == nil {
+			p.Logger = slog.Default()
+		}
+		p.publisherMetrics = newPublisherMetrics("nats")
+	})
+}
+
+// Describe implements prometheus.Collector.
+func (p *NATSPublisher) Describe(ch chan<- *prometheus.Desc) {
+	p.init()
+	p.describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (p *NATSPublisher) Collect(ch chan<- prometheus.Metric) {
+	p.init()
+	p.collect(ch)
 }
 
 // Run publishes until ctx is done, reconnecting by itself.
 func (p *NATSPublisher) Run(ctx context.Context) error {
-	if p.Stream == "" {
-		p.Stream = "ANXIN_DECISIONS"
-	}
-	if p.Poll <= 0 {
-		p.Poll = 500 * time.Millisecond
-	}
-	if p.Logger == nil {
-		p.Logger = slog.Default()
-	}
+	p.init()
 	nc, err := nats.Connect(p.URL, nats.Name("anxin-publisher"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
 	if err != nil {
 		return err
@@ -65,8 +89,14 @@ func (p *NATSPublisher) Run(ctx context.Context) error {
 			ready = true
 		}
 		n, err := p.publishOnce(ctx, js)
+		p.updateLag(ctx, p.Outbox)
 		if err != nil && ctx.Err() == nil {
+			if anxin.KindOf(err) == anxin.Conflict {
+				p.Logger.Info("stream: another replica took over publishing decisions", "subject", p.Subject)
+				continue
+			}
 			p.Logger.Warn("stream: publishing decisions", "err", err)
+			p.published.WithLabelValues("retry").Add(float64(n))
 			sleep(ctx, time.Second)
 			continue
 		}
@@ -86,18 +116,22 @@ func (p *NATSPublisher) publishOnce(ctx context.Context, js jetstream.JetStream)
 	for _, m := range msgs {
 		body, err := json.Marshal(m)
 		if err != nil {
-			return 0, err
+			return len(msgs), err
 		}
 		msg := nats.NewMsg(p.Subject + "." + m.Type)
 		msg.Data = body
 		msg.Header.Set(nats.MsgIdHdr, m.ID)
-		msg.Header.Set("Anxin-Message-Type", m.Type)
+		msg.Header.Set(HeaderMessageType, m.Type)
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err = js.PublishMsg(pctx, msg)
 		cancel()
 		if err != nil {
-			return 0, err // not committed: the page is published again, deduplicated by id
+			return len(msgs), err // not committed: the page is published again, deduplicated by id
 		}
 	}
-	return len(msgs), p.Outbox.Commit(ctx, last)
+	if err := p.Outbox.Commit(ctx, last); err != nil {
+		return len(msgs), err
+	}
+	p.published.WithLabelValues("published").Add(float64(len(msgs)))
+	return len(msgs), nil
 }

@@ -1,8 +1,9 @@
 // Package stream connects Anxin to a marketplace's message broker: it
 // consumes lifecycle events from NATS JetStream (a durable pull consumer)
-// into the same idempotent ingestion as POST /v1/events, and publishes the
-// outbox (decisions and actions) to a subject so the marketplace can consume
-// them like any other stream.
+// or Kafka (a consumer group) into the same idempotent ingestion as
+// POST /v1/events, and publishes the outbox (decisions and actions) to a
+// NATS subject or a Kafka topic so the marketplace can consume them like any
+// other stream.
 //
 // A message is acknowledged only after the transaction that stores its event
 // has committed. A message that can never be stored — malformed JSON,

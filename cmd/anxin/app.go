@@ -28,11 +28,20 @@ type Config struct {
 	// EventsURL (nats://host:port) consumes marketplace events from NATS
 	// JetStream on EventsSubject; DecisionsSubject, when set, publishes the
 	// outbox (decisions and actions) to that subject prefix on the same broker.
+	// With EventsURL kafka://broker1:9092,broker2:9092 events come from
+	// EventsTopic and DecisionsTopic, when set, receives the outbox.
 	EventsURL        string
 	EventsSubject    string
 	EventsStream     string // JetStream stream name; "" means stream.NATSConsumer's default
-	EventsTopic      string // Kafka topic, with EventsURL kafka://broker1:9092,broker2:9092
+	EventsTopic      string
 	DecisionsSubject string
+	DecisionsTopic   string
+}
+
+// Publisher publishes the outbox to a broker (stream.NATSPublisher,
+// stream.KafkaPublisher).
+type Publisher interface {
+	Run(ctx context.Context) error
 }
 
 // Main holds everything serve opens, so main and the end-to-end tests build
@@ -54,7 +63,7 @@ type Main struct {
 
 	Consumer  *stream.NATSConsumer  // with --events nats://
 	Kafka     *stream.KafkaConsumer // with --events kafka://
-	Publisher *stream.NATSPublisher
+	Publisher Publisher             // with --decisions-subject or --decisions-topic
 
 	// Addr is the address the server listens on, set once Run has bound it.
 	Addr net.Addr
@@ -75,6 +84,9 @@ func NewMain() *Main {
 // Open opens the database, checks or applies the schema and wires every
 // service. It does not start serving; Run does.
 func (m *Main) Open(ctx context.Context) error {
+	if err := m.Config.checkStreams(); err != nil {
+		return err // before anything is opened or created
+	}
 	db, err := sqlstore.Open(ctx, m.Config.DSN, m.Clock)
 	if err != nil {
 		return err
@@ -144,34 +156,31 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
 	s.Metrics.MustRegister(m.Sender)
 
-	// Streams: events in from NATS JetStream or Kafka, decisions out (NATS).
-	if m.Config.EventsURL != "" {
+	// Streams: events in from NATS JetStream or Kafka, decisions out to the
+	// same broker (the flags were checked by checkStreams).
+	if c := m.Config; c.EventsURL != "" {
 		var healthy func(context.Context) error
-		switch {
-		case strings.HasPrefix(m.Config.EventsURL, "nats://"):
-			if m.Config.EventsSubject == "" {
-				return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events nats://.")
-			}
-			m.Consumer = &stream.NATSConsumer{URL: m.Config.EventsURL, Subject: m.Config.EventsSubject, Stream: m.Config.EventsStream, Sink: s.Events, Logger: m.Logger}
+		if strings.HasPrefix(c.EventsURL, "nats://") {
+			m.Consumer = &stream.NATSConsumer{URL: c.EventsURL, Subject: c.EventsSubject, Stream: c.EventsStream, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Consumer)
 			healthy = m.Consumer.Healthy
-			if m.Config.DecisionsSubject != "" {
-				m.Publisher = &stream.NATSPublisher{URL: m.Config.EventsURL, Subject: m.Config.DecisionsSubject, Logger: m.Logger,
-					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+m.Config.DecisionsSubject, anxin.NewID("replica"))}
+			if c.DecisionsSubject != "" {
+				p := &stream.NATSPublisher{URL: c.EventsURL, Subject: c.DecisionsSubject, Logger: m.Logger,
+					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+c.DecisionsSubject, anxin.NewID("replica"))}
+				s.Metrics.MustRegister(p)
+				m.Publisher = p
 			}
-		case strings.HasPrefix(m.Config.EventsURL, "kafka://"):
-			brokers := strings.Split(strings.TrimPrefix(m.Config.EventsURL, "kafka://"), ",")
-			if m.Config.EventsTopic == "" || brokers[0] == "" {
-				return anxin.Errorf(anxin.Invalid, "--events kafka://HOST:PORT[,HOST:PORT] needs brokers and --events-topic.")
-			}
-			if m.Config.DecisionsSubject != "" {
-				return anxin.Errorf(anxin.Invalid, "--decisions-subject publishes to NATS only; use webhooks with Kafka.")
-			}
-			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: m.Config.EventsTopic, Sink: s.Events, Logger: m.Logger}
+		} else {
+			brokers := kafkaBrokers(c.EventsURL)
+			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: c.EventsTopic, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Kafka)
 			healthy = m.Kafka.Healthy
-		default:
-			return anxin.Errorf(anxin.Invalid, "--events must be a nats:// or kafka:// URL.")
+			if c.DecisionsTopic != "" {
+				p := &stream.KafkaPublisher{Brokers: brokers, Topic: c.DecisionsTopic, Logger: m.Logger,
+					Outbox: sqlstore.NewOutboxCursor(m.DB, "kafka:"+c.DecisionsTopic, anxin.NewID("replica"))}
+				s.Metrics.MustRegister(p)
+				m.Publisher = p
+			}
 		}
 		dbReady := s.Ready
 		s.Ready = func(ctx context.Context) error {
@@ -215,6 +224,63 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.HTTPServer.Quality = qualitySvc
 	m.Jobs.Handle(sqlstore.JobQualityEvaluate, qualitySvc.HandleEvaluateJob)
 
+	return nil
+}
+
+// checkStreams refuses an unusable combination of the broker flags.
+func (c Config) checkStreams() error {
+	if c.EventsURL == "" {
+		if c.DecisionsSubject != "" || c.DecisionsTopic != "" {
+			return anxin.Errorf(anxin.Invalid, "--decisions-subject and --decisions-topic publish to the broker of --events: give --events nats://… or kafka://….")
+		}
+		return nil
+	}
+	switch {
+	case strings.HasPrefix(c.EventsURL, "nats://"):
+		if c.EventsSubject == "" {
+			return anxin.Errorf(anxin.Invalid, "--events-subject is required with --events nats://.")
+		}
+		if c.DecisionsTopic != "" {
+			return anxin.Errorf(anxin.Invalid, "--decisions-topic is for Kafka; with --events nats:// use --decisions-subject.")
+		}
+	case strings.HasPrefix(c.EventsURL, "kafka://"):
+		if c.EventsTopic == "" || kafkaBrokers(c.EventsURL)[0] == "" {
+			return anxin.Errorf(anxin.Invalid, "--events kafka://HOST:PORT[,HOST:PORT] needs brokers and --events-topic.")
+		}
+		if c.DecisionsSubject != "" {
+			return anxin.Errorf(anxin.Invalid, "--decisions-subject is for NATS; with --events kafka:// use --decisions-topic.")
+		}
+		if t := c.DecisionsTopic; t != "" {
+			if err := checkTopic(t); err != nil {
+				return err
+			}
+			if t == c.EventsTopic || t == c.EventsTopic+".dlq" {
+				return anxin.Errorf(anxin.Invalid, "--decisions-topic must differ from the events topic and its dead-letter topic.")
+			}
+		}
+	default:
+		return anxin.Errorf(anxin.Invalid, "--events must be a nats:// or kafka:// URL.")
+	}
+	return nil
+}
+
+// kafkaBrokers returns the seed brokers of kafka://HOST:PORT[,HOST:PORT].
+func kafkaBrokers(url string) []string {
+	return strings.Split(strings.TrimPrefix(url, "kafka://"), ",")
+}
+
+// checkTopic refuses a name Kafka would reject: 1 to 249 of [A-Za-z0-9._-],
+// not "." or "..".
+func checkTopic(t string) error {
+	ok := len(t) > 0 && len(t) <= 249 && t != "." && t != ".."
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			ok = false
+		}
+	}
+	if !ok {
+		return anxin.Errorf(anxin.Invalid, "--decisions-topic %q is not a Kafka topic name (1 to 249 letters, digits, '.', '_' or '-').", t)
+	}
 	return nil
 }
 

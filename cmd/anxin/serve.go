@@ -16,7 +16,15 @@ Serve the JSON API under /v1/, the console under /console/, /healthz,
 /readyz, /metrics and /openapi.json, and run the job runner and webhook
 sender. Refuses to start on an old schema unless --migrate is given.
 SIGINT or SIGTERM drains in-flight requests and stops. Plain HTTP is
-refused on non-loopback addresses unless --allow-plain-http is given.`)
+refused on non-loopback addresses unless --allow-plain-http is given.
+
+With --events the marketplace's events are consumed from NATS JetStream
+(--events-subject) or Kafka (--events-topic). Decisions and actions (the
+webhook outbox) can also be published to the same broker, in outbox order:
+--decisions-subject PREFIX on NATS (deduplicated by Nats-Msg-Id), or
+--decisions-topic TOPIC on Kafka (record key = subject id, headers
+Anxin-Message-Id and Anxin-Message-Type; at-least-once, so consumers drop
+repeated message ids).`)
 	f.register(fs)
 	addr := fs.String("addr", envOr("ANXIN_ADDR", "127.0.0.1:8080"), "listen `address` (env ANXIN_ADDR)")
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
@@ -28,7 +36,8 @@ refused on non-loopback addresses unless --allow-plain-http is given.`)
 	eventsSubject := fs.String("events-subject", envOr("ANXIN_EVENTS_SUBJECT", ""), "the events `subject` (env ANXIN_EVENTS_SUBJECT)")
 	eventsTopic := fs.String("events-topic", os.Getenv("ANXIN_EVENTS_TOPIC"), "the Kafka `topic` with --events kafka://; consumer group anxin (env ANXIN_EVENTS_TOPIC)")
 	eventsStream := fs.String("events-stream", envOr("ANXIN_EVENTS_STREAM", "ANXIN_EVENTS"), "the JetStream `stream` holding the events subject; created if missing (env ANXIN_EVENTS_STREAM)")
-	decisions := fs.String("decisions-subject", os.Getenv("ANXIN_DECISIONS_SUBJECT"), "also publish decisions and actions under this subject `prefix` on the same broker")
+	decisions := fs.String("decisions-subject", os.Getenv("ANXIN_DECISIONS_SUBJECT"), "with --events nats://, also publish decisions and actions under this subject `prefix` (env ANXIN_DECISIONS_SUBJECT)")
+	decisionsTopic := fs.String("decisions-topic", os.Getenv("ANXIN_DECISIONS_TOPIC"), "with --events kafka://, also publish decisions and actions to this Kafka `topic`, keyed by subject id; at-least-once, dedupe by the Anxin-Message-Id header (env ANXIN_DECISIONS_TOPIC)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +52,7 @@ refused on non-loopback addresses unless --allow-plain-http is given.`)
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
 	m.Config.VaultKEKFile = f.kekFile(dsn)
 	m.Config.EventsURL, m.Config.EventsSubject, m.Config.DecisionsSubject = *events, *eventsSubject, *decisions
-	m.Config.EventsStream, m.Config.EventsTopic = *eventsStream, *eventsTopic
+	m.Config.EventsStream, m.Config.EventsTopic, m.Config.DecisionsTopic = *eventsStream, *eventsTopic, *decisionsTopic
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return err
