@@ -272,6 +272,15 @@ func readyz(client *http.Client, r *replica) (int, time.Duration, error) {
 // with 503 and the JSON error body, and /readyz must answer 503; once it is
 // back the replicas must recover by themselves, and every event must be
 // stored and applied exactly once, every job run once, the ledger balanced.
+//
+// It needs ANXIN_TEST_FAILOVER, NATS with JetStream (ANXIN_TEST_NATS) and
+// the PostgreSQL server binaries (initdb, pg_ctl under /usr/lib/postgresql;
+// as root also runuser and a postgres OS user); the shared PostgreSQL server
+// is not used. It publishes 60,000 order events (three tenths of
+// ANXIN_TEST_FAILOVER_EVENTS when set) and stops the database for 5 s once
+// a third are stored:
+//
+//	ANXIN_TEST_FAILOVER=1 go test -count=1 -run TestFailoverDatabaseOutage -v ./cmd/anxin/
 func TestFailoverDatabaseOutage(t *testing.T) {
 	if os.Getenv("ANXIN_TEST_FAILOVER") == "" {
 		t.Skip("ANXIN_TEST_FAILOVER is not set")
