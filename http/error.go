@@ -49,6 +49,10 @@ type errorBody struct {
 // logged once, with the request id and route, and shown as "Internal error.".
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	kind := anxin.KindOf(err)
+	if kind == anxin.Internal && s.ClassifyError != nil {
+		err = s.ClassifyError(err)
+		kind = anxin.KindOf(err)
+	}
 	status := statusOf(kind)
 	msg := anxin.MessageOf(err)
 	if kind == anxin.Internal {

@@ -56,6 +56,11 @@ type Server struct {
 	// healthy; /readyz answers 503 when it returns an error.
 	Ready func(ctx context.Context) error
 
+	// ClassifyError, when set, gives an error that carries no kind one
+	// (cmd/anxin sets sqlstore.MapError), so a driver error reporting a
+	// lost database answers 503 Unavailable rather than 500.
+	ClassifyError func(error) error
+
 	Clock   anxin.Clock
 	Logger  *slog.Logger
 	Metrics *prometheus.Registry

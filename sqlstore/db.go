@@ -15,11 +15,16 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"anxin"
@@ -71,7 +76,7 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 	var err error
 	if IsPostgresDSN(dsn) {
 		db.Dialect = Postgres
-		db.SQL, err = sql.Open("pgx", dsn)
+		db.SQL, err = sql.Open("pgx", withConnectTimeout(dsn))
 		if err != nil {
 			return nil, anxin.Errorf(anxin.Invalid, "The PostgreSQL DSN is malformed.")
 		}
@@ -100,6 +105,25 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 		return nil, &anxin.Error{Kind: anxin.Unavailable, Message: fmt.Sprintf("The %s database cannot be reached.", db.Dialect)}
 	}
 	return db, nil
+}
+
+// DefaultConnectTimeout bounds a new PostgreSQL connection (TCP, TLS and
+// the startup handshake) when the DSN sets no connect_timeout, so a request
+// that needs a new connection to a database that does not answer fails with
+// Unavailable instead of hanging.
+const DefaultConnectTimeout = 3 * time.Second
+
+// withConnectTimeout adds connect_timeout to a postgres:// URL that has
+// none.
+func withConnectTimeout(dsn string) string {
+	if strings.Contains(dsn, "connect_timeout=") {
+		return dsn
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "connect_timeout=" + strconv.Itoa(int(DefaultConnectTimeout/time.Second))
 }
 
 // Close closes the pool.
@@ -249,9 +273,16 @@ func isRetryable(err error) bool {
 	return false
 }
 
-// mapError turns driver errors into anxin kinds, keeping the chain: unique
-// violations become Conflict, lost connections Unavailable. Errors that
-// already carry a kind pass through.
+// MapError gives a database error its anxin kind, keeping the chain: unique
+// violations become Conflict, a database that cannot be reached or a
+// connection lost mid-query Unavailable (HTTP 503). Errors that already
+// carry a kind, and errors it does not recognise, are returned as they are.
+// The HTTP server applies it to errors without a kind, so a read that
+// returns a driver error as it is still answers 503 when the database is
+// down.
+func MapError(err error) error { return mapError(err) }
+
+// mapError is MapError.
 func mapError(err error) error {
 	if err == nil {
 		return nil
@@ -267,7 +298,10 @@ func mapError(err error) error {
 			return &wrapped{kind: anxin.Conflict, msg: "The record already exists.", err: err}
 		case "23503":
 			return &wrapped{kind: anxin.Invalid, msg: "A referenced record does not exist.", err: err}
-		case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
+		}
+		// Class 08: connection exceptions; 57P01-57P03: the server is
+		// shutting down, crashed or starting up; 53300: too many connections.
+		if strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || pg.Code == "53300" {
 			return &wrapped{kind: anxin.Unavailable, msg: "The database is unavailable.", err: err}
 		}
 		return err
@@ -282,11 +316,32 @@ func mapError(err error) error {
 		}
 		return err
 	}
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) || errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "connection refused") {
+	if connLost(err) {
 		return &wrapped{kind: anxin.Unavailable, msg: "The database is unavailable.", err: err}
 	}
 	return err
+}
+
+// connLost reports whether err means the database could not be reached or
+// the connection broke: a failed connect, a connection the server closed
+// (it was stopped or crashed: the driver reads an unexpected EOF), a network
+// error, or a pool connection database/sql gave up on. A cancelled or timed
+// out context is not a lost connection: the caller gave up.
+func connLost(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.Is(err, sql.ErrConnDone), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
+		errors.As(err, &ne), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	// pgx reports a closed connection as "conn closed" without a typed error.
+	msg := err.Error()
+	return strings.HasSuffix(msg, "conn closed") || strings.Contains(msg, "connection refused")
 }
 
 // wrapped gives a driver error a kind while keeping it in the chain for logs.

@@ -171,6 +171,7 @@ func (c *NATSConsumer) loop(ctx context.Context, js jetstream.JetStream) error {
 	cons := c.consumer
 	c.mu.Unlock()
 	lastLag := time.Time{}
+	pause := retryPause
 	for ctx.Err() == nil {
 		batch, err := cons.Fetch(c.Batch, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -184,7 +185,15 @@ func (c *NATSConsumer) loop(ctx context.Context, js jetstream.JetStream) error {
 			return err
 		}
 		if len(msgs) > 0 {
-			c.handle(ctx, js, msgs)
+			if c.handle(ctx, js, msgs) {
+				pause = retryPause
+			} else {
+				// The database is away: wait before fetching again, longer
+				// each time up to the redelivery delay, rather than fetch
+				// and put back the whole backlog in a tight loop.
+				sleep(ctx, pause)
+				pause = min(2*pause, retryDelay)
+			}
 		}
 		if time.Since(lastLag) > time.Second {
 			c.Lag(ctx)
@@ -194,9 +203,18 @@ func (c *NATSConsumer) loop(ctx context.Context, js jetstream.JetStream) error {
 	return nil
 }
 
+// retryPause is the first wait after an ingest failed; it doubles with each
+// failure in a row up to retryDelay, the delay before a message put back is
+// delivered again.
+const (
+	retryPause = 250 * time.Millisecond
+	retryDelay = 2 * time.Second
+)
+
 // handle stores a fetched batch: poison messages to the dead letter, the
-// rest in one ingestion; acknowledgements only after the commit.
-func (c *NATSConsumer) handle(ctx context.Context, js jetstream.JetStream, msgs []jetstream.Msg) {
+// rest in one ingestion; acknowledgements only after the commit. It returns
+// false when the ingestion failed and the batch was put back.
+func (c *NATSConsumer) handle(ctx context.Context, js jetstream.JetStream, msgs []jetstream.Msg) bool {
 	var events []*anxin.Event
 	var eventMsgs []jetstream.Msg
 	seen := map[string]int{}
@@ -232,10 +250,10 @@ func (c *NATSConsumer) handle(ctx context.Context, js jetstream.JetStream, msgs 
 			// nothing is acknowledged; the messages come back.
 			c.Logger.Warn("stream: ingest failed; will retry", "events", len(events), "err", err)
 			for _, m := range append(eventMsgs, dupes...) {
-				m.NakWithDelay(2 * time.Second)
+				m.NakWithDelay(retryDelay)
 			}
 			c.processed.WithLabelValues("retry").Add(float64(len(eventMsgs) + len(dupes)))
-			return
+			return false
 		}
 		c.processed.WithLabelValues("stored").Add(float64(res.Stored))
 		c.processed.WithLabelValues("duplicate").Add(float64(res.Duplicates + len(dupes)))
@@ -243,6 +261,7 @@ func (c *NATSConsumer) handle(ctx context.Context, js jetstream.JetStream, msgs 
 	for _, m := range append(eventMsgs, dupes...) {
 		m.Ack()
 	}
+	return true
 }
 
 // keepAlive tells JetStream every third of AckWait that msgs are still being

@@ -259,3 +259,83 @@ func TestNATSConsumerSlowIngestKeepsItsMessages(t *testing.T) {
 		t.Errorf("%d of %d events reached the store twice: the slow ingest lost its messages to the other replica", redelivered, n)
 	}
 }
+
+// downSink fails every ingest until up is set, counting the attempts, as a
+// database outage would.
+type downSink struct {
+	stream.Sink
+	up    atomic.Bool
+	tries atomic.Int32
+}
+
+func (d *downSink) IngestEvents(ctx context.Context, es []*anxin.Event) (anxin.IngestResult, error) {
+	if !d.up.Load() {
+		d.tries.Add(1)
+		return anxin.IngestResult{}, anxin.Errorf(anxin.Unavailable, "The database is unavailable.")
+	}
+	return d.Sink.IngestEvents(ctx, es)
+}
+
+// While the database is down the consumer backs off between attempts
+// instead of fetching and putting back the whole backlog in a loop; once it
+// is back every event is stored.
+func TestNATSConsumerBacksOffWhileDatabaseDown(t *testing.T) {
+	url := natsURL(t)
+	db := sqltest.OpenSQLite(t, nil)
+	suffix := anxin.NewID("")[:8]
+	subject := "anxintest." + suffix + ".events"
+	streamName := "ANXINTEST_" + suffix
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: streamName, Subjects: []string{subject, subject + ".dlq"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { js.DeleteStream(context.Background(), streamName) })
+	const n = 5000
+	for i := range n {
+		if _, err := js.PublishAsync(subject, orderEvent(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(30 * time.Second):
+		t.Fatal("publish did not complete")
+	}
+
+	sink := &downSink{Sink: sqlstore.NewEventService(db)}
+	c := &stream.NATSConsumer{URL: url, Subject: subject, Stream: streamName, Durable: "anxin", Batch: 100, Sink: sink}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	const down = 3 * time.Second
+	time.Sleep(down)
+	tries := sink.tries.Load()
+	sink.up.Store(true)
+	// Pauses of 0.25, 0.5, 1, 2 s: about five attempts in 3 s, where a
+	// consumer without a pause would try the 50 batches of the backlog
+	// again and again.
+	if tries == 0 || tries > 8 {
+		t.Errorf("%d ingest attempts in %v with the database down; want 1 to 8", tries, down)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var stored int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&stored)
+		lag, _ := c.Lag(ctx)
+		if stored == n && lag == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after the database came back: %d events stored, lag %d; want %d and 0", stored, lag, n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d ingest attempts in %v with the database down", tries, down)
+}

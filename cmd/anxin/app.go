@@ -112,6 +112,7 @@ func (m *Main) Open(ctx context.Context) error {
 	s.SecureCookies = m.Config.SecureCookies
 	s.Keys = sqlstore.NewKeyService(db)
 	s.Ready = db.Ping
+	s.ClassifyError = sqlstore.MapError
 	s.Stats = sqlstore.NewStatsService(db)
 	s.Reports = sqlstore.NewReportService(db)
 	m.HTTPServer = s

@@ -216,6 +216,11 @@ type cluster struct {
 
 func newCluster(t *testing.T) *cluster {
 	natsURL, dsn := failoverEnv(t)
+	return newClusterOn(t, natsURL, dsn)
+}
+
+// newClusterOn is newCluster on the PostgreSQL database dsn.
+func newClusterOn(t *testing.T, natsURL, dsn string) *cluster {
 	var b [4]byte
 	rand.Read(b[:])
 	run := hex.EncodeToString(b[:])
