@@ -111,7 +111,7 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 // the startup handshake) when the DSN sets no connect_timeout, so a request
 // that needs a new connection to a database that does not answer fails with
 // Unavailable instead of hanging.
-const DefaultConnectTimeout = 3 * time.Second
+const DefaultConnectTimeout = 5 * time.Second
 
 // withConnectTimeout adds connect_timeout to a postgres:// URL that has
 // none.
@@ -326,15 +326,19 @@ func mapError(err error) error {
 // the connection broke: a failed connect, a connection the server closed
 // (it was stopped or crashed: the driver reads an unexpected EOF), a network
 // error, or a pool connection database/sql gave up on. A cancelled or timed
-// out context is not a lost connection: the caller gave up.
+// out context is not a lost connection (the caller gave up), unless it
+// ended a connect.
 func connLost(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true // including a connect that ran out of connect_timeout
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var ce *pgconn.ConnectError
 	var ne net.Error
 	switch {
-	case errors.As(err, &ce), errors.Is(err, sql.ErrConnDone), errors.Is(err, driver.ErrBadConn),
+	case errors.Is(err, sql.ErrConnDone), errors.Is(err, driver.ErrBadConn),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, pgconn.ErrConnClosed),
 		errors.As(err, &ne), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return true

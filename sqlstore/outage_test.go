@@ -76,6 +76,13 @@ func TestOpenSilentPostgresTimesOut(t *testing.T) {
 		}
 	}()
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	// A connect that runs out of connect_timeout is the database being
+	// unavailable (503), not an internal error, though the driver reports
+	// it through a context deadline.
+	_, cerr := pgconn.Connect(context.Background(), "postgres://anxin@127.0.0.1:"+port+"/anxin?sslmode=disable&connect_timeout=1")
+	if k := anxin.KindOf(sqlstore.MapError(cerr)); cerr == nil || k != anxin.Unavailable {
+		t.Errorf("MapError(connect timeout %v) kind %q; want unavailable", cerr, k)
+	}
 	for _, tc := range []struct {
 		dsn  string
 		want time.Duration
