@@ -139,6 +139,10 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	Now time.Time
+
+	// pending holds ledger balance changes not yet written, while
+	// deferBalances is in effect (see appendPosting).
+	pending map[balanceKey]*balanceDelta
 }
 
 // DB returns the database the transaction belongs to.

@@ -78,12 +78,23 @@ func openIngestDBs(tb testing.TB, dsn string, n int) []*sqlstore.DB {
 				tb.Fatalf("migrate: %v", err)
 			}
 		}
+		dbs[i] = db
+	}
+	prepareIngest(tb, dbs)
+	return dbs
+}
+
+// prepareIngest wires the buyer-protection hook on every handle, as `anxin
+// serve` does, and seeds merchants, buyers and listings through the first.
+func prepareIngest(tb testing.TB, dbs []*sqlstore.DB) {
+	tb.Helper()
+	ctx := context.Background()
+	for _, db := range dbs {
 		prot := sqlstore.NewProtectionService(db)
 		if err := prot.InstallDefaultProgrammes(ctx); err != nil {
 			tb.Fatal(err)
 		}
 		db.AddEventHook(prot.OnEvents)
-		dbs[i] = db
 	}
 	ms := sqlstore.NewMarketplaceService(dbs[0])
 	var merchants []*anxin.Merchant
@@ -108,7 +119,6 @@ func openIngestDBs(tb testing.TB, dsn string, n int) []*sqlstore.DB {
 	if err := ms.UpsertListings(platform, listings); err != nil {
 		tb.Fatal(err)
 	}
-	return dbs
 }
 
 // BenchmarkIngestConcurrent ingests 1,000-event batches of whole order
