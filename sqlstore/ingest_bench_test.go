@@ -131,6 +131,10 @@ func BenchmarkIngestConcurrent(b *testing.B) {
 	for _, n := range []int{1, 3} {
 		b.Run(fmt.Sprintf("replicas=%d", n), func(b *testing.B) {
 			dbs := openIngestReplicas(b, n)
+			batches := make([][]*anxin.Event, n*b.N)
+			for k := range batches {
+				batches[k] = lifeBatch((k+1)*size, size)
+			}
 			var next atomic.Int64
 			var failed atomic.Value
 			b.ResetTimer()
@@ -142,8 +146,8 @@ func BenchmarkIngestConcurrent(b *testing.B) {
 				go func() {
 					defer wg.Done()
 					for range b.N {
-						k := int(next.Add(1))
-						res, err := es.IngestEvents(platform, lifeBatch(k*size, size))
+						k := int(next.Add(1)) - 1
+						res, err := es.IngestEvents(platform, batches[k])
 						if err != nil || res.Stored != size {
 							failed.Store(fmt.Sprintf("batch %d: %+v, %v", k, res, err))
 							return

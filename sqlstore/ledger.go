@@ -62,10 +62,27 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 		id, kind, ref, p.Currency, p.Memo, ms(tx.Now)); err != nil {
 		return "", err
 	}
-	for i, e := range p.Entries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (posting_id, line, account, currency, amount_fen) VALUES (?, ?, ?, ?, ?)`,
-			id, i, string(e.Account), p.Currency, e.Amount); err != nil {
-			return "", err
+	if err := entryInsert.exec(ctx, tx, len(p.Entries), func(a []any, i int) []any {
+		e := p.Entries[i]
+		return append(a, id, i, string(e.Account), p.Currency, e.Amount)
+	}); err != nil {
+		return "", err
+	}
+	for _, e := range p.Entries {
+		if tx.pending != nil {
+			// Deferred: flushBalances checks the sums against the stored
+			// balances for overflow.
+			k := balanceKey{string(e.Account), p.Currency}
+			d := tx.pending[k]
+			if d == nil {
+				d = &balanceDelta{account: e.Account}
+				tx.pending[k] = d
+			}
+			var err error
+			if d.amount, err = ledger.Add(d.amount, e.Amount); err != nil {
+				return "", ledgerError(err)
+			}
+			continue
 		}
 		bal, err := balance(ctx, tx, e.Account, p.Currency, false)
 		if err != nil {
@@ -73,18 +90,6 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 		}
 		if _, err := ledger.Add(bal, e.Amount); err != nil {
 			return "", ledgerError(err)
-		}
-		if tx.pending != nil {
-			k := balanceKey{string(e.Account), p.Currency}
-			d := tx.pending[k]
-			if d == nil {
-				d = &balanceDelta{account: e.Account}
-				tx.pending[k] = d
-			}
-			if d.amount, err = ledger.Add(d.amount, e.Amount); err != nil {
-				return "", ledgerError(err)
-			}
-			continue
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_balances (account, currency, kind, owner, balance_fen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, currency) DO UPDATE SET balance_fen = ledger_balances.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at`,
@@ -134,6 +139,11 @@ func (tx *Tx) deferBalances() {
 	}
 }
 
+var entryInsert = batch{
+	head: `INSERT INTO ledger_entries (posting_id, line, account, currency, amount_fen)`,
+	cols: 5,
+}
+
 var balanceUpsert = batch{
 	head: `INSERT INTO ledger_balances (account, currency, kind, owner, balance_fen, updated_at)`,
 	tail: `ON CONFLICT (account, currency) DO UPDATE SET balance_fen = ledger_balances.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at`,
@@ -156,6 +166,29 @@ func (tx *Tx) flushBalances(ctx context.Context) error {
 		}
 		return strings.Compare(a.currency, b.currency)
 	})
+	// Refuse a sum past the int64 range before writing, as appendPosting
+	// does per entry when not deferring. The stored values are read without
+	// a lock; the update itself adds in SQL.
+	accounts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		accounts = append(accounts, k.account)
+	}
+	err := queryIn(ctx, tx, `SELECT account, currency, balance_fen FROM ledger_balances WHERE account IN (…)`, slices.Compact(accounts), func(r *sql.Rows) error {
+		var k balanceKey
+		var v int64
+		if err := r.Scan(&k.account, &k.currency, &v); err != nil {
+			return err
+		}
+		if d := pending[k]; d != nil {
+			if _, err := ledger.Add(v, d.amount); err != nil {
+				return ledgerError(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	return balanceUpsert.exec(ctx, tx, len(keys), func(args []any, i int) []any {
 		k := keys[i]
 		d := pending[k]

@@ -122,6 +122,12 @@ func (c *programmeCache) version(ctx context.Context, tx *Tx, id string, v int) 
 	return p, nil
 }
 
+var coverageInsert = batch{
+	head: `INSERT INTO order_coverage (order_id, programme_id, programme_version, covered_at)`,
+	tail: `ON CONFLICT (order_id, programme_id) DO NOTHING`,
+	cols: 4,
+}
+
 // coverOrder records, once, which programme versions cover a paid order.
 func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, c *programmeCache, orderID string, paidAt time.Time) error {
 	f, err := loadFacts(ctx, tx, orderID)
@@ -134,26 +140,26 @@ func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, c *programme
 	if f.order.PaidAt != nil {
 		paidAt = *f.order.PaidAt
 	}
-	var promised *int64
-	if err := tx.QueryRowContext(ctx, `SELECT promised_ship_at FROM orders WHERE id = ?`, orderID).Scan(&promised); err != nil {
-		return err
-	}
 	progs, err := c.current(ctx, tx)
 	if err != nil {
 		return err
 	}
+	var covers []*protection.Programme
 	for _, p := range progs {
-		if !protection.Covers(p, &f.order, f.enrolled[p.ID], f.standing) {
-			continue
+		if protection.Covers(p, &f.order, f.enrolled[p.ID], f.standing) {
+			covers = append(covers, p)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_coverage (order_id, programme_id, programme_version, covered_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (order_id, programme_id) DO NOTHING`, orderID, p.ID, p.Version, ms(paidAt)); err != nil {
-			return err
-		}
+	}
+	if err := coverageInsert.exec(ctx, tx, len(covers), func(a []any, i int) []any {
+		return append(a, orderID, covers[i].ID, covers[i].Version, ms(paidAt))
+	}); err != nil {
+		return err
+	}
+	for _, p := range covers {
 		if p.Trigger.Type == "event" && p.Trigger.Event == protection.EventNoPickupByPromise {
 			due := paidAt.Add(defaultShipPromise)
-			if promised != nil {
-				due = fromMS(*promised)
+			if f.promised != nil {
+				due = fromMS(*f.promised)
 			}
 			if err := Schedule(ctx, tx, JobLateShipment, orderID+":"+p.ID, due, map[string]string{"order_id": orderID, "programme_id": p.ID}); err != nil {
 				return err
