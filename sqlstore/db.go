@@ -148,7 +148,12 @@ func (db *DB) Ping(ctx context.Context) error {
 // mirror, and may write through tx (Schedule, Enqueue, its own tables).
 // Returning an error rolls back the whole ingest, events included, so the
 // marketplace's retry sees the batch as new again. Like any Transact body a
-// hook may run more than once and must have no effects outside tx.
+// hook may run more than once and must have no effects outside tx. Ledger
+// balances that postings in a hook change are written once per account
+// after the last hook (see deferBalances); read balances through balance(),
+// which includes the pending changes, never from ledger_balances directly.
+// Ingests run concurrently across replicas: a hook that locks rows should
+// lock them in key order.
 type EventHook func(ctx context.Context, tx *Tx, events []*anxin.Event) error
 
 // AddEventHook registers a hook that runs inside the transaction storing new
@@ -163,6 +168,10 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	Now time.Time
+
+	// pending holds ledger balance changes not yet written, while
+	// deferBalances is in effect (see appendPosting).
+	pending map[balanceKey]*balanceDelta
 }
 
 // DB returns the database the transaction belongs to.

@@ -3,13 +3,17 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"strings"
 
 	"anxin"
 )
 
 // EventService ingests marketplace life-cycle events into the event log and
-// the mirror. It is safe for concurrent use; concurrent ingests are
-// serialised (see lockMirror).
+// the mirror. It is safe for concurrent use, also from several processes on
+// one PostgreSQL database: ingests run side by side and lock only the rows
+// they touch, always in key order (see "Concurrent writers" in
+// marketplace_batch.go).
 type EventService struct{ db *DB }
 
 // NewEventService returns an EventService on db. Hooks registered on db with
@@ -48,9 +52,6 @@ func (s *EventService) IngestEvents(ctx context.Context, events []*anxin.Event) 
 	res.Received = len(events)
 	var fresh []*anxin.Event
 	err = s.db.Transact(ctx, func(tx *Tx) error {
-		if err := lockMirror(ctx, tx); err != nil {
-			return err
-		}
 		var err error
 		if fresh, err = insertEvents(ctx, tx, events); err != nil {
 			return err
@@ -61,12 +62,17 @@ func (s *EventService) IngestEvents(ctx context.Context, events []*anxin.Event) 
 		if err := applyEvents(ctx, tx, fresh); err != nil {
 			return err
 		}
+		// Ledger balances the hooks change are written once per account,
+		// in account order, just before commit: a hot account such as
+		// external:payments is locked for the end of the transaction only,
+		// and concurrent ingests lock balances in one order.
+		tx.deferBalances()
 		for _, h := range s.db.eventHooks {
 			if err := h(ctx, tx, fresh); err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.flushBalances(ctx)
 	})
 	if err != nil {
 		return anxin.IngestResult{}, err
@@ -81,12 +87,15 @@ func (s *EventService) IngestEvents(ctx context.Context, events []*anxin.Event) 
 }
 
 // insertEvents stores events with ON CONFLICT DO NOTHING and returns the ones
-// that were new, in batch order.
+// that were new, in batch order. Rows go in id order: an ingest waiting on
+// another's uncommitted copy of an event then never holds an id the other
+// still has to insert.
 func insertEvents(ctx context.Context, tx *Tx, events []*anxin.Event) ([]*anxin.Event, error) {
 	now := ms(tx.Now)
 	stored := make(map[string]struct{}, len(events))
-	err := eventInsert.query(ctx, tx, len(events), func(a []any, i int) []any {
-		e := events[i]
+	sorted := slices.SortedFunc(slices.Values(events), func(a, b *anxin.Event) int { return strings.Compare(a.ID, b.ID) })
+	err := eventInsert.query(ctx, tx, len(sorted), func(a []any, i int) []any {
+		e := sorted[i]
 		return append(a, e.ID, e.Type, e.SubjectID(), ms(e.OccurredAt), now, string(e.Data))
 	}, func(r *sql.Rows) error {
 		var id string

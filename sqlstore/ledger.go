@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"anxin"
 	"anxin/ledger"
@@ -16,7 +19,10 @@ import (
 // The ledger tables are append-only: appendPosting is the only writer of
 // ledger_postings and ledger_entries, and it updates ledger_balances in the
 // same transaction, so a balance is always the sum of its account's entries
-// (anxin ledger verify checks exactly that).
+// (anxin ledger verify checks exactly that). Inside an ingest the balance
+// updates are deferred to the end of the transaction (deferBalances) and
+// written once per account; balance() adds the pending changes, so reads in
+// the transaction still see every posting.
 
 // ledgerError maps engine errors to anxin kinds.
 func ledgerError(err error) error {
@@ -56,10 +62,27 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 		id, kind, ref, p.Currency, p.Memo, ms(tx.Now)); err != nil {
 		return "", err
 	}
-	for i, e := range p.Entries {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (posting_id, line, account, currency, amount_fen) VALUES (?, ?, ?, ?, ?)`,
-			id, i, string(e.Account), p.Currency, e.Amount); err != nil {
-			return "", err
+	if err := entryInsert.exec(ctx, tx, len(p.Entries), func(a []any, i int) []any {
+		e := p.Entries[i]
+		return append(a, id, i, string(e.Account), p.Currency, e.Amount)
+	}); err != nil {
+		return "", err
+	}
+	for _, e := range p.Entries {
+		if tx.pending != nil {
+			// Deferred: flushBalances checks the sums against the stored
+			// balances for overflow.
+			k := balanceKey{string(e.Account), p.Currency}
+			d := tx.pending[k]
+			if d == nil {
+				d = &balanceDelta{account: e.Account}
+				tx.pending[k] = d
+			}
+			var err error
+			if d.amount, err = ledger.Add(d.amount, e.Amount); err != nil {
+				return "", ledgerError(err)
+			}
+			continue
 		}
 		bal, err := balance(ctx, tx, e.Account, p.Currency, false)
 		if err != nil {
@@ -77,9 +100,9 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 	return id, nil
 }
 
-// balance reads an account's balance (0 if it has none). With lock it takes
-// a row lock on PostgreSQL so a recovery's read-then-debit cannot interleave
-// with another.
+// balance reads an account's balance (0 if it has none), including the
+// transaction's pending changes. With lock it takes a row lock on
+// PostgreSQL so a recovery's read-then-debit cannot interleave with another.
 func balance(ctx context.Context, tx *Tx, a ledger.Account, currency string, lock bool) (int64, error) {
 	q := `SELECT balance_fen FROM ledger_balances WHERE account = ? AND currency = ?`
 	if lock && tx.Dialect() == Postgres {
@@ -88,9 +111,89 @@ func balance(ctx context.Context, tx *Tx, a ledger.Account, currency string, loc
 	var v int64
 	err := tx.QueryRowContext(ctx, q, string(a), currency).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		err = nil
 	}
-	return v, err
+	if err != nil {
+		return 0, err
+	}
+	if d := tx.pending[balanceKey{string(a), currency}]; d != nil {
+		v, err = ledger.Add(v, d.amount)
+		return v, ledgerError(err)
+	}
+	return v, nil
+}
+
+type balanceKey struct{ account, currency string }
+
+type balanceDelta struct {
+	account ledger.Account
+	amount  int64
+}
+
+// deferBalances makes appendPosting collect balance changes in the
+// transaction instead of updating ledger_balances per entry; flushBalances
+// writes them. Entries and postings are still written at once.
+func (tx *Tx) deferBalances() {
+	if tx.pending == nil {
+		tx.pending = map[balanceKey]*balanceDelta{}
+	}
+}
+
+var entryInsert = batch{
+	head: `INSERT INTO ledger_entries (posting_id, line, account, currency, amount_fen)`,
+	cols: 5,
+}
+
+var balanceUpsert = batch{
+	head: `INSERT INTO ledger_balances (account, currency, kind, owner, balance_fen, updated_at)`,
+	tail: `ON CONFLICT (account, currency) DO UPDATE SET balance_fen = ledger_balances.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at`,
+	cols: 6,
+}
+
+// flushBalances writes the pending balance changes, one row per account in
+// account order (so concurrent flushes lock balances in one order), and
+// ends deferral. An account whose changes sum to zero is still written: it
+// has entries, so it must have a balance row.
+func (tx *Tx) flushBalances(ctx context.Context) error {
+	pending := tx.pending
+	tx.pending = nil
+	if len(pending) == 0 {
+		return nil
+	}
+	keys := slices.SortedFunc(maps.Keys(pending), func(a, b balanceKey) int {
+		if c := strings.Compare(a.account, b.account); c != 0 {
+			return c
+		}
+		return strings.Compare(a.currency, b.currency)
+	})
+	// Refuse a sum past the int64 range before writing, as appendPosting
+	// does per entry when not deferring. The stored values are read without
+	// a lock; the update itself adds in SQL.
+	accounts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		accounts = append(accounts, k.account)
+	}
+	err := queryIn(ctx, tx, `SELECT account, currency, balance_fen FROM ledger_balances WHERE account IN (…)`, slices.Compact(accounts), func(r *sql.Rows) error {
+		var k balanceKey
+		var v int64
+		if err := r.Scan(&k.account, &k.currency, &v); err != nil {
+			return err
+		}
+		if d := pending[k]; d != nil {
+			if _, err := ledger.Add(v, d.amount); err != nil {
+				return ledgerError(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return balanceUpsert.exec(ctx, tx, len(keys), func(args []any, i int) []any {
+		k := keys[i]
+		d := pending[k]
+		return append(args, k.account, k.currency, string(d.account.Kind()), d.account.Owner(), d.amount, ms(tx.Now))
+	})
 }
 
 // recoverFrom takes amount from the merchant's accounts in the recovery

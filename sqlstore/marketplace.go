@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -163,9 +164,6 @@ func (s *MarketplaceService) UpsertOrders(ctx context.Context, os []*anxin.Order
 		return err
 	}
 	return s.db.Transact(ctx, func(tx *Tx) error {
-		if err := lockMirror(ctx, tx); err != nil {
-			return err
-		}
 		rows := make([]*orderRow, len(os))
 		for i, o := range os {
 			rows[i] = orderRowOf(o, tx.Now)
@@ -187,9 +185,6 @@ func (s *MarketplaceService) UpsertShipments(ctx context.Context, ss []*anxin.Sh
 		return err
 	}
 	return s.db.Transact(ctx, func(tx *Tx) error {
-		if err := lockMirror(ctx, tx); err != nil {
-			return err
-		}
 		var m shipmentMerge
 		for _, sh := range ss {
 			m.touch(sh.ID, sh.OrderID, sh.Carrier, sh.TrackingNo, sh.Status)
@@ -211,9 +206,6 @@ func (s *MarketplaceService) UpsertAfterSales(ctx context.Context, as []*anxin.A
 		return err
 	}
 	return s.db.Transact(ctx, func(tx *Tx) error {
-		if err := lockMirror(ctx, tx); err != nil {
-			return err
-		}
 		return upsertAfterSales(ctx, tx, as)
 	})
 }
@@ -332,7 +324,9 @@ var orderUpsert = batch{
 
 // upsertOrderRows writes rows. A multi-row upsert on PostgreSQL may not
 // touch one row twice, so rows sharing an id go in successive rounds; the
-// merge rules make the result independent of the rounds' order.
+// merge rules make the result independent of the rounds' order. Each round
+// goes in id order, so concurrent writers lock orders in one order (later
+// rounds only revisit rows the first already locked).
 func upsertOrderRows(ctx context.Context, tx *Tx, rows []*orderRow) error {
 	for _, round := range rounds(len(rows), func(i int) string { return rows[i].o.ID }) {
 		err := orderUpsert.exec(ctx, tx, len(round), func(a []any, i int) []any {
@@ -355,7 +349,7 @@ func upsertOrderRows(ctx context.Context, tx *Tx, rows []*orderRow) error {
 
 // rounds groups indexes 0..n-1 so that no round holds two items with the
 // same key: the k-th occurrence of a key goes to round k. Within a round
-// items keep their order.
+// items are in key order (see "Concurrent writers" in marketplace_batch.go).
 func rounds(n int, key func(int) string) [][]int {
 	seen := make(map[string]int, n)
 	var out [][]int
@@ -366,6 +360,9 @@ func rounds(n int, key func(int) string) [][]int {
 			out = append(out, nil)
 		}
 		out[k] = append(out[k], i)
+	}
+	for _, r := range out {
+		slices.SortStableFunc(r, func(a, b int) int { return strings.Compare(key(a), key(b)) })
 	}
 	return out
 }
@@ -409,7 +406,8 @@ func upsertAfterSales(ctx context.Context, tx *Tx, as []*anxin.AfterSale) error 
 
 // shipmentMerge collects shipment changes and new scans, then merges them
 // with the stored rows in Go: it needs the stored scans anyway to number new
-// ones and to find the latest. Callers hold lockMirror.
+// ones and to find the latest. write locks the shipments it touches first
+// (lockKeys), so two writers never number the same shipment's scans at once.
 type shipmentMerge struct {
 	order []string // shipment ids in first-seen order
 	rows  map[string]*shipmentChange
@@ -487,6 +485,9 @@ func (m *shipmentMerge) write(ctx context.Context, tx *Tx) error {
 	}
 	ids := append([]string(nil), m.order...)
 	sort.Strings(ids)
+	if err := lockKeys(ctx, tx, lockShipment, ids); err != nil {
+		return err
+	}
 	stored := make(map[string]*storedShipment, len(ids))
 	err := queryIn(ctx, tx, `SELECT id, order_id, carrier, tracking_no, status FROM shipments WHERE id IN (…)`, ids, func(r *sql.Rows) error {
 		var id string

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strings"
 	"sync"
 
@@ -227,18 +229,42 @@ func eachRow(rows *sql.Rows, err error) func(scan func(*sql.Rows) error) error {
 	}
 }
 
-// lockMirror serialises writers that merge into existing mirror rows
-// (events, orders, shipments, after-sales). SQLite transactions already hold
-// the write lock from BEGIN (_txlock=immediate); on PostgreSQL a
-// transaction-scoped advisory lock does the same, so two replicas ingesting
-// at once cannot both number a shipment's next scan, and batches touching
-// the same orders cannot deadlock. Ingestion throughput comes from batch
-// size, not from concurrent writers.
-func lockMirror(ctx context.Context, tx *Tx) error {
-	if tx.Dialect() != Postgres {
+// Concurrent writers. Several replicas may ingest events and upsert the
+// mirror at once on one PostgreSQL database (SQLite has one writer: its
+// transactions take the write lock at BEGIN, _txlock=immediate). Writers
+// lock only what they touch, and always in the same order, so they do not
+// deadlock: within a transaction the tables are written in one order
+// (events, orders, after-sales, shipments, then the hooks, then ledger
+// balances), and every multi-row write goes in key order — events by id
+// (insertEvents), orders and after-sales by id (rounds), shipments by id
+// after lockKeys, balances by account (flushBalances). The upserts merge in
+// SQL with monotonic rules, so whichever writer commits first, the result is
+// the same. The one read-then-write, numbering a shipment's scans, runs
+// under per-shipment locks. Deadlocks and serialization failures that
+// remain (hooks touching rows out of order) are retried by Transact.
+
+// Advisory-lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
+const lockShipment = 727276
+
+// lockKeys takes a transaction-scoped advisory lock for every key in
+// namespace ns on PostgreSQL, in ascending lock-id order so that two
+// transactions locking overlapping sets cannot deadlock; a 32-bit hash of
+// the key is the second lock id (a collision only makes two writers wait
+// for each other). SQLite needs none.
+func lockKeys(ctx context.Context, tx *Tx, ns int32, keys []string) error {
+	if tx.Dialect() != Postgres || len(keys) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(727275)`)
+	ids := make([]int32, 0, len(keys))
+	for _, k := range keys {
+		h := fnv.New32a()
+		h.Write([]byte(k))
+		ids = append(ids, int32(h.Sum32()))
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	// unnest yields the array in order, and the locks are taken row by row.
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int4[]) AS k`, ns, ids)
 	return err
 }
 

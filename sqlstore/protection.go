@@ -140,6 +140,7 @@ type orderFacts struct {
 	currency string
 	standing string
 	enrolled map[string]bool
+	promised *int64 // promised_ship_at
 }
 
 func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error) {
@@ -147,8 +148,8 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 	o := &f.order
 	var items string
 	var paid, shipped, delivered, cancelled sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT id, buyer_id, merchant_id, total_fen, currency, items, paid_at, shipped_at, delivered_at, cancelled_at
-		FROM orders WHERE id = ?`, orderID).Scan(&o.ID, &o.BuyerID, &o.MerchantID, &o.TotalFen, &f.currency, &items, &paid, &shipped, &delivered, &cancelled)
+	err := tx.QueryRowContext(ctx, `SELECT id, buyer_id, merchant_id, total_fen, currency, items, paid_at, shipped_at, delivered_at, cancelled_at, promised_ship_at
+		FROM orders WHERE id = ?`, orderID).Scan(&o.ID, &o.BuyerID, &o.MerchantID, &o.TotalFen, &f.currency, &items, &paid, &shipped, &delivered, &cancelled, &f.promised)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, anxin.Errorf(anxin.NotFound, "Order not found.")
 	}
@@ -157,9 +158,10 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 	}
 	o.Currency = f.currency
 	o.PaidAt, o.SignedAt, o.CancelledAt = fromNullMS(paid), fromNullMS(delivered), fromNullMS(cancelled)
-	var pickup sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT MIN(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id
-		WHERE sh.order_id = ? AND sc.code = 'pickup'`, orderID).Scan(&pickup); err != nil {
+	var pickup, signed sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(CASE WHEN sc.code = 'pickup' THEN sc.at END), MIN(CASE WHEN sc.code = 'delivered' THEN sc.at END)
+		FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id
+		WHERE sh.order_id = ? AND sc.code IN ('pickup', 'delivered')`, orderID).Scan(&pickup, &signed); err != nil {
 		return nil, err
 	}
 	o.PickupAt = fromNullMS(pickup)
@@ -167,11 +169,6 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 		o.PickupAt = fromNullMS(shipped)
 	}
 	if o.SignedAt == nil {
-		var signed sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT MIN(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id
-			WHERE sh.order_id = ? AND sc.code = 'delivered'`, orderID).Scan(&signed); err != nil {
-			return nil, err
-		}
 		o.SignedAt = fromNullMS(signed)
 	}
 	var its []anxin.OrderItem

@@ -33,17 +33,18 @@ func (s *ProtectionService) RegisterJobs(r *JobRunner) {
 // shipment.scanned with code lost opens a lost-parcel claim and any other
 // scan (re)arms the no-scan check; aftersale.returned marks a return as
 // picked up for refund-on-pickup claims. Orders not in the mirror are
-// skipped.
+// skipped. The programmes are read once per call, not once per event.
 func (s *ProtectionService) OnEvents(ctx context.Context, tx *Tx, events []*anxin.Event) error {
+	progs := new(programmeCache)
 	for _, e := range events {
 		var err error
 		switch e.Type {
 		case anxin.EventOrderPaid:
-			err = s.coverOrder(ctx, tx, e.SubjectID(), e.OccurredAt)
+			err = s.coverOrder(ctx, tx, progs, e.SubjectID(), e.OccurredAt)
 		case anxin.EventOrderDelivered:
 			err = settleEscrow(ctx, tx, e.SubjectID())
 		case anxin.EventShipmentScanned:
-			err = s.onScan(ctx, tx, e.Scan, e.OccurredAt)
+			err = s.onScan(ctx, tx, progs, e.Scan, e.OccurredAt)
 		case anxin.EventAfterSaleReturned:
 			err = s.onReturnPickup(ctx, tx, e.SubjectID())
 		}
@@ -54,8 +55,81 @@ func (s *ProtectionService) OnEvents(ctx context.Context, tx *Tx, events []*anxi
 	return nil
 }
 
+// programmeCache holds the protection programmes one hook call reads: the
+// latest version of every programme, read once, and the versions orders
+// were covered by. Programme versions are never updated (a change is a new
+// version), so a version read once stays right for the transaction.
+type programmeCache struct {
+	latest   []*protection.Programme
+	loaded   bool
+	versions map[programmeKey]*protection.Programme
+}
+
+type programmeKey struct {
+	id      string
+	version int
+}
+
+// current returns the latest version of every programme.
+func (c *programmeCache) current(ctx context.Context, tx *Tx) ([]*protection.Programme, error) {
+	if c.loaded {
+		return c.latest, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT p.config, p.version, p.active FROM protection_programmes p
+		WHERE p.version = (SELECT MAX(version) FROM protection_programmes q WHERE q.id = p.id) ORDER BY p.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var progs []*protection.Programme
+	for rows.Next() {
+		var cfg string
+		p := new(protection.Programme)
+		if err := rows.Scan(&cfg, &p.Version, &p.Active); err != nil {
+			return nil, err
+		}
+		v, a := p.Version, p.Active
+		if err := json.Unmarshal([]byte(cfg), p); err != nil {
+			return nil, err
+		}
+		p.Version, p.Active = v, a
+		progs = append(progs, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	c.latest, c.loaded = progs, true
+	return progs, nil
+}
+
+// version returns programme id at version v; a nil cache reads it.
+func (c *programmeCache) version(ctx context.Context, tx *Tx, id string, v int) (*protection.Programme, error) {
+	if c == nil {
+		return programmeVersion(ctx, tx, id, v)
+	}
+	k := programmeKey{id, v}
+	if p := c.versions[k]; p != nil {
+		return p, nil
+	}
+	p, err := programmeVersion(ctx, tx, id, v)
+	if err != nil {
+		return nil, err
+	}
+	if c.versions == nil {
+		c.versions = map[programmeKey]*protection.Programme{}
+	}
+	c.versions[k] = p
+	return p, nil
+}
+
+var coverageInsert = batch{
+	head: `INSERT INTO order_coverage (order_id, programme_id, programme_version, covered_at)`,
+	tail: `ON CONFLICT (order_id, programme_id) DO NOTHING`,
+	cols: 4,
+}
+
 // coverOrder records, once, which programme versions cover a paid order.
-func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, orderID string, paidAt time.Time) error {
+func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, c *programmeCache, orderID string, paidAt time.Time) error {
 	f, err := loadFacts(ctx, tx, orderID)
 	if anxin.KindOf(err) == anxin.NotFound {
 		return nil
@@ -66,47 +140,26 @@ func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, orderID stri
 	if f.order.PaidAt != nil {
 		paidAt = *f.order.PaidAt
 	}
-	var promised *int64
-	if err := tx.QueryRowContext(ctx, `SELECT promised_ship_at FROM orders WHERE id = ?`, orderID).Scan(&promised); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT p.config, p.version, p.active FROM protection_programmes p
-		WHERE p.version = (SELECT MAX(version) FROM protection_programmes q WHERE q.id = p.id)`)
+	progs, err := c.current(ctx, tx)
 	if err != nil {
 		return err
 	}
-	var progs []*protection.Programme
-	for rows.Next() {
-		var cfg string
-		p := new(protection.Programme)
-		if err := rows.Scan(&cfg, &p.Version, &p.Active); err != nil {
-			rows.Close()
-			return err
+	var covers []*protection.Programme
+	for _, p := range progs {
+		if protection.Covers(p, &f.order, f.enrolled[p.ID], f.standing) {
+			covers = append(covers, p)
 		}
-		v, a := p.Version, p.Active
-		if err := json.Unmarshal([]byte(cfg), p); err != nil {
-			rows.Close()
-			return err
-		}
-		p.Version, p.Active = v, a
-		progs = append(progs, p)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := coverageInsert.exec(ctx, tx, len(covers), func(a []any, i int) []any {
+		return append(a, orderID, covers[i].ID, covers[i].Version, ms(paidAt))
+	}); err != nil {
 		return err
 	}
-	for _, p := range progs {
-		if !protection.Covers(p, &f.order, f.enrolled[p.ID], f.standing) {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO order_coverage (order_id, programme_id, programme_version, covered_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (order_id, programme_id) DO NOTHING`, orderID, p.ID, p.Version, ms(paidAt)); err != nil {
-			return err
-		}
+	for _, p := range covers {
 		if p.Trigger.Type == "event" && p.Trigger.Event == protection.EventNoPickupByPromise {
 			due := paidAt.Add(defaultShipPromise)
-			if promised != nil {
-				due = fromMS(*promised)
+			if f.promised != nil {
+				due = fromMS(*f.promised)
 			}
 			if err := Schedule(ctx, tx, JobLateShipment, orderID+":"+p.ID, due, map[string]string{"order_id": orderID, "programme_id": p.ID}); err != nil {
 				return err
@@ -147,17 +200,17 @@ func settleEscrow(ctx context.Context, tx *Tx, orderID string) error {
 	return err
 }
 
-func (s *ProtectionService) onScan(ctx context.Context, tx *Tx, sc *anxin.ScanEvent, at time.Time) error {
+func (s *ProtectionService) onScan(ctx context.Context, tx *Tx, c *programmeCache, sc *anxin.ScanEvent, at time.Time) error {
 	if sc == nil {
 		return nil
 	}
 	switch sc.Code {
 	case "lost":
-		return s.triggerEvent(ctx, tx, sc.OrderID, protection.EventParcelLost, "lost")
+		return s.triggerEvent(ctx, tx, c, sc.OrderID, protection.EventParcelLost, "lost")
 	case "delivered", "returned":
 		return nil
 	}
-	ps, err := s.eventProgrammes(ctx, tx, sc.OrderID, protection.EventParcelLost)
+	ps, err := s.eventProgrammes(ctx, tx, c, sc.OrderID, protection.EventParcelLost)
 	if err != nil {
 		return err
 	}
@@ -172,8 +225,8 @@ func (s *ProtectionService) onScan(ctx context.Context, tx *Tx, sc *anxin.ScanEv
 }
 
 // eventProgrammes returns the programme versions that covered the order and
-// are triggered by event.
-func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, orderID, event string) ([]*protection.Programme, error) {
+// are triggered by event, through cache c (which may be nil).
+func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, c *programmeCache, orderID, event string) ([]*protection.Programme, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT programme_id, programme_version FROM order_coverage WHERE order_id = ?`, orderID)
 	if err != nil {
 		return nil, err
@@ -193,8 +246,8 @@ func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, orderID
 	}
 	rows.Close()
 	var out []*protection.Programme
-	for _, c := range cov {
-		p, err := programmeVersion(ctx, tx, c.id, c.v)
+	for _, x := range cov {
+		p, err := c.version(ctx, tx, x.id, x.v)
 		if err != nil {
 			return nil, err
 		}
@@ -206,9 +259,9 @@ func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, orderID
 }
 
 // triggerEvent opens (once per order and programme) a claim for every
-// covering programme triggered by event.
-func (s *ProtectionService) triggerEvent(ctx context.Context, tx *Tx, orderID, event, claimType string) error {
-	ps, err := s.eventProgrammes(ctx, tx, orderID, event)
+// covering programme triggered by event; c may be nil.
+func (s *ProtectionService) triggerEvent(ctx context.Context, tx *Tx, c *programmeCache, orderID, event, claimType string) error {
+	ps, err := s.eventProgrammes(ctx, tx, c, orderID, event)
 	if err != nil {
 		return err
 	}
@@ -259,7 +312,7 @@ func (s *ProtectionService) handleLateShipment(ctx context.Context, tx *Tx, job 
 	if f.order.CancelledAt != nil || (f.order.PickupAt != nil && !f.order.PickupAt.After(job.RunAt)) {
 		return nil
 	}
-	return s.triggerEvent(ctx, tx, j.OrderID, protection.EventNoPickupByPromise, "late")
+	return s.triggerEvent(ctx, tx, nil, j.OrderID, protection.EventNoPickupByPromise, "late")
 }
 
 // handleLostCheck runs N days after a scan: if the order is still not
@@ -283,7 +336,7 @@ func (s *ProtectionService) handleLostCheck(ctx context.Context, tx *Tx, job *an
 	if last != nil && *last > j.ScanAt {
 		return nil // a later scan armed its own check
 	}
-	return s.triggerEvent(ctx, tx, j.OrderID, protection.EventParcelLost, "no_scan")
+	return s.triggerEvent(ctx, tx, nil, j.OrderID, protection.EventParcelLost, "no_scan")
 }
 
 func (s *ProtectionService) handleClaimDeadline(ctx context.Context, tx *Tx, job *anxin.Job) error {
