@@ -58,7 +58,7 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 		}
 	}
 	out := make([]*anxin.Decision, len(ls))
-	err = s.groupTx(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, ls[0].MerchantID, func(tx *Tx) error {
 		for i, l := range ls {
 			m, sanctions, err := merchantState(ctx, tx, l.MerchantID)
 			if err != nil {
@@ -124,7 +124,7 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 		}
 	}
 	out := make([]*anxin.Decision, len(cs))
-	err = s.groupTx(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, cs[0].AuthorID, func(tx *Tx) error {
 		for i, c := range cs {
 			m, _, err := merchantState(ctx, tx, c.AuthorID)
 			if err != nil {
@@ -272,7 +272,7 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		return nil, err
 	}
 	for _, h := range d.Rules {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at) VALUES (?, ?, ?, ?, ?)
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`, d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)); err != nil {
 			return nil, err
 		}
@@ -391,21 +391,49 @@ func actionTargets(d *anxin.Decision, acts []anxin.EnforcementAction, authorID s
 
 // merchantState reads a merchant's enforcement state for the rules: active
 // sanctions, points this cycle, counterfeit findings and violations in the
-// last 365 days.
+// last 365 days, in one query (on the check path it runs inside the group
+// commit, where every round trip holds up the whole group).
 func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
 	m := rules.Merchant{ID: id}
 	if id == "" {
 		return m, nil, nil
 	}
-	sanctions, err := activeSanctions(ctx, tx, id)
+	since := ms(tx.Now.Add(-365 * 24 * time.Hour))
+	cycle := ms(cycleStart(tx.Now))
+	q, err := hotStmt(ctx, tx, `SELECT 0 AS part, id, action, status, cause, statement_id, starts_at, ends_at, created_at, '' AS track, 0 AS points, 0 AS counterfeit
+		FROM gov_enforcements WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
+		UNION ALL
+		SELECT 1, '', '', '', '', '', 0, NULL, created_at, track, points, counterfeit
+		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
+		ORDER BY 1, 9 DESC`)
 	if err != nil {
 		return m, nil, err
 	}
-	for _, sc := range sanctions {
-		m.Sanctions = append(m.Sanctions, sc.Type)
-	}
-	t, err := pointTotals(ctx, tx, id)
+	rows, err := q.QueryContext(ctx, id, ms(tx.Now), id, min(since, cycle))
 	if err != nil {
+		return m, nil, err
+	}
+	defer rows.Close()
+	var sanctions []*anxin.Sanction
+	var t govTotals
+	for rows.Next() {
+		var part, start, at int64
+		var end sql.NullInt64
+		var track string
+		var pts, cf int
+		sc := new(anxin.Sanction)
+		if err := rows.Scan(&part, &sc.ID, &sc.Type, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end, &at, &track, &pts, &cf); err != nil {
+			return m, nil, err
+		}
+		if part == 0 {
+			sc.MerchantID, sc.StartsAt, sc.EndsAt = id, fromMS(start), fromNullMS(end)
+			sanctions = append(sanctions, sc)
+			m.Sanctions = append(m.Sanctions, sc.Type)
+			continue
+		}
+		t.add(track, pts, cf, at, cycle, since)
+	}
+	if err := rows.Err(); err != nil {
 		return m, nil, err
 	}
 	m.General, m.Serious, m.Counterfeit, m.Violations = t.general, t.serious, t.counterfeit, t.violations
@@ -414,6 +442,24 @@ func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*a
 }
 
 type govTotals struct{ general, serious, counterfeit, violations int }
+
+// add counts one violation: its points if it falls in the current cycle,
+// the violation and its counterfeit finding if it falls in the last 365
+// days.
+func (t *govTotals) add(track string, pts, cf int, at, cycle, since int64) {
+	if at >= cycle {
+		switch track {
+		case "general":
+			t.general += pts
+		case "serious":
+			t.serious += pts
+		}
+	}
+	if at >= since {
+		t.violations++
+		t.counterfeit += cf
+	}
+}
 
 // cycleStart is the start of the points cycle containing t: 1 January,
 // marketplace time (DOMAIN §4: general and serious reset every calendar year).
@@ -446,18 +492,7 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 		if err := rows.Scan(&track, &pts, &cf, &at); err != nil {
 			return t, err
 		}
-		if at >= ms(cycle) {
-			switch track {
-			case "general":
-				t.general += pts
-			case "serious":
-				t.serious += pts
-			}
-		}
-		if at >= ms(since) {
-			t.violations++
-			t.counterfeit += cf
-		}
+		t.add(track, pts, cf, at, ms(cycle), ms(since))
 	}
 	return t, rows.Err()
 }
@@ -465,7 +500,7 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 // streamWindow returns the text of the stream's previous segments, oldest
 // first.
 func streamWindow(ctx context.Context, tx *Tx, c *anxin.ContentItem) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT text FROM gov_stream_segments WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+	rows, err := tx.queryCached(ctx, `SELECT text FROM gov_stream_segments WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
 		c.StreamID, c.Seq, governance.WindowSegments)
 	if err != nil {
 		return nil, err
@@ -488,7 +523,7 @@ func rememberSegment(ctx context.Context, tx *Tx, c *anxin.ContentItem) error {
 	if len(text) > 4096 {
 		text = strings.ToValidUTF8(text[len(text)-4096:], "")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_stream_segments (stream_id, seq, text, created_at) VALUES (?, ?, ?, ?)
+	_, err := tx.execCached(ctx, `INSERT INTO gov_stream_segments (stream_id, seq, text, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (stream_id, seq) DO UPDATE SET text = excluded.text, created_at = excluded.created_at`, c.StreamID, c.Seq, text, ms(tx.Now))
 	return err
 }

@@ -160,7 +160,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.Actions = append(st.Actions, sa)
 		enfs = append(enfs, enf{anxin.NewID("enf"), a})
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
+	_, err := tx.execCached(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
 		msPtr(st.AppealDeadline), govJSON(st), ms(tx.Now))
 	if err != nil {
@@ -168,7 +168,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 	}
 	for i, e := range enfs {
 		sa := st.Actions[i]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, e.id, st.ID, in.merchantID, e.a.targetType, e.a.targetID, e.a.Type, in.stage, in.cause,
 			ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)); err != nil {
 			return nil, err
@@ -231,7 +231,7 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 		if f.Outcome != anxin.OutcomeBlock || f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewID("vio"), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
 			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
 			return err
@@ -259,8 +259,11 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 				break
 			}
 			var exists int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`,
-				merchantID, track, cycle, n.at).Scan(&exists); err != nil {
+			q, err := hotStmt(ctx, tx, `SELECT COUNT(*) FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`)
+			if err != nil {
+				return err
+			}
+			if err := q.QueryRowContext(ctx, merchantID, track, cycle, n.at).Scan(&exists); err != nil {
 				return err
 			}
 			if exists > 0 {
@@ -281,7 +284,7 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 			if err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			if _, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				merchantID, track, cycle, n.at, st.ID, ms(tx.Now)); err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ func openCase(ctx context.Context, tx *Tx, d *anxin.Decision) error {
 			ids = append(ids, r.RuleID)
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
+	_, err := tx.execCached(ctx, `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
 		labels, reasons, rule_ids, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
 		d.CaseID, d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.Stage, casePriority(d),
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(ids), govJSON(d.Evidence), ms(tx.Now))

@@ -116,12 +116,20 @@ func (tx *Tx) queryCached(ctx context.Context, q string, args ...any) (*sql.Rows
 
 // cachedStmt returns q prepared for tx on SQLite, nil on PostgreSQL.
 func (tx *Tx) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	db := tx.db
+	st, err := tx.db.cachedStmt(ctx, q)
+	if st == nil || err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+// cachedStmt returns q prepared on the pool on SQLite, nil on PostgreSQL.
+func (db *DB) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	if db.Dialect == Postgres {
 		return nil, nil
 	}
 	if v, ok := db.stmts.Load(q); ok {
-		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+		return v.(*sql.Stmt), nil
 	}
 	st, err := db.SQL.PrepareContext(ctx, q)
 	if err != nil {
@@ -131,7 +139,16 @@ func (tx *Tx) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 		st.Close()
 		st = v.(*sql.Stmt)
 	}
-	return tx.StmtContext(ctx, st), nil
+	return st, nil
+}
+
+// queryRowCached is QueryRowContext through the statement cache, for fixed
+// queries on hot paths outside a transaction.
+func (db *DB) queryRowCached(ctx context.Context, q string, args ...any) *sql.Row {
+	if st, err := db.cachedStmt(ctx, q); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.QueryRowContext(ctx, q, args...)
 }
 
 // unnest is query for PostgreSQL: one statement for all n rows, with one
