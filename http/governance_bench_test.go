@@ -81,6 +81,18 @@ func newCheckEnv(tb testing.TB, dbName string) *checkEnv {
 	default:
 		tb.Fatalf("unknown database %q", dbName)
 	}
+	url := serveChecks(tb, db)
+	key, _, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), "platform", anxin.RolePlatform)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &checkEnv{url: url, key: key, client: checkClient(tb), cpu: cpu}
+}
+
+// serveChecks starts one replica on db: keys, governance with counterfeit
+// signals, event ingestion; it returns its URL.
+func serveChecks(tb testing.TB, db *sqlstore.DB) string {
+	tb.Helper()
 	gov := sqlstore.NewGovernanceService(db)
 	if err := gov.Seed(context.Background()); err != nil {
 		tb.Fatal(err)
@@ -90,18 +102,19 @@ func newCheckEnv(tb testing.TB, dbName string) *checkEnv {
 	s := anxinhttp.NewServer()
 	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	s.RateLimit = 1e6
-	ks := sqlstore.NewKeyService(db)
-	s.Keys = ks
+	s.Keys = sqlstore.NewKeyService(db)
 	s.Governance, s.Reviews, s.Enforcement = gov, gov, gov
+	s.Marketplace = sqlstore.NewMarketplaceService(db)
+	s.Events = sqlstore.NewEventService(db)
 	ts := httptest.NewServer(s.Handler())
 	tb.Cleanup(ts.Close)
-	key, _, err := ks.CreateKey(context.Background(), "platform", anxin.RolePlatform)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	return ts.URL
+}
+
+func checkClient(tb testing.TB) *http.Client {
 	tr := &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}
 	tb.Cleanup(tr.CloseIdleConnections)
-	return &checkEnv{url: ts.URL, key: key, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, cpu: cpu}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
 var (

@@ -139,7 +139,14 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	Now time.Time
+
+	beforeCommit []func() error
+	decisions    *decisionBatch // check decisions waiting for the batched insert
 }
+
+// onCommit registers fn to run in the transaction after its body succeeds
+// and before COMMIT (batched writes); an error rolls the transaction back.
+func (tx *Tx) onCommit(fn func() error) { tx.beforeCommit = append(tx.beforeCommit, fn) }
 
 // DB returns the database the transaction belongs to.
 func (tx *Tx) DB() *DB { return tx.db }
@@ -237,6 +244,12 @@ func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(tx *Tx) 
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return mapError(err)
+	}
+	for _, f := range tx.beforeCommit {
+		if err := f(); err != nil {
+			stx.Rollback()
+			return mapError(err)
+		}
 	}
 	return mapError(stx.Commit())
 }

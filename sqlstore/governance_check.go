@@ -213,9 +213,51 @@ func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.San
 	}
 }
 
-const insertDecision = `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
-	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// Decisions and their rule hits are written in batches: a group commit of
+// checks queues its rows on the transaction and writes them with one
+// multi-row INSERT per table just before COMMIT (or before anything that
+// refers to them, such as a case), so every decision is stored in the same
+// transaction as its effects, at a fraction of the statements.
+var (
+	decisionInsert = batch{head: `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
+	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)`, cols: 23}
+	decisionRuleInsert = batch{head: `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at)`, tail: `ON CONFLICT DO NOTHING`, cols: 5}
+)
+
+// decisionBatch holds a transaction's decision rows not yet written.
+type decisionBatch struct {
+	decisions, rules [][]any
+}
+
+// queueDecision queues one gov_decisions row; the first one registers the
+// flush before COMMIT.
+func (tx *Tx) queueDecision(ctx context.Context, row []any) {
+	if tx.decisions == nil {
+		tx.decisions = new(decisionBatch)
+		tx.onCommit(func() error { return tx.flushDecisions(context.WithoutCancel(ctx)) })
+	}
+	tx.decisions.decisions = append(tx.decisions.decisions, row)
+}
+
+// flushDecisions writes the queued decisions and rule hits.
+func (tx *Tx) flushDecisions(ctx context.Context) error {
+	b := tx.decisions
+	if b == nil {
+		return nil
+	}
+	if n := len(b.decisions); n > 0 {
+		if err := decisionInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.decisions[i]...) }); err != nil {
+			return err
+		}
+	}
+	if n := len(b.rules); n > 0 {
+		if err := decisionRuleInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.rules[i]...) }); err != nil {
+			return err
+		}
+	}
+	b.decisions, b.rules = b.decisions[:0], b.rules[:0]
+	return nil
+}
 
 // decide fills d from the engine's output, stores it and applies its
 // consequences, all in tx.
@@ -260,22 +302,12 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		d.CaseID = anxin.NewID("case")
 	}
 	snap, _ := json.Marshal(snapshot)
-	ins, err := hotStmt(ctx, tx, insertDecision)
-	if err != nil {
-		return nil, err
-	}
-	_, err = ins.ExecContext(ctx,
+	tx.queueDecision(ctx, []any{
 		d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.StreamID, d.Seq, d.Stage, int(d.Outcome),
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(d.Evidence), govJSON(d.Rules), govJSON(d.Actions), d.ReasonCode, govBool(d.CutStream),
-		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now))
-	if err != nil {
-		return nil, err
-	}
+		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now)})
 	for _, h := range d.Rules {
-		if _, err := tx.execCached(ctx, `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)); err != nil {
-			return nil, err
-		}
+		tx.decisions.rules = append(tx.decisions.rules, []any{d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)})
 	}
 	if d.Kind == anxin.ContentLivestreamSegment {
 		if c, ok := snapshot.(*anxin.ContentItem); ok {

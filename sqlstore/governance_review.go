@@ -23,6 +23,9 @@ func casePriority(d *anxin.Decision) int {
 }
 
 func openCase(ctx context.Context, tx *Tx, d *anxin.Decision) error {
+	if err := tx.flushDecisions(ctx); err != nil { // the case refers to its decision
+		return err
+	}
 	var ids []string
 	for _, r := range d.Rules {
 		if !r.Shadow && r.Outcome == anxin.OutcomeReview {
