@@ -215,18 +215,21 @@ func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.San
 
 // Decisions and their rule hits are written in batches: a group commit of
 // checks queues its rows on the transaction and writes them with one
-// multi-row INSERT per table just before COMMIT (or before anything that
-// refers to them, such as a case), so every decision is stored in the same
-// transaction as its effects, at a fraction of the statements.
+// multi-row INSERT per table (decisions, rule hits, review cases, in that
+// order: a case refers to its decision) just before COMMIT, so every
+// decision is stored in the same transaction as its effects, at a fraction
+// of the statements.
 var (
 	decisionInsert = batch{head: `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
 	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)`, cols: 23}
 	decisionRuleInsert = batch{head: `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at)`, tail: `ON CONFLICT DO NOTHING`, cols: 5}
+	caseInsert         = batch{head: `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
+		labels, reasons, rule_ids, evidence, created_at)`, cols: 14}
 )
 
 // decisionBatch holds a transaction's decision rows not yet written.
 type decisionBatch struct {
-	decisions, rules [][]any
+	decisions, rules, cases [][]any
 }
 
 // queueDecision queues one gov_decisions row; the first one registers the
@@ -237,6 +240,11 @@ func (tx *Tx) queueDecision(ctx context.Context, row []any) {
 		tx.onCommit(func() error { return tx.flushDecisions(context.WithoutCancel(ctx)) })
 	}
 	tx.decisions.decisions = append(tx.decisions.decisions, row)
+}
+
+// queueCase queues one gov_cases row, after its decision's.
+func (tx *Tx) queueCase(row []any) {
+	tx.decisions.cases = append(tx.decisions.cases, row)
 }
 
 // flushDecisions writes the queued decisions and rule hits.
@@ -255,7 +263,12 @@ func (tx *Tx) flushDecisions(ctx context.Context) error {
 			return err
 		}
 	}
-	b.decisions, b.rules = b.decisions[:0], b.rules[:0]
+	if n := len(b.cases); n > 0 {
+		if err := caseInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.cases[i]...) }); err != nil {
+			return err
+		}
+	}
+	b.decisions, b.rules, b.cases = b.decisions[:0], b.rules[:0], b.cases[:0]
 	return nil
 }
 
