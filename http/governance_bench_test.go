@@ -99,6 +99,9 @@ func serveChecks(tb testing.TB, db *sqlstore.DB) string {
 	}
 	relations := sqlstore.NewRelationService(db)
 	gov.Counterfeit = sqlstore.NewCounterfeitService(db, relations, sqlstore.NewHashBankService(db))
+	if v, err := strconv.Atoi(os.Getenv("ANXIN_BENCH_LANES")); err == nil {
+		gov.GroupLanes = v
+	}
 	s := anxinhttp.NewServer()
 	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	s.RateLimit = 1e6
@@ -152,7 +155,8 @@ func (e *checkEnv) check(run string, i, merchants int) error {
 //
 //	go test -run '^$' -bench BenchmarkGovernanceCheckHTTP -benchtime 4000x ./http/
 //
-// With ANXIN_TEST_POSTGRES set it also runs on PostgreSQL.
+// With ANXIN_TEST_POSTGRES set it also runs on PostgreSQL. ANXIN_BENCH_LANES
+// overrides GovernanceService.GroupLanes (to compare lane counts).
 func BenchmarkGovernanceCheckHTTP(b *testing.B) {
 	for _, dbName := range []string{"sqlite", "postgres"} {
 		for _, clients := range []int{1, 32} {
