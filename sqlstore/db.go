@@ -49,7 +49,7 @@ type DB struct {
 	// hooks run inside the transaction that stores new events.
 	eventHooks []EventHook
 	rebinds    sync.Map // query text → rebound text (PostgreSQL)
-	stmts      sync.Map // query text → *sql.Stmt (SQLite batch statements, see cachedStmt)
+	stmts      sync.Map // query text → *sql.Stmt, nil while being prepared (see pooledStmt)
 }
 
 // IsPostgresDSN reports whether dsn selects PostgreSQL.

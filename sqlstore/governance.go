@@ -59,31 +59,18 @@ type groupLane struct {
 	leading bool
 }
 
-// hotStmt returns query prepared on db once and bound to tx, for the check
-// path's hot statements: the SQLite driver caches no statements, and
+// hotStmt returns query prepared on the pool once and bound to tx, for the
+// check path's hot statements: the SQLite driver caches no statements, and
 // preparing costs more than running these ones. database/sql prepares a
-// statement once per connection and reuses it.
+// statement once per connection and reuses it. Until the pool has it (see
+// pooledStmt) the statement is prepared on the transaction's connection.
 func hotStmt(ctx context.Context, tx *Tx, query string) (*sql.Stmt, error) {
-	key := stmtKey{tx.db, query}
-	st, ok := hotStmts.Load(key)
-	if !ok {
-		p, err := tx.db.SQL.PrepareContext(ctx, tx.db.rebind(query))
-		if err != nil {
-			return nil, err
-		}
-		if st, ok = hotStmts.LoadOrStore(key, p); ok {
-			p.Close()
-		}
+	q := tx.db.rebind(query)
+	if st := tx.db.pooledStmt(q); st != nil {
+		return tx.Tx.StmtContext(ctx, st), nil
 	}
-	return tx.Tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	return tx.Tx.PrepareContext(ctx, q)
 }
-
-type stmtKey struct {
-	db    *DB
-	query string
-}
-
-var hotStmts sync.Map // stmtKey → *sql.Stmt
 
 // txJob is one check's transaction body waiting for a group commit.
 type txJob struct {
