@@ -50,6 +50,32 @@ type DB struct {
 	eventHooks []EventHook
 	rebinds    sync.Map // query text → rebound text (PostgreSQL)
 	stmts      sync.Map // query text → *sql.Stmt, nil while being prepared (see pooledStmt)
+
+	stopCheckpoints chan struct{} // SQLite: closed by Close
+	closeOnce       sync.Once
+}
+
+// CheckpointInterval is how often a SQLite database copies its write-ahead
+// log into the main file. SQLite's automatic checkpoint is off: it runs in
+// the committing writer, whose fsyncs then hold up every transaction
+// waiting for the write lock (the checks' group commit saw p99 latency
+// several times its p50 from it). A passive checkpoint in the background
+// blocks neither readers nor writers.
+const CheckpointInterval = time.Second
+
+func (db *DB) checkpoints() {
+	t := time.NewTicker(CheckpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCheckpoints:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			db.SQL.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`) // best effort: the next tick tries again
+			cancel()
+		}
+	}
 }
 
 // IsPostgresDSN reports whether dsn selects PostgreSQL.
@@ -84,7 +110,7 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 		if path == "" {
 			return nil, anxin.Errorf(anxin.Invalid, "The SQLite path is empty.")
 		}
-		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 		db.SQL, err = sql.Open("sqlite", "file:"+path+q)
 		if err != nil {
 			return nil, err
@@ -99,14 +125,24 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 		db.SQL.Close()
 		return nil, &anxin.Error{Kind: anxin.Unavailable, Message: fmt.Sprintf("The %s database cannot be reached.", db.Dialect)}
 	}
+	if db.Dialect == SQLite {
+		db.stopCheckpoints = make(chan struct{})
+		go db.checkpoints()
+	}
 	return db, nil
 }
 
-// Close closes the pool.
+// Close closes the pool (SQLite checkpoints the log into the main file as
+// the last connection closes).
 func (db *DB) Close() error {
 	if db == nil || db.SQL == nil {
 		return nil
 	}
+	db.closeOnce.Do(func() {
+		if db.stopCheckpoints != nil {
+			close(db.stopCheckpoints)
+		}
+	})
 	return db.SQL.Close()
 }
 
