@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"anxin"
 )
@@ -20,14 +22,97 @@ import (
 // because the secret has 256 bits of entropy: there is nothing to brute-force.
 
 // KeyService stores API keys.
-type KeyService struct{ db *DB }
+//
+// Authenticate keeps keys it has verified in memory, by the SHA-256 of the
+// key (never the key itself), for CacheTTL: a request with a cached key
+// costs one hash and a map lookup instead of a database read. A key revoked
+// through this KeyService stops working at once; a key revoked elsewhere
+// (another replica, `anxin keys revoke`) stops working on this replica
+// within CacheTTL, which is why the TTL is short.
+type KeyService struct {
+	db *DB
+	// CacheTTL is how long a verified key is trusted without reading the
+	// database again: the bound on how long a key revoked on another
+	// replica keeps working here. Default DefaultKeyCacheTTL; zero or
+	// negative turns the cache off.
+	CacheTTL time.Duration
+
+	mu    sync.Mutex
+	cache map[[32]byte]cachedKey
+	gen   uint64 // bumped by each local revocation
+}
+
+// DefaultKeyCacheTTL is KeyService.CacheTTL unless set otherwise.
+const DefaultKeyCacheTTL = 2 * time.Second
+
+// maxCachedKeys bounds the cache; beyond it, keys are verified in the
+// database until expired entries are swept.
+const maxCachedKeys = 10000
+
+type cachedKey struct {
+	actor   anxin.Actor
+	expires time.Time // wall clock: it paces re-reads and decides nothing stored
+}
 
 // NewKeyService returns a KeyService on db.
-func NewKeyService(db *DB) *KeyService { return &KeyService{db: db} }
+func NewKeyService(db *DB) *KeyService {
+	return &KeyService{db: db, CacheTTL: DefaultKeyCacheTTL}
+}
 
 func hashKey(key string) string {
 	h := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(h[:])
+}
+
+// cached returns the actor of a key verified less than CacheTTL ago.
+// On a miss it also returns the revocation generation, for remember.
+func (s *KeyService) cached(sum [32]byte, now time.Time) (anxin.Actor, uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.cache[sum]
+	if !ok || !now.Before(c.expires) {
+		return anxin.Actor{}, s.gen, false
+	}
+	return c.actor, s.gen, true
+}
+
+// remember caches a key read from the database, unless a local revocation
+// happened since the read began (gen): the read may predate it.
+func (s *KeyService) remember(sum [32]byte, a anxin.Actor, now time.Time, gen uint64) {
+	if s.CacheTTL <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen != s.gen {
+		return
+	}
+	if s.cache == nil {
+		s.cache = map[[32]byte]cachedKey{}
+	}
+	if len(s.cache) >= maxCachedKeys {
+		for k, c := range s.cache {
+			if !now.Before(c.expires) {
+				delete(s.cache, k)
+			}
+		}
+		if len(s.cache) >= maxCachedKeys {
+			return
+		}
+	}
+	s.cache[sum] = cachedKey{actor: a, expires: now.Add(s.CacheTTL)}
+}
+
+// forget drops every cached entry of key id (after a local revocation).
+func (s *KeyService) forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	for k, c := range s.cache {
+		if c.actor.KeyID == id {
+			delete(s.cache, k)
+		}
+	}
 }
 
 // CreateKey creates a key with a role and returns the plaintext key, which
@@ -57,7 +142,8 @@ func (s *KeyService) CreateKey(ctx context.Context, name string, role anxin.Role
 }
 
 // Authenticate returns the actor for a presented key, or Unauthorized. The
-// comparison is constant-time over the stored hash.
+// comparison is constant-time over the stored hash. A key verified less
+// than CacheTTL ago is answered from memory (see KeyService).
 func (s *KeyService) Authenticate(ctx context.Context, key string) (*anxin.Actor, error) {
 	unauth := anxin.Errorf(anxin.Unauthorized, "The API key is missing, malformed or revoked.")
 	rest, ok := strings.CutPrefix(key, "ak_")
@@ -68,7 +154,12 @@ func (s *KeyService) Authenticate(ctx context.Context, key string) (*anxin.Actor
 	if !ok || id == "" {
 		return nil, unauth
 	}
-	var a anxin.Actor
+	sum := sha256.Sum256([]byte(key))
+	now := time.Now()
+	a, gen, ok := s.cached(sum, now)
+	if ok {
+		return &a, nil
+	}
 	var hash, role string
 	var revoked sql.NullInt64
 	err := s.db.QueryRowContext(ctx, `SELECT id, hash, name, role, revoked_at FROM api_keys WHERE id = ?`, id).
@@ -79,15 +170,19 @@ func (s *KeyService) Authenticate(ctx context.Context, key string) (*anxin.Actor
 	if err != nil {
 		return nil, mapError(err)
 	}
-	if subtle.ConstantTimeCompare([]byte(hash), []byte(hashKey(key))) != 1 || revoked.Valid {
+	if subtle.ConstantTimeCompare([]byte(hash), []byte(hex.EncodeToString(sum[:]))) != 1 || revoked.Valid {
 		return nil, unauth
 	}
 	a.Role = anxin.Role(role)
+	s.remember(sum, a, now, gen)
 	return &a, nil
 }
 
-// RevokeKey revokes a key by id. NotFound if absent.
+// RevokeKey revokes a key by id. NotFound if absent. The key stops working
+// on this KeyService when RevokeKey returns and within CacheTTL on other
+// replicas.
 func (s *KeyService) RevokeKey(ctx context.Context, id string) error {
+	defer s.forget(id)
 	return s.db.Transact(ctx, func(tx *Tx) error {
 		r, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(tx.Now), id)
 		if err != nil {

@@ -136,7 +136,7 @@ func (s *CounterfeitService) score(ctx context.Context, in anxin.ScoreInput, rec
 		if c.AuthorID != "" {
 			merchantNode = graph.Node{Kind: "merchant", ID: c.AuthorID}
 			var n int
-			s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM influencer_penalties WHERE influencer_id = ? AND created_at >= ?`,
+			s.db.queryRowCached(ctx, `SELECT COUNT(*) FROM influencer_penalties WHERE influencer_id = ? AND created_at >= ?`,
 				c.AuthorID, ms(s.db.Clock.Now())-365*86400_000).Scan(&n)
 			ci.InfluencerPenalty = n
 		}
@@ -170,7 +170,7 @@ func (s *CounterfeitService) score(ctx context.Context, in anxin.ScoreInput, rec
 		}
 	}
 	if ci.MerchantID != "" {
-		s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notices WHERE merchant_id = ? AND family = 'counterfeit'
+		s.db.queryRowCached(ctx, `SELECT COUNT(*) FROM notices WHERE merchant_id = ? AND family = 'counterfeit'
 			AND state IN ('taken_down', 'upheld') AND takedown_at >= ?`, ci.MerchantID, ms(s.db.Clock.Now())-365*86400_000).Scan(&ci.MerchantFindings)
 	}
 	s.mu.RLock()
@@ -197,7 +197,7 @@ func (s *CounterfeitService) score(ctx context.Context, in anxin.ScoreInput, rec
 // what tells a proactive find from a complaint-driven one.
 func recordFlag(ctx context.Context, tx *Tx, listingID string, sc *anxin.CounterfeitScore, bySignals, byLexicon bool) error {
 	sig, _ := json.Marshal(sc.Signals)
-	_, err := tx.ExecContext(ctx, `INSERT INTO counterfeit_flags (listing_id, score, signals, by_signals, by_lexicon, flagged_at) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := tx.execCached(ctx, `INSERT INTO counterfeit_flags (listing_id, score, signals, by_signals, by_lexicon, flagged_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (listing_id) DO UPDATE SET score = excluded.score, signals = excluded.signals,
 			by_signals = CASE WHEN counterfeit_flags.by_signals = 1 THEN 1 ELSE excluded.by_signals END,
 			by_lexicon = CASE WHEN counterfeit_flags.by_lexicon = 1 THEN 1 ELSE excluded.by_lexicon END`,

@@ -129,3 +129,67 @@ func TestKeys(t *testing.T) {
 		}
 	})
 }
+
+// TestKeyCacheRevocation: verified keys are cached per replica; a key
+// revoked on the same replica stops at once, one revoked on another replica
+// stops within CacheTTL, and the default TTL keeps that bound at most 5 s.
+func TestKeyCacheRevocation(t *testing.T) {
+	if sqlstore.DefaultKeyCacheTTL > 5*time.Second || sqlstore.NewKeyService(nil).CacheTTL != sqlstore.DefaultKeyCacheTTL {
+		t.Fatalf("default key cache TTL %v: a revoked key must stop within 5 s on every replica", sqlstore.DefaultKeyCacheTTL)
+	}
+	sqltest.Run(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		a, b := sqlstore.NewKeyService(db), sqlstore.NewKeyService(db) // two replicas
+		const ttl = 300 * time.Millisecond
+		a.CacheTTL, b.CacheTTL = ttl, ttl
+		key, actor, err := a.CreateKey(ctx, "ops", anxin.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ks := range []*sqlstore.KeyService{a, b} {
+			if got, err := ks.Authenticate(ctx, key); err != nil || got.KeyID != actor.KeyID {
+				t.Fatalf("Authenticate = %+v, %v", got, err)
+			}
+		}
+		// A wrong secret for a cached key id is still refused.
+		if _, err := b.Authenticate(ctx, "ak_"+actor.KeyID+"_wrong"); anxin.KindOf(err) != anxin.Unauthorized {
+			t.Fatalf("Authenticate(wrong secret) = %v; want Unauthorized", err)
+		}
+		revoked := time.Now()
+		if err := a.RevokeKey(ctx, actor.KeyID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Authenticate(ctx, key); anxin.KindOf(err) != anxin.Unauthorized {
+			t.Fatalf("Authenticate on the revoking replica = %v; want Unauthorized at once", err)
+		}
+		for {
+			_, err := b.Authenticate(ctx, key)
+			if anxin.KindOf(err) == anxin.Unauthorized {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if time.Since(revoked) > ttl+200*time.Millisecond {
+				t.Fatalf("key revoked on another replica still works after %v (CacheTTL %v)", time.Since(revoked), ttl)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// With the cache off every request reads the database.
+		c := sqlstore.NewKeyService(db)
+		c.CacheTTL = 0
+		key2, actor2, err := c.CreateKey(ctx, "ops2", anxin.RoleOperator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Authenticate(ctx, key2); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.RevokeKey(ctx, actor2.KeyID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Authenticate(ctx, key2); anxin.KindOf(err) != anxin.Unauthorized {
+			t.Fatalf("Authenticate without cache after revocation = %v; want Unauthorized", err)
+		}
+	})
+}

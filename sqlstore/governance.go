@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"hash/fnv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,37 +40,37 @@ type GovernanceService struct {
 	cur    atomic.Pointer[engineState]
 	reload sync.Mutex
 
-	// Group commit of checks: concurrent checks share one transaction.
-	gmu     sync.Mutex
+	// GroupLanes is how many group commits of checks may run at once
+	// (default 1 on SQLite, which has one writer, and 4 on PostgreSQL,
+	// where a group's statements are round trips the other lanes overlap).
+	// A check goes to the lane of its first item's merchant, so the checks
+	// of one merchant are still applied one after another on a replica.
+	GroupLanes int
+
+	lanesOnce sync.Once
+	lanes     []*groupLane
+}
+
+// groupLane is one group-commit queue: concurrent checks share one
+// transaction.
+type groupLane struct {
+	mu      sync.Mutex
 	queue   []*txJob
 	leading bool
 }
 
-// hotStmt returns query prepared on db once and bound to tx, for the check
-// path's hot statements: the SQLite driver caches no statements, and
+// hotStmt returns query prepared on the pool once and bound to tx, for the
+// check path's hot statements: the SQLite driver caches no statements, and
 // preparing costs more than running these ones. database/sql prepares a
-// statement once per connection and reuses it.
+// statement once per connection and reuses it. Until the pool has it (see
+// pooledStmt) the statement is prepared on the transaction's connection.
 func hotStmt(ctx context.Context, tx *Tx, query string) (*sql.Stmt, error) {
-	key := stmtKey{tx.db, query}
-	st, ok := hotStmts.Load(key)
-	if !ok {
-		p, err := tx.db.SQL.PrepareContext(ctx, tx.db.rebind(query))
-		if err != nil {
-			return nil, err
-		}
-		if st, ok = hotStmts.LoadOrStore(key, p); ok {
-			p.Close()
-		}
+	q := tx.db.rebind(query)
+	if st := tx.db.pooledStmt(q); st != nil {
+		return tx.Tx.StmtContext(ctx, st), nil
 	}
-	return tx.Tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	return tx.Tx.PrepareContext(ctx, q)
 }
-
-type stmtKey struct {
-	db    *DB
-	query string
-}
-
-var hotStmts sync.Map // stmtKey → *sql.Stmt
 
 // txJob is one check's transaction body waiting for a group commit.
 type txJob struct {
@@ -87,27 +88,47 @@ const MaxGroup = 256
 // until the queue is empty; the others wait for their group's result. If a
 // group fails, each of its jobs is retried alone so one bad job cannot fail
 // the others. fn may run more than once and must have no effects outside tx.
-func (s *GovernanceService) groupTx(ctx context.Context, fn func(tx *Tx) error) error {
+// key (the merchant) picks the lane when there are several (GroupLanes).
+func (s *GovernanceService) groupTx(ctx context.Context, key string, fn func(tx *Tx) error) error {
+	s.lanesOnce.Do(func() {
+		n := s.GroupLanes
+		if n <= 0 {
+			n = 1
+			if s.db.Dialect == Postgres {
+				n = 4
+			}
+		}
+		s.lanes = make([]*groupLane, n)
+		for i := range s.lanes {
+			s.lanes[i] = new(groupLane)
+		}
+	})
+	l := s.lanes[0]
+	if len(s.lanes) > 1 {
+		h := fnv.New32a()
+		h.Write([]byte(key))
+		l = s.lanes[h.Sum32()%uint32(len(s.lanes))]
+	}
 	j := &txJob{fn: fn, done: make(chan error, 1)}
-	s.gmu.Lock()
-	s.queue = append(s.queue, j)
-	if s.leading {
-		s.gmu.Unlock()
+	l.mu.Lock()
+	l.queue = append(l.queue, j)
+	if l.leading {
+		l.mu.Unlock()
 		return <-j.done
 	}
-	s.leading = true
+	l.leading = true
 	for {
-		n := min(len(s.queue), MaxGroup)
-		group := s.queue[:n:n]
-		s.queue = s.queue[n:]
+		n := min(len(l.queue), MaxGroup)
+		group := l.queue[:n:n]
+		l.queue = l.queue[n:]
 		if len(group) == 0 {
-			s.leading = false
-			s.gmu.Unlock()
+			l.leading = false
+			l.mu.Unlock()
 			break
 		}
-		s.gmu.Unlock()
+		l.mu.Unlock()
 		s.commitGroup(context.WithoutCancel(ctx), group)
-		s.gmu.Lock()
+		l.mu.Lock()
 	}
 	return <-j.done
 }

@@ -58,7 +58,7 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 		}
 	}
 	out := make([]*anxin.Decision, len(ls))
-	err = s.groupTx(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, ls[0].MerchantID, func(tx *Tx) error {
 		for i, l := range ls {
 			m, sanctions, err := merchantState(ctx, tx, l.MerchantID)
 			if err != nil {
@@ -124,7 +124,7 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 		}
 	}
 	out := make([]*anxin.Decision, len(cs))
-	err = s.groupTx(ctx, func(tx *Tx) error {
+	err = s.groupTx(ctx, cs[0].AuthorID, func(tx *Tx) error {
 		for i, c := range cs {
 			m, _, err := merchantState(ctx, tx, c.AuthorID)
 			if err != nil {
@@ -213,9 +213,64 @@ func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.San
 	}
 }
 
-const insertDecision = `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
-	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+// Decisions and their rule hits are written in batches: a group commit of
+// checks queues its rows on the transaction and writes them with one
+// multi-row INSERT per table (decisions, rule hits, review cases, in that
+// order: a case refers to its decision) just before COMMIT, so every
+// decision is stored in the same transaction as its effects, at a fraction
+// of the statements.
+var (
+	decisionInsert = batch{head: `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
+	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)`, cols: 23}
+	decisionRuleInsert = batch{head: `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at)`, tail: `ON CONFLICT DO NOTHING`, cols: 5}
+	caseInsert         = batch{head: `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
+		labels, reasons, rule_ids, evidence, created_at)`, cols: 14}
+)
+
+// decisionBatch holds a transaction's decision rows not yet written.
+type decisionBatch struct {
+	decisions, rules, cases [][]any
+}
+
+// queueDecision queues one gov_decisions row; the first one registers the
+// flush before COMMIT.
+func (tx *Tx) queueDecision(ctx context.Context, row []any) {
+	if tx.decisions == nil {
+		tx.decisions = new(decisionBatch)
+		tx.onCommit(func() error { return tx.flushDecisions(context.WithoutCancel(ctx)) })
+	}
+	tx.decisions.decisions = append(tx.decisions.decisions, row)
+}
+
+// queueCase queues one gov_cases row, after its decision's.
+func (tx *Tx) queueCase(row []any) {
+	tx.decisions.cases = append(tx.decisions.cases, row)
+}
+
+// flushDecisions writes the queued decisions and rule hits.
+func (tx *Tx) flushDecisions(ctx context.Context) error {
+	b := tx.decisions
+	if b == nil {
+		return nil
+	}
+	if n := len(b.decisions); n > 0 {
+		if err := decisionInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.decisions[i]...) }); err != nil {
+			return err
+		}
+	}
+	if n := len(b.rules); n > 0 {
+		if err := decisionRuleInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.rules[i]...) }); err != nil {
+			return err
+		}
+	}
+	if n := len(b.cases); n > 0 {
+		if err := caseInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.cases[i]...) }); err != nil {
+			return err
+		}
+	}
+	b.decisions, b.rules, b.cases = b.decisions[:0], b.rules[:0], b.cases[:0]
+	return nil
+}
 
 // decide fills d from the engine's output, stores it and applies its
 // consequences, all in tx.
@@ -260,22 +315,12 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		d.CaseID = anxin.NewID("case")
 	}
 	snap, _ := json.Marshal(snapshot)
-	ins, err := hotStmt(ctx, tx, insertDecision)
-	if err != nil {
-		return nil, err
-	}
-	_, err = ins.ExecContext(ctx,
+	tx.queueDecision(ctx, []any{
 		d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.StreamID, d.Seq, d.Stage, int(d.Outcome),
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(d.Evidence), govJSON(d.Rules), govJSON(d.Actions), d.ReasonCode, govBool(d.CutStream),
-		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now))
-	if err != nil {
-		return nil, err
-	}
+		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now)})
 	for _, h := range d.Rules {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)); err != nil {
-			return nil, err
-		}
+		tx.decisions.rules = append(tx.decisions.rules, []any{d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)})
 	}
 	if d.Kind == anxin.ContentLivestreamSegment {
 		if c, ok := snapshot.(*anxin.ContentItem); ok {
@@ -391,21 +436,49 @@ func actionTargets(d *anxin.Decision, acts []anxin.EnforcementAction, authorID s
 
 // merchantState reads a merchant's enforcement state for the rules: active
 // sanctions, points this cycle, counterfeit findings and violations in the
-// last 365 days.
+// last 365 days, in one query (on the check path it runs inside the group
+// commit, where every round trip holds up the whole group).
 func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
 	m := rules.Merchant{ID: id}
 	if id == "" {
 		return m, nil, nil
 	}
-	sanctions, err := activeSanctions(ctx, tx, id)
+	since := ms(tx.Now.Add(-365 * 24 * time.Hour))
+	cycle := ms(cycleStart(tx.Now))
+	q, err := hotStmt(ctx, tx, `SELECT 0 AS part, id, action, status, cause, statement_id, starts_at, ends_at, created_at, '' AS track, 0 AS points, 0 AS counterfeit
+		FROM gov_enforcements WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
+		UNION ALL
+		SELECT 1, '', '', '', '', '', 0, NULL, created_at, track, points, counterfeit
+		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
+		ORDER BY 1, 9 DESC`)
 	if err != nil {
 		return m, nil, err
 	}
-	for _, sc := range sanctions {
-		m.Sanctions = append(m.Sanctions, sc.Type)
-	}
-	t, err := pointTotals(ctx, tx, id)
+	rows, err := q.QueryContext(ctx, id, ms(tx.Now), id, min(since, cycle))
 	if err != nil {
+		return m, nil, err
+	}
+	defer rows.Close()
+	var sanctions []*anxin.Sanction
+	var t govTotals
+	for rows.Next() {
+		var part, start, at int64
+		var end sql.NullInt64
+		var track string
+		var pts, cf int
+		sc := new(anxin.Sanction)
+		if err := rows.Scan(&part, &sc.ID, &sc.Type, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end, &at, &track, &pts, &cf); err != nil {
+			return m, nil, err
+		}
+		if part == 0 {
+			sc.MerchantID, sc.StartsAt, sc.EndsAt = id, fromMS(start), fromNullMS(end)
+			sanctions = append(sanctions, sc)
+			m.Sanctions = append(m.Sanctions, sc.Type)
+			continue
+		}
+		t.add(track, pts, cf, at, cycle, since)
+	}
+	if err := rows.Err(); err != nil {
 		return m, nil, err
 	}
 	m.General, m.Serious, m.Counterfeit, m.Violations = t.general, t.serious, t.counterfeit, t.violations
@@ -414,6 +487,24 @@ func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*a
 }
 
 type govTotals struct{ general, serious, counterfeit, violations int }
+
+// add counts one violation: its points if it falls in the current cycle,
+// the violation and its counterfeit finding if it falls in the last 365
+// days.
+func (t *govTotals) add(track string, pts, cf int, at, cycle, since int64) {
+	if at >= cycle {
+		switch track {
+		case "general":
+			t.general += pts
+		case "serious":
+			t.serious += pts
+		}
+	}
+	if at >= since {
+		t.violations++
+		t.counterfeit += cf
+	}
+}
 
 // cycleStart is the start of the points cycle containing t: 1 January,
 // marketplace time (DOMAIN §4: general and serious reset every calendar year).
@@ -446,18 +537,7 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 		if err := rows.Scan(&track, &pts, &cf, &at); err != nil {
 			return t, err
 		}
-		if at >= ms(cycle) {
-			switch track {
-			case "general":
-				t.general += pts
-			case "serious":
-				t.serious += pts
-			}
-		}
-		if at >= ms(since) {
-			t.violations++
-			t.counterfeit += cf
-		}
+		t.add(track, pts, cf, at, ms(cycle), ms(since))
 	}
 	return t, rows.Err()
 }
@@ -465,7 +545,7 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 // streamWindow returns the text of the stream's previous segments, oldest
 // first.
 func streamWindow(ctx context.Context, tx *Tx, c *anxin.ContentItem) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT text FROM gov_stream_segments WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+	rows, err := tx.queryCached(ctx, `SELECT text FROM gov_stream_segments WHERE stream_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
 		c.StreamID, c.Seq, governance.WindowSegments)
 	if err != nil {
 		return nil, err
@@ -488,7 +568,7 @@ func rememberSegment(ctx context.Context, tx *Tx, c *anxin.ContentItem) error {
 	if len(text) > 4096 {
 		text = strings.ToValidUTF8(text[len(text)-4096:], "")
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_stream_segments (stream_id, seq, text, created_at) VALUES (?, ?, ?, ?)
+	_, err := tx.execCached(ctx, `INSERT INTO gov_stream_segments (stream_id, seq, text, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (stream_id, seq) DO UPDATE SET text = excluded.text, created_at = excluded.created_at`, c.StreamID, c.Seq, text, ms(tx.Now))
 	return err
 }

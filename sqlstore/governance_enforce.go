@@ -97,14 +97,18 @@ type statementInput struct {
 	previous                                *anxin.Statement
 	appealStatus                            string
 	contentDate                             *time.Time
+	id                                      string // the statement's id, when chosen beforehand
 }
 
 // issue writes a statement of reasons and applies its actions: one
 // gov_enforcements row, one outbox message and, for timed merchant
 // sanctions, one reinstatement job per action.
 func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput) (*anxin.Statement, error) {
+	if in.id == "" {
+		in.id = anxin.NewID("sor")
+	}
 	st := &anxin.Statement{
-		ID: anxin.NewID("sor"), Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
+		ID: in.id, Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
 		Outcome: in.outcome, Actions: []anxin.StatementAction{}, DecisionGround: "incompatible_with_terms", PolicyVersion: in.policyVersion,
 		RuleIDs: []string{}, Category: dsaCategory(in.labels), Reason: strings.Join(in.reasons, " "), Evidence: in.evidence,
 		Source: "own_initiative", Automation: in.automation, DecisionID: in.decisionID, ContentDate: in.contentDate,
@@ -160,7 +164,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.Actions = append(st.Actions, sa)
 		enfs = append(enfs, enf{anxin.NewID("enf"), a})
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
+	_, err := tx.execCached(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
 		msPtr(st.AppealDeadline), govJSON(st), ms(tx.Now))
 	if err != nil {
@@ -168,7 +172,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 	}
 	for i, e := range enfs {
 		sa := st.Actions[i]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, e.id, st.ID, in.merchantID, e.a.targetType, e.a.targetID, e.a.Type, in.stage, in.cause,
 			ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)); err != nil {
 			return nil, err
@@ -231,7 +235,7 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 		if f.Outcome != anxin.OutcomeBlock || f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewID("vio"), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
 			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
 			return err
@@ -258,15 +262,21 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 			if total < n.at {
 				break
 			}
-			var exists int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`,
-				merchantID, track, cycle, n.at).Scan(&exists); err != nil {
+			// Claim the node first: of two checks reaching it at once (on
+			// two replicas), the second waits for the first to commit and
+			// then claims nothing, instead of failing on the key.
+			cause := track + ":" + strconv.Itoa(n.at)
+			stID := anxin.NewID("sor")
+			r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+				ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, track, cycle, n.at, stID, ms(tx.Now))
+			if err != nil {
 				return err
 			}
-			if exists > 0 {
-				continue
+			if k, err := r.RowsAffected(); err != nil {
+				return err
+			} else if k == 0 {
+				continue // fired already this cycle
 			}
-			cause := track + ":" + strconv.Itoa(n.at)
 			var acts []actionTarget
 			for _, a := range n.actions {
 				acts = append(acts, actionTarget{EnforcementAction: a, targetType: "merchant", targetID: merchantID})
@@ -275,14 +285,9 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 			if track == "counterfeit" {
 				reason = fmt.Sprintf("The shop has %d counterfeit findings in 365 days; the sanctions for that threshold apply.", n.at)
 			}
-			st, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
+			if _, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
 				stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{reason},
-				labels: []string{"points_node"}, automation: "fully", cause: cause})
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				merchantID, track, cycle, n.at, st.ID, ms(tx.Now)); err != nil {
+				labels: []string{"points_node"}, automation: "fully", cause: cause, id: stID}); err != nil {
 				return err
 			}
 		}

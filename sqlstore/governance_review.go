@@ -22,21 +22,19 @@ func casePriority(d *anxin.Decision) int {
 	return min(5, max(1, 6-sev))
 }
 
+// openCase queues the review case of decision d (written with the
+// decisions, after them: it refers to its decision) and tells the
+// marketplace.
 func openCase(ctx context.Context, tx *Tx, d *anxin.Decision) error {
-	var ids []string
+	ids := []string{}
 	for _, r := range d.Rules {
 		if !r.Shadow && r.Outcome == anxin.OutcomeReview {
 			ids = append(ids, r.RuleID)
 		}
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
-		labels, reasons, rule_ids, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
-		d.CaseID, d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.Stage, casePriority(d),
-		govJSON(d.Labels), govJSON(d.Reasons), govJSON(ids), govJSON(d.Evidence), ms(tx.Now))
-	if err != nil {
-		return err
-	}
-	_, err = Enqueue(ctx, tx, anxin.ActionCaseOpened, d.SubjectID, "case:"+d.CaseID, map[string]any{
+	tx.queueCase([]any{d.CaseID, d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.Stage, casePriority(d), "open",
+		govJSON(d.Labels), govJSON(d.Reasons), govJSON(ids), govJSON(d.Evidence), ms(tx.Now)})
+	_, err := Enqueue(ctx, tx, anxin.ActionCaseOpened, d.SubjectID, "case:"+d.CaseID, map[string]any{
 		"case_id": d.CaseID, "decision_id": d.ID, "subject_type": d.SubjectType, "subject_id": d.SubjectID, "stage": d.Stage,
 		"hold": d.Stage == anxin.StagePublish})
 	return err

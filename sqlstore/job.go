@@ -25,7 +25,7 @@ func Schedule(ctx context.Context, tx *Tx, kind, key string, runAt time.Time, pa
 		}
 		body = b
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, kind, job_key, run_at, payload) VALUES (?, ?, ?, ?, ?)
+	_, err := tx.execCached(ctx, `INSERT INTO jobs (id, kind, job_key, run_at, payload) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (kind, job_key) DO NOTHING`, anxin.NewID("job"), kind, key, ms(runAt), string(body))
 	return err
 }

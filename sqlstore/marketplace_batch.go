@@ -92,48 +92,70 @@ func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i 
 // the life of the pool on SQLite, where preparing a 256-row INSERT costs
 // about as much as running it; database/sql binds the statement to each
 // transaction's connection, preparing it once per connection. The set of
-// texts is small and fixed (see chunkSizes). The PostgreSQL driver already
-// caches prepared statements by text, so there they run directly.
+// texts is small and fixed (see chunkSizes and the check path). The
+// PostgreSQL driver already caches prepared statements by text, so there
+// they run directly.
 func (tx *Tx) execCached(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := tx.cachedStmt(ctx, q)
-	if err != nil || st == nil {
-		if err == nil {
-			return tx.ExecContext(ctx, q, args...)
-		}
-		return nil, err
+	if st := tx.cachedStmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
-	return st.ExecContext(ctx, args...)
+	return tx.ExecContext(ctx, q, args...)
 }
 
 func (tx *Tx) queryCached(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := tx.cachedStmt(ctx, q)
-	if err != nil || st == nil {
-		if err == nil {
-			return tx.QueryContext(ctx, q, args...)
-		}
-		return nil, err
+	if st := tx.cachedStmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
-	return st.QueryContext(ctx, args...)
+	return tx.QueryContext(ctx, q, args...)
 }
 
-// cachedStmt returns q prepared for tx on SQLite, nil on PostgreSQL.
-func (tx *Tx) cachedStmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	db := tx.db
-	if db.Dialect == Postgres {
-		return nil, nil
+// cachedStmt returns q prepared for tx on SQLite once the pool has it, nil
+// on PostgreSQL or while it is being prepared (the caller then runs q
+// unprepared).
+func (tx *Tx) cachedStmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.db.Dialect == Postgres {
+		return nil
 	}
-	if v, ok := db.stmts.Load(q); ok {
-		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	if st := tx.db.pooledStmt(q); st != nil {
+		return tx.StmtContext(ctx, st)
 	}
-	st, err := db.SQL.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
+	return nil
+}
+
+// pooledStmt returns q (already in the dialect's placeholders) prepared on
+// the pool, or nil while it is not yet: the first caller starts preparing
+// it in the background. Preparing on the pool needs a connection of its
+// own, and a caller inside a transaction must not wait for one: on SQLite
+// the other connections may all be waiting for that transaction's write
+// lock. database/sql then prepares the statement once on each connection
+// that runs it (Tx.StmtContext uses the transaction's own connection).
+func (db *DB) pooledStmt(q string) *sql.Stmt {
+	v, loaded := db.stmts.LoadOrStore(q, (*sql.Stmt)(nil))
+	if st := v.(*sql.Stmt); st != nil {
+		return st
 	}
-	if v, loaded := db.stmts.LoadOrStore(q, st); loaded {
-		st.Close()
-		st = v.(*sql.Stmt)
+	if !loaded {
+		go func() {
+			st, err := db.SQL.PrepareContext(context.Background(), q)
+			if err != nil {
+				db.stmts.Delete(q) // try again on a later call (database closed, schema not there yet)
+				return
+			}
+			db.stmts.Store(q, st)
+		}()
 	}
-	return tx.StmtContext(ctx, st), nil
+	return nil
+}
+
+// queryRowCached is QueryRowContext through the statement cache, for fixed
+// queries on hot paths outside a transaction (SQLite only, as execCached).
+func (db *DB) queryRowCached(ctx context.Context, q string, args ...any) *sql.Row {
+	if db.Dialect != Postgres {
+		if st := db.pooledStmt(q); st != nil {
+			return st.QueryRowContext(ctx, args...)
+		}
+	}
+	return db.QueryRowContext(ctx, q, args...)
 }
 
 // unnest is query for PostgreSQL: one statement for all n rows, with one

@@ -21,7 +21,7 @@ func Enqueue(ctx context.Context, tx *Tx, typ, subjectID, key string, payload an
 	if key != "" {
 		id = "msg_" + typ + ":" + key
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (id, type, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?)
+	_, err = tx.execCached(ctx, `INSERT INTO outbox (id, type, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, id, typ, subjectID, string(body), ms(tx.Now))
 	if err != nil {
 		return "", err
