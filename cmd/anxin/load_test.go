@@ -100,10 +100,12 @@ func interleave(bulk, extra [][]byte) [][]byte {
 }
 
 // lifecycle returns the events of n orders through their whole life —
-// created, paid, shipped, picked up, delivered — a realistic mix for
-// throughput: the paid and delivered events post to the ledger.
+// created, paid, shipped, picked up, delivered, over the last three hours —
+// a realistic mix for throughput: the paid and delivered events post to the
+// ledger, and the timers they set (the ship-by promise, the lost-parcel
+// check) fall due in the future, as in a live stream.
 func lifecycle(run string, n int) [][]byte {
-	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	t0 := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Second)
 	out := make([][]byte, 0, 5*n)
 	for i := range n {
 		id := fmt.Sprintf("lc_%s_%07d", run, i)
@@ -115,7 +117,7 @@ func lifecycle(run string, n int) [][]byte {
 			event("ev_"+id+"_p", "order.paid", t0.Add(time.Minute), map[string]any{"order_id": id}),
 			event("ev_"+id+"_s", "order.shipped", t0.Add(time.Hour), map[string]any{"order_id": id, "shipment_id": ship, "carrier": "sf", "tracking_no": "SF" + strconv.Itoa(i)}),
 			event("ev_"+id+"_k", "shipment.scanned", t0.Add(2*time.Hour), map[string]any{"shipment_id": ship, "order_id": id, "carrier": "sf", "code": "pickup"}),
-			event("ev_"+id+"_d", "order.delivered", t0.Add(50*time.Hour), map[string]any{"order_id": id}))
+			event("ev_"+id+"_d", "order.delivered", t0.Add(150*time.Minute), map[string]any{"order_id": id}))
 	}
 	return out
 }

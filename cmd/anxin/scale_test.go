@@ -11,7 +11,7 @@ import (
 
 // TestScaleReplicas measures how ingestion grows from one replica to three:
 // for each, it fills a fresh stream with the whole life of ANXIN_TEST_SCALE_ORDERS
-// orders (default 20,000, five events each: created, paid, shipped, picked
+// orders (default 10,000, five events each: created, paid, shipped, picked
 // up, delivered), starts the replicas and times how fast they drain it into
 // a fresh PostgreSQL schema, while listing checks arrive at 100/s round
 // robin. It reports events/s (end to end, and steady from 10 % to 90 %
@@ -27,7 +27,7 @@ import (
 // order, so the same count), which touch the mirror and not the ledger.
 func TestScaleReplicas(t *testing.T) {
 	failoverEnv(t)
-	orders := 20_000
+	orders := 10_000
 	if s := os.Getenv("ANXIN_TEST_SCALE_ORDERS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n <= 0 {
@@ -84,7 +84,13 @@ func runScale(t *testing.T, k, orders int) scaleResult {
 	deadline := start.Add(10 * time.Minute)
 	var done time.Time
 	for {
-		got := c.count(ctx, `SELECT COUNT(*) FROM events`)
+		// Progress comes from the broker (acknowledged = committed), which
+		// costs the database nothing; the table is counted at the end.
+		lag, err := c.lag(ctx, js)
+		if err != nil {
+			lag = total
+		}
+		got := total - lag
 		now := time.Now()
 		if t10.IsZero() && got >= total/10 {
 			t10, b10, cpu10 = now, cpuBusy(), c.replicaCPU()
@@ -96,13 +102,10 @@ func runScale(t *testing.T, k, orders int) scaleResult {
 			done = now
 			break
 		}
-		if got > total {
-			t.Fatalf("events = %d; want %d", got, total)
-		}
 		if now.After(deadline) {
 			t.Fatalf("only %d of %d events stored after 10 minutes", got, total)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	busy := cpuBusy() - busy0
 	stopChecks()
