@@ -347,6 +347,9 @@ func (s *Server) policyStatus(status string) apiFunc {
 	}
 }
 
+// pageOf reads limit and cursor leniently, for console pages reached by
+// links: a bad limit means the default. The API uses pageFromQuery, which
+// refuses it.
 func pageOf(r *http.Request) anxin.Page {
 	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 	return anxin.Page{Cursor: r.URL.Query().Get("cursor"), Limit: limit}
@@ -356,8 +359,12 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	if err := s.governance(); err != nil {
 		return err
 	}
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
-	cs, next, err := s.Reviews.FindCases(r.Context(), anxin.CaseFilter{Status: q.Get("status"), MerchantID: q.Get("merchant_id"), RuleID: q.Get("rule_id"), Page: pageOf(r)})
+	cs, next, err := s.Reviews.FindCases(r.Context(), anxin.CaseFilter{Status: q.Get("status"), MerchantID: q.Get("merchant_id"), RuleID: q.Get("rule_id"), Page: page})
 	if err != nil {
 		return err
 	}
@@ -486,7 +493,11 @@ func (s *Server) handleStatementList(w http.ResponseWriter, r *http.Request) err
 	if err := s.governance(); err != nil {
 		return err
 	}
-	sts, next, err := s.Enforcement.FindStatements(r.Context(), r.URL.Query().Get("merchant_id"), pageOf(r))
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	sts, next, err := s.Enforcement.FindStatements(r.Context(), r.URL.Query().Get("merchant_id"), page)
 	return reply(w, http.StatusOK, map[string]any{"statements": sts, "next_cursor": next}, err)
 }
 
@@ -516,7 +527,11 @@ func (s *Server) handleAppealList(w http.ResponseWriter, r *http.Request) error 
 	if err := s.governance(); err != nil {
 		return err
 	}
-	as, next, err := s.Enforcement.FindAppeals(r.Context(), r.URL.Query().Get("status"), pageOf(r))
+	page, err := pageFromQuery(r)
+	if err != nil {
+		return err
+	}
+	as, next, err := s.Enforcement.FindAppeals(r.Context(), r.URL.Query().Get("status"), page)
 	return reply(w, http.StatusOK, map[string]any{"appeals": as, "next_cursor": next}, err)
 }
 

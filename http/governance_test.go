@@ -229,3 +229,22 @@ func TestGovernanceHTTPEditorAndQueue(t *testing.T) {
 		t.Errorf("precision = %+v; want the origin rule overturned once", prec.Rules)
 	}
 }
+
+// The governance lists refuse a limit they cannot honour instead of
+// silently using the default, like every other list in the API.
+func TestGovernanceListsRefuseBadPages(t *testing.T) {
+	g := newGovServer(t)
+	for _, path := range []string{"/v1/cases", "/v1/statements", "/v1/appeals"} {
+		for _, q := range []string{"limit=abc", "limit=0", "limit=-3", "limit=501", "limit=1e3", "cursor=" + strings.Repeat("x", 600)} {
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			if code := g.do("operator", "GET", path+"?"+q, "", &e); code != http.StatusBadRequest || e.Error.Code != "invalid" {
+				t.Errorf("GET %s?%.20s = %d %+v; want 400 invalid", path, q, code, e)
+			}
+		}
+		if code := g.do("operator", "GET", path+"?limit=500", "", nil); code != http.StatusOK {
+			t.Errorf("GET %s?limit=500 = %d; want 200", path, code)
+		}
+	}
+}
