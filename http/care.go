@@ -142,11 +142,7 @@ func (s *Server) handleTicketReply(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	m, err := svc.Reply(r.Context(), r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
+	return reply(w, http.StatusCreated, m, err)
 }
 
 func (s *Server) handleTicketNote(w http.ResponseWriter, r *http.Request) error {
@@ -178,11 +174,7 @@ func ticketAction[T any](s *Server, w http.ResponseWriter, r *http.Request, fn f
 		}
 	}
 	t, err := fn(svc, r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
+	return reply(w, http.StatusOK, t, err)
 }
 
 func (s *Server) handleTicketAssign(w http.ResponseWriter, r *http.Request) error {

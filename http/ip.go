@@ -71,20 +71,12 @@ func (s *Server) handleIdentityAdd(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) handleGraphCluster(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.Relations.Cluster(r.Context(), r.PathValue("kind"), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (s *Server) handleGraphExport(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.Relations.Export(r.Context(), r.PathValue("kind"), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return reply(w, http.StatusOK, e, err)
 }
 
 func (s *Server) handleGraphHubs(w http.ResponseWriter, r *http.Request) error {
@@ -179,11 +171,7 @@ func (s *Server) handleModelTrain(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	m, err := s.Counterfeit.Train(r.Context(), in.Seed)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
+	return reply(w, http.StatusCreated, m, err)
 }
 
 func (s *Server) handleModels(w http.ResponseWriter, r *http.Request) error {
@@ -264,11 +252,7 @@ func (s *Server) handleNoticeList(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) handleNoticeView(w http.ResponseWriter, r *http.Request) error {
 	n, err := s.IP.FindNotice(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, n)
-	return nil
+	return reply(w, http.StatusOK, n, err)
 }
 
 func (s *Server) handleNoticeDecide(w http.ResponseWriter, r *http.Request) error {

@@ -91,11 +91,7 @@ func (s *Server) handlePIIMasked(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	m, err := p.MaskedPII(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return reply(w, http.StatusOK, m, err)
 }
 
 func (s *Server) handleWaybill(w http.ResponseWriter, r *http.Request) error {
@@ -265,11 +261,7 @@ func (s *Server) handleAuditVerify(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	v, err := p.VerifyAudit(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, v)
-	return nil
+	return reply(w, http.StatusOK, v, err)
 }
 
 func (s *Server) handleAlertList(w http.ResponseWriter, r *http.Request) error {
@@ -312,9 +304,5 @@ func (s *Server) handleVaultStatus(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	st, err := p.VaultStatus(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return reply(w, http.StatusOK, st, err)
 }

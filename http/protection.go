@@ -114,11 +114,7 @@ func (s *Server) handleClaimView(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c, err := ps.FindClaim(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (s *Server) handleClaimEvidence(w http.ResponseWriter, r *http.Request) error {
@@ -135,11 +131,7 @@ func (s *Server) handleClaimEvidence(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	c, err := ps.AddEvidence(r.Context(), r.PathValue("id"), in.Kind, in.ContentType, in.Data)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (s *Server) handleClaimResponse(w http.ResponseWriter, r *http.Request) error {
@@ -155,11 +147,7 @@ func (s *Server) handleClaimResponse(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	c, err := ps.RespondClaim(r.Context(), r.PathValue("id"), in.Response, in.Note)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (s *Server) handleClaimDecision(w http.ResponseWriter, r *http.Request) error {
@@ -176,11 +164,7 @@ func (s *Server) handleClaimDecision(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	c, err := ps.DecideClaim(r.Context(), r.PathValue("id"), in.Outcome, in.Reason, in.AmountFen)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (s *Server) handleClaimAppeal(w http.ResponseWriter, r *http.Request) error {
@@ -195,11 +179,7 @@ func (s *Server) handleClaimAppeal(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	c, err := ps.AppealClaim(r.Context(), r.PathValue("id"), in.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
+	return reply(w, http.StatusOK, c, err)
 }
 
 func (s *Server) handleProgrammeList(w http.ResponseWriter, r *http.Request) error {
@@ -221,11 +201,7 @@ func (s *Server) handleProgrammeView(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	p, err := ps.FindProgramme(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK, p, err)
 }
 
 // handleProgrammeSave stores the body (a programme's configuration) as the
@@ -240,11 +216,7 @@ func (s *Server) handleProgrammeSave(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	p, err := ps.SaveProgramme(r.Context(), raw)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
-	return nil
+	return reply(w, http.StatusCreated, p, err)
 }
 
 // jsonBytes captures a JSON value verbatim after readJSON has checked that
@@ -338,11 +310,7 @@ func (s *Server) handlePayoutAck(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p, err := ps.AckPayout(r.Context(), r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return reply(w, http.StatusOK, p, err)
 }
 
 func ledgerFilterOf(r *http.Request) (anxin.LedgerFilter, error) {
@@ -391,11 +359,7 @@ func (s *Server) handleMerchantMoney(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	m, err := ls.MerchantMoney(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, m)
-	return nil
+	return reply(w, http.StatusOK, m, err)
 }
 
 func (s *Server) handleLedgerFund(w http.ResponseWriter, r *http.Request) error {
@@ -411,11 +375,7 @@ func (s *Server) handleLedgerFund(w http.ResponseWriter, r *http.Request) error 
 		in.Key = h
 	}
 	p, err := ls.Fund(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, p)
-	return nil
+	return reply(w, http.StatusCreated, p, err)
 }
 
 func (s *Server) handleReconcile(w http.ResponseWriter, r *http.Request) error {
@@ -424,9 +384,5 @@ func (s *Server) handleReconcile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rec, err := ls.Reconcile(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rec)
-	return nil
+	return reply(w, http.StatusOK, rec, err)
 }

@@ -59,19 +59,6 @@ type groupLane struct {
 	leading bool
 }
 
-// hotStmt returns query prepared on the pool once and bound to tx, for the
-// check path's hot statements: the SQLite driver caches no statements, and
-// preparing costs more than running these ones. database/sql prepares a
-// statement once per connection and reuses it. Until the pool has it (see
-// pooledStmt) the statement is prepared on the transaction's connection.
-func hotStmt(ctx context.Context, tx *Tx, query string) (*sql.Stmt, error) {
-	q := tx.db.rebind(query)
-	if st := tx.db.pooledStmt(q); st != nil {
-		return tx.Tx.StmtContext(ctx, st), nil
-	}
-	return tx.Tx.PrepareContext(ctx, q)
-}
-
 // txJob is one check's transaction body waiting for a group commit.
 type txJob struct {
 	fn   func(tx *Tx) error

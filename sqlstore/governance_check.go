@@ -445,16 +445,12 @@ func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*a
 	}
 	since := ms(tx.Now.Add(-365 * 24 * time.Hour))
 	cycle := ms(cycleStart(tx.Now))
-	q, err := hotStmt(ctx, tx, `SELECT 0 AS part, id, action, status, cause, statement_id, starts_at, ends_at, created_at, '' AS track, 0 AS points, 0 AS counterfeit
+	rows, err := tx.queryCached(ctx, `SELECT 0 AS part, id, action, status, cause, statement_id, starts_at, ends_at, created_at, '' AS track, 0 AS points, 0 AS counterfeit
 		FROM gov_enforcements WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
 		UNION ALL
 		SELECT 1, '', '', '', '', '', 0, NULL, created_at, track, points, counterfeit
 		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
-		ORDER BY 1, 9 DESC`)
-	if err != nil {
-		return m, nil, err
-	}
-	rows, err := q.QueryContext(ctx, id, ms(tx.Now), id, min(since, cycle))
+		ORDER BY 1, 9 DESC`, id, ms(tx.Now), id, min(since, cycle))
 	if err != nil {
 		return m, nil, err
 	}
@@ -520,12 +516,8 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 	since := tx.Now.Add(-365 * 24 * time.Hour)
 	cycle := cycleStart(tx.Now)
 	from := min(ms(since), ms(cycle))
-	q, err := hotStmt(ctx, tx, `SELECT track, points, counterfeit, created_at FROM gov_violations
-		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`)
-	if err != nil {
-		return t, err
-	}
-	rows, err := q.QueryContext(ctx, merchantID, from)
+	rows, err := tx.queryCached(ctx, `SELECT track, points, counterfeit, created_at FROM gov_violations
+		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`, merchantID, from)
 	if err != nil {
 		return t, err
 	}

@@ -302,11 +302,7 @@ func activeSanctions(ctx context.Context, tx *Tx, merchantID string) ([]*anxin.S
 }
 
 func querySanctions(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Sanction, error) {
-	q, err := hotStmt(ctx, tx, `SELECT id, merchant_id, action, status, cause, statement_id, starts_at, ends_at FROM gov_enforcements `+where)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, args...)
+	rows, err := tx.queryCached(ctx, `SELECT id, merchant_id, action, status, cause, statement_id, starts_at, ends_at FROM gov_enforcements `+where, args...)
 	if err != nil {
 		return nil, err
 	}

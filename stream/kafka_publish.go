@@ -89,23 +89,7 @@ func (p *KafkaPublisher) Run(ctx context.Context) error {
 		return err
 	}
 	defer cl.Close()
-	for ctx.Err() == nil {
-		n, err := p.publishOnce(ctx, cl)
-		p.updateLag(ctx, p.Outbox)
-		if err != nil && ctx.Err() == nil {
-			if anxin.KindOf(err) == anxin.Conflict {
-				p.Logger.Info("stream: another replica took over publishing decisions", "topic", p.Topic)
-			} else {
-				p.Logger.Warn("stream: publishing decisions to kafka", "topic", p.Topic, "err", err)
-				p.published.WithLabelValues("retry").Add(float64(n))
-				sleep(ctx, time.Second)
-			}
-			continue
-		}
-		if n == 0 {
-			sleep(ctx, p.Poll)
-		}
-	}
+	p.run(ctx, p.Outbox, p.Logger, p.Poll, "kafka:"+p.Topic, func(ctx context.Context) (int, error) { return p.publishOnce(ctx, cl) })
 	return nil
 }
 
@@ -173,6 +157,34 @@ func (m *publisherMetrics) describe(ch chan<- *prometheus.Desc) {
 func (m *publisherMetrics) collect(ch chan<- prometheus.Metric) {
 	m.lag.Collect(ch)
 	m.published.Collect(ch)
+}
+
+// run publishes pages until ctx is done: after an empty page it waits poll,
+// after a failed one a second (the page is published again); losing the
+// lease to another replica is not a failure. The lag gauge is refreshed at
+// most once a second, not after every page.
+func (m *publisherMetrics) run(ctx context.Context, o Outbox, log *slog.Logger, poll time.Duration, dest string, publish func(context.Context) (int, error)) {
+	var lagAt time.Time
+	for ctx.Err() == nil {
+		n, err := publish(ctx)
+		if time.Since(lagAt) >= time.Second {
+			m.updateLag(ctx, o)
+			lagAt = time.Now()
+		}
+		if err != nil && ctx.Err() == nil {
+			if anxin.KindOf(err) == anxin.Conflict {
+				log.Info("stream: another replica took over publishing decisions", "to", dest)
+				continue
+			}
+			log.Warn("stream: publishing decisions", "to", dest, "err", err)
+			m.published.WithLabelValues("retry").Add(float64(n))
+			sleep(ctx, time.Second)
+			continue
+		}
+		if n == 0 {
+			sleep(ctx, poll)
+		}
+	}
 }
 
 // positioner is an Outbox that can tell its lag (sqlstore.OutboxCursor).

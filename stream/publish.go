@@ -75,35 +75,17 @@ func (p *NATSPublisher) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ready := false
 	for ctx.Err() == nil {
-		if !ready {
-			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			_, err := js.CreateOrUpdateStream(sctx, jetstream.StreamConfig{Name: p.Stream, Subjects: []string{p.Subject + ".>"}, Duplicates: 10 * time.Minute})
-			cancel()
-			if err != nil {
-				p.Logger.Warn("stream: waiting for JetStream to publish decisions", "err", err)
-				sleep(ctx, time.Second)
-				continue
-			}
-			ready = true
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := js.CreateOrUpdateStream(sctx, jetstream.StreamConfig{Name: p.Stream, Subjects: []string{p.Subject + ".>"}, Duplicates: 10 * time.Minute})
+		cancel()
+		if err == nil {
+			break
 		}
-		n, err := p.publishOnce(ctx, js)
-		p.updateLag(ctx, p.Outbox)
-		if err != nil && ctx.Err() == nil {
-			if anxin.KindOf(err) == anxin.Conflict {
-				p.Logger.Info("stream: another replica took over publishing decisions", "subject", p.Subject)
-				continue
-			}
-			p.Logger.Warn("stream: publishing decisions", "err", err)
-			p.published.WithLabelValues("retry").Add(float64(n))
-			sleep(ctx, time.Second)
-			continue
-		}
-		if n == 0 {
-			sleep(ctx, p.Poll)
-		}
+		p.Logger.Warn("stream: waiting for JetStream to publish decisions", "err", err)
+		sleep(ctx, time.Second)
 	}
+	p.run(ctx, p.Outbox, p.Logger, p.Poll, "nats:"+p.Subject, func(ctx context.Context) (int, error) { return p.publishOnce(ctx, js) })
 	return nil
 }
 

@@ -27,13 +27,7 @@ func TestFailoverDrain(t *testing.T) {
 	cctx, stopChecks := context.WithCancel(ctx)
 	defer stopChecks()
 	go func() { checkDone <- c.runChecks(cctx, key, 100*60, 100) }()
-	deadline := time.Now().Add(5 * time.Minute)
-	for c.count(ctx, `SELECT COUNT(*) FROM events`) < n/3 {
-		if time.Now().After(deadline) {
-			t.Fatal("a third of the events were not stored within 5 minutes")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	c.waitEvents(ctx, n/3, 5*time.Minute)
 	r := c.replicas[0]
 	sent := time.Now()
 	r.stop()

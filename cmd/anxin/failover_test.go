@@ -395,6 +395,18 @@ func (c *cluster) waitStored(ctx context.Context, js jetstream.JetStream, n int,
 	}
 }
 
+// waitEvents waits until the events table holds at least n rows.
+func (c *cluster) waitEvents(ctx context.Context, n int, timeout time.Duration) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for c.count(ctx, `SELECT COUNT(*) FROM events`) < n {
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%d events were not stored within %v", n, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // waitJobs waits until no sanction-end job is pending.
 func (c *cluster) waitJobs(ctx context.Context, timeout time.Duration) {
 	c.t.Helper()
@@ -659,13 +671,7 @@ func TestFailoverBrokerOutage(t *testing.T) {
 
 	pubErr := make(chan error, 1)
 	go func() { pubErr <- c.publish(ctx, js, 0, n) }()
-	deadline := time.Now().Add(5 * time.Minute)
-	for c.count(ctx, `SELECT COUNT(*) FROM events`) < n/3 {
-		if time.Now().After(deadline) {
-			t.Fatal("a third of the events were not stored within 5 minutes")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	c.waitEvents(ctx, n/3, 5*time.Minute)
 	before := c.count(ctx, `SELECT COUNT(*) FROM events`)
 	if out, err := exec.Command("start-stop-daemon", "--stop", "--retry", "10", "--exec", natsServer).CombinedOutput(); err != nil {
 		t.Fatalf("stop NATS: %v\n%s", err, out)
