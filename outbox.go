@@ -232,3 +232,23 @@ type DeliveryResult struct {
 type JobService interface {
 	FindJobs(ctx context.Context, state string, page Page) ([]*Job, string, error)
 }
+
+// StreamCursor is how far the outbox has been published to one broker sink
+// (e.g. "nats:market.anxin", "kafka:anxin.decisions"), and which replica
+// holds the lease to publish it.
+type StreamCursor struct {
+	Name       string    `json:"name"`
+	Seq        int64     `json:"seq"`         // last outbox message published
+	Lag        int64     `json:"lag"`         // outbox messages after it (head minus seq)
+	Owner      string    `json:"owner"`       // the replica holding the lease
+	LeaseUntil time.Time `json:"lease_until"` // a lease past this time is free to take
+}
+
+// EventStream is a replica's event consumer: the broker it reads, whether
+// it is connected and how many messages wait for it.
+type EventStream struct {
+	Source    string `json:"source"` // nats or kafka
+	Name      string `json:"name"`   // the subject or topic
+	Connected bool   `json:"connected"`
+	Lag       int    `json:"lag"`
+}

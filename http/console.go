@@ -48,6 +48,7 @@ var consoleNav = []navItem{
 	{Title: "Quality watch", Path: "/console/quality", Action: anxin.ActionQualityRead},
 	{Title: "Webhooks", Path: "/console/webhooks", Action: anxin.ActionManageWebhooks},
 	{Title: "Jobs", Path: "/console/jobs", Action: anxin.ActionReadJobs},
+	{Title: "Streams", Path: "/console/streams", Action: anxin.ActionReadJobs},
 	{Title: "Report", Path: "/console/report", Action: anxin.ActionReadReport},
 	{Title: "Privacy alerts", Path: "/console/privacy/alerts", Action: anxin.ActionReadAlerts},
 	{Title: "Decrypt grants", Path: "/console/privacy/grants", Action: anxin.ActionManageGrants},

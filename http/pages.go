@@ -14,5 +14,6 @@ func (s *Server) registerCapabilityPages() {
 	s.registerMarketplacePages()
 	s.registerWebhookPages()
 	s.registerJobPages()
+	s.registerStreamPages()
 	s.registerReportPages()
 }

@@ -17,5 +17,6 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerEventRoutes()
 	s.registerWebhookRoutes()
 	s.registerJobRoutes()
+	s.registerStreamRoutes()
 	s.registerReportRoutes()
 }

@@ -47,6 +47,10 @@ type Server struct {
 	Reviews     anxin.ReviewService
 	Enforcement anxin.EnforcementService
 	Jobs        anxin.JobService
+	// Streams lists the outbox publishers' cursors (sqlstore.DB);
+	// EventStream, when set, describes this replica's event consumer.
+	Streams     streamCursors
+	EventStream func(ctx context.Context) *anxin.EventStream
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService

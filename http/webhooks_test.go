@@ -43,6 +43,7 @@ func newWHEnv(t *testing.T) *whEnv {
 	s.Keys = sqlstore.NewKeyService(db)
 	s.Webhooks = sqlstore.NewWebhookService(db)
 	s.Jobs = sqlstore.NewJobService(db)
+	s.Streams = db
 	s.SecureCookies = false
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
@@ -338,5 +339,39 @@ func TestWebhookConsole(t *testing.T) {
 	}
 	if st, _ := e.console(c, "GET", "/console/jobs?state=nope", nil); st != 400 {
 		t.Fatalf("GET /console/jobs?state=nope = %d; want 400", st)
+	}
+}
+
+// GET /v1/streams and the Streams page show the publishers' cursors to
+// operators; a reviewer is refused.
+func TestStreamsStatus(t *testing.T) {
+	e := newWHEnv(t)
+	ctx := context.Background()
+	cur := sqlstore.NewOutboxCursor(e.db, "nats:market.anxin", "replica_a")
+	err := e.db.Transact(ctx, func(tx *sqlstore.Tx) error {
+		_, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l1", "k1", map[string]string{"listing_id": "l1"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cur.Next(ctx, 10); err != nil { // takes the lease, publishes nothing yet
+		t.Fatal(err)
+	}
+	var got struct {
+		Events     *anxin.EventStream    `json:"events"`
+		Publishers []*anxin.StreamCursor `json:"publishers"`
+	}
+	if st := e.call(anxin.RoleOperator, "GET", "/v1/streams", "", &got); st != 200 || got.Events != nil || len(got.Publishers) != 1 ||
+		got.Publishers[0].Name != "nats:market.anxin" || got.Publishers[0].Owner != "replica_a" || got.Publishers[0].Lag != 1 {
+		t.Fatalf("GET /v1/streams = %d %+v; want one cursor held by replica_a, one message behind", st, got)
+	}
+	if st := e.call(anxin.RoleReviewer, "GET", "/v1/streams", "", nil); st != 403 {
+		t.Fatalf("GET /v1/streams as reviewer = %d; want 403", st)
+	}
+	c, _ := e.session()
+	st, html := e.console(c, "GET", "/console/streams", nil)
+	if st != 200 || !strings.Contains(html, `data-cursor="nats:market.anxin"`) || !strings.Contains(html, `id="stream-events"`) {
+		t.Fatalf("GET /console/streams = %d; want the cursor row and the events section", st)
 	}
 }

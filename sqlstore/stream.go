@@ -119,3 +119,27 @@ func (c *OutboxCursor) Position(ctx context.Context) (cursor, head int64, err er
 	err = c.db.QueryRowContext(ctx, `SELECT COALESCE((SELECT seq FROM stream_cursors WHERE name = ?), 0), COALESCE((SELECT MAX(seq) FROM outbox), 0)`, c.Name).Scan(&cursor, &head)
 	return cursor, head, mapError(err)
 }
+
+// StreamCursors lists every outbox publisher's cursor with its lag behind
+// the outbox head, by name.
+func (db *DB) StreamCursors(ctx context.Context) ([]*anxin.StreamCursor, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadJobs); err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT name, seq, owner, lease_until, COALESCE((SELECT MAX(seq) FROM outbox), 0) FROM stream_cursors ORDER BY name`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := []*anxin.StreamCursor{}
+	for rows.Next() {
+		c := new(anxin.StreamCursor)
+		var until, head int64
+		if err := rows.Scan(&c.Name, &c.Seq, &c.Owner, &until, &head); err != nil {
+			return nil, err
+		}
+		c.LeaseUntil, c.Lag = fromMS(until), max(head-c.Seq, 0)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -96,5 +96,21 @@ func TestOutboxCursorNeverPassesAMessageBeingWritten(t *testing.T) {
 		if c, head, err := cur.Position(ctx); err != nil || c != head {
 			t.Errorf("Position = %d, %d, %v; want the cursor at the head", c, head, err)
 		}
+		// The cursors as operators see them, on every replica.
+		op := anxin.NewContextWithActor(ctx, anxin.Actor{KeyID: "k_op", Role: anxin.RoleOperator})
+		cs, err := db.StreamCursors(op)
+		if err != nil || len(cs) != 1 || cs[0].Name != "test" || cs[0].Owner != "r1" || cs[0].Lag != 0 || cs[0].LeaseUntil.IsZero() {
+			t.Errorf("StreamCursors = %+v, %v; want the one cursor, held by r1, at the head", cs, err)
+		}
+		if err := db.Transact(ctx, func(tx *sqlstore.Tx) error { enqueue(tx, "d1"); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if cs, err := db.StreamCursors(op); err != nil || len(cs) != 1 || cs[0].Lag != 1 {
+			t.Errorf("StreamCursors after one more message = %+v, %v; want lag 1", cs, err)
+		}
+		merchant := anxin.NewContextWithActor(ctx, anxin.Actor{KeyID: "k_m", Role: anxin.MerchantRole("m1")})
+		if _, err := db.StreamCursors(merchant); anxin.KindOf(err) != anxin.Forbidden {
+			t.Errorf("StreamCursors as a merchant = %v; want Forbidden", err)
+		}
 	})
 }

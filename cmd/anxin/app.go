@@ -154,6 +154,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	webhooks := sqlstore.NewWebhookService(m.DB)
 	s.Webhooks = webhooks
 	s.Jobs = sqlstore.NewJobService(m.DB)
+	s.Streams = m.DB
 	m.Sender = &webhook.Sender{Store: webhooks, Clock: m.Clock, Logger: m.Logger}
 	s.Metrics.MustRegister(m.Sender)
 
@@ -165,6 +166,10 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 			m.Consumer = &stream.NATSConsumer{URL: c.EventsURL, Subject: c.EventsSubject, Stream: c.EventsStream, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Consumer)
 			healthy = m.Consumer.Healthy
+			s.EventStream = func(ctx context.Context) *anxin.EventStream {
+				lag, _ := m.Consumer.Lag(ctx)
+				return &anxin.EventStream{Source: "nats", Name: c.EventsSubject, Connected: m.Consumer.Healthy(ctx) == nil, Lag: lag}
+			}
 			if c.DecisionsSubject != "" {
 				p := &stream.NATSPublisher{URL: c.EventsURL, Subject: c.DecisionsSubject, Logger: m.Logger,
 					Outbox: sqlstore.NewOutboxCursor(m.DB, "nats:"+c.DecisionsSubject, anxin.NewID("replica"))}
@@ -176,6 +181,9 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 			m.Kafka = &stream.KafkaConsumer{Brokers: brokers, Topic: c.EventsTopic, Sink: s.Events, Logger: m.Logger}
 			s.Metrics.MustRegister(m.Kafka)
 			healthy = m.Kafka.Healthy
+			s.EventStream = func(ctx context.Context) *anxin.EventStream {
+				return &anxin.EventStream{Source: "kafka", Name: c.EventsTopic, Connected: m.Kafka.Healthy(ctx) == nil, Lag: m.Kafka.Lag()}
+			}
 			if c.DecisionsTopic != "" {
 				p := &stream.KafkaPublisher{Brokers: brokers, Topic: c.DecisionsTopic, Logger: m.Logger,
 					Outbox: sqlstore.NewOutboxCursor(m.DB, "kafka:"+c.DecisionsTopic, anxin.NewID("replica"))}

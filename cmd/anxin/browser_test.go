@@ -190,6 +190,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/console/care", "form#queue-filter"},
 		{"/console/sampling", "main h1"},
 		{"/console/report", "main h1"},
+		{"/console/streams", "table#stream-publishers"},
 	} {
 		step(p.path,
 			chromedp.Click(chromedp.CSS(`#nav a[href="`+p.path+`"]`)),
