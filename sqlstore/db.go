@@ -21,6 +21,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,8 @@ type DB struct {
 	stmts      sync.Map // query text → *sql.Stmt, nil while being prepared (see pooledStmt)
 
 	stopCheckpoints chan struct{} // SQLite: closed by Close
+	path            string        // SQLite: the database file
+	walLimit        int64         // SQLite: WALLimit; smaller in tests
 	closeOnce       sync.Once
 }
 
@@ -68,7 +71,20 @@ type DB struct {
 // blocks neither readers nor writers.
 const CheckpointInterval = time.Second
 
-func (db *DB) checkpoints() {
+// WALLimit bounds the SQLite write-ahead log. A passive checkpoint copies
+// frames but never shrinks the file, and while readers keep old snapshots
+// open the log can never restart from its beginning, so under steady load
+// it only grows. When the file is over WALLimit and a passive checkpoint
+// has copied every frame, a TRUNCATE checkpoint resets it to zero bytes;
+// it waits at most walTruncateWait for readers (it holds the write lock
+// meanwhile, so the wait is what a writer can be delayed) and otherwise
+// gives up until the next tick. journal_size_limit applies the same bound
+// whenever the log restarts by itself.
+const WALLimit = 64 << 20
+
+const walTruncateWait = 20 * time.Millisecond
+
+func (db *DB) checkpoints(path string) {
 	t := time.NewTicker(CheckpointInterval)
 	defer t.Stop()
 	for {
@@ -77,10 +93,39 @@ func (db *DB) checkpoints() {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			db.SQL.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`) // best effort: the next tick tries again
+			db.checkpoint(ctx, path) // best effort: the next tick tries again
 			cancel()
 		}
 	}
+}
+
+// checkpoint runs one passive checkpoint and, when the log is over
+// WALLimit and fully copied, truncates it. It reports whether it truncated.
+func (db *DB) checkpoint(ctx context.Context, path string) (truncated bool, err error) {
+	var busy, logFrames, copied int64
+	if err := db.SQL.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copied); err != nil {
+		return false, err
+	}
+	if logFrames <= 0 || copied < logFrames {
+		return false, nil
+	}
+	st, err := os.Stat(path + "-wal")
+	if err != nil || st.Size() <= db.walLimit {
+		return false, nil
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, walTruncateWait.Milliseconds())); err != nil {
+		return false, err
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`)
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &copied); err != nil {
+		return false, err
+	}
+	return busy == 0, nil
 }
 
 // IsPostgresDSN reports whether dsn selects PostgreSQL.
@@ -112,10 +157,11 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 	} else {
 		db.Dialect = SQLite
 		path := strings.TrimPrefix(dsn, "sqlite:")
+		db.path, db.walLimit = path, WALLimit
 		if path == "" {
 			return nil, anxin.Errorf(anxin.Invalid, "The SQLite path is empty.")
 		}
-		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
+		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_txlock=immediate"
 		db.SQL, err = sql.Open("sqlite", "file:"+path+q)
 		if err != nil {
 			return nil, err
@@ -132,7 +178,7 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 	}
 	if db.Dialect == SQLite {
 		db.stopCheckpoints = make(chan struct{})
-		go db.checkpoints()
+		go db.checkpoints(db.path)
 	}
 	return db, nil
 }

@@ -77,6 +77,20 @@ func (db *DB) Pending(ctx context.Context) ([]string, error) {
 	return pending, nil
 }
 
+// IsEmpty reports whether no migration has ever been applied: a brand-new
+// database.
+func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
+	p, err := db.Pending(ctx)
+	if err != nil {
+		return false, err
+	}
+	all, err := db.Migrations()
+	if err != nil {
+		return false, err
+	}
+	return len(p) == len(all), nil
+}
+
 // CheckSchema returns a Conflict error naming the pending migrations if the
 // schema is behind this binary, so serve can refuse to start.
 func (db *DB) CheckSchema(ctx context.Context) error {

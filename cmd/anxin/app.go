@@ -92,7 +92,14 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	if m.Config.Migrate {
+	fresh, err := db.IsEmpty(ctx)
+	if err != nil {
+		return err
+	}
+	// A brand-new database has nothing to protect from a surprise
+	// migration, so it is created whole; an older schema still needs
+	// --migrate (or "anxin migrate"), deliberately.
+	if m.Config.Migrate || fresh {
 		applied, err := db.Migrate(ctx)
 		if err != nil {
 			return err

@@ -28,7 +28,7 @@ row when any row was edited, removed or reordered.`)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	dsn, err := f.dsn()
+	dsn, err := f.existingDSN()
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func packEngine(path string) (*governance.Engine, error) {
 // openGovernance opens the database of f (which must be migrated) and its
 // governance service, seeding the default pack into an empty one.
 func openGovernance(ctx context.Context, f *dbFlags) (*sqlstore.DB, *sqlstore.GovernanceService, error) {
-	dsn, err := f.dsn()
+	dsn, err := f.existingDSN()
 	if err != nil {
 		return nil, nil, err
 	}

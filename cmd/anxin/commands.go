@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"anxin"
 	"anxin/sqlstore"
 )
 
@@ -103,10 +104,29 @@ func (f *dbFlags) dsn() (string, error) {
 	return filepath.Join(f.data, "anxin.db"), nil
 }
 
-// open opens the database and checks that its schema is current (Invalid
-// with a hint to run "anxin migrate" otherwise). The caller closes it.
+// existingDSN returns the database to open for a command that only reads:
+// it never creates the data dir or a SQLite file, and says clearly when
+// there is no database there (a mistyped --data must not leave an empty
+// database behind).
+func (f *dbFlags) existingDSN() (string, error) {
+	path := f.db
+	if path == "" {
+		path = filepath.Join(f.data, "anxin.db")
+	} else if sqlstore.IsPostgresDSN(path) {
+		return path, nil
+	}
+	path = strings.TrimPrefix(path, "sqlite:")
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return "", anxin.Errorf(anxin.NotFound, "There is no Anxin database at %s: run \"anxin migrate\" or \"anxin demo\" first, or pass --data DIR or --db DSN.", path)
+	}
+	return path, nil
+}
+
+// open opens an existing database and checks that its schema is current
+// (Conflict with a hint to run "anxin migrate" otherwise); it never creates
+// one. The caller closes it.
 func (f *dbFlags) open(ctx context.Context) (*sqlstore.DB, error) {
-	dsn, err := f.dsn()
+	dsn, err := f.existingDSN()
 	if err != nil {
 		return nil, err
 	}

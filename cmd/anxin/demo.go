@@ -141,7 +141,7 @@ listings, 10,000 orders), medium (x10), large (x100).`)
 	scale := fs.String("scale", sim.Small, "`size` of the marketplace: small, medium or large")
 	seed := fs.Int64("seed", 1, "random `seed`; the same seed gives the same marketplace")
 	days := fs.Int("days", sim.DefaultDays, "length of the simulated period in `days`")
-	data := fs.String("data", "anxin-demo", "data `dir` for the demo's database")
+	data := fs.String("data", envOr("ANXIN_DATA", "anxin-data"), "data `dir` for the demo's database, the same default as every other command (env ANXIN_DATA)")
 	clear := fs.Bool("clear", false, "replace an earlier demo in the data dir")
 	addr := fs.String("addr", envOr("ANXIN_ADDR", "127.0.0.1:8080"), "listen `address` for the console (env ANXIN_ADDR)")
 	noServe := fs.Bool("no-serve", false, "exit after printing the report instead of serving the console")
@@ -291,7 +291,8 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 		stop()
 	} else {
 		m.startWorkers(sctx)
-		fmt.Fprintf(out, "\nConsole: %s/console/  (sign in with the operator key below; Ctrl-C stops)\n%s\n", env.BaseURL, operator)
+		fmt.Fprintf(out, "\nConsole: %s/console/  (sign in with the operator key; Ctrl-C stops)\n", env.BaseURL)
+		fmt.Fprintf(out, "OPERATOR_KEY=%s\nPLATFORM_KEY=%s\n", operator, platform)
 	}
 	<-done
 	return runErr

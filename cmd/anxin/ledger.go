@@ -28,7 +28,7 @@ prints what it checked.`)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	dsn, err := f.dsn()
+	dsn, err := f.existingDSN()
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ status  prints versions and how many data keys each wraps.`)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	dsn, err := f.dsn()
+	dsn, err := f.existingDSN()
 	if err != nil {
 		return err
 	}
