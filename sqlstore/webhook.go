@@ -27,14 +27,15 @@ func NewWebhookService(db *DB) *WebhookService { return &WebhookService{db: db} 
 
 var _ anxin.WebhookService = (*WebhookService)(nil)
 
-// newWebhookSecret returns 32 bytes from crypto/rand, base64url-encoded with a
-// "whsec_" prefix so a leaked secret is recognisable in a scan.
+// newWebhookSecret returns 32 bytes from crypto/rand in the Standard
+// Webhooks form, "whsec_" and the standard base64 of the bytes; the prefix
+// also makes a leaked secret recognisable in a scan.
 func newWebhookSecret() (string, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	return "whsec_" + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	return "whsec_" + base64.StdEncoding.EncodeToString(b[:]), nil
 }
 
 // CreateWebhook validates w, gives it an id and a new signing secret, stores

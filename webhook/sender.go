@@ -13,7 +13,11 @@
 // and the headers Anxin-Webhook-Id (the message id, the same on every
 // attempt: receivers dedupe on it, which makes every action exactly-once at
 // the receiver), Anxin-Timestamp and Anxin-Signature
-// ("t=<ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<body>")>").
+// ("t=<ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<body>")>"), and the Standard
+// Webhooks headers webhook-id, webhook-timestamp and webhook-signature
+// ("v1,<base64 HMAC-SHA256(key, "<id>.<ts>.<body>")>", the key being the
+// base64-decoded part of the "whsec_…" secret), so that receivers can use
+// any Standard Webhooks library (VerifyStandard is ours).
 //
 // A receiver checks a delivery like this:
 //
@@ -294,6 +298,13 @@ func (s *Sender) send(ctx context.Context, a *anxin.DeliveryAttempt) anxin.Deliv
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, Sign(a.Secret, ts, body))
 	req.Header.Set(HeaderAttempt, strconv.Itoa(a.Try))
+	// Secrets Anxin issued are always in the whsec_ form; one that is not
+	// (set by hand in the database) gets only the Anxin headers.
+	if sig, err := SignStandard(a.Secret, a.Message.ID, ts, body); err == nil {
+		req.Header.Set(HeaderStandardID, a.Message.ID)
+		req.Header.Set(HeaderStandardTimestamp, strconv.FormatInt(ts, 10))
+		req.Header.Set(HeaderStandardSignature, sig)
+	}
 	start := time.Now()
 	resp, err := s.client().Do(req)
 	res := anxin.DeliveryResult{State: anxin.DeliveryPending}

@@ -63,6 +63,7 @@ type receiver struct {
 }
 
 type request struct {
+	header      http.Header
 	id, attempt string
 	env         webhook.Envelope
 	body        []byte
@@ -82,7 +83,9 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ts, _ := strconv.ParseInt(r.Header.Get(webhook.HeaderTimestamp), 10, 64)
-	if webhook.Sign(rc.secret, ts, body) != r.Header.Get(webhook.HeaderSignature) {
+	if webhook.Sign(rc.secret, ts, body) != r.Header.Get(webhook.HeaderSignature) ||
+		webhook.VerifyStandard(rc.secret, r.Header.Get(webhook.HeaderStandardID), r.Header.Get(webhook.HeaderStandardTimestamp),
+			r.Header.Get(webhook.HeaderStandardSignature), body, rc.clock.Now(), webhook.DefaultTolerance) != nil {
 		rc.badSigs++
 		w.WriteHeader(http.StatusBadRequest)
 		return
@@ -109,7 +112,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusGatewayTimeout
 		}
 	}
-	rc.requests = append(rc.requests, request{id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, body: body, status: status})
+	rc.requests = append(rc.requests, request{header: r.Header.Clone(), id: r.Header.Get(webhook.HeaderID), attempt: r.Header.Get(webhook.HeaderAttempt), env: env, body: body, status: status})
 	w.WriteHeader(status)
 }
 
