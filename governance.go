@@ -587,6 +587,10 @@ type EnforcementService interface {
 	MerchantRecord(ctx context.Context, merchantID string) (*EnforcementRecord, error)
 	FindStatement(ctx context.Context, id string) (*Statement, error)
 	FindStatements(ctx context.Context, merchantID string, page Page) ([]*Statement, string, error)
+	// FindStatementsIssued lists the statements issued in the period,
+	// oldest first, for export. Invalid for an empty or reversed period;
+	// Forbidden for merchants.
+	FindStatementsIssued(ctx context.Context, p Period, page Page) ([]*Statement, string, error)
 	// FileAppeal opens an appeal within the window (Conflict when the
 	// window has closed or an appeal is already open).
 	FileAppeal(ctx context.Context, statementID, text string) (*Appeal, error)

@@ -57,6 +57,7 @@ func (s *Server) registerGovernanceRoutes() {
 
 	s.handle("GET /v1/merchants/{id}/enforcement", s.api(s.handleEnforcementRecord))
 	s.handle("GET /v1/statements", s.api(s.handleStatementList))
+	s.handle("GET /v1/statements/export", s.api(s.handleStatementExport))
 	s.handle("GET /v1/statements/{id}", s.api(s.handleStatementView))
 	s.handle("POST /v1/statements/{id}/appeals", s.api(s.handleAppealFile))
 	s.handle("GET /v1/appeals", s.api(s.handleAppealList))

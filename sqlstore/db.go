@@ -74,15 +74,20 @@ const CheckpointInterval = time.Second
 // WALLimit bounds the SQLite write-ahead log. A passive checkpoint copies
 // frames but never shrinks the file, and while readers keep old snapshots
 // open the log can never restart from its beginning, so under steady load
-// it only grows. When the file is over WALLimit and a passive checkpoint
-// has copied every frame, a TRUNCATE checkpoint resets it to zero bytes;
-// it waits at most walTruncateWait for readers (it holds the write lock
-// meanwhile, so the wait is what a writer can be delayed) and otherwise
-// gives up until the next tick. journal_size_limit applies the same bound
+// it only grows. When the file is over WALLimit after a passive checkpoint
+// (so that only the frames written since are left to copy), a TRUNCATE
+// checkpoint copies the rest and resets it to zero bytes; it waits at most
+// walTruncateWait for a writer or readers (it holds the write lock
+// meanwhile, so that wait plus the short copy is what a writer can be
+// delayed) and otherwise gives up until the next tick. journal_size_limit applies the same bound
 // whenever the log restarts by itself.
 const WALLimit = 64 << 20
 
-const walTruncateWait = 20 * time.Millisecond
+const (
+	walTruncateWait  = 20 * time.Millisecond
+	walTruncateTries = 10
+	walTruncateGap   = 30 * time.Millisecond
+)
 
 func (db *DB) checkpoints(path string) {
 	t := time.NewTicker(CheckpointInterval)
@@ -100,13 +105,13 @@ func (db *DB) checkpoints(path string) {
 }
 
 // checkpoint runs one passive checkpoint and, when the log is over
-// WALLimit and fully copied, truncates it. It reports whether it truncated.
+// WALLimit, truncates it. It reports whether it truncated.
 func (db *DB) checkpoint(ctx context.Context, path string) (truncated bool, err error) {
 	var busy, logFrames, copied int64
 	if err := db.SQL.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copied); err != nil {
 		return false, err
 	}
-	if logFrames <= 0 || copied < logFrames {
+	if logFrames <= 0 {
 		return false, nil
 	}
 	st, err := os.Stat(path + "-wal")
@@ -122,10 +127,21 @@ func (db *DB) checkpoint(ctx context.Context, path string) (truncated bool, err 
 		return false, err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`)
-	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &copied); err != nil {
-		return false, err
+	// A moment with no writer and no reader in the log is what TRUNCATE
+	// needs; under load it is found by trying a few times, each try
+	// bounded by walTruncateWait.
+	for try := range walTruncateTries {
+		if try > 0 {
+			time.Sleep(walTruncateGap)
+		}
+		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &copied); err != nil {
+			return false, err
+		}
+		if busy == 0 {
+			return true, nil
+		}
 	}
-	return busy == 0, nil
+	return false, nil
 }
 
 // IsPostgresDSN reports whether dsn selects PostgreSQL.
