@@ -51,7 +51,7 @@ func TestFromStatement(t *testing.T) {
 		}},
 		{"merchant cleared out with deposit deducted, illegal goods", anxin.Statement{
 			ID: "sor_2", Version: 2, MerchantID: "m_1", TargetType: "merchant", TargetID: "m_1", Outcome: anxin.OutcomeBlock,
-			Actions: []anxin.StatementAction{{Type: rules.ActClearOut, StartsAt: created}, {Type: rules.ActDeductDeposit, StartsAt: created}},
+			Actions:        []anxin.StatementAction{{Type: rules.ActClearOut, StartsAt: created}, {Type: rules.ActDeductDeposit, StartsAt: created}},
 			DecisionGround: "illegal_content", LegalGround: "Wildlife Protection Law art. 28", Category: "wildlife",
 			Reason: "Repeated sales of protected species.", Source: "own_initiative", Automation: "partially", CreatedAt: created,
 			Evidence: []anxin.Evidence{{Kind: "lexicon", Term: "象牙"}},
@@ -73,7 +73,7 @@ func TestFromStatement(t *testing.T) {
 		}},
 		{"payout frozen and listing rights restricted for a week, person decided a notice", anxin.Statement{
 			ID: "sor_3", Version: 1, TargetType: "merchant", TargetID: "m_2", Outcome: anxin.OutcomeBlock,
-			Actions: []anxin.StatementAction{{Type: rules.ActFreezePayout, StartsAt: created, EndsAt: &week}, {Type: rules.ActRestrictListing, StartsAt: created, EndsAt: &week}},
+			Actions:  []anxin.StatementAction{{Type: rules.ActFreezePayout, StartsAt: created, EndsAt: &week}, {Type: rules.ActRestrictListing, StartsAt: created, EndsAt: &week}},
 			Category: "scope_of_platform_service", Source: "notice", Automation: "not", CreatedAt: created,
 		}, dsa.Options{}, func(t *testing.T, s dsa.Submission) {
 			eq(t, "monetary", s.DecisionMonetary, dsa.MonetarySuspension)
