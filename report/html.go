@@ -68,6 +68,7 @@ const (
 	padT, padB       = 12, 44
 	maxAxisLabels    = 12
 	chartAxisLabelDY = 14
+	maxLabelRunes    = 24
 )
 
 // chart is a bar chart laid out for the template.
@@ -88,8 +89,32 @@ type bar struct {
 }
 
 type axisLabel struct {
-	X, Y float64
-	Text string
+	X, Y   float64
+	Text   string
+	Rotate bool // drawn at -40° from its end, so long category names never overlap
+}
+
+// labelWidth estimates the width of an axis label in SVG units at the
+// report's 11px font: wide (CJK) characters about 11, others about 6.5.
+func labelWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r >= 0x1100 {
+			w += 11
+		} else {
+			w += 6.5
+		}
+	}
+	return w
+}
+
+// shortLabel cuts a label to at most n characters.
+func shortLabel(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // barChart lays out a series as bars over a zero baseline with a y axis of
@@ -112,6 +137,21 @@ func barChart(s anxin.Series) chart {
 	}
 	slot := float64(chartW-padL-padR) / float64(n)
 	every := (n + maxAxisLabels - 1) / maxAxisLabels
+	// Labels that would not fit side by side are rotated, and the chart
+	// grows by what they need below the axis.
+	widest := 0.0
+	for i := range s.Values {
+		if i < len(s.Labels) {
+			widest = max(widest, labelWidth(shortLabel(s.Labels[i], maxLabelRunes)))
+		}
+	}
+	rotate := widest > slot*float64(every)*0.9
+	if rotate {
+		extra := int(math.Ceil(widest*math.Sin(40*math.Pi/180))) + 8 - padB + chartAxisLabelDY
+		if extra > 0 {
+			c.H += extra
+		}
+	}
 	for i, v := range s.Values {
 		h := 0.0
 		if hi > 0 && v > 0 && !math.IsInf(v, 0) {
@@ -121,17 +161,18 @@ func barChart(s anxin.Series) chart {
 		if i < len(s.Labels) {
 			lbl = s.Labels[i]
 		}
+		short := shortLabel(lbl, maxLabelRunes)
 		x := float64(padL) + float64(i)*slot
 		c.Bars = append(c.Bars, bar{
 			X: round1(x + slot*0.1), Y: round1(c.Baseline - h), W: round1(slot * 0.8), H: round1(h),
-			Tip: lbl + ": " + FormatValue(s.Name, v),
+			Tip: lbl + ": " + FormatValue(SeriesUnit(s.Name), v),
 		})
 		if i%every == 0 {
-			c.XLabels = append(c.XLabels, axisLabel{X: round1(x + slot/2), Y: c.Baseline + chartAxisLabelDY, Text: lbl})
+			c.XLabels = append(c.XLabels, axisLabel{X: round1(x + slot/2), Y: c.Baseline + chartAxisLabelDY, Text: short, Rotate: rotate})
 		}
 	}
 	for _, f := range []float64{0, 0.5, 1} {
-		c.YTicks = append(c.YTicks, axisLabel{X: padL - 6, Y: round1(c.Baseline - f*plotH + 4), Text: FormatValue(s.Name, hi*f)})
+		c.YTicks = append(c.YTicks, axisLabel{X: padL - 6, Y: round1(c.Baseline - f*plotH + 4), Text: FormatValue(SeriesUnit(s.Name), hi*f)})
 	}
 	return c
 }
@@ -214,7 +255,11 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 <rect class="bar" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Tip}}</title></rect>
 {{- end}}
 {{- range .XLabels}}
+{{- if .Rotate}}
+<text x="{{.X}}" y="{{.Y}}" text-anchor="end" transform="rotate(-40 {{.X}} {{.Y}})">{{.Text}}</text>
+{{- else}}
 <text x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>
+{{- end}}
 {{- end}}
 </svg>
 {{- end}}

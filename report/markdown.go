@@ -70,11 +70,13 @@ func sparkline(vs []float64) string {
 }
 
 // seriesRange describes a series' extent: "(min 3 on 01-04, max 40 on
-// 01-09, total 512)".
+// 01-09, total 512)". Only counts have a total: rates, durations, money
+// per item and scores are never summed.
 func seriesRange(c anxin.Series) string {
 	if len(c.Values) == 0 {
 		return "(no data)"
 	}
+	unit := SeriesUnit(c.Name)
 	lo, hi, total := 0, 0, 0.0
 	for i, v := range c.Values {
 		if v < c.Values[lo] {
@@ -91,9 +93,29 @@ func seriesRange(c anxin.Series) string {
 		}
 		return ""
 	}
-	out := "(min " + FormatValue(c.Name, c.Values[lo]) + at(lo) + ", max " + FormatValue(c.Name, c.Values[hi]) + at(hi)
-	if !strings.HasSuffix(c.Name, "_rate") && !strings.HasSuffix(c.Name, "_s") {
-		out += ", total " + FormatValue(c.Name, total)
+	out := "(min " + FormatValue(unit, c.Values[lo]) + at(lo) + ", max " + FormatValue(unit, c.Values[hi]) + at(hi)
+	if Additive(c.Name) {
+		out += ", total " + FormatValue(unit, total)
 	}
 	return out + ")"
+}
+
+// SeriesUnit returns the name that carries a series' unit: the part before
+// "_by_" ("pass_rate_by_category" is a rate), with a plural "_rates" read
+// as "_rate".
+func SeriesUnit(name string) string {
+	if i := strings.Index(name, "_by_"); i > 0 {
+		name = name[:i]
+	}
+	if base, ok := strings.CutSuffix(name, "_rates"); ok {
+		name = base + "_rate"
+	}
+	return name
+}
+
+// Additive reports whether a series' values may be added up: counts and
+// money totals, not rates or durations.
+func Additive(name string) bool {
+	u := SeriesUnit(name)
+	return !strings.HasSuffix(u, "_rate") && !strings.HasSuffix(u, "_s")
 }

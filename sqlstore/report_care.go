@@ -97,13 +97,13 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 	sec.Metrics = []anxin.Metric{
 		{Name: "tickets_total", Label: "Service requests", Value: float64(total)},
 		{Name: "resolution_72h_rate", Label: "Resolved within 72 hours", Value: fraction(in72, due)},
-		{Name: "first_response_p50_s", Label: "Median first response (s)", Value: float64(medianInt64(waits)) / 1000},
-		{Name: "csat", Label: "Satisfaction (4–5 of 5)", Value: fraction(satisfied, answers)},
+		{Name: "first_response_p50_s", Label: "Median first response", Value: float64(medianInt64(waits)) / 1000},
+		{Name: "csat_rate", Label: "Satisfaction (CSAT: share of answers 4–5 of 5)", Value: fraction(satisfied, answers)},
 		{Name: "surveys_answered", Label: "Surveys answered", Value: float64(answers)},
 		{Name: "sla_breaches", Label: "SLA breaches", Value: float64(breaches)},
 	}
 	vol := anxin.Series{Name: "tickets_by_group", Title: "Requests by skill group"}
-	cs := anxin.Series{Name: "csat_by_group", Title: "CSAT by skill group"}
+	cs := anxin.Series{Name: "csat_rate_by_group", Title: "CSAT by skill group (share of answers 4–5 of 5)"}
 	for _, g := range anxin.SkillGroups {
 		vol.Labels, vol.Values = append(vol.Labels, care.GroupName(g)), append(vol.Values, float64(byGroup[g]))
 		cs.Labels, cs.Values = append(cs.Labels, care.GroupName(g)), append(cs.Values, groupCSAT[g])

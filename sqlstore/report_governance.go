@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 
 	"anxin"
 )
@@ -23,8 +24,14 @@ func governanceSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 			WHERE subject_type = 'listing' AND stage = 'publish' AND outcome = 2 AND created_at >= ? AND created_at < ?`},
 		{"listings_banned", "Listings banned", `SELECT COUNT(DISTINCT target_id) FROM gov_enforcements
 			WHERE action = 'ban_listing' AND created_at >= ? AND created_at < ?`},
-		{"listings_delisted", "Risky listings delisted", `SELECT COUNT(DISTINCT target_id) FROM gov_enforcements
-			WHERE action = 'delist' AND stage IN ('post_publish', 'stream') AND created_at >= ? AND created_at < ?`},
+		// Every source that takes a live listing down: governance's
+		// post-publish and stream checks, rights holders' notices and
+		// failed samples; a listing taken down twice counts once.
+		{"listings_delisted", "Risky listings delisted (governance, notices, sampling)", `SELECT COUNT(*) FROM (
+			SELECT target_id AS listing_id FROM gov_enforcements
+				WHERE action = 'delist' AND stage IN ('post_publish', 'stream') AND created_at >= ? AND created_at < ?
+			UNION SELECT listing_id FROM notices WHERE takedown_at >= ? AND takedown_at < ?
+			UNION SELECT listing_id FROM sampling_interceptions WHERE at >= ? AND at < ?) delisted`},
 		{"content_checked", "Content items checked", `SELECT COUNT(*) FROM gov_decisions
 			WHERE subject_type = 'content' AND created_at >= ? AND created_at < ?`},
 		{"content_blocked", "Content items blocked", `SELECT COUNT(*) FROM gov_decisions
@@ -46,7 +53,11 @@ func governanceSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 	}
 	vals := map[string]float64{}
 	for _, q := range queries {
-		n, err := db.count(ctx, q.q, from, to)
+		var args []any // each query takes the period once per source
+		for range strings.Count(q.q, "?") / 2 {
+			args = append(args, from, to)
+		}
+		n, err := db.count(ctx, q.q, args...)
 		if err != nil {
 			return sec, err
 		}

@@ -70,7 +70,7 @@ func ipSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, erro
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		p50 = float64(d[len(d)/2]) / 1000
 	}
-	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "takedown_time_p50_s", Label: "Median takedown time (s)", Value: p50})
+	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "takedown_time_p50_s", Label: "Median takedown time", Value: p50})
 	sec.Metrics = append(sec.Metrics, anxin.Metric{Name: "confirmed_counterfeits", Label: "Counterfeit listings confirmed by notices", Value: float64(confirmed)})
 
 	// Detection quality against simulator ground truth, when it is stored.

@@ -51,14 +51,14 @@ func protectionSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 	if err != nil {
 		return sec, err
 	}
-	add("refund_time_p50_s", "Refund time, median (s)", p50)
-	add("refund_time_p90_s", "Refund time, 90th percentile (s)", p90)
+	add("refund_time_p50_s", "Refund time, median", p50)
+	add("refund_time_p90_s", "Refund time, 90th percentile", p90)
 	for _, q := range []struct{ name, label, q string }{
-		{"fund_paid_fen", "Guarantee fund paid out (fen)", `SELECT COALESCE(-SUM(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
+		{"fund_paid_fen", "Guarantee fund paid out (¥)", `SELECT COALESCE(-SUM(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
 			WHERE e.account = 'guarantee_fund' AND e.amount_fen < 0 AND p.kind IN ('payout', 'reversal') AND p.created_at >= ? AND p.created_at < ?`},
-		{"fund_recovered_fen", "Recovered from merchants for the fund (fen)", `SELECT COALESCE(SUM(r.amount_fen), 0) FROM recoveries r JOIN payouts y ON y.id = r.payout_id
+		{"fund_recovered_fen", "Recovered from merchants for the fund (¥)", `SELECT COALESCE(SUM(r.amount_fen), 0) FROM recoveries r JOIN payouts y ON y.id = r.payout_id
 			WHERE y.funding = 'guarantee_fund' AND r.account NOT LIKE 'merchant_receivable:%' AND r.created_at >= ? AND r.created_at < ?`},
-		{"logistics_pool_paid_fen", "Logistics pool paid out (fen)", `SELECT COALESCE(-SUM(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
+		{"logistics_pool_paid_fen", "Logistics pool paid out (¥)", `SELECT COALESCE(-SUM(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
 			WHERE e.account = 'logistics_pool' AND e.amount_fen < 0 AND p.created_at >= ? AND p.created_at < ?`},
 	} {
 		v, err := db.count(ctx, q.q, from, to)

@@ -53,8 +53,8 @@ func samplingSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section
 			"random_samples": r.RandomSamples, "random_pass_rate": r.Rate, "ci_low": r.Low, "ci_high": r.High})
 	}
 	sec.Metrics = []anxin.Metric{
-		{Name: "spend_fen", Label: "Sampling spend (fen)", Value: float64(spend.Int64)},
-		{Name: "merchant_paid_fen", Label: "Retests paid by merchants (fen)", Value: float64(reimbursed.Int64)},
+		{Name: "spend_fen", Label: "Sampling spend (¥)", Value: float64(spend.Int64)},
+		{Name: "merchant_paid_fen", Label: "Retests paid by merchants (¥)", Value: float64(reimbursed.Int64)},
 	}
 	for _, c := range counts[:3] {
 		sec.Metrics = append(sec.Metrics, anxin.Metric{Name: c.name, Label: c.label, Value: float64(vals[c.name])})

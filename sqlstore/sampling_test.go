@@ -339,7 +339,7 @@ func TestCareAndSamplingReport(t *testing.T) {
 			}
 		}
 		want := map[string]float64{
-			"care.tickets_total": 3, "care.resolution_72h_rate": 1.0 / 3, "care.first_response_p50_s": 120, "care.csat": 0.5,
+			"care.tickets_total": 3, "care.resolution_72h_rate": 1.0 / 3, "care.first_response_p50_s": 120, "care.csat_rate": 0.5,
 			"sampling.spend_fen": 3 * (600 + 300), "sampling.samples_total": 3, "sampling.labs_used": 1, "sampling.pass_rate": 2.0 / 3,
 			"sampling.failures_intercepted": 1, "sampling.merchants_penalised": 1,
 		}

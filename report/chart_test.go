@@ -1,0 +1,57 @@
+package report
+
+import (
+	"strings"
+	"testing"
+
+	"anxin"
+)
+
+func TestSeriesSummaryNeverSumsRates(t *testing.T) {
+	tests := []struct {
+		s         anxin.Series
+		wantTotal bool
+		wantMax   string
+	}{
+		{anxin.Series{Name: "tickets_by_group", Labels: []string{"a", "b"}, Values: []float64{3, 4}}, true, "max 4 on b"},
+		{anxin.Series{Name: "csat_rate_by_group", Labels: []string{"a", "b"}, Values: []float64{0.8, 0.9}}, false, "max 90.0 % on b"},
+		{anxin.Series{Name: "pass_rate_by_category", Labels: []string{"a", "b"}, Values: []float64{1, 0.5}}, false, "max 100.0 % on a"},
+		{anxin.Series{Name: "campaign_return_rates", Labels: []string{"a"}, Values: []float64{0.02}}, false, "max 2.0 % on a"},
+		{anxin.Series{Name: "refund_time_by_day_s", Labels: []string{"a"}, Values: []float64{120}}, true, "max 120"},
+	}
+	for _, tt := range tests {
+		got := seriesRange(tt.s)
+		if strings.Contains(got, "total") != tt.wantTotal || !strings.Contains(got, tt.wantMax) {
+			t.Errorf("%s: %q; want total %v and %q", tt.s.Name, got, tt.wantTotal, tt.wantMax)
+		}
+	}
+}
+
+func TestLongCategoryLabelsRotate(t *testing.T) {
+	short := barChart(anxin.Series{Name: "tickets_by_day", Labels: []string{"01-01", "01-02", "01-03"}, Values: []float64{1, 2, 3}})
+	for _, l := range short.XLabels {
+		if l.Rotate {
+			t.Fatalf("short date labels rotated: %+v", short.XLabels)
+		}
+	}
+	groups := []string{"售后退款与退货退换专席", "物流配送延误投诉专席", "商品质量与假货鉴定专席", "直播间购物纠纷专席", "七天无理由退货专席",
+		"运费险理赔专席", "过敏包退专席", "生鲜坏损专席", "大件家电安装专席", "会员与积分咨询专席", "支付与发票专席", "个人信息保护专席"}
+	vals := make([]float64, len(groups))
+	c := barChart(anxin.Series{Name: "tickets_by_group", Labels: groups, Values: vals})
+	if c.H <= chartH {
+		t.Errorf("chart height %d with rotated labels; want it grown past %d", c.H, chartH)
+	}
+	for _, l := range c.XLabels {
+		if !l.Rotate {
+			t.Fatalf("long group labels not rotated: %+v", l)
+		}
+		// A rotated label must end above the chart's bottom edge.
+		if bottom := l.Y + labelWidth(l.Text)*0.643; bottom > float64(c.H) {
+			t.Errorf("label %q reaches y %.0f below the chart's %d", l.Text, bottom, c.H)
+		}
+	}
+	long := barChart(anxin.Series{Name: "x_by_y", Labels: []string{strings.Repeat("长", 60)}, Values: []float64{1}})
+	if n := len([]rune(long.XLabels[0].Text)); n > maxLabelRunes {
+		t.Errorf("label of %d characters kept; want at most %d", n, maxLabelRunes)
+	}
+}
