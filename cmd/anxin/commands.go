@@ -40,6 +40,7 @@ func commands() []command {
 		{"audit", "verify the privacy audit log's hash chain", runAudit},
 		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
 		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
+		{"bench", "drive a running server with checks, claims or events and print throughput and latency", runBench},
 		{"statements", "export statements of reasons (DSA Transparency Database shape)", runStatements},
 	}
 }
