@@ -74,6 +74,11 @@ type Server struct {
 	// RateLimit is the sustained requests per second allowed per principal
 	// (API key or client address), with bursts of twice that (default 5000).
 	RateLimit float64
+	// MaxInFlight bounds the API requests served at once (default 1024);
+	// one that finds no room within QueueWait (default 200 ms) answers 503
+	// with Retry-After instead of queueing without bound.
+	MaxInFlight int
+	QueueWait   time.Duration
 	// SecureCookies marks console cookies Secure; on by default, off for the
 	// plain-HTTP demo on loopback.
 	SecureCookies bool
@@ -84,6 +89,8 @@ type Server struct {
 	mux      *http.ServeMux
 	routes   []string // every registered pattern, for the OpenAPI check
 	limiter  *limiter
+	inflight chan struct{} // MaxInFlight slots
+	shed     prometheus.Counter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	events   *eventMetrics // POST /v1/events counters by event type
@@ -136,13 +143,14 @@ func (s *Server) init() {
 		Name: "anxin_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"route"})
-	s.Metrics.MustRegister(s.reqs, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.initShedding()
+	s.Metrics.MustRegister(s.reqs, s.latency, s.shed, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 
 	s.registerSystemRoutes()
 	s.registerCapabilityRoutes()
 	s.registerConsoleRoutes()
 
-	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.mux)))
+	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.withShedding(s.mux))))
 }
 
 // handle registers a route and records its pattern.
