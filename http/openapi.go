@@ -51,6 +51,7 @@ func buildOpenAPI() ([]byte, error) {
 			return nil, err
 		}
 	}
+	completeOpenAPI(doc)
 	return json.MarshalIndent(doc, "", "  ")
 }
 

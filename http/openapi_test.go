@@ -25,7 +25,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	}
 	var registered []string
 	for _, r := range NewServer().Routes() {
-		if strings.Contains(r, " /console/") {
+		if strings.Contains(r, " /console/") || r == "GET /{$}" { // the console and its redirect are not API
 			continue
 		}
 		registered = append(registered, strings.Replace(r, "{$}", "", 1))

@@ -14,7 +14,11 @@ func (s *Server) registerSystemRoutes() {
 	s.handle("GET /healthz", s.public(s.handleHealth))
 	s.handle("GET /readyz", s.public(s.handleReady))
 	s.handle("GET /openapi.json", s.public(s.handleOpenAPI))
-	s.handle("GET /metrics", promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(s.Metrics, promhttp.HandlerOpts{})
+	s.handle("GET /metrics", s.public(func(w http.ResponseWriter, r *http.Request) error { // rate-limited per address like the other public routes
+		metrics.ServeHTTP(w, r)
+		return nil
+	}))
 	s.handle("GET /v1/whoami", s.api(s.handleWhoami))
 	s.handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 }
