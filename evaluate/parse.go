@@ -16,8 +16,8 @@ import (
 
 // Limits on a labelled file.
 const (
-	MaxFileBytes = 32 << 20 // the whole file
-	MaxLineBytes = 64 << 10 // one line
+	MaxFileBytes = 32 << 20              // the whole file
+	MaxLineBytes = 6*MaxTextBytes + 4096 // one line: a text of MaxTextBytes, JSON-escaped
 	MaxItems     = 200_000
 	MaxTextBytes = anxin.MaxTextLen
 	MaxIDBytes   = 200

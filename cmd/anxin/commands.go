@@ -39,6 +39,7 @@ func commands() []command {
 		{"audit", "verify the privacy audit log's hash chain", runAudit},
 		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
 		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
+		{"eval", "measure detection on a labelled JSONL set (precision, recall, FPR)", runEval},
 	}
 }
 
