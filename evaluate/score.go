@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"slices"
+	"time"
 
 	"anxin"
 )
@@ -212,4 +213,13 @@ func ratio(n, d int) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
+}
+
+// Stored is an evaluation kept in the database (see sqlstore.DB.StoreEvalResult).
+type Stored struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"` // the labelled set's name, e.g. its file name
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	Summary   *Summary  `json:"summary"`
 }

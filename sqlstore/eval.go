@@ -10,17 +10,12 @@ import (
 
 	"anxin"
 	"anxin/evaluate"
+	"anxin/governance"
 )
 
 // EvalResult is one stored evaluation of the detection engine on a
 // labelled set.
-type EvalResult struct {
-	ID        string            `json:"id"`
-	Name      string            `json:"name"`
-	CreatedBy string            `json:"created_by"`
-	CreatedAt time.Time         `json:"created_at"`
-	Summary   *evaluate.Summary `json:"summary"`
-}
+type EvalResult = evaluate.Stored
 
 // MaxEvalResults bounds the evaluations EvalResults lists.
 const MaxEvalResults = 50
@@ -131,4 +126,16 @@ func (db *DB) evalRows(ctx context.Context, q string, args ...any) ([]EvalResult
 		return nil, err
 	}
 	return out, nil
+}
+
+// EvalService joins the stored evaluations with the governance service's
+// active engine, for the console's evaluation page.
+type EvalService struct {
+	*DB
+	Governance *GovernanceService
+}
+
+// EvalEngine returns the engine of the active lexicons and policy.
+func (s EvalService) EvalEngine(ctx context.Context) (*governance.Engine, error) {
+	return s.Governance.Engine(ctx)
 }
