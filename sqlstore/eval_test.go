@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -30,20 +31,16 @@ func TestEvalResults(t *testing.T) {
 		s.Engine = "policy v1"
 		for _, tt := range []struct {
 			name string
-			ctx  any
+			ctx  context.Context
 			set  string
 			s    *evaluate.Summary
 			want anxin.Kind
 		}{
-			{"reviewer may not store", nil, "x", s, anxin.Forbidden},
+			{"reviewer may not store", as(anxin.RoleReviewer), "x", s, anxin.Forbidden},
 			{"no name", operator, " ", s, anxin.Invalid},
 			{"no items", operator, "x", &evaluate.Summary{}, anxin.Invalid},
 		} {
-			ctx := as(anxin.RoleReviewer)
-			if tt.ctx != nil {
-				ctx = operator
-			}
-			if _, err := db.StoreEvalResult(ctx, tt.set, tt.s); anxin.KindOf(err) != tt.want {
+			if _, err := db.StoreEvalResult(tt.ctx, tt.set, tt.s); anxin.KindOf(err) != tt.want {
 				t.Errorf("StoreEvalResult(%s) = %v; want %s", tt.name, err, tt.want)
 			}
 		}
