@@ -25,6 +25,11 @@ type Metric struct {
 	// printed under a "detection quality" heading and never mixed with stored
 	// figures.
 	Quality bool `json:"quality,omitempty"`
+	// QualitySource names the labelled set a Quality figure was measured on
+	// (e.g. `"test.jsonl", 2,171 items, 2026-12-02`); empty means the
+	// simulator's ground truth. Figures of different sources are printed
+	// under separate headings.
+	QualitySource string `json:"quality_source,omitempty"`
 }
 
 // Series is a labelled list of points the HTML report draws as a bar chart.

@@ -36,6 +36,7 @@ var consoleNav = []navItem{
 	{Title: "Lexicons", Path: "/console/governance/lexicons", Action: anxin.ActionReadGovernance},
 	{Title: "Policies", Path: "/console/governance/policies", Action: anxin.ActionReadGovernance},
 	{Title: "Rule precision", Path: "/console/governance/precision", Action: anxin.ActionReadGovernance},
+	{Title: "Detection evaluation", Path: "/console/governance/eval", Action: anxin.ActionReadGovernance},
 	{Title: "Enforcement", Path: "/console/governance/merchants", Action: anxin.ActionReadEnforcement},
 	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
 	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},

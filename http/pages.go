@@ -10,6 +10,7 @@ func (s *Server) registerCapabilityPages() {
 	s.registerSamplingPages()
 	s.registerQualityPages()
 	s.registerGovernancePages()
+	s.registerEvalPages()
 	s.registerIPPages()
 	s.registerMarketplacePages()
 	s.registerWebhookPages()

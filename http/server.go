@@ -55,6 +55,9 @@ type Server struct {
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
+	// Evals runs and keeps evaluations on labelled sets (the console's
+	// evaluation page).
+	Evals EvalStore
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

@@ -27,7 +27,10 @@ func HTMLFragment(r *anxin.Report) (template.HTML, error) {
 	v := htmlReport{Period: FormatPeriod(r.Period), TZ: anxin.MarketplaceTZ.String(), QualityHeading: QualityHeading}
 	for _, s := range r.Sections {
 		stored, quality := split(s.Metrics)
-		hs := htmlSection{Key: s.Key, Title: s.Title, Metrics: rows(stored), Quality: rows(quality)}
+		hs := htmlSection{Key: s.Key, Title: s.Title, Metrics: rows(stored), Quality: len(quality) > 0}
+		for _, g := range groupQuality(quality) {
+			hs.QualityGroups = append(hs.QualityGroups, htmlQuality{Heading: g.Heading, Labelled: g.Heading != QualityHeading, Rows: rows(g.Metrics)})
+		}
 		for _, c := range s.Charts {
 			hs.Charts = append(hs.Charts, barChart(c))
 		}
@@ -46,9 +49,17 @@ type htmlReport struct {
 }
 
 type htmlSection struct {
-	Key, Title       string
-	Metrics, Quality []htmlRow
-	Charts           []chart
+	Key, Title    string
+	Metrics       []htmlRow
+	Quality       bool
+	QualityGroups []htmlQuality
+	Charts        []chart
+}
+
+type htmlQuality struct {
+	Heading  string
+	Labelled bool
+	Rows     []htmlRow
 }
 
 type htmlRow struct{ Name, Label, Value string }
@@ -265,13 +276,13 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 {{- end}}
 </figure>
 {{- end}}
-{{- with .Quality}}
-<div class="quality">
-<h3>{{$.QualityHeading}}</h3>
+{{- range .QualityGroups}}
+<div class="quality"{{if .Labelled}} data-source="labelled"{{end}}>
+<h3>{{.Heading}}</h3>
 <table>
 <thead><tr><th>Figure</th><th>Value</th></tr></thead>
 <tbody>
-{{- range .}}
+{{- range .Rows}}
 <tr data-metric="{{.Name}}" data-quality="true"><td>{{.Label}} <code>{{.Name}}</code></td><td class="v">{{.Value}}</td></tr>
 {{- end}}
 </tbody>

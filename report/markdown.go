@@ -26,9 +26,9 @@ func Markdown(w io.Writer, r *anxin.Report) error {
 		for _, c := range s.Charts {
 			b.WriteString("\n" + mdText(c.Title) + ": " + sparkline(c.Values) + " " + seriesRange(c) + "\n")
 		}
-		if len(quality) > 0 {
-			b.WriteString("\n### " + QualityHeading + "\n\n")
-			mdTable(b, quality)
+		for _, g := range groupQuality(quality) {
+			b.WriteString("\n### " + mdText(g.Heading) + "\n\n")
+			mdTable(b, g.Metrics)
 		}
 	}
 	return b.Flush()

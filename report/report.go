@@ -36,7 +36,42 @@ const (
 )
 
 // QualityHeading is the heading over ground-truth figures.
-const QualityHeading = "Detection quality (against simulator ground truth)"
+const QualityHeading = "Detection quality (only against the simulator's own ground truth, not a labelled set)"
+
+// LabelledQualityHeading starts the heading over figures measured on a
+// labelled set; the set's description follows it.
+const LabelledQualityHeading = "Detection quality (measured on the labelled set "
+
+// qualityGroup is one heading's worth of Quality figures.
+type qualityGroup struct {
+	Heading string
+	Metrics []anxin.Metric
+}
+
+// groupQuality splits Quality figures by their source, labelled sets first
+// (in order of appearance), the simulator's ground truth last.
+func groupQuality(ms []anxin.Metric) []qualityGroup {
+	var out []qualityGroup
+	idx := map[string]int{}
+	var sim []anxin.Metric
+	for _, m := range ms {
+		if m.QualitySource == "" {
+			sim = append(sim, m)
+			continue
+		}
+		i, ok := idx[m.QualitySource]
+		if !ok {
+			i = len(out)
+			idx[m.QualitySource] = i
+			out = append(out, qualityGroup{Heading: LabelledQualityHeading + m.QualitySource + ")"})
+		}
+		out[i].Metrics = append(out[i].Metrics, m)
+	}
+	if len(sim) > 0 {
+		out = append(out, qualityGroup{Heading: QualityHeading, Metrics: sim})
+	}
+	return out
+}
 
 // ParseFormat checks a format name ("markdown" is accepted for "md"). It
 // returns Invalid for anything else.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"anxin"
@@ -85,5 +86,34 @@ func governanceSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 		}
 		sec.Metrics = append(sec.Metrics, q...)
 	}
+	ev, err := evalQuality(ctx, db, p)
+	if err != nil {
+		return sec, err
+	}
+	sec.Metrics = append(sec.Metrics, ev...)
 	return sec, nil
+}
+
+// evalQuality is the detection quality measured on the latest labelled set
+// evaluated before the period ends (anxin eval --store, or the console's
+// evaluation page), or nothing when none is stored. A violation counts as
+// caught when it was blocked or sent to review; recall of blocks alone is
+// given beside it.
+func evalQuality(ctx context.Context, db *DB, p anxin.Period) ([]anxin.Metric, error) {
+	r, err := db.LatestEvalResult(ctx, p.To)
+	if anxin.KindOf(err) == anxin.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := r.Summary
+	src := fmt.Sprintf("%q, %d items of which %d violations, measured %s, %s",
+		r.Name, s.Items, s.Violations, r.CreatedAt.In(anxin.MarketplaceTZ).Format("2006-01-02"), s.Engine)
+	return []anxin.Metric{
+		{Name: "labelled_precision_rate", Label: "Precision of blocks and reviews", Value: s.Flagged.Precision, Quality: true, QualitySource: src},
+		{Name: "labelled_recall_rate", Label: "Recall of violations (blocked or sent to review)", Value: s.Flagged.Recall, Quality: true, QualitySource: src},
+		{Name: "labelled_recall_blocked_rate", Label: "Recall of violations (blocked)", Value: s.Blocked.Recall, Quality: true, QualitySource: src},
+		{Name: "labelled_false_positive_rate", Label: "Clean texts blocked or sent to review", Value: s.Flagged.FPR, Quality: true, QualitySource: src},
+	}, nil
 }

@@ -123,7 +123,8 @@ func (t *claimsTarget) prepare(ctx context.Context, c benchConfig, client *http.
 	if err := benchSetup(ctx, client, c, "/v1/merchants", map[string]any{"items": []anxin.Merchant{{ID: m, Name: "bench merchant", Status: "active", Categories: []string{"home"}}}}); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
+	// Paid a minute ago: the refund window opens at payment.
+	now := time.Now().UTC().Add(-2 * time.Minute)
 	for lo := 0; lo < t.orders; lo += 2000 {
 		hi := min(lo+2000, t.orders)
 		buyers := make([]anxin.Buyer, 0, hi-lo)

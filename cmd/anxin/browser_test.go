@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/evaluate"
+	"anxin/governance"
 	"anxin/sqlstore"
 
 	"github.com/chromedp/chromedp"
@@ -200,6 +202,48 @@ func TestConsoleInBrowser(t *testing.T) {
 			t.Errorf("%s shows the error page %q", p.path, h)
 		}
 	}
+
+	// The operator uploads the labelled dev set and sees the figures the
+	// evaluate package computes for the same (default) engine.
+	devSet, err := filepath.Abs(filepath.Join("..", "..", "testdata", "eval", "dev.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("evaluation upload",
+		chromedp.Click(chromedp.CSS(`#nav a[href="/console/governance/eval"]`)),
+		chromedp.WaitVisible(chromedp.CSS("form#eval-upload")),
+		chromedp.SetUploadFiles(chromedp.CSS("#eval-file"), []string{devSet}),
+		chromedp.Click(chromedp.CSS("#eval-submit")),
+		chromedp.WaitVisible(chromedp.CSS("table#eval-overall")),
+	)
+	want := browserEvalFigures(t, devSet)
+	if got := text(`#eval-overall tr[data-threshold="flagged"] td.recall`); got != want {
+		t.Errorf("evaluation page recall = %q; want %q", got, want)
+	}
+}
+
+// browserEvalFigures returns the blocked-or-review recall of the default
+// engine on a labelled file, as the console formats it.
+func browserEvalFigures(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	items, err := evaluate.Parse(f, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := governance.DefaultPack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := p.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%.1f %%", evaluate.Run(eng, items, evaluate.Options{}).Flagged.Recall*100)
 }
 
 // findChromium returns the Chromium binary; with ANXIN_TEST_BROWSER set its

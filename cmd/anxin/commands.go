@@ -42,6 +42,7 @@ func commands() []command {
 		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
 		{"bench", "drive a running server with checks, claims or events and print throughput and latency", runBench},
 		{"statements", "export statements of reasons (DSA Transparency Database shape)", runStatements},
+		{"eval", "measure detection on a labelled JSONL set (precision, recall, FPR)", runEval},
 	}
 }
 

@@ -1,0 +1,83 @@
+package evaluate
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"anxin/governance"
+)
+
+// corpusFloor is the regression floor of the default engine on the held-out
+// corpus (testdata/eval/test.jsonl): the figures it achieves today, rounded
+// down (recall) or up (false-positive rate). Raise them as detection
+// improves; the targets are recall ≥ 0.90 and FPR ≤ 0.005.
+var corpusFloor = struct {
+	recallFlagged, recallBlocked, maxFPR float64
+}{recallFlagged: 0.56, recallBlocked: 0.52, maxFPR: 0.038}
+
+func TestCorpus(t *testing.T) {
+	for _, name := range []string{"dev", "test"} {
+		t.Run(name, func(t *testing.T) {
+			items := readCorpus(t, name)
+			s := Run(defaultEngine(t), items, Options{Examples: 5})
+			t.Logf("%s: %d items (%d violations, %d clean)\n%s", name, s.Items, s.Violations, s.Clean, table(s))
+			if name != "test" {
+				return
+			}
+			if s.Flagged.Recall < corpusFloor.recallFlagged {
+				t.Errorf("recall (blocked or review) = %.4f; want ≥ %.4f", s.Flagged.Recall, corpusFloor.recallFlagged)
+			}
+			if s.Blocked.Recall < corpusFloor.recallBlocked {
+				t.Errorf("recall (blocked) = %.4f; want ≥ %.4f", s.Blocked.Recall, corpusFloor.recallBlocked)
+			}
+			if s.Flagged.FPR > corpusFloor.maxFPR {
+				t.Errorf("false-positive rate (blocked or review) = %.4f; want ≤ %.4f", s.Flagged.FPR, corpusFloor.maxFPR)
+			}
+		})
+	}
+}
+
+func readCorpus(t testing.TB, name string) []Item {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "testdata", "eval", name+".jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	items, err := Parse(f, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func defaultEngine(t testing.TB) *governance.Engine {
+	t.Helper()
+	p, err := governance.DefaultPack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := p.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng
+}
+
+func table(s *Summary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "overall  blocked: P %.3f R %.3f FPR %.4f | blocked-or-review: P %.3f R %.3f FPR %.4f\n",
+		s.Blocked.Precision, s.Blocked.Recall, s.Blocked.FPR, s.Flagged.Precision, s.Flagged.Recall, s.Flagged.FPR)
+	for _, l := range s.Labels {
+		if l.Label == Clean {
+			fmt.Fprintf(&b, "  %-18s n=%4d blocked %d, review-or-block %d\n", l.Label, l.N, l.Blocked, l.Flagged)
+			continue
+		}
+		fmt.Fprintf(&b, "  %-18s n=%4d recall blocked %.3f flagged %.3f precision %.3f (%d/%d) fpr %.4f\n",
+			l.Label, l.N, l.RecallBlocked, l.RecallFlagged, l.Precision, l.Correct, l.Predicted, l.FPR)
+	}
+	return b.String()
+}
