@@ -147,6 +147,9 @@ type LexiconTerm struct {
 	// Except lists innocent contexts containing the term that must not fire
 	// (仿真植物 for 仿真).
 	Except []string `json:"except,omitempty"`
+	// Word makes the term fire only on word boundaries of the segmented
+	// text: 象牙 in 天然象牙手串 but not in 象牙白开衫.
+	Word bool `json:"word,omitempty"`
 }
 
 // Limits on lexicons.

@@ -22,7 +22,7 @@ func isFiller(r rune) bool {
 // contacts finds QQ numbers and WeChat IDs after a contact word.
 func (f *finder) contacts() {
 	u := f.units
-	for i := 0; i < len(u); i++ {
+	for i := 0; i < len(u) && len(f.hits) < MaxHits; i++ {
 		r := u[i].r
 		if !(r == 'v' || r == 'w' || r == 'q' || r == '微' || r == '薇' || r == '威' || r == '徽' || r == '维' || r == '卫' ||
 			r == '加' || r == '扣' || r == '抠' || r == '寇' || r == '蔻' || r == '企' || r == '球' || r == '群') {

@@ -23,6 +23,10 @@ const (
 	IDNumber      Kind = "id_number"      // a resident ID number with a valid check character
 )
 
+// MaxHits bounds the hits of one call: past it Find stops looking, so a
+// hostile text of thousands of numbers costs no more than a few hundred.
+const MaxHits = 256
+
 // Hit is one finding: its kind and its byte span in the text given to Find.
 type Hit struct {
 	Kind       Kind

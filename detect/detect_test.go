@@ -153,3 +153,30 @@ func TestFindQuotes(t *testing.T) {
 		}
 	}
 }
+
+func TestRuns(t *testing.T) {
+	tests := []struct {
+		text  string
+		want  []string
+		chars int
+	}{
+		{"国产精品-无码-中文字幕|在线观看_高清/免费", []string{"国产精品", "无码", "中文字幕", "在线观看", "高清", "免费"}, 18},
+		{"夏季 女装 连衣裙、显瘦", []string{"夏季", "女装", "连衣裙", "显瘦"}, 9},
+		{"一句完整的话。", []string{"一句完整的话"}, 6},
+		{"", nil, 0},
+		{"---", nil, 0},
+	}
+	for _, tt := range tests {
+		spans, chars := Runs(tt.text, nil)
+		var got []string
+		for _, sp := range spans {
+			got = append(got, tt.text[sp.Start:sp.End])
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) || chars != tt.chars {
+			t.Errorf("Runs(%q) = %q, %d; want %q, %d", tt.text, got, chars, tt.want, tt.chars)
+		}
+	}
+	if spans, _ := Runs(strings.Repeat("a ", 1000), nil); len(spans) != MaxRuns {
+		t.Errorf("Runs of 1000 words = %d runs; want %d", len(spans), MaxRuns)
+	}
+}

@@ -42,7 +42,7 @@ var (
 // numbers finds the number runs of u and classifies each.
 func (f *finder) numbers() {
 	u := f.units
-	for i := 0; i < len(u); {
+	for i := 0; i < len(u) && len(f.hits) < MaxHits; {
 		if _, ok := digitOf(u[i].r); !ok {
 			i++
 			continue

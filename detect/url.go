@@ -103,7 +103,7 @@ func (f *finder) sepBefore(p int) (int, bool, bool) {
 // top-level domain, plain or obfuscated, and e-mail addresses.
 func (f *finder) domains() {
 	u := f.units
-	for i := 0; i < len(u); i++ {
+	for i := 0; i < len(u) && len(f.hits) < MaxHits; i++ {
 		if u[i].r != 'h' || i > 0 && isLabelRune(u[i-1].r) {
 			continue
 		}
@@ -114,7 +114,7 @@ func (f *finder) domains() {
 			i = end - 1
 		}
 	}
-	for i := 0; i < len(u); i++ {
+	for i := 0; i < len(u) && len(f.hits) < MaxHits; i++ {
 		if !isASCIILetter(u[i].r) || i > 0 && isLabelRune(u[i-1].r) {
 			continue
 		}
