@@ -303,7 +303,7 @@ func (l *ListingCheck) Validate() error {
 // Evidence is one finding that supports a decision: a quote of the text the
 // merchant wrote, with byte offsets into the original field.
 type Evidence struct {
-	Kind     string `json:"kind"`            // text_match, window_match, sanction, signal
+	Kind     string `json:"kind"`            // text_match, window_match, cautioned_match, pattern, intent, stuffing, sanction, signal
 	Field    string `json:"field,omitempty"` // title, description, text, window
 	Term     string `json:"term,omitempty"`
 	Category string `json:"category,omitempty"`

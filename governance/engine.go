@@ -47,8 +47,11 @@ type Engine struct {
 	matcher *lexicon.Matcher
 	terms   []lexicon.Term
 	word    []bool // by term: fires only on word boundaries
-	program *rules.Program
-	shadow  *rules.Program
+	// lexiconOnly skips the pattern, word-context and stuffing layers; the
+	// benchmarks set it to measure what those layers cost.
+	lexiconOnly bool
+	program     *rules.Program
+	shadow      *rules.Program
 
 	// PolicyVersion is the version of the policy in effect; ShadowVersion
 	// the shadow policy's (0 when none).
@@ -170,12 +173,18 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		text := clip(f.text)
 		t := lexicon.Normalize(text)
 		env.TextLen += utf8.RuneCountInString(t.Norm)
-		pats := detect.Find(text)
+		var pats []detect.Hit
+		if !e.lexiconOnly {
+			pats = detect.Find(text)
+		}
 		hits := e.matcher.Scan(t, env.Kind)
 		if env.Found == nil && len(hits) > 0 {
 			env.Found = make([]rules.Found, 0, len(hits)+4)
 		}
-		ctx := e.context(t, hits, hasContact(pats))
+		var ctx fieldContext
+		if !e.lexiconOnly {
+			ctx = e.context(t, hits, hasContact(pats))
+		}
 		kept := hits[:0]
 		for i, h := range hits {
 			if ctx.dropped(i) {
@@ -207,7 +216,9 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		if best := maxWordRepeat(text); float64(best) > st.sig["stuffing.word_repeat"] {
 			st.sig["stuffing.word_repeat"] = float64(best)
 		}
-		e.stuffing(st, f.name, text, t, kept)
+		if !e.lexiconOnly {
+			e.stuffing(st, f.name, text, t, kept)
+		}
 	}
 	st.sig["brands.distinct"] = float64(len(brands))
 	env.Hits = rules.Summarize(env.Found)
