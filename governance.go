@@ -147,6 +147,9 @@ type LexiconTerm struct {
 	// Except lists innocent contexts containing the term that must not fire
 	// (仿真植物 for 仿真).
 	Except []string `json:"except,omitempty"`
+	// Word makes the term fire only on word boundaries of the segmented
+	// text: 象牙 in 天然象牙手串 but not in 象牙白开衫.
+	Word bool `json:"word,omitempty"`
 }
 
 // Limits on lexicons.
@@ -300,7 +303,7 @@ func (l *ListingCheck) Validate() error {
 // Evidence is one finding that supports a decision: a quote of the text the
 // merchant wrote, with byte offsets into the original field.
 type Evidence struct {
-	Kind     string `json:"kind"`            // text_match, window_match, sanction, signal
+	Kind     string `json:"kind"`            // text_match, window_match, cautioned_match, pattern, intent, stuffing, sanction, signal
 	Field    string `json:"field,omitempty"` // title, description, text, window
 	Term     string `json:"term,omitempty"`
 	Category string `json:"category,omitempty"`

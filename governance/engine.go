@@ -1,8 +1,11 @@
 // Package governance is the publish-time check as one pure engine: it
-// normalises text once, scans every active lexicon in one pass, derives the
-// text signals (contact details, keyword repeats, brand counts), evaluates
-// the policy and returns the merged result with evidence that quotes the
-// original text. It does no I/O; sqlstore stores what it decides.
+// normalises text once, scans every active lexicon in one pass, runs the
+// pattern detectors on the original text (phones, contact IDs, links, bank
+// cards, ID numbers; package detect), applies word context (word terms on
+// word boundaries, offer and caution cues; package segment) and the
+// keyword-stuffing detector, derives the signals, evaluates the policy and
+// returns the merged result with evidence that quotes the original text. It
+// does no I/O; sqlstore stores what it decides.
 //
 //	lexicons, policy, _ := governance.DefaultPack()
 //	eng, err := governance.New(lexicons, policy, nil)
@@ -21,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"anxin"
+	"anxin/detect"
 	"anxin/lexicon"
 	"anxin/rules"
 )
@@ -42,8 +46,12 @@ const (
 type Engine struct {
 	matcher *lexicon.Matcher
 	terms   []lexicon.Term
-	program *rules.Program
-	shadow  *rules.Program
+	word    []bool // by term: fires only on word boundaries
+	// lexiconOnly skips the pattern, word-context and stuffing layers; the
+	// benchmarks set it to measure what those layers cost.
+	lexiconOnly bool
+	program     *rules.Program
+	shadow      *rules.Program
 
 	// PolicyVersion is the version of the policy in effect; ShadowVersion
 	// the shadow policy's (0 when none).
@@ -70,6 +78,7 @@ func New(lexicons []*anxin.Lexicon, policy *anxin.Policy, shadow *anxin.Policy) 
 				Lexicon: l.Name, Category: t.Category, Severity: t.Severity,
 				Kinds: t.Kinds, Except: t.Except,
 			})
+			e.word = append(e.word, t.Word)
 		}
 	}
 	e.LexiconVersion = strings.Join(versions, ",")
@@ -145,11 +154,16 @@ func (e *Engine) CheckText(kind, text string) (Output, string) {
 // first prefix bytes) joined with this one. Only window hits that reach into
 // this segment count, so a term is reported once, by the segment that
 // completes it, not again by each later segment.
+//
+// Each field goes through the layers in turn: the pattern detectors on the
+// original text (patterns.go), the lexicon scan on the normalised text, word
+// context (context.go: word terms on word boundaries, intent cues) and the
+// keyword-stuffing shape (stuffing.go).
 func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int, signals map[string]float64) Output {
 	var out Output
-	sig := make(map[string]float64, len(signals)+4)
+	st := &checkState{out: &out, sig: make(map[string]float64, len(signals)+8)}
 	for k, v := range signals {
-		sig[k] = v
+		st.sig[k] = v
 	}
 	brands := map[string]bool{}
 	for _, f := range fields {
@@ -159,34 +173,64 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		text := clip(f.text)
 		t := lexicon.Normalize(text)
 		env.TextLen += utf8.RuneCountInString(t.Norm)
+		var pats []detect.Hit
+		if !e.lexiconOnly {
+			pats = detect.Find(text)
+		}
 		hits := e.matcher.Scan(t, env.Kind)
 		if env.Found == nil && len(hits) > 0 {
 			env.Found = make([]rules.Found, 0, len(hits)+4)
-			out.Evidence = make([]anxin.Evidence, 0, min(len(hits)+4, MaxEvidence))
 		}
-		for _, h := range hits {
+		var ctx fieldContext
+		if !e.lexiconOnly {
+			ctx = e.context(t, hits, hasContact(pats))
+		}
+		kept := hits[:0]
+		for i, h := range hits {
+			if ctx.dropped(i) {
+				continue
+			}
 			term := &e.terms[h.Term]
 			q := quote(text, h.OrigStart, h.OrigEnd)
-			env.Found = append(env.Found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
-			if term.Category == "brand" {
-				brands[term.Pattern] = true
+			fd := rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q}
+			kind := "text_match"
+			switch ctx.intentOf(i) {
+			case intentCaution:
+				st.cautioned = append(st.cautioned, fd)
+				kind = "cautioned_match"
+			case intentOffer:
+				st.offered = append(st.offered, fd)
+				fallthrough
+			default:
+				env.Found = append(env.Found, fd)
+				kept = append(kept, h)
+				if term.Category == "brand" {
+					brands[term.Pattern] = true
+				}
 			}
-			if len(out.Evidence) < MaxEvidence {
-				out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "text_match", Field: f.name, Term: term.Pattern,
-					Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
-			}
+			st.evidence(anxin.Evidence{Kind: kind, Field: f.name, Term: term.Pattern,
+				Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
 		}
-		textSignals(sig, t.Norm, text)
+		ctx.cueEvidence(st, f.name, text)
+		patternSignals(st, f.name, text, pats)
+		if best := maxWordRepeat(text); float64(best) > st.sig["stuffing.word_repeat"] {
+			st.sig["stuffing.word_repeat"] = float64(best)
+		}
+		if !e.lexiconOnly {
+			e.stuffing(st, f.name, text, t, kept)
+		}
 	}
-	sig["brands.distinct"] = float64(len(brands))
+	st.sig["brands.distinct"] = float64(len(brands))
 	env.Hits = rules.Summarize(env.Found)
 	env.Window = env.Hits
 	if window != "" {
 		text := clip(window)
 		t := lexicon.Normalize(text)
 		var found []rules.Found
-		for _, h := range e.matcher.Scan(t, env.Kind) {
-			if h.OrigEnd <= prefix {
+		hits := e.matcher.Scan(t, env.Kind)
+		ctx := e.context(t, hits, hasContact(detect.Find(text)))
+		for i, h := range hits {
+			if h.OrigEnd <= prefix || ctx.dropped(i) || ctx.intentOf(i) == intentCaution {
 				continue
 			}
 			term := &e.terms[h.Term]
@@ -194,21 +238,45 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 			found = append(found, rules.Found{Term: term.Pattern, Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q})
 			if !hasQuote(env.Found, term.Pattern) {
 				env.Found = append(env.Found, found[len(found)-1])
-				if len(out.Evidence) < MaxEvidence {
-					out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "window_match", Field: "window", Term: term.Pattern,
-						Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
-				}
+				st.evidence(anxin.Evidence{Kind: "window_match", Field: "window", Term: term.Pattern,
+					Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
 			}
 		}
 		env.Window = rules.Summarize(found)
 	}
-	env.Signals = sig
+	env.Offered = rules.Summarize(st.offered)
+	env.Cautioned = rules.Summarize(st.cautioned)
+	// Pattern finds and lowered hits are quoted by reasons but not counted
+	// in hits.
+	env.Found = append(append(env.Found, st.patternFound...), st.cautioned...)
+	st.sig["intent.offer"] = float64(len(st.offered))
+	st.sig["intent.caution"] = float64(len(st.cautioned))
+	env.Signals = st.sig
 	out.Result = e.program.Evaluate(env)
 	if e.shadow != nil {
 		r := e.shadow.Evaluate(env)
 		out.Shadow = &r
 	}
 	return out
+}
+
+// checkState is what the layers of one check add up.
+type checkState struct {
+	out          *Output
+	sig          map[string]float64
+	patternFound []rules.Found
+	offered      []rules.Found
+	cautioned    []rules.Found
+}
+
+// evidence appends ev to the output, up to MaxEvidence entries.
+func (st *checkState) evidence(ev anxin.Evidence) {
+	if st.out.Evidence == nil {
+		st.out.Evidence = make([]anxin.Evidence, 0, 8)
+	}
+	if len(st.out.Evidence) < MaxEvidence {
+		st.out.Evidence = append(st.out.Evidence, ev)
+	}
 }
 
 func hasQuote(found []rules.Found, term string) bool {
@@ -244,46 +312,6 @@ func quote(s string, start, end int) string {
 		return ""
 	}
 	return strings.ToValidUTF8(s[start:end], "")
-}
-
-// textSignals adds the signals rules read from the text itself:
-//
-//	contact.phone          mainland mobile numbers (11 digits, 1[3-9]…) in the normalised text
-//	contact.url            links (http://, https://, www.) in the original text
-//	stuffing.word_repeat   occurrences of the most repeated Latin word of 3+ letters
-func textSignals(sig map[string]float64, norm, orig string) {
-	run := 0
-	for i := 0; i <= len(norm); i++ {
-		if i < len(norm) && norm[i] >= '0' && norm[i] <= '9' {
-			run++
-			continue
-		}
-		if run == 11 && norm[i-11] == '1' && norm[i-10] >= '3' {
-			sig["contact.phone"]++
-		}
-		run = 0
-	}
-	sig["contact.url"] += float64(countFold(orig, "http://") + countFold(orig, "https://") + countFold(orig, "www."))
-	if best := maxWordRepeat(orig); float64(best) > sig["stuffing.word_repeat"] {
-		sig["stuffing.word_repeat"] = float64(best)
-	}
-}
-
-// countFold counts the occurrences of the lower-case ASCII needle in s,
-// ignoring ASCII case.
-func countFold(s, needle string) int {
-	n := 0
-	for i := 0; i+len(needle) <= len(s); i++ {
-		j := 0
-		for j < len(needle) && s[i+j]|0x20 == needle[j] { // needle: lower-case letters and ":/."
-			j++
-		}
-		if j == len(needle) {
-			n++
-			i += len(needle) - 1
-		}
-	}
-	return n
 }
 
 // maxWordRepeat returns how often the most repeated Latin word of three or

@@ -156,24 +156,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
-func TestTextSignals(t *testing.T) {
-	tests := []struct {
-		norm, orig string
-		want       map[string]float64
-	}{
-		{"13800138000", "138 0013 8000", map[string]float64{"contact.phone": 1, "contact.url": 0, "stuffing.word_repeat": 0}},
-		{"123456789012", "123456789012", map[string]float64{"contact.phone": 0, "contact.url": 0, "stuffing.word_repeat": 0}},
-		{"", "see HTTPS://x.cn and www.y.com", map[string]float64{"contact.phone": 0, "contact.url": 2, "stuffing.word_repeat": 1}},
-		{"", "Slot slot SLOT gacor slot maxwin", map[string]float64{"contact.phone": 0, "contact.url": 0, "stuffing.word_repeat": 4}},
-	}
-	for _, tt := range tests {
-		sig := map[string]float64{}
-		textSignals(sig, tt.norm, tt.orig)
-		for k, v := range tt.want {
-			if sig[k] != v {
-				t.Errorf("textSignals(%q)[%s] = %v; want %v", tt.orig, k, sig[k], v)
-			}
-		}
-	}
-}

@@ -4,12 +4,21 @@ import (
 	_ "embed"
 	"encoding/json"
 	"os"
+	"slices"
 
 	"anxin"
 )
 
 //go:embed default_pack.json
 var defaultPack []byte
+
+// detectionPolicy holds the rules over the detection layers (pattern
+// signals, offered and cautioned hits, the stuffing shape). It is kept
+// apart from default_pack.json so the vocabulary and these rules can change
+// independently; DefaultPack appends its rules to the default policy.
+//
+//go:embed detection_policy.json
+var detectionPolicy []byte
 
 // Pack is a set of lexicons and a policy, as shipped in default_pack.json
 // and read by `anxin check --policy FILE`.
@@ -24,7 +33,20 @@ type Pack struct {
 // contact, advertising-law absolute claims and major brands, and the
 // default policy (version 1) over them.
 func DefaultPack() (*Pack, error) {
-	return ParsePack(defaultPack)
+	p, err := ParsePack(defaultPack)
+	if err != nil {
+		return nil, err
+	}
+	var extra anxin.Policy
+	if err := anxin.DecodeJSON(detectionPolicy, &extra); err != nil {
+		return nil, err
+	}
+	for _, r := range extra.Rules {
+		if !slices.ContainsFunc(p.Policy.Rules, func(x anxin.Rule) bool { return x.ID == r.ID }) {
+			p.Policy.Rules = append(p.Policy.Rules, r)
+		}
+	}
+	return p, nil
 }
 
 // ParsePack decodes a pack. Lexicons in a pack are active at version 1

@@ -11,6 +11,11 @@ package rules
 //	hits        Hits     lexicon hits in this item (see Hits)
 //	window      Hits     hits over the stream's recent segments joined with this
 //	                     one (livestream_segment); equal to hits for other kinds
+//	offered     Hits     the hits of hits that an offer, sell or contact cue
+//	                     stands near (出售, 有货, 加我, a phone number…)
+//	cautioned   Hits     hits taken out of hits and window because a warning,
+//	                     news, education or quitting cue stands near them
+//	                     (警惕, 揭秘, 被判, 戒…) and no offer does
 //	merchant    Merchant the author's enforcement record (see Merchant)
 //	signals     map[string]float64   named signals from other engines
 //	                     (relation graph, image hashes, price anomaly); a missing
@@ -37,15 +42,17 @@ package rules
 //
 // Example: `hits.category["counterfeit_hard"] > 0 && brand != ""`.
 type Env struct {
-	Kind     string             `expr:"kind"`
-	Category string             `expr:"category"`
-	Brand    string             `expr:"brand"`
-	PriceFen int64              `expr:"price_fen"`
-	TextLen  int                `expr:"text_len"`
-	Hits     Hits               `expr:"hits"`
-	Window   Hits               `expr:"window"`
-	Merchant Merchant           `expr:"merchant"`
-	Signals  map[string]float64 `expr:"signals"`
+	Kind      string             `expr:"kind"`
+	Category  string             `expr:"category"`
+	Brand     string             `expr:"brand"`
+	PriceFen  int64              `expr:"price_fen"`
+	TextLen   int                `expr:"text_len"`
+	Hits      Hits               `expr:"hits"`
+	Window    Hits               `expr:"window"`
+	Offered   Hits               `expr:"offered"`
+	Cautioned Hits               `expr:"cautioned"`
+	Merchant  Merchant           `expr:"merchant"`
+	Signals   map[string]float64 `expr:"signals"`
 
 	// Found lists the hits themselves, for reason templates and evidence; it
 	// is not visible to expressions.

@@ -1,0 +1,288 @@
+package governance
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"anxin"
+	"anxin/lexicon"
+	"anxin/segment"
+)
+
+// Intent cues. An offer cue near a risky term raises it (the term lands in
+// offered as well as hits); a caution cue near it, with no offer cue, lowers
+// it (the term moves from hits to cautioned). News and legal cues lower a
+// term even when an offer verb is near, because reports of a crime name the
+// act (非法出售…被判). A contact detail in the same text always counts as an
+// offer, except against news cues. Cues are matched on the normalised text
+// and count only as words of their own in the segmented text (出 in 出冰毒,
+// not in 出现).
+var (
+	offerCues = []string{"出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "批发", "现货", "包邮", "下单",
+		"私聊", "私信", "私我", "货到付款", "代购", "供应", "低价", "需要的", "要的来", "量大从优", "秒发", "发货", "价格",
+		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
+		"咨询", "订购", "出货", "上门", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
+		"wholesale", "cheap"}
+	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
+		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
+		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
+		"不出售", "拒售", "上当", "受骗", "诈骗", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
+		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
+		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
+		"court", "charged with", "reported"}
+	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
+	negators = []string{"不", "没", "别", "勿", "禁止", "严禁", "非法", "拒绝", "不得", "切勿", "谨防", "绝不", "从不", "不会", "不要", "dont", "don't", "never", "no"}
+)
+
+// Cue classes, as the Category of the cue terms.
+const (
+	cueOffer   = "offer"
+	cueCaution = "caution"
+	cueNews    = "news"
+)
+
+// Distances, in characters of the normalised text, within which a cue acts.
+const (
+	offerReach   = 12
+	cautionReach = 12
+	newsReach    = 30
+	maxCueBytes  = 64 // longer than any cue
+)
+
+var (
+	cueOnce    sync.Once
+	cueMatcher *lexicon.Matcher
+)
+
+// cues returns the matcher of every intent cue, compiled once.
+func cues() *lexicon.Matcher {
+	cueOnce.Do(func() {
+		var ts []lexicon.Term
+		for _, c := range []struct {
+			cat string
+			ws  []string
+		}{{cueOffer, offerCues}, {cueCaution, cautionCues}, {cueNews, newsCues}} {
+			for _, w := range c.ws {
+				ts = append(ts, lexicon.Term{Pattern: w, Category: c.cat, Lexicon: "intent"})
+			}
+		}
+		m, err := lexicon.Compile(ts)
+		if err != nil {
+			panic("governance: intent cues do not compile: " + err.Error()) // a programming error in the lists above
+		}
+		cueMatcher = m
+	})
+	return cueMatcher
+}
+
+// neutral categories are not risky nouns: intent does not apply to them.
+func neutral(category string) bool {
+	switch category {
+	case "brand", "contact", "ad_absolute":
+		return true
+	}
+	return false
+}
+
+// Intents of a hit.
+const (
+	intentNone int8 = iota
+	intentOffer
+	intentCaution
+)
+
+// fieldContext is what word context decided for the hits of one text.
+type fieldContext struct {
+	drop   []bool // the hit is a word term not on word boundaries
+	intent []int8
+	cue    []int // index into cueHits of the deciding cue, -1 when none
+	cues   []lexicon.Hit
+}
+
+func (c *fieldContext) dropped(i int) bool { return c.drop != nil && c.drop[i] }
+
+func (c *fieldContext) intentOf(i int) int8 {
+	if c.intent == nil {
+		return intentNone
+	}
+	return c.intent[i]
+}
+
+var boundaryPool = sync.Pool{New: func() any { return new([]bool) }}
+
+// context applies word context to the hits of t: word terms off a word
+// boundary are dropped, and each risky hit gets the intent of the cues near
+// it. contact reports a contact detail in the text. It does nothing (and
+// allocates nothing) for a text without hits.
+func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) fieldContext {
+	var c fieldContext
+	if len(hits) == 0 {
+		return c
+	}
+	needSeg, risky := false, false
+	for _, h := range hits {
+		needSeg = needSeg || e.word[h.Term]
+		risky = risky || !neutral(e.terms[h.Term].Category)
+	}
+	if !needSeg && !risky {
+		return c
+	}
+	var cueHits []lexicon.Hit
+	if risky {
+		cueHits = cues().Scan(t, "")
+		for _, h := range cueHits {
+			needSeg = needSeg || h.End-h.Start <= 3 // a one-character cue must be a word of its own
+		}
+	}
+	var bounds []bool
+	if needSeg {
+		bp := boundaryPool.Get().(*[]bool)
+		defer boundaryPool.Put(bp)
+		*bp = segment.Default().Boundaries(t.Norm, *bp)
+		bounds = *bp
+	}
+	at := func(p int) bool { return bounds == nil || bounds[p] || gapAt(t, p) }
+	c.drop = make([]bool, len(hits))
+	for i, h := range hits {
+		if e.word[h.Term] && !(at(h.Start) && at(h.End)) {
+			c.drop[i] = true
+		}
+	}
+	if !risky {
+		return c
+	}
+	// Keep the cues that are words of their own; an offer cue after a
+	// negator becomes a caution.
+	kept := cueHits[:0]
+	for _, h := range cueHits {
+		if !(at(h.Start) && at(h.End)) {
+			continue
+		}
+		if cues().Terms()[h.Term].Category == cueOffer && negated(t.Norm[:h.Start]) {
+			h.Term = -1 // marks a negated offer: a caution
+		}
+		kept = append(kept, h)
+	}
+	c.cues = kept
+	sentences := sentenceEnds(t.Source())
+	c.intent, c.cue = make([]int8, len(hits)), make([]int, len(hits))
+	for i, h := range hits {
+		c.cue[i] = -1
+		if c.drop[i] || neutral(e.terms[h.Term].Category) {
+			continue
+		}
+		sent := sentenceOf(sentences, h.OrigStart)
+		best := [3]int{-1, -1, -1} // offer, caution, news: nearest cue
+		bestD := [3]int{1 << 30, 1 << 30, 1 << 30}
+		// Cues are ordered by start; only those within reach in bytes (a
+		// character is at most 4) can be within reach in characters.
+		lo, _ := slices.BinarySearchFunc(kept, h.Start-newsReach*4-maxCueBytes, func(c lexicon.Hit, p int) int { return c.Start - p })
+		for j := lo; j < len(kept) && kept[j].Start <= h.End+newsReach*4; j++ {
+			cu := kept[j]
+			if sentenceOf(sentences, cu.OrigStart) != sent {
+				continue
+			}
+			d := runeDistance(t.Norm, h, cu)
+			class := 1
+			if cu.Term >= 0 {
+				switch cues().Terms()[cu.Term].Category {
+				case cueOffer:
+					class = 0
+				case cueNews:
+					class = 2
+				}
+			}
+			if d < bestD[class] {
+				best[class], bestD[class] = j, d
+			}
+		}
+		switch {
+		case bestD[2] <= newsReach:
+			c.intent[i], c.cue[i] = intentCaution, best[2]
+		case contact:
+			c.intent[i] = intentOffer
+		case bestD[1] <= cautionReach && bestD[0] > offerReach:
+			c.intent[i], c.cue[i] = intentCaution, best[1]
+		case bestD[0] <= offerReach:
+			c.intent[i], c.cue[i] = intentOffer, best[0]
+		}
+	}
+	return c
+}
+
+// cueEvidence records the cues that decided an intent, once each.
+func (c *fieldContext) cueEvidence(st *checkState, fieldName, text string) {
+	var used []int
+	for i, j := range c.cue {
+		if j < 0 || slices.Contains(used, j) {
+			continue
+		}
+		used = append(used, j)
+		h := c.cues[j]
+		class := cueCaution
+		if h.Term >= 0 {
+			class = cues().Terms()[h.Term].Category
+		}
+		term := "offer"
+		if c.intent[i] == intentCaution {
+			term = "caution"
+		}
+		st.evidence(anxin.Evidence{Kind: "intent", Field: fieldName, Term: term, Category: class,
+			Quote: quote(text, h.OrigStart, h.OrigEnd), Start: h.OrigStart, End: h.OrigEnd})
+	}
+}
+
+func negated(before string) bool {
+	for _, n := range negators {
+		if strings.HasSuffix(before, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// runeDistance is the number of characters of norm between two spans (0
+// when they touch or overlap).
+func runeDistance(norm string, a, b lexicon.Hit) int {
+	switch {
+	case b.Start >= a.End:
+		return utf8.RuneCountInString(norm[a.End:b.Start])
+	case a.Start >= b.End:
+		return utf8.RuneCountInString(norm[b.End:a.Start])
+	}
+	return 0
+}
+
+// sentenceEnds returns the byte offsets of the sentence terminators of s.
+// Commas and colons do not end a sentence: a news sentence names the act and
+// the sentence in one (…贩卖冰毒，被判有期徒刑).
+func sentenceEnds(s string) []int {
+	var out []int
+	for i, r := range s {
+		switch r {
+		case '。', '！', '？', '!', '?', '；', ';', '\n', '｡':
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func sentenceOf(ends []int, off int) int {
+	n, _ := slices.BinarySearch(ends, off)
+	return n
+}
+
+// gapAt reports whether the original text had a separator (removed by
+// normalisation) at normalised offset p, or p is an edge.
+func gapAt(t lexicon.Text, p int) bool {
+	if p <= 0 || p >= len(t.Norm) {
+		return true
+	}
+	_, w := utf8.DecodeLastRuneInString(t.Norm[:p])
+	_, prevEnd := t.Original(p-w, p)
+	nextStart, _ := t.Original(p, p+1)
+	return nextStart > prevEnd
+}
