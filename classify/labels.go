@@ -44,14 +44,14 @@ var aliases = map[string]string{
 	"quality_claim": "counterfeit", "counterfeit_signals": "counterfeit", "counterfeit_images": "counterfeit",
 	"firearms": "weapons", "controlled_knives": "weapons", "explosives": "weapons",
 	"sex_service": "adult", "adult_video": "adult",
-	"lottery": "gambling",
+	"lottery":        "gambling",
 	"fake_documents": "fraud", "invoice_fraud": "fraud", "fake_orders": "fraud", "phishing": "fraud",
 	"credit_repair": "fraud", "cash_out": "fraud", "bank_drop": "fraud",
 	"identity_trade": "personal_data", "account_trade": "personal_data",
-	"contact": "off_platform_contact",
+	"contact":          "off_platform_contact",
 	"keyword_stuffing": "seo_spam", "brand_stuffing": "seo_spam",
 	"medical_claims": "false_medical_claim", "health_claim": "false_medical_claim",
-	"ad_absolute": "advertising_law",
+	"ad_absolute":   "advertising_law",
 	"covert_camera": "prohibited_other", "surrogacy": "prohibited_other",
 }
 
