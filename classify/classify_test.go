@@ -63,6 +63,7 @@ func TestTrainLearnsSeparableSet(t *testing.T) {
 			t.Errorf("Classify(%q) = %s (%.3f); want %s", tt.text, p.Label, p.Score, tt.want)
 		}
 		if tt.want != Clean {
+			p.Top = m.Explain("comment", []lexicon.Text{lexicon.Normalize(tt.text)}, p.Label)
 			if len(p.Top) == 0 {
 				t.Errorf("Classify(%q).Top is empty; want the contributing features", tt.text)
 				continue
@@ -194,7 +195,9 @@ func FuzzClassify(f *testing.F) {
 	f.Add("加 我 v x", "comment")
 	f.Add("\xff\x00百家乐", "listing")
 	f.Fuzz(func(t *testing.T, s, kind string) {
-		p := m.Classify(kind, []lexicon.Text{lexicon.Normalize(s)})
+		texts := []lexicon.Text{lexicon.Normalize(s)}
+		p := m.Classify(kind, texts)
+		p.Top = m.Explain(kind, texts, p.Label)
 		if p.Score < 0 || p.Score > 1 {
 			t.Fatalf("Classify(%q).Score = %v", s, p.Score)
 		}

@@ -1,5 +1,5 @@
 // Package classify is a fast linear content classifier: hashed character
-// n-grams (1 to 3 runes of the lexicon-normalised text), words and the
+// bigrams and trigrams of the lexicon-normalised text, words and the
 // content kind, with one logistic regression per violation category
 // (one-vs-rest), trained by stochastic gradient descent. It learns from
 // labelled examples — a seed set and reviewers' decisions — and routes text
@@ -8,8 +8,10 @@
 //
 //	m, err := classify.Train(examples, classify.Options{Seed: 1})
 //	if err != nil { ... } // Invalid: too few examples, no violation, …
-//	p := m.Classify("comment", []lexicon.Text{lexicon.Normalize("加我看私房视频")})
-//	fmt.Println(p.Label, p.Score, p.Top) // adult 0.93 [{私房 …} …]
+//	texts := []lexicon.Text{lexicon.Normalize("加我看私房视频")}
+//	p := m.Classify("comment", texts)
+//	fmt.Println(p.Label, p.Score) // adult 0.93
+//	top := m.Explain("comment", texts, p.Label) // [{私房 …} …]
 //	b, _ := m.MarshalBinary() // versioned, checksummed
 //
 // Training is deterministic: the same examples and seed give the same
@@ -18,8 +20,9 @@
 package classify
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 
 	"anxin/lexicon"
 )
@@ -49,7 +52,7 @@ type Prediction struct {
 	// Score is the probability of the highest-scoring category (0-1).
 	Score float64 `json:"score"`
 	// Top are the features that contributed most to Label, strongest
-	// first; filled only when Label is not Clean.
+	// first; see Explain.
 	Top []Contribution `json:"top,omitempty"`
 }
 
@@ -114,9 +117,20 @@ func (m *Model) Classify(kind string, texts []lexicon.Text) Prediction {
 	p := Prediction{Label: Clean, Score: sigmoid(z[best])}
 	if p.Score >= m.Threshold {
 		p.Label = m.Labels[best]
-		p.Top = m.explain(kind, texts, best, TopFeatures)
 	}
 	return p
+}
+
+// Explain returns the TopFeatures features of the texts that push label up
+// the most, strongest first, one per span of text (nil for Clean or a label
+// the model lacks). Classify leaves Prediction.Top empty so a check pays for
+// this only when the prediction is acted on.
+func (m *Model) Explain(kind string, texts []lexicon.Text, label string) []Contribution {
+	l := slices.Index(m.Labels, label)
+	if l < 0 {
+		return nil
+	}
+	return m.explain(kind, texts, l, TopFeatures)
 }
 
 // Scores returns the probability of each label, in Labels order.
@@ -147,7 +161,7 @@ func (m *Model) explain(kind string, texts []lexicon.Text, l, k int) []Contribut
 			cs = append(cs, cand{f, v})
 		}
 	})
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].w > cs[j].w })
+	slices.SortStableFunc(cs, func(a, b cand) int { return cmp.Compare(b.w, a.w) })
 	var out []Contribution
 	seen := map[[3]int32]bool{}
 	for _, c := range cs {

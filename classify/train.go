@@ -31,7 +31,7 @@ type Options struct {
 
 // Defaults and limits of training.
 const (
-	DefaultBits      = 18
+	DefaultBits      = 16
 	MinBits, MaxBits = 10, 22
 	DefaultThreshold = 0.5
 	MinExamples      = 10

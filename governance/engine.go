@@ -51,6 +51,8 @@ type Engine struct {
 	ShadowVersion int
 	// LexiconVersion names the lexicon versions, e.g. "brands@1,counterfeit@3".
 	LexiconVersion string
+
+	model *ContentModel // optional trained classifier (see WithModel)
 }
 
 // New compiles the active lexicons and the policy. A policy that does not
@@ -101,6 +103,8 @@ type Output struct {
 	// Shadow is the shadow policy's result, when one is set.
 	Shadow   *rules.Result
 	Evidence []anxin.Evidence
+	// Model is what the content model said, when one is attached.
+	Model *ModelResult
 }
 
 // field is one named text of the checked item.
@@ -152,12 +156,16 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		sig[k] = v
 	}
 	brands := map[string]bool{}
+	var textBuf [2]lexicon.Text
+	var nameBuf [2]string
+	texts, names := textBuf[:0], nameBuf[:0]
 	for _, f := range fields {
 		if f.text == "" {
 			continue
 		}
 		text := clip(f.text)
 		t := lexicon.Normalize(text)
+		texts, names = append(texts, t), append(names, f.name)
 		env.TextLen += utf8.RuneCountInString(t.Norm)
 		hits := e.matcher.Scan(t, env.Kind)
 		if env.Found == nil && len(hits) > 0 {
@@ -203,7 +211,9 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		env.Window = rules.Summarize(found)
 	}
 	env.Signals = sig
+	mr := e.scoreModel(env, texts)
 	out.Result = e.program.Evaluate(env)
+	e.applyModel(&out, mr, env.Kind, texts, names)
 	if e.shadow != nil {
 		r := e.shadow.Evaluate(env)
 		out.Shadow = &r

@@ -12,6 +12,7 @@ package rules
 //	window      Hits     hits over the stream's recent segments joined with this
 //	                     one (livestream_segment); equal to hits for other kinds
 //	merchant    Merchant the author's enforcement record (see Merchant)
+//	model       Model    the trained content model's score (see Model)
 //	signals     map[string]float64   named signals from other engines
 //	                     (relation graph, image hashes, price anomaly); a missing
 //	                     key reads as 0
@@ -46,6 +47,7 @@ type Env struct {
 	Window   Hits               `expr:"window"`
 	Merchant Merchant           `expr:"merchant"`
 	Signals  map[string]float64 `expr:"signals"`
+	Model    Model              `expr:"model"`
 
 	// Found lists the hits themselves, for reason templates and evidence; it
 	// is not visible to expressions.

@@ -1,0 +1,113 @@
+package governance
+
+import (
+	"fmt"
+	"strconv"
+
+	"anxin"
+	"anxin/classify"
+	"anxin/lexicon"
+	"anxin/rules"
+)
+
+// Classifier is a trained content model the engine may consult
+// (*classify.Model is one). Classify scores the normalised texts of one
+// item; Explain names the features behind a label, and is called only when
+// the engine acts on the prediction. Both must be safe for concurrent use
+// and must not retain texts.
+type Classifier interface {
+	Classify(kind string, texts []lexicon.Text) classify.Prediction
+	Explain(kind string, texts []lexicon.Text, label string) []classify.Contribution
+}
+
+// ContentModel attaches a classifier to an engine.
+type ContentModel struct {
+	Classifier Classifier
+	Version    int
+	// Shadow makes the model record what it would have done without
+	// changing any outcome or being visible to rules.
+	Shadow bool
+}
+
+// ModelRuleID is the rule id under which an active model routes an item to
+// review.
+const ModelRuleID = "model.content"
+
+// ModelResult is what the content model said about a checked item.
+type ModelResult struct {
+	Version int     `json:"version"`
+	Shadow  bool    `json:"shadow,omitempty"`
+	Label   string  `json:"label"`
+	Score   float64 `json:"score"`
+	// Routed reports that the model sent the item to review (active), or
+	// would have (shadow): it flagged the item and nothing else had.
+	Routed bool                    `json:"routed"`
+	Top    []classify.Contribution `json:"top,omitempty"`
+}
+
+// WithModel returns a copy of e that consults m; a nil Classifier removes
+// the model. The copy shares e's compiled lexicons and policies.
+func (e *Engine) WithModel(m ContentModel) *Engine {
+	c := *e
+	c.model = nil
+	if m.Classifier != nil {
+		c.model = &m
+	}
+	return &c
+}
+
+// Model returns the attached model's version and mode, or (0, false).
+func (e *Engine) Model() (version int, shadow bool) {
+	if e.model == nil {
+		return 0, false
+	}
+	return e.model.Version, e.model.Shadow
+}
+
+// scoreModel runs the model over the item's normalised texts. An active
+// model's score is set on env for the rules; a shadow model's is not.
+func (e *Engine) scoreModel(env *rules.Env, texts []lexicon.Text) *ModelResult {
+	if e.model == nil || len(texts) == 0 {
+		return nil
+	}
+	p := e.model.Classifier.Classify(env.Kind, texts)
+	r := &ModelResult{Version: e.model.Version, Shadow: e.model.Shadow, Label: p.Label, Score: p.Score}
+	if !e.model.Shadow {
+		env.Model = rules.Model{Active: true, Label: p.Label, Score: p.Score, Version: e.model.Version}
+	}
+	return r
+}
+
+// applyModel routes an item the model flagged and the rules allowed to
+// review (never to block), citing the top features as evidence; in shadow
+// mode it only records that it would have. names are the field names of
+// texts.
+func (e *Engine) applyModel(out *Output, r *ModelResult, kind string, texts []lexicon.Text, names []string) {
+	if r == nil {
+		return
+	}
+	out.Model = r
+	if r.Label == classify.Clean || out.Result.Outcome != anxin.OutcomeAllow {
+		return
+	}
+	r.Routed = true
+	if r.Shadow {
+		return
+	}
+	out.Result.Outcome = anxin.OutcomeReview
+	reason := fmt.Sprintf("The content model scores the text as likely %s (%.2f); a reviewer will check it.", r.Label, r.Score)
+	out.Result.Fired = append(out.Result.Fired, rules.Fired{RuleID: ModelRuleID, Outcome: anxin.OutcomeReview,
+		Labels: []string{r.Label, "model"}, Reason: reason, Evidence: []string{"model"}})
+	out.Result.Labels = append(out.Result.Labels, r.Label, "model")
+	out.Result.Reasons = append(out.Result.Reasons, reason)
+	r.Top = e.model.Classifier.Explain(kind, texts, r.Label)
+	ref := "content_model:v" + strconv.Itoa(r.Version)
+	for _, c := range r.Top {
+		if len(out.Evidence) >= MaxEvidence || c.Field < 0 || c.Field >= len(texts) {
+			break
+		}
+		src := texts[c.Field].Source()
+		out.Evidence = append(out.Evidence, anxin.Evidence{Kind: "model", Field: names[c.Field], Term: c.Text, Category: r.Label,
+			Lexicon: "model", Quote: quote(src, c.Start, c.End), Start: c.Start, End: c.End, Ref: ref, Score: c.Weight})
+	}
+}
