@@ -9,13 +9,9 @@ import (
 	"anxin/lexicon"
 )
 
-// Example is one labelled text.
-type Example struct {
-	ID    string `json:"id"`
-	Kind  string `json:"kind"`
-	Text  string `json:"text"`
-	Label string `json:"label"` // Clean or a category (see Canonical)
-}
+// Example is one labelled text: label is Clean or a category (see
+// Canonical).
+type Example = anxin.ContentExample
 
 // Options tune training; the zero value is the default.
 type Options struct {
@@ -167,29 +163,12 @@ func Train(examples []Example, o Options) (*Model, error) {
 	return m, nil
 }
 
-// Metrics are a model's figures on a labelled holdout. A prediction
-// "flags" an item when its label is not Clean.
-type Metrics struct {
-	Examples   int `json:"examples"`
-	Violations int `json:"violations"`
-	// Precision and Recall of flagging a violation (any category);
-	// FalsePositiveRate is the share of clean items flagged; F1 combines
-	// precision and recall and is what promotion compares.
-	Precision         float64 `json:"precision"`
-	Recall            float64 `json:"recall"`
-	F1                float64 `json:"f1"`
-	FalsePositiveRate float64 `json:"false_positive_rate"`
-	// Accuracy is the share of items given exactly their label.
-	Accuracy float64                 `json:"accuracy"`
-	PerLabel map[string]LabelMetrics `json:"per_label"`
-}
+// Metrics are a model's figures on a labelled holdout (see
+// anxin.ContentMetrics).
+type Metrics = anxin.ContentMetrics
 
 // LabelMetrics are one category's figures.
-type LabelMetrics struct {
-	Support   int     `json:"support"`
-	Precision float64 `json:"precision"`
-	Recall    float64 `json:"recall"`
-}
+type LabelMetrics = anxin.LabelMetrics
 
 // Evaluate measures m on examples. Labels must be known (see Canonical);
 // it returns Invalid otherwise, or when examples is empty.
@@ -250,15 +229,6 @@ func (m *Model) Evaluate(examples []Example) (Metrics, error) {
 		mt.PerLabel[l] = LabelMetrics{Support: c.support, Precision: ratio(c.tp, c.tp+c.fp), Recall: ratio(c.tp, c.tp+c.fn)}
 	}
 	return mt, nil
-}
-
-// Beats reports whether metrics a are better than b on the same holdout:
-// a higher F1, or the same F1 with a lower false-positive rate.
-func (a Metrics) Beats(b Metrics) bool {
-	if a.F1 != b.F1 {
-		return a.F1 > b.F1
-	}
-	return a.FalsePositiveRate < b.FalsePositiveRate
 }
 
 func ratio(a, b int) float64 {

@@ -45,44 +45,69 @@ type ModelResult struct {
 	Top    []classify.Contribution `json:"top,omitempty"`
 }
 
-// WithModel returns a copy of e that consults m; a nil Classifier removes
-// the model. The copy shares e's compiled lexicons and policies.
+// WithModel returns a copy of e that consults m: as its active model, or
+// as its shadow model when m.Shadow (an engine may have one of each: a new
+// version runs in shadow beside the active one). A nil Classifier removes
+// the model of that mode. The copy shares e's compiled lexicons and
+// policies.
 func (e *Engine) WithModel(m ContentModel) *Engine {
 	c := *e
-	c.model = nil
+	var p *ContentModel
 	if m.Classifier != nil {
-		c.model = &m
+		p = &m
+	}
+	if m.Shadow {
+		c.shadowModel = p
+	} else {
+		c.model = p
 	}
 	return &c
 }
 
-// Model returns the attached model's version and mode, or (0, false).
-func (e *Engine) Model() (version int, shadow bool) {
-	if e.model == nil {
-		return 0, false
+// Models returns the versions of the attached active and shadow models (0
+// when none).
+func (e *Engine) Models() (active, shadow int) {
+	if e.model != nil {
+		active = e.model.Version
 	}
-	return e.model.Version, e.model.Shadow
+	if e.shadowModel != nil {
+		shadow = e.shadowModel.Version
+	}
+	return active, shadow
 }
 
-// scoreModel runs the model over the item's normalised texts. An active
+// scoreModels runs the models over the item's normalised texts. The active
 // model's score is set on env for the rules; a shadow model's is not.
-func (e *Engine) scoreModel(env *rules.Env, texts []lexicon.Text) *ModelResult {
-	if e.model == nil || len(texts) == 0 {
-		return nil
+func (e *Engine) scoreModels(env *rules.Env, texts []lexicon.Text) (active, shadow *ModelResult) {
+	if len(texts) == 0 {
+		return nil, nil
 	}
-	p := e.model.Classifier.Classify(env.Kind, texts)
-	r := &ModelResult{Version: e.model.Version, Shadow: e.model.Shadow, Label: p.Label, Score: p.Score}
-	if !e.model.Shadow {
-		env.Model = rules.Model{Active: true, Label: p.Label, Score: p.Score, Version: e.model.Version}
+	score := func(m *ContentModel) *ModelResult {
+		if m == nil {
+			return nil
+		}
+		p := m.Classifier.Classify(env.Kind, texts)
+		return &ModelResult{Version: m.Version, Shadow: m.Shadow, Label: p.Label, Score: p.Score}
 	}
-	return r
+	active, shadow = score(e.model), score(e.shadowModel)
+	if active != nil {
+		env.Model = rules.Model{Active: true, Label: active.Label, Score: active.Score, Version: active.Version}
+	}
+	return active, shadow
 }
 
-// applyModel routes an item the model flagged and the rules allowed to
-// review (never to block), citing the top features as evidence; in shadow
-// mode it only records that it would have. names are the field names of
-// texts.
-func (e *Engine) applyModel(out *Output, r *ModelResult, kind string, texts []lexicon.Text, names []string) {
+// applyModels routes an item the active model flagged and the rules
+// allowed to review (never to block), citing the top features as evidence;
+// the shadow model only records whether it would have. names are the field
+// names of texts.
+func (e *Engine) applyModels(out *Output, active, shadow *ModelResult, kind string, texts []lexicon.Text, names []string) {
+	// The shadow model is judged against the outcome without the active
+	// model's routing: what it would have done in its place.
+	if shadow != nil {
+		out.ShadowModel = shadow
+		shadow.Routed = shadow.Label != classify.Clean && out.Result.Outcome == anxin.OutcomeAllow
+	}
+	r := active
 	if r == nil {
 		return
 	}
@@ -91,9 +116,6 @@ func (e *Engine) applyModel(out *Output, r *ModelResult, kind string, texts []le
 		return
 	}
 	r.Routed = true
-	if r.Shadow {
-		return
-	}
 	out.Result.Outcome = anxin.OutcomeReview
 	reason := fmt.Sprintf("The content model scores the text as likely %s (%.2f); a reviewer will check it.", r.Label, r.Score)
 	out.Result.Fired = append(out.Result.Fired, rules.Fired{RuleID: ModelRuleID, Outcome: anxin.OutcomeReview,

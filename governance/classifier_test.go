@@ -41,8 +41,12 @@ func TestEngineWithModel(t *testing.T) {
 	m := seedModel(t)
 	active := base.WithModel(ContentModel{Classifier: m, Version: 3})
 	shadow := base.WithModel(ContentModel{Classifier: m, Version: 4, Shadow: true})
-	if v, _ := base.Model(); v != 0 {
-		t.Fatalf("WithModel changed the original engine: Model() = %d", v)
+	if a, s := base.Models(); a != 0 || s != 0 {
+		t.Fatalf("WithModel changed the original engine: Models() = %d, %d", a, s)
+	}
+	both := active.WithModel(ContentModel{Classifier: m, Version: 4, Shadow: true})
+	if a, s := both.Models(); a != 3 || s != 4 {
+		t.Fatalf("Models() = %d, %d; want 3, 4", a, s)
 	}
 
 	// Texts the model flags and the lexicons and rules let through.
@@ -77,8 +81,11 @@ func TestEngineWithModel(t *testing.T) {
 			t.Errorf("active CheckContent(%q) cites no model features", text)
 		}
 		s := shadow.CheckContent(c, nil, rules.Merchant{}, nil)
-		if s.Result.Outcome != anxin.OutcomeAllow || s.Model == nil || !s.Model.Shadow || !s.Model.Routed {
-			t.Errorf("shadow CheckContent(%q) = %s, model %+v; want allow, recorded as would-route", text, s.Result.Outcome, s.Model)
+		if s.Result.Outcome != anxin.OutcomeAllow || s.Model != nil || s.ShadowModel == nil || !s.ShadowModel.Shadow || !s.ShadowModel.Routed {
+			t.Errorf("shadow CheckContent(%q) = %s, shadow model %+v; want allow, recorded as would-route", text, s.Result.Outcome, s.ShadowModel)
+		}
+		if b := both.CheckContent(c, nil, rules.Merchant{}, nil); b.Result.Outcome != anxin.OutcomeReview || !b.ShadowModel.Routed {
+			t.Errorf("active+shadow CheckContent(%q) = %s, shadow %+v; want review, shadow would-route", text, b.Result.Outcome, b.ShadowModel)
 		}
 	}
 	if len(routed) < 3 {

@@ -52,7 +52,7 @@ type Engine struct {
 	// LexiconVersion names the lexicon versions, e.g. "brands@1,counterfeit@3".
 	LexiconVersion string
 
-	model *ContentModel // optional trained classifier (see WithModel)
+	model, shadowModel *ContentModel // optional trained classifiers (see WithModel)
 }
 
 // New compiles the active lexicons and the policy. A policy that does not
@@ -103,8 +103,9 @@ type Output struct {
 	// Shadow is the shadow policy's result, when one is set.
 	Shadow   *rules.Result
 	Evidence []anxin.Evidence
-	// Model is what the content model said, when one is attached.
-	Model *ModelResult
+	// Model and ShadowModel are what the active and shadow content models
+	// said, when attached.
+	Model, ShadowModel *ModelResult
 }
 
 // field is one named text of the checked item.
@@ -211,9 +212,9 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		env.Window = rules.Summarize(found)
 	}
 	env.Signals = sig
-	mr := e.scoreModel(env, texts)
+	am, sm := e.scoreModels(env, texts)
 	out.Result = e.program.Evaluate(env)
-	e.applyModel(&out, mr, env.Kind, texts, names)
+	e.applyModels(&out, am, sm, env.Kind, texts, names)
 	if e.shadow != nil {
 		r := e.shadow.Evaluate(env)
 		out.Shadow = &r
