@@ -251,7 +251,7 @@ func (s *GovernanceService) TrainContentModel(ctx context.Context, t anxin.Conte
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.loadEngine(ctx, true); err != nil {
+	if err := s.reloadAfterModelChange(ctx); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -481,7 +481,7 @@ func (s *GovernanceService) PromoteContentModel(ctx context.Context, version int
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.loadEngine(ctx, true); err != nil {
+	if err := s.reloadAfterModelChange(ctx); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -527,5 +527,16 @@ func recordShadowFlag(ctx context.Context, tx *Tx, decisionID string, r *governa
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO content_model_flags (decision_id, version, label, score, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, decisionID, r.Version, r.Label, r.Score, ms(tx.Now))
+	return err
+}
+
+// reloadAfterModelChange rebuilds this replica's engine now (others notice
+// the bumped version when they poll). Before any policy is active (a fresh
+// database trained from the CLI) there is no engine to rebuild.
+func (s *GovernanceService) reloadAfterModelChange(ctx context.Context) error {
+	_, err := s.loadEngine(ctx, true)
+	if anxin.KindOf(err) == anxin.Unavailable {
+		return nil
+	}
 	return err
 }

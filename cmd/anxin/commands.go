@@ -38,7 +38,7 @@ func commands() []command {
 		{"vault", "rotate, retire and inspect the vault's key-encryption keys", runVault},
 		{"audit", "verify the privacy audit log's hash chain", runAudit},
 		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
-		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
+		{"train", "train the counterfeit text model; train content: the content classifier", runTrain},
 	}
 }
 
