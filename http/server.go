@@ -54,7 +54,9 @@ type Server struct {
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
-	Relations   RelationNetwork
+	// ContentModels stores the content classifier's versions (optional).
+	ContentModels anxin.ContentModelService
+	Relations     RelationNetwork
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
