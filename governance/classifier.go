@@ -124,6 +124,9 @@ func (e *Engine) applyModels(out *Output, active, shadow *ModelResult, kind stri
 	out.Result.Reasons = append(out.Result.Reasons, reason)
 	r.Top = e.model.Classifier.Explain(kind, texts, r.Label)
 	ref := "content_model:v" + strconv.Itoa(r.Version)
+	if r.Version == 0 {
+		ref = "content_model:file" // a model read from a file, not a stored version
+	}
 	for _, c := range r.Top {
 		if len(out.Evidence) >= MaxEvidence || c.Field < 0 || c.Field >= len(texts) {
 			break

@@ -71,7 +71,7 @@ func TestContentModelLifecycle(t *testing.T) {
 
 		// v1 is trained into shadow, measured on a stored holdout.
 		hold := readLabels(t, "../testdata/train/holdout.jsonl")
-		v1, err := g.TrainContentModel(govOperator, anxin.ContentTraining{Seed: 1, Threshold: 0.9, Holdout: "shipped", HoldoutExamples: hold})
+		v1, err := g.TrainContentModel(govOperator, anxin.ContentTraining{Seed: 1, Threshold: 0.7, Holdout: "shipped", HoldoutExamples: hold})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestContentModelLifecycle(t *testing.T) {
 		}
 
 		// In shadow the model changes no outcome; it records a flag.
-		flagged := "私房视频 福利资源 加群看"
+		flagged := "气动狗 铅弹 远射程"
 		if d := checkText(t, g, "c1", flagged); d.Outcome != anxin.OutcomeAllow {
 			t.Fatalf("shadow check(%q) = %s; want allow", flagged, d.Outcome)
 		}
@@ -145,13 +145,13 @@ func TestContentModelLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Review["adult"] != 1 || c.Holdout["shipped"] != len(hold) || (d2.CaseID != "" && c.Review["clean"] != 1) {
-			t.Errorf("ContentExampleCounts = %+v; want the upheld case as adult, the overturned one as clean, the holdout", c)
+		if c.Review["weapons"] != 1 || c.Holdout["shipped"] != len(hold) || (d2.CaseID != "" && c.Review["clean"] != 1) {
+			t.Errorf("ContentExampleCounts = %+v; want the upheld case as weapons, the overturned one as clean, the holdout", c)
 		}
 
 		// v2 from the same data and seed is no better: refused with 409, and
 		// nothing changes.
-		v2, err := g.TrainContentModel(govOperator, anxin.ContentTraining{Seed: 1, Threshold: 0.9})
+		v2, err := g.TrainContentModel(govOperator, anxin.ContentTraining{Seed: 1, Threshold: 0.7})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"anxin"
 	"anxin/classify"
+	"anxin/governance"
 	"anxin/sqlstore"
 )
 
@@ -144,4 +145,18 @@ func writeFileAtomic(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// withModelFile attaches the content model in path to eng as its active
+// model. A file that is not a valid model is an error saying why.
+func withModelFile(eng *governance.Engine, path string) (*governance.Engine, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, anxin.Errorf(anxin.Invalid, "The model file %s cannot be read.", filepath.Base(path))
+	}
+	m := new(classify.Model)
+	if err := m.UnmarshalBinary(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return eng.WithModel(governance.ContentModel{Classifier: m}), nil
 }

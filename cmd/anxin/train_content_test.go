@@ -89,3 +89,38 @@ func TestTrainContentBadLabels(t *testing.T) {
 		t.Errorf("train content --data printed %s (%v); want version 1 in shadow", stdout, err)
 	}
 }
+
+func TestCheckWithModelFile(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "content.model")
+	captureStdout(t, func() error {
+		return dispatch(context.Background(), []string{"train", "content", "--labels", "../../testdata/train/content.jsonl", "--out", model})
+	})
+	in := filepath.Join(dir, "in.jsonl")
+	if err := os.WriteFile(in, []byte(`{"id":"a","kind":"comment","text":"气动狗 铅弹 远射程"}`+"\n"+`{"id":"b","kind":"comment","text":"快递很快，包装也很仔细，好评"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check := func(args ...string) string {
+		f, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		old := os.Stdin
+		os.Stdin = f
+		defer func() { os.Stdin = old }()
+		return string(captureStdout(t, func() error { return dispatch(context.Background(), append([]string{"check", "content"}, args...)) }))
+	}
+	without, with := check(), check("--model", model)
+	if !strings.Contains(without, `"id":"a","outcome":"allow"`) || !strings.Contains(with, `"id":"a","outcome":"review"`) ||
+		!strings.Contains(with, `"id":"b","outcome":"allow"`) {
+		t.Errorf("check content without a model:\n%s\nwith --model:\n%s\nwant a allowed, then sent to review; b allowed", without, with)
+	}
+	// A damaged model file is refused with the reason.
+	b, _ := os.ReadFile(model)
+	os.WriteFile(model, b[:len(b)-7], 0o600)
+	err := dispatch(context.Background(), []string{"check", "content", "--model", model})
+	if err == nil || !strings.Contains(err.Error(), "content.model: invalid: The content model file is truncated or corrupted") {
+		t.Errorf("check --model (truncated) = %v; want the codec's error", err)
+	}
+}
