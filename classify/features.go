@@ -90,6 +90,7 @@ func extract(kind string, texts []lexicon.Text, emit func(f feature)) {
 		var at [3]int32
 		k := 0
 		wordStart, wordRunes, wordScript := 0, 0, scriptOther
+		src := t.Source()
 		prevOrigStart, prevOrigEnd := -1, -1
 		flushWord := func(end int) {
 			if (wordRunes >= 2 || wordScript == scriptHan) && wordRunes <= maxWordRunes && n < MaxFeatures {
@@ -113,7 +114,7 @@ func extract(kind string, texts []lexicon.Text, emit func(f feature)) {
 			// Word segmentation: a separator removed from the original text
 			// between this rune and the previous one, or a change of script,
 			// ends the word.
-			os, oe := t.Original(i, i+w)
+			os, _ := t.Original(i, i) // the start of the character that produced rune i
 			gap := prevOrigEnd >= 0 && os != prevOrigEnd && os != prevOrigStart
 			sc := scriptOf(r)
 			if wordRunes > 0 && (gap || sc != wordScript || sc == scriptOther) {
@@ -125,7 +126,14 @@ func extract(kind string, texts []lexicon.Text, emit func(f feature)) {
 				}
 				wordRunes++
 			}
-			prevOrigStart, prevOrigEnd = os, oe
+			if os != prevOrigStart {
+				oe := os + 1
+				if os < len(src) && src[os] >= utf8.RuneSelf {
+					_, ow := utf8.DecodeRuneInString(src[os:])
+					oe = os + ow
+				}
+				prevOrigStart, prevOrigEnd = os, oe
+			}
 			// Character n-grams ending at this rune.
 			rs[0], rs[1], rs[2] = rs[1], rs[2], r
 			at[0], at[1], at[2] = at[1], at[2], int32(i)

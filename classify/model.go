@@ -80,22 +80,21 @@ func (m *Model) mask() uint32 { return uint32(1)<<m.Bits - 1 }
 func (m *Model) scores(kind string, texts []lexicon.Text, z []float64) {
 	L := len(m.Labels)
 	mask := m.mask()
-	acc := z[:L]
-	for i := range acc {
-		acc[i] = 0
-	}
+	var buf [maxLabels]float32
+	acc := buf[:L]
 	n := 0
 	w := m.weights
 	extract(kind, texts, func(f feature) {
-		row := w[int(f.hash&mask)*L : int(f.hash&mask)*L+L]
+		off := int(f.hash&mask) * L
+		row := w[off : off+L : off+L]
 		for l, v := range row {
-			acc[l] += float64(v)
+			acc[l] += v
 		}
 		n++
 	})
 	scale := 1 / math.Sqrt(float64(n))
-	for l := range acc {
-		acc[l] = float64(m.bias[l]) + acc[l]*scale
+	for l := range z[:L] {
+		z[l] = float64(m.bias[l]) + float64(acc[l])*scale
 	}
 }
 
