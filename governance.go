@@ -303,16 +303,17 @@ func (l *ListingCheck) Validate() error {
 // Evidence is one finding that supports a decision: a quote of the text the
 // merchant wrote, with byte offsets into the original field.
 type Evidence struct {
-	Kind     string `json:"kind"`            // text_match, window_match, cautioned_match, pattern, intent, stuffing, sanction, signal
-	Field    string `json:"field,omitempty"` // title, description, text, window
-	Term     string `json:"term,omitempty"`
-	Category string `json:"category,omitempty"`
-	Lexicon  string `json:"lexicon,omitempty"`
-	Severity int    `json:"severity,omitempty"`
-	Quote    string `json:"quote,omitempty"`
-	Start    int    `json:"start"`
-	End      int    `json:"end"`
-	Ref      string `json:"ref,omitempty"` // a sanction or statement id
+	Kind     string  `json:"kind"`            // text_match, window_match, cautioned_match, pattern, intent, stuffing, sanction, signal, model
+	Field    string  `json:"field,omitempty"` // title, description, text, window
+	Term     string  `json:"term,omitempty"`
+	Category string  `json:"category,omitempty"`
+	Lexicon  string  `json:"lexicon,omitempty"`
+	Severity int     `json:"severity,omitempty"`
+	Quote    string  `json:"quote,omitempty"`
+	Start    int     `json:"start"`
+	End      int     `json:"end"`
+	Ref      string  `json:"ref,omitempty"`   // a sanction or statement id
+	Score    float64 `json:"score,omitempty"` // a model feature's weight (kind model)
 }
 
 // RuleHit records one rule that fired in a decision.

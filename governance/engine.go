@@ -59,6 +59,8 @@ type Engine struct {
 	ShadowVersion int
 	// LexiconVersion names the lexicon versions, e.g. "brands@1,counterfeit@3".
 	LexiconVersion string
+
+	model, shadowModel *ContentModel // optional trained classifiers (see WithModel)
 }
 
 // New compiles the active lexicons and the policy. A policy that does not
@@ -110,6 +112,9 @@ type Output struct {
 	// Shadow is the shadow policy's result, when one is set.
 	Shadow   *rules.Result
 	Evidence []anxin.Evidence
+	// Model and ShadowModel are what the active and shadow content models
+	// said, when attached.
+	Model, ShadowModel *ModelResult
 }
 
 // field is one named text of the checked item.
@@ -166,12 +171,16 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 		st.sig[k] = v
 	}
 	brands := map[string]bool{}
+	var textBuf [2]lexicon.Text
+	var nameBuf [2]string
+	texts, names := textBuf[:0], nameBuf[:0]
 	for _, f := range fields {
 		if f.text == "" {
 			continue
 		}
 		text := clip(f.text)
 		t := lexicon.Normalize(text)
+		texts, names = append(texts, t), append(names, f.name)
 		env.TextLen += utf8.RuneCountInString(t.Norm)
 		var pats []detect.Hit
 		if !e.lexiconOnly {
@@ -252,7 +261,9 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 	st.sig["intent.offer"] = float64(len(st.offered))
 	st.sig["intent.caution"] = float64(len(st.cautioned))
 	env.Signals = st.sig
+	am, sm := e.scoreModels(env, texts)
 	out.Result = e.program.Evaluate(env)
+	e.applyModels(&out, am, sm, env.Kind, texts, names)
 	if e.shadow != nil {
 		r := e.shadow.Evaluate(env)
 		out.Shadow = &r

@@ -267,7 +267,7 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, draft, p
 		}
 	}
 	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "policies", "Title": "Policies", "Policies": ps, "Draft": draft, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds}, flash)
+		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r)}, flash)
 }
 
 func (s *Server) pagePolicy(w http.ResponseWriter, r *http.Request) error {

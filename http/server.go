@@ -54,7 +54,9 @@ type Server struct {
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
 	Counterfeit anxin.CounterfeitService
-	Relations   RelationNetwork
+	// ContentModels stores the content classifier's versions (optional).
+	ContentModels anxin.ContentModelService
+	Relations     RelationNetwork
 	// Evals runs and keeps evaluations on labelled sets (the console's
 	// evaluation page).
 	Evals EvalStore

@@ -17,6 +17,7 @@ package rules
 //	                     news, education or quitting cue stands near them
 //	                     (警惕, 揭秘, 被判, 戒…) and no offer does
 //	merchant    Merchant the author's enforcement record (see Merchant)
+//	model       Model    the trained content model's score (see Model)
 //	signals     map[string]float64   named signals from other engines
 //	                     (relation graph, image hashes, price anomaly); a missing
 //	                     key reads as 0
@@ -53,6 +54,7 @@ type Env struct {
 	Cautioned Hits               `expr:"cautioned"`
 	Merchant  Merchant           `expr:"merchant"`
 	Signals   map[string]float64 `expr:"signals"`
+	Model     Model              `expr:"model"`
 
 	// Found lists the hits themselves, for reason templates and evidence; it
 	// is not visible to expressions.

@@ -255,6 +255,9 @@ func compileRule(r Rule) (compiled, error) {
 		fe := &file.Error{Location: v.err.loc, Message: v.err.msg}
 		return compiled{}, exprError(r.ID, fe.Bind(file.NewSource(r.When)))
 	}
+	if r.Outcome == Block && readsModel(&tree.Node) {
+		return fail("a block rule may not read the model: the model routes to review, lexicon and pattern hits block")
+	}
 	prog, err := expr.Compile(r.When, exprOptions...)
 	if err != nil {
 		return compiled{}, exprError(r.ID, err)

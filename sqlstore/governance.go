@@ -39,6 +39,7 @@ type GovernanceService struct {
 
 	cur    atomic.Pointer[engineState]
 	reload sync.Mutex
+	models modelCache // decoded content models by version
 
 	// GroupLanes is how many group commits of checks may run at once
 	// (default 1 on SQLite, which has one writer, and 4 on PostgreSQL,
@@ -241,7 +242,10 @@ func (s *GovernanceService) loadEngine(ctx context.Context, force bool) (*govern
 		if active == nil {
 			return anxin.Errorf(anxin.Unavailable, "No governance policy is active yet.")
 		}
-		eng, err = governance.New(lexs, active, shadow)
+		if eng, err = governance.New(lexs, active, shadow); err != nil {
+			return err
+		}
+		eng, err = s.attachModels(ctx, tx, eng)
 		return err
 	})
 	if err != nil {

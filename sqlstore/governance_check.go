@@ -322,6 +322,9 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 	for _, h := range d.Rules {
 		tx.decisions.rules = append(tx.decisions.rules, []any{d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)})
 	}
+	if err := recordShadowFlag(ctx, tx, d.ID, o.ShadowModel); err != nil {
+		return nil, err
+	}
 	if d.Kind == anxin.ContentLivestreamSegment {
 		if c, ok := snapshot.(*anxin.ContentItem); ok {
 			if err := rememberSegment(ctx, tx, c); err != nil {

@@ -247,7 +247,7 @@ func (s *GovernanceService) DecideCase(ctx context.Context, id, resolution, note
 		if err := claimable(c, me); err != nil {
 			return err
 		}
-		d, _, err := findDecision(ctx, tx, c.DecisionID)
+		d, snapshot, err := findDecision(ctx, tx, c.DecisionID)
 		if err != nil {
 			return err
 		}
@@ -297,6 +297,9 @@ func (s *GovernanceService) DecideCase(ctx context.Context, id, resolution, note
 		if _, err := tx.ExecContext(ctx, `UPDATE gov_cases SET status = 'decided', resolution = ?, decided_by = ?, decided_at = ?, claimed_by = ?,
 			claimed_at = COALESCE(claimed_at, ?), notes = ?, statement_id = ? WHERE id = ?`,
 			resolution, me, ms(tx.Now), c.ClaimedBy, ms(tx.Now), govJSON(c.Notes), c.StatementID, c.ID); err != nil {
+			return err
+		}
+		if err := recordReviewExample(ctx, tx, c, d, snapshot, resolution); err != nil {
 			return err
 		}
 		for _, r := range c.RuleIDs {

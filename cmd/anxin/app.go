@@ -217,6 +217,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	s.IP = ip
 	counterfeit := sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
 	s.Counterfeit = counterfeit
+	s.ContentModels = gov
 	gov.Counterfeit = counterfeit // publish-time checks see the counterfeit signals
 	m.Jobs.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
 

@@ -50,6 +50,7 @@ change against the active policy.`)
 	var f dbFlags
 	f.register(fs)
 	policy := fs.String("policy", "", "pack or policy `file` (JSON)")
+	model := fs.String("model", "", "content model `file` (from anxin train content --out) to route to review, as if active")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -76,6 +77,11 @@ change against the active policy.`)
 	}
 	if err != nil {
 		return err
+	}
+	if *model != "" {
+		if eng, err = withModelFile(eng, *model); err != nil {
+			return err
+		}
 	}
 	return checkLines(eng, sub, os.Stdin, os.Stdout)
 }

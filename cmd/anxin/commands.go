@@ -39,7 +39,7 @@ func commands() []command {
 		{"vault", "rotate, retire and inspect the vault's key-encryption keys", runVault},
 		{"audit", "verify the privacy audit log's hash chain", runAudit},
 		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
-		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
+		{"train", "train the counterfeit text model; train content: the content classifier", runTrain},
 		{"bench", "drive a running server with checks, claims or events and print throughput and latency", runBench},
 		{"statements", "export statements of reasons (DSA Transparency Database shape)", runStatements},
 		{"eval", "measure detection on a labelled JSONL set (precision, recall, FPR)", runEval},

@@ -11,14 +11,20 @@ import (
 )
 
 func runTrain(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "content" {
+		return runTrainContent(ctx, args[1:])
+	}
 	var f dbFlags
-	fs := newFlagSet("train", "train [--data DIR | --db DSN] [--seed N]", `
+	fs := newFlagSet("train", "train [--data DIR | --db DSN] [--seed N]  |  train content …", `
 Train a new version of the counterfeit text model (character n-gram logistic
 regression) from confirmed outcomes: listings of accepted counterfeit notices
 are positive, listings of rejected or reinstated notices negative, plus a
 stable sample of never-flagged listings as presumed genuine. Training is
 reproducible for a seed; the new version is stored and used by the next
-score. Prints the version and its precision and recall on a held-out fifth.`)
+score. Prints the version and its precision and recall on a held-out fifth.
+
+"anxin train content" trains the content classifier instead (see
+"anxin train content -h").`)
 	f.register(fs)
 	seed := fs.Uint64("seed", 1, "random seed for the split and the training order")
 	if err := parse(fs, args); err != nil {
