@@ -1,15 +1,21 @@
 package governance
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"os"
 
 	"anxin"
 )
 
+// defaultPack is the default policy; packFS holds the default lexicons, one
+// text file per category under pack/<lexicon>/ (see packfile.go).
+//
 //go:embed default_pack.json
 var defaultPack []byte
+
+//go:embed pack
+var packFS embed.FS
 
 // Pack is a set of lexicons and a policy, as shipped in default_pack.json
 // and read by `anxin check --policy FILE`.
@@ -18,13 +24,28 @@ type Pack struct {
 	Policy   *anxin.Policy    `json:"policy"`
 }
 
-// DefaultPack returns a fresh copy of the embedded default pack: Chinese and
+// DefaultPack returns a fresh copy of the embedded default pack (the
+// policy in default_pack.json, the lexicons in pack/): Chinese and
 // English lexicons for counterfeit coded language, prohibited goods and
 // services, adult content, SEO spam, false medical claims, off-platform
 // contact, advertising-law absolute claims and major brands, and the
 // default policy (version 1) over them.
 func DefaultPack() (*Pack, error) {
-	return ParsePack(defaultPack)
+	lexs, err := loadPackLexicons(packFS, "pack")
+	if err != nil {
+		return nil, anxin.Errorf(anxin.Internal, "The default pack does not load: %s.", err.Error())
+	}
+	p, err := ParsePack(defaultPack)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lexs {
+		if err := l.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	p.Lexicons = append(lexs, p.Lexicons...)
+	return p, nil
 }
 
 // ParsePack decodes a pack. Lexicons in a pack are active at version 1
