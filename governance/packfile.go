@@ -3,6 +3,7 @@ package governance
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -26,6 +27,8 @@ import (
 //	@pinyin on|off|auto         (auto: on when the term has a Chinese character)
 //	@kinds listing, comment     or "all"
 //	@except 仿真植物, 仿真花      allow-contexts for the following terms ("@except" alone clears)
+//	@except-prefix 无法, 不能     allow-contexts made of a prefix and each term (无法根治X)
+//	@except-suffix 家            allow-contexts made of each term and a suffix (N厂家)
 //	高仿
 //	代办{身份证,驾驶证,学历证}    braces compose: one term per alternative
 //	fake | sev=3; except=fake fur, faux fur; alias=f4ke; kinds=listing; pinyin=off
@@ -42,6 +45,9 @@ type termSettings struct {
 	pinyin   string // "on", "off", "auto"
 	kinds    []string
 	except   []string
+	// exceptPrefix and exceptSuffix make allow-contexts from each term:
+	// with prefix 无法, the term 根治糖尿病 gets 无法根治糖尿病.
+	exceptPrefix, exceptSuffix []string
 }
 
 // loadPackLexicons reads the lexicons of the pack folder dir in fsys.
@@ -63,6 +69,7 @@ func loadPackLexicons(fsys fs.FS, dir string) ([]*anxin.Lexicon, error) {
 			return nil, fmt.Errorf("pack: lexicons.txt:%d: lexicon %q has no folder with .txt files", n+1, name)
 		}
 		seen := map[string]string{} // normalised pattern → category
+		var dups []error
 		for _, f := range files {
 			b, err := fs.ReadFile(fsys, f)
 			if err != nil {
@@ -76,14 +83,17 @@ func loadPackLexicons(fsys fs.FS, dir string) ([]*anxin.Lexicon, error) {
 			for _, t := range terms {
 				key := lexicon.Normalize(t.Pattern).Norm
 				if c, ok := seen[key]; ok {
-					if c != cat {
-						return nil, fmt.Errorf("pack: %s: term %q is also in category %s", f, t.Pattern, c)
+					if c != cat && len(dups) < 20 {
+						dups = append(dups, fmt.Errorf("pack: %s: term %q is also in category %s", f, t.Pattern, c))
 					}
 					continue
 				}
 				seen[key] = cat
 				l.Terms = append(l.Terms, t)
 			}
+		}
+		if dups != nil {
+			return nil, errors.Join(dups...)
 		}
 		out = append(out, l)
 	}
@@ -127,6 +137,10 @@ func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error)
 				}
 			case "except":
 				set.except = splitList(val)
+			case "except-prefix":
+				set.exceptPrefix = splitList(val)
+			case "except-suffix":
+				set.exceptSuffix = splitList(val)
 			default:
 				return nil, fail("unknown setting @%s", key)
 			}
@@ -172,8 +186,15 @@ func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error)
 			if p == "" {
 				return nil, fail("empty term")
 			}
+			except := ts.except
+			for _, x := range ts.exceptPrefix {
+				except = append(slices.Clip(except), x+p)
+			}
+			for _, x := range ts.exceptSuffix {
+				except = append(slices.Clip(except), p+x)
+			}
 			t := anxin.LexiconTerm{Pattern: p, Aliases: aliases, Category: category, Severity: ts.severity,
-				Kinds: ts.kinds, Except: ts.except}
+				Kinds: ts.kinds, Except: containing(p, aliases, except)}
 			switch ts.pinyin {
 			case "on":
 				t.Pinyin = true
@@ -187,6 +208,27 @@ func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error)
 		return nil, fmt.Errorf("pack: %s: %w", name, err)
 	}
 	return out, nil
+}
+
+// containing returns the allow-contexts that can hold a hit of the pattern
+// or one of its aliases (after normalisation); a file's shared list holds
+// contexts for several of its terms, and each term keeps only its own.
+func containing(pattern string, aliases, except []string) []string {
+	spellings := []string{lexicon.Normalize(pattern).Norm}
+	for _, a := range aliases {
+		spellings = append(spellings, lexicon.Normalize(a).Norm)
+	}
+	var out []string
+	for _, e := range except {
+		n := lexicon.Normalize(e).Norm
+		for _, s := range spellings {
+			if s != "" && strings.Contains(n, s) {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
 }
 
 func splitList(s string) []string {
