@@ -59,7 +59,7 @@ func TestLexiconImportHTTP(t *testing.T) {
 	}
 	// Nothing of the refused imports was applied.
 	var lex struct {
-		Version int               `json:"version"`
+		Version int         `json:"version"`
 		Terms   []termProbe `json:"terms"`
 	}
 	if code := g.do("operator", "GET", "/v1/lexicons/shop_list", "", &lex); code != 200 || lex.Version != 1 || len(lex.Terms) != 1 {
