@@ -45,6 +45,7 @@ func Normalize(s string) Text {
 	buf := make([]byte, 0, len(s))
 	start := make([]int32, 0, len(s))
 	tab := foldTable()
+	numerals := false // a Chinese numeral was seen: runs may need folding
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -59,6 +60,9 @@ func Normalize(s string) Text {
 		if r == utf8.RuneError && w == 1 {
 			i++ // invalid UTF-8: dropped like noise
 			continue
+		}
+		if !numerals && numeralDigit(r) != 0 || r == '貳' || r == '陸' {
+			numerals = true
 		}
 		n := len(buf)
 		if r >= 0x10000 { // rare: emoji (dropped), styled letters
@@ -89,6 +93,9 @@ func Normalize(s string) Text {
 			start = append(start, int32(i))
 		}
 		i += w
+	}
+	if numerals {
+		buf, start = foldNumeralRuns(buf, start)
 	}
 	t.Norm = unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 	t.start = start
