@@ -72,3 +72,61 @@ func (s *Server) importWordList(r *http.Request, name string, body []byte, o gov
 	}
 	return s.Governance.ImportLexicon(r.Context(), name, imp)
 }
+
+// pageLexiconImport imports the uploaded word list (form field "file") into
+// the lexicon of the page, with the form's category, severity and pinyin,
+// and shows the lexicon again with the report or the problem.
+func (s *Server) pageLexiconImport(w http.ResponseWriter, r *http.Request) error {
+	if err := s.governance(); err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	cur, err := s.Governance.FindLexicon(r.Context(), name)
+	if anxin.KindOf(err) == anxin.NotFound {
+		cur, err = &anxin.Lexicon{Name: name, Active: true, Terms: []anxin.LexiconTerm{}}, nil
+	}
+	if err != nil {
+		return err
+	}
+	fail := func(err error) error {
+		if k := anxin.KindOf(err); k == anxin.Invalid || k == anxin.TooLarge {
+			return s.renderLexicon(w, r, cur, termsJSON(cur.Terms), "Nothing was imported. "+problemOf(err), "")
+		}
+		return err
+	}
+	pinyin := "false"
+	if r.PostFormValue("pinyin") == "on" {
+		pinyin = "true"
+	}
+	opts, err := importOptions(r.PostFormValue("category"), r.PostFormValue("severity"), "", pinyin)
+	if err != nil {
+		return fail(err)
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		return fail(anxin.Errorf(anxin.Invalid, "Choose a word-list file to import."))
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, anxin.MaxImportBytes+1))
+	if err != nil {
+		return fail(anxin.Errorf(anxin.Invalid, "The file could not be read."))
+	}
+	rep, err := s.importWordList(r, name, body, opts)
+	if err != nil {
+		return fail(err)
+	}
+	l, err := s.Governance.FindLexicon(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	msg := "Imported as version " + strconv.Itoa(rep.Version) + " (" + rep.Encoding + ", " + strconv.Itoa(rep.Lines) + " lines): " +
+		strconv.Itoa(rep.Added) + " added, " + strconv.Itoa(rep.SkippedCount) + " skipped"
+	for i, sk := range rep.Skipped {
+		if i == 10 {
+			msg += "; …"
+			break
+		}
+		msg += "; line " + strconv.Itoa(sk.Line) + " " + sk.Term + ": " + sk.Reason
+	}
+	return s.renderLexicon(w, r, l, termsJSON(l.Terms), "", msg+". Checks use it now.")
+}

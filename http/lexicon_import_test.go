@@ -1,8 +1,16 @@
 package http_test
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"anxin"
 )
 
 func TestLexiconImportHTTP(t *testing.T) {
@@ -69,4 +77,45 @@ func TestLexiconImportHTTP(t *testing.T) {
 
 type termProbe struct {
 	Pattern string `json:"pattern"`
+}
+
+func TestLexiconImportConsole(t *testing.T) {
+	g := newGovServer(t)
+	post := func(role anxin.Role, name, category string, file []byte) (int, string) {
+		t.Helper()
+		tok, csrf := g.session(role)
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.WriteField("csrf", csrf)
+		mw.WriteField("category", category)
+		mw.WriteField("severity", "5")
+		fw, _ := mw.CreateFormFile("file", "words.txt")
+		fw.Write(file)
+		mw.Close()
+		req, _ := http.NewRequest("POST", g.url+"/console/governance/lexicons/"+name+"/import", &b)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.AddCookie(&http.Cookie{Name: "anxin_session", Value: tok})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	gbkList, _ := simplifiedchinese.GBK.NewEncoder().Bytes([]byte("暗号丙\r\n暗号丙\r\n"))
+	code, html := post(anxin.RoleOperator, "console_list", "counterfeit_hard", gbkList)
+	if code != 200 || !strings.Contains(html, "Imported as version 1 (gbk, 2 lines): 1 added, 1 skipped; line 2 暗号丙: same as line 1") {
+		t.Errorf("console import = %d; want the report in the flash:\n%s", code, html)
+	}
+	if !hasElement(html, "import-form") || !strings.Contains(html, "暗号丙") {
+		t.Errorf("the lexicon page after the import lacks the import form or the new term")
+	}
+	code, html = post(anxin.RoleOperator, "console_list", "counterfeit_hard", []byte("好词\n坏\x00词\n"))
+	if code != 200 || !hasElement(html, "problem") || !strings.Contains(html, "Line 2 contains a NUL byte") {
+		t.Errorf("console import of a binary file = %d; want the problem naming line 2", code)
+	}
+	if code, _ := post(anxin.RoleReviewer, "console_list", "counterfeit_hard", []byte("x词\n")); code != 403 {
+		t.Errorf("console import as reviewer = %d; want 403", code)
+	}
 }
