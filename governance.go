@@ -564,6 +564,11 @@ type GovernanceService interface {
 	FindLexicon(ctx context.Context, name string) (*Lexicon, error)
 	SaveLexicon(ctx context.Context, l *Lexicon) (*Lexicon, error)
 	DeleteLexicon(ctx context.Context, name string) error
+	// ImportLexicon adds a parsed word list to lexicon name (creating it
+	// when absent) as one new version, skipping terms it already has. It is
+	// all or nothing: a lexicon that would be invalid or not compile is
+	// Invalid and nothing changes.
+	ImportLexicon(ctx context.Context, name string, imp *LexiconImport) (*LexiconImportReport, error)
 
 	FindPolicies(ctx context.Context) ([]*Policy, error)
 	FindPolicy(ctx context.Context, version int) (*Policy, error)

@@ -51,12 +51,14 @@ func TestEngineWithModel(t *testing.T) {
 
 	// Texts the model flags and the lexicons and rules let through.
 	var routed []string
+	missed := 0
 	for _, text := range []string{"私房视频 福利资源 加群看", "dm me on whatsapp for discount", "出售公民信息 手机号 身份证 打包",
 		"气动狗 铅弹 远射程", "喝了能治癌症 已治愈千人", "收购银行卡 四件套 高价"} {
 		c := &anxin.ContentItem{ID: "c1", Kind: "comment", Text: text}
 		if base.CheckContent(c, nil, rules.Merchant{}, nil).Result.Outcome != anxin.OutcomeAllow {
 			continue
 		}
+		missed++
 		o := active.CheckContent(c, nil, rules.Merchant{}, nil)
 		if o.Model == nil || o.Model.Label == classify.Clean {
 			continue
@@ -88,8 +90,10 @@ func TestEngineWithModel(t *testing.T) {
 			t.Errorf("active+shadow CheckContent(%q) = %s, shadow %+v; want review, shadow would-route", text, b.Result.Outcome, b.ShadowModel)
 		}
 	}
-	if len(routed) < 3 {
-		t.Errorf("the model routed %d of 6 seed-set violations the lexicons miss (%q); want ≥ 3", len(routed), routed)
+	// The default vocabulary catches most of these itself; of those it
+	// misses, the model must route at least half.
+	if missed > 0 && 2*len(routed) < missed {
+		t.Errorf("the model routed %d of the %d seed-set violations the lexicons miss (%q); want at least half", len(routed), missed, routed)
 	}
 
 	// A lexicon block stays a block; the model never lowers or raises it.

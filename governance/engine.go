@@ -439,7 +439,7 @@ func (b *Backtest) Add(id, kind string, cur, cand rules.Result) {
 // ordinary character (彷 for 仿, 蒲 for 莆, 抢 for 枪). They are expanded
 // only inside lexicon terms, as aliases, so ordinary text is unaffected.
 var confusables = map[rune][]rune{
-	'仿': {'彷', '枋'}, '莆': {'蒲', '甫'}, '原': {'厡', '源'}, '微': {'徵', '薇', '威', '徽'}, '最': {'冣', '蕞'},
+	'仿': {'彷', '枋'}, '莆': {'蒲', '甫'}, '原': {'厡', '源'}, '微': {'薇', '威', '徽'}, '最': {'冣', '蕞'},
 	'单': {'単', '箪'}, '刻': {'剋', '克'}, '复': {'夏', '複'}, '网': {'罔'}, '枪': {'抢', '呛'}, '药': {'葯', '要'},
 	'货': {'伙'}, '高': {'膏', '搞'}, '精': {'晶'}, '纯': {'屯'}, '柜': {'贵'}, '票': {'漂'},
 	'信': {'芯'}, '刷': {'唰'}, '1': {'l', 'I'}, '0': {'o', 'O'},
@@ -473,6 +473,9 @@ func expandAliases(t anxin.LexiconTerm) []string {
 		if full, _, ok := lexicon.Pinyin(t.Pattern); ok && len(full) >= 4 {
 			add(full)
 		}
+	}
+	for _, v := range generatedVariants(t) { // variants.go
+		add(v)
 	}
 	return out
 }

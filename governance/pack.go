@@ -1,7 +1,7 @@
 package governance
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"os"
 	"slices"
@@ -9,6 +9,9 @@ import (
 	"anxin"
 )
 
+// defaultPack is the default policy; packFS holds the default lexicons, one
+// text file per category under pack/<lexicon>/ (see packfile.go).
+//
 //go:embed default_pack.json
 var defaultPack []byte
 
@@ -20,6 +23,9 @@ var defaultPack []byte
 //go:embed detection_policy.json
 var detectionPolicy []byte
 
+//go:embed pack
+var packFS embed.FS
+
 // Pack is a set of lexicons and a policy, as shipped in default_pack.json
 // and read by `anxin check --policy FILE`.
 type Pack struct {
@@ -27,12 +33,17 @@ type Pack struct {
 	Policy   *anxin.Policy    `json:"policy"`
 }
 
-// DefaultPack returns a fresh copy of the embedded default pack: Chinese and
+// DefaultPack returns a fresh copy of the embedded default pack (the
+// policy in default_pack.json, the lexicons in pack/): Chinese and
 // English lexicons for counterfeit coded language, prohibited goods and
 // services, adult content, SEO spam, false medical claims, off-platform
 // contact, advertising-law absolute claims and major brands, and the
 // default policy (version 1) over them.
 func DefaultPack() (*Pack, error) {
+	lexs, err := loadPackLexicons(packFS, "pack")
+	if err != nil {
+		return nil, anxin.Errorf(anxin.Internal, "The default pack does not load: %s.", err.Error())
+	}
 	p, err := ParsePack(defaultPack)
 	if err != nil {
 		return nil, err
@@ -46,6 +57,12 @@ func DefaultPack() (*Pack, error) {
 			p.Policy.Rules = append(p.Policy.Rules, r)
 		}
 	}
+	for _, l := range lexs {
+		if err := l.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	p.Lexicons = append(lexs, p.Lexicons...)
 	return p, nil
 }
 

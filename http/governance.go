@@ -39,6 +39,7 @@ func (s *Server) registerGovernanceRoutes() {
 	s.handle("GET /v1/lexicons/{name}", s.api(s.handleLexiconView))
 	s.handle("PUT /v1/lexicons/{name}", s.api(s.handleLexiconPut))
 	s.handle("DELETE /v1/lexicons/{name}", s.api(s.handleLexiconDelete))
+	s.handle("POST /v1/lexicons/{name}/import", s.api(s.handleLexiconImport))
 
 	s.handle("GET /v1/policies", s.api(s.handlePolicyList))
 	s.handle("POST /v1/policies", s.api(s.handlePolicyCreate))

@@ -18,6 +18,7 @@ func (s *Server) registerGovernancePages() {
 	s.handle("GET /console/governance/lexicons", s.page(s.pageLexicons))
 	s.handle("GET /console/governance/lexicons/{name}", s.page(s.pageLexicon))
 	s.handle("POST /console/governance/lexicons/{name}", s.page(s.pageLexiconSave))
+	s.handle("POST /console/governance/lexicons/{name}/import", s.page(s.pageLexiconImport))
 	s.handle("POST /console/governance/test", s.page(s.pageTest))
 	s.handle("GET /console/governance/policies", s.page(s.pagePolicies))
 	s.handle("GET /console/governance/policies/{version}", s.page(s.pagePolicy))
@@ -191,7 +192,8 @@ func termsJSON(ts []anxin.LexiconTerm) string {
 
 func (s *Server) renderLexicon(w http.ResponseWriter, r *http.Request, l *anxin.Lexicon, terms, problem, flash string) error {
 	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "lexicon", "Title": "Lexicon " + l.Name, "Lexicon": l, "Terms": terms, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds}, flash)
+		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds,
+		"Severities": []int{1, 2, 3, 4, 5}}, flash)
 }
 
 // pageLexiconSave saves the edited terms as a new version; a malformed or
@@ -267,7 +269,8 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, draft, p
 		}
 	}
 	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "policies", "Title": "Policies", "Policies": ps, "Draft": draft, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r)}, flash)
+		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r),
+		"Severities": []int{1, 2, 3, 4, 5}}, flash)
 }
 
 func (s *Server) pagePolicy(w http.ResponseWriter, r *http.Request) error {

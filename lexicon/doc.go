@@ -36,6 +36,10 @@
 //     characters (zero-width, bidi), combining marks, private-use and
 //     unassigned code points, emoji and other symbols, and punctuation.
 //
+// One step looks at neighbours: a run of MinNumeralRun or more digits and
+// Chinese numerals (一三八一二三四…, 壹叁捌, 幺) is a number, and its numerals
+// become ASCII digits; shorter runs (一比一) are left alone.
+//
 // Kept are letters, digits and a few characters that carry meaning in terms:
 // ':' (1:1, from 1：1), '%', '@', '#', '&', '+' and currency signs.
 // Invalid UTF-8 bytes are dropped like noise. Because spaces are removed,

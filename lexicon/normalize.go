@@ -45,12 +45,22 @@ func Normalize(s string) Text {
 	buf := make([]byte, 0, len(s))
 	start := make([]int32, 0, len(s))
 	tab := foldTable()
+	// run counts the digits and Chinese numerals at the end of buf, cn says
+	// whether a numeral is among them; numerals is set once such a run is
+	// long enough to be a number (see foldNumeralRuns).
+	run, cn, numerals := 0, false, false
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if o := foldASCII[c]; o != 0 {
 				buf = append(buf, o)
 				start = append(start, int32(i))
+				if o >= '0' && o <= '9' {
+					run++
+					numerals = numerals || cn && run >= MinNumeralRun
+				} else {
+					run, cn = 0, false
+				}
 			}
 			i++
 			continue
@@ -71,6 +81,15 @@ func Normalize(s string) Text {
 			i += w
 			continue
 		}
+		if numeralBits[r>>6]&(1<<(r&63)) != 0 {
+			run, cn = run+1, true
+			numerals = numerals || run >= MinNumeralRun
+		} else if v := tab.bmp[r]; v >= '0' && v <= '9' { // full-width digits
+			run++
+			numerals = numerals || cn && run >= MinNumeralRun
+		} else if v != foldDrop {
+			run, cn = 0, false
+		}
 		switch v := tab.bmp[r]; {
 		case v == foldDrop:
 		case v == foldSame:
@@ -89,6 +108,9 @@ func Normalize(s string) Text {
 			start = append(start, int32(i))
 		}
 		i += w
+	}
+	if numerals {
+		buf, start = foldNumeralRuns(buf, start)
 	}
 	t.Norm = unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
 	t.start = start

@@ -426,11 +426,91 @@ const pinyinTable = "" +
 	"zuo 唑\n" +
 	"jian 奸\n" +
 	"mi 醚\n" +
+	// Characters of the default pack's risky vocabulary.
+	"kang 亢\n" +
+	"zuo 佐\n" +
+	"xia 匣\n" +
+	"bei 呗\n" +
+	"ka 咔\n" +
+	"zi 咨\n" +
+	"mi 咪\n" +
+	"yan 咽\n" +
+	"wa 哇\n" +
+	"pai 哌\n" +
+	"xiao 哮肖\n" +
+	"pa 啪\n" +
+	"ding 啶\n" +
+	"hai 嗨\n" +
+	"zhi 址枝汁\n" +
+	"ji 姬\n" +
+	"xie 屑\n" +
+	"you 幼\n" +
+	"ting 廷艇\n" +
+	"wu 戊\n" +
+	"ban 扳\n" +
+	"yi 抑\n" +
+	"mo 摩蘑\n" +
+	"lu 撸\n" +
+	"geng 梗\n" +
+	"leng 棱\n" +
+	"zhui 椎\n" +
+	"liu 榴\n" +
+	"xiang 橡\n" +
+	"lv 氯\n" +
+	"pan 泮\n" +
+	"yan 炎\n" +
+	"ju 狙\n" +
+	"dai 玳\n" +
+	"shan 珊\n" +
+	"mao 瑁\n" +
+	"hu 瑚\n" +
+	"yang 疡\n" +
+	"you 疣\n" +
+	"pao 疱\n" +
+	"zhen 疹\n" +
+	"quan 痊\n" +
+	"zhi 痔\n" +
+	"xian 痫\n" +
+	"wei 痿\n" +
+	"dian 癜癫\n" +
+	"xuan 癣\n" +
+	"kui 盔\n" +
+	"miao 瞄\n" +
+	"che 砗\n" +
+	"xiao 硝箫\n" +
+	"tu 秃\n" +
+	"jian 箭\n" +
+	"su 粟\n" +
+	"ying 罂\n" +
+	"qiang 羟\n" +
+	"gang 肛\n" +
+	"yi 胰\n" +
+	"wan 腕\n" +
+	"fu 腹\n" +
+	"xian 腺\n" +
+	"ben 苯\n" +
+	"hun 荤\n" +
+	"guan 莞\n" +
+	"bo 菠\n" +
+	"zhu 蛛\n" +
+	"zhi 蜘\n" +
+	"hu 蝴\n" +
+	"yu 逾郁\n" +
+	"tong 酮\n" +
+	"zhi 酯\n" +
+	"na 钠\n" +
+	"an 铵\n" +
+	"zhuo 镯\n" +
+	"sun 隼\n" +
+	"xian 霰\n" +
+	"liang 靓\n" +
+	"tou 骰\n" +
+	"ya 鸦\n" +
 	""
 
 // pinyinPrimary names the reading of characters listed under several
 // syllables: the character followed by its most common reading.
-const pinyinPrimary = "臂bi 薄bao 差cha 称cheng 都dou 和he 还hai 觉jue 角jiao 会hui 了le 露lu 谁shui 弹dan 调diao 行xing 血xue 乐le 藏cang 粘nian 长chang 重zhong 传chuan 着zhe"
+const pinyinPrimary = "骰tou 莞guan 棱leng 臂bi 薄bao 差cha 称cheng 都dou 和he 还hai 觉jue 角jiao 会hui 了le 露lu 谁shui 弹dan 调diao 行xing 血xue 乐le 藏cang 粘nian 长chang 重zhong 传chuan 着zhe"
 
 // pinyinOf maps a character to its primary toneless reading.
 var pinyinOf = func() map[rune]string {

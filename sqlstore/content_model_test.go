@@ -87,7 +87,7 @@ func TestContentModelLifecycle(t *testing.T) {
 		}
 
 		// In shadow the model changes no outcome; it records a flag.
-		flagged := "气动狗 铅弹 远射程"
+		flagged := "喝了能治癌症 已治愈千人"
 		if d := checkText(t, g, "c1", flagged); d.Outcome != anxin.OutcomeAllow {
 			t.Fatalf("shadow check(%q) = %s; want allow", flagged, d.Outcome)
 		}
@@ -145,8 +145,8 @@ func TestContentModelLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Review["weapons"] != 1 || c.Holdout["shipped"] != len(hold) || (d2.CaseID != "" && c.Review["clean"] != 1) {
-			t.Errorf("ContentExampleCounts = %+v; want the upheld case as weapons, the overturned one as clean, the holdout", c)
+		if c.Review["false_medical_claim"] != 1 || c.Holdout["shipped"] != len(hold) || (d2.CaseID != "" && c.Review["clean"] != 1) {
+			t.Errorf("ContentExampleCounts = %+v; want the upheld case as false_medical_claim, the overturned one as clean, the holdout", c)
 		}
 
 		// v2 from the same data and seed is no better: refused with 409, and

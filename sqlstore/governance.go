@@ -377,40 +377,45 @@ func (s *GovernanceService) SaveLexicon(ctx context.Context, l *anxin.Lexicon) (
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
-	actor := anxin.ActorFromContext(ctx)
 	err := s.db.Transact(ctx, func(tx *Tx) error {
 		lexs, err := currentLexicons(ctx, tx)
 		if err != nil {
 			return err
 		}
-		var v int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM gov_lexicons WHERE name = ?`, l.Name).Scan(&v); err != nil {
-			return err
-		}
-		l.Version, l.UpdatedBy, l.UpdatedAt = v+1, actor.KeyID, tx.Now
-		replaced := false
-		for i, x := range lexs {
-			if x.Name == l.Name {
-				lexs[i], replaced = l, true
-			}
-		}
-		if !replaced {
-			lexs = append(lexs, l)
-		}
-		if err := checkCompiles(ctx, tx, lexs, nil); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO gov_lexicons (name, version, description, active, terms, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			l.Name, l.Version, l.Description, govBool(l.Active), govJSON(l.Terms), l.UpdatedBy, ms(tx.Now)); err != nil {
-			return err
-		}
-		return bumpGovVersion(ctx, tx)
+		return storeLexicon(ctx, tx, l, lexs)
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.loadEngine(ctx, true)
 	return l, nil
+}
+
+// storeLexicon stores l as the next version of its lexicon after compiling
+// it with the other current lexicons lexs and the active policy.
+func storeLexicon(ctx context.Context, tx *Tx, l *anxin.Lexicon, lexs []*anxin.Lexicon) error {
+	var v int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM gov_lexicons WHERE name = ?`, l.Name).Scan(&v); err != nil {
+		return err
+	}
+	l.Version, l.UpdatedBy, l.UpdatedAt = v+1, anxin.ActorFromContext(ctx).KeyID, tx.Now
+	replaced := false
+	for i, x := range lexs {
+		if x.Name == l.Name {
+			lexs[i], replaced = l, true
+		}
+	}
+	if !replaced {
+		lexs = append(lexs, l)
+	}
+	if err := checkCompiles(ctx, tx, lexs, nil); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gov_lexicons (name, version, description, active, terms, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		l.Name, l.Version, l.Description, govBool(l.Active), govJSON(l.Terms), l.UpdatedBy, ms(tx.Now)); err != nil {
+		return err
+	}
+	return bumpGovVersion(ctx, tx)
 }
 
 // checkCompiles builds an engine from lexs (or the current lexicons) and

@@ -38,7 +38,7 @@ func commands() []command {
 		{"ledger", "verify the guarantee-fund ledger", runLedger},
 		{"vault", "rotate, retire and inspect the vault's key-encryption keys", runVault},
 		{"audit", "verify the privacy audit log's hash chain", runAudit},
-		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
+		{"lexicon", "lexicon tools: import word lists, bench the scanner", runLexicon},
 		{"train", "train the counterfeit text model; train content: the content classifier", runTrain},
 		{"bench", "drive a running server with checks, claims or events and print throughput and latency", runBench},
 		{"statements", "export statements of reasons (DSA Transparency Database shape)", runStatements},

@@ -1,0 +1,104 @@
+package governance
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"anxin"
+	"anxin/lexicon"
+)
+
+// Generated spellings. Evaders write a risky word the way it sounds or
+// looks rather than the way it is spelled; the normaliser undoes what is
+// unambiguous (width, traditional forms, look-alike letters, separators,
+// numerals in numbers), and the spellings below, which are ordinary
+// characters in other words, are generated only inside lexicon terms, at
+// compile time, so ordinary text never changes meaning.
+
+// contactWords are whole-word spellings of the contact channels: a term
+// containing the key also gets each spelling in its place.
+var contactWords = []struct {
+	word     string
+	variants []string
+}{
+	{"微信", []string{"vx", "wx", "v信", "威信", "薇信", "徽信", "微x", "薇x", "威x", "weixin", "wei信", "微xin"}},
+	{"qq", []string{"扣扣", "抠抠", "企鹅", "球球", "秋秋"}},
+	{"电话", []string{"电h", "dianhua"}},
+	{"手机号", []string{"手j号", "shoujihao", "手机hao"}},
+	{"支付宝", []string{"zfb", "支fu宝", "支付bao"}},
+	{"银行卡", []string{"yhk", "银行k"}},
+	{"加", []string{"+", "伽", "嘉"}},
+}
+
+// homophones are characters of risky words with the characters evaders put
+// in their place (same or near sound, or a similar shape). They apply only
+// to terms of three or more characters: in a two-character term a
+// substitute too often makes an ordinary word (办证 → 办正, as in 办正事).
+var homophones = map[rune][]rune{
+	'赌': {'堵', '睹'}, '博': {'搏', '膊'}, '彩': {'采', '菜'}, '嫖': {'瓢', '飘'}, '娼': {'昌'},
+	'淫': {'银', '婬'}, '裸': {'倮', '果'}, '炮': {'泡', '砲'}, '约': {'月', '悦'}, '色': {'涩', '瑟'},
+	'黄': {'簧', '皇'}, '奸': {'歼'}, '毒': {'独', '读'}, '冰': {'兵'}, '粉': {'份', '纷'},
+	'贷': {'代', '袋'}, '套': {'淘', '涛'}, '现': {'县', '线'}, '征': {'正', '证'}, '洗': {'喜', '铣'},
+	'证': {'正', '政', '症'}, '办': {'半', '扮'}, '假': {'甲', '贾'}, '卡': {'咔', '咖'}, '号': {'毫', '浩'},
+	'弹': {'蛋', '旦'}, '章': {'张', '彰'}, '考': {'烤', '靠'}, '售': {'兽', '受'}, '卖': {'麦', '迈'},
+	'枪': {'锵', '呛'}, '药': {'钥', '要'}, '麻': {'嘛', '蟆'}, '刷': {'唰'}, '骗': {'片', '偏'},
+	'钱': {'前', '潜'}, '码': {'玛', '吗'}, '账': {'帐', '仗'}, '户': {'沪', '护'},
+}
+
+// initialsStop are letter strings that pinyin initials would make but
+// that are common Latin tokens in product text, so they are not used.
+var initialsStop = map[string]bool{
+	"usb": true, "led": true, "dvd": true, "pvc": true, "abs": true, "diy": true, "cpu": true, "gps": true,
+	"ktv": true, "vip": true, "ceo": true, "app": true, "pdf": true, "tcl": true, "nba": true, "mba": true,
+	"atm": true, "sos": true, "dna": true, "ufo": true, "bbq": true, "sdk": true, "spa": true, "cba": true,
+	"ssd": true, "hdd": true, "lcd": true, "xxl": true, "xxx": true, "mp3": true, "mp4": true, "jpg": true,
+	"ppt": true, "doc": true, "pcs": true, "set": true, "top": true, "new": true, "hot": true, "man": true,
+}
+
+// generatedVariants returns the spellings of t that evaders use and that
+// are not listed by hand: contact-word spellings, homophones (terms of three
+// or more characters), and, for pinyin terms of severity 4 or more, the
+// pinyin initials (three or more letters, not a common Latin token) and
+// the pinyin of one character at a time (办zheng, ban证).
+func generatedVariants(t anxin.LexiconTerm) []string {
+	norm := lexicon.Normalize(t.Pattern).Norm
+	var out []string
+	for _, cw := range contactWords {
+		if i := strings.Index(norm, cw.word); i >= 0 && norm != cw.word && (cw.word != "加" || i == 0) {
+			for _, v := range cw.variants {
+				out = append(out, norm[:i]+v+norm[i+len(cw.word):])
+			}
+		}
+	}
+	rs := []rune(norm)
+	if len(rs) >= 3 {
+		for i, r := range rs {
+			for _, c := range homophones[r] {
+				v := append([]rune(nil), rs...)
+				v[i] = c
+				out = append(out, string(v))
+			}
+		}
+	}
+	if !t.Pinyin || t.Severity < 4 {
+		return out
+	}
+	han := 0
+	for _, r := range rs {
+		if unicode.Is(unicode.Han, r) {
+			han++
+		}
+	}
+	if _, initials, ok := lexicon.Pinyin(norm); ok && han >= 3 && han == len(rs) && utf8.RuneCountInString(initials) >= 3 && !initialsStop[initials] {
+		out = append(out, initials)
+	}
+	if han >= 2 && han <= 4 {
+		for i, r := range rs {
+			if p, _, ok := lexicon.Pinyin(string(r)); ok && unicode.Is(unicode.Han, r) {
+				out = append(out, string(rs[:i])+p+string(rs[i+1:]))
+			}
+		}
+	}
+	return out
+}
