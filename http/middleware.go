@@ -121,6 +121,10 @@ func (s *Server) api(f apiFunc) http.Handler {
 			s.Error(w, r, anxin.Errorf(anxin.RateLimited, "Too many requests; slow down."))
 			return
 		}
+		if err := gate(r, actor.Role); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 		}
