@@ -74,6 +74,10 @@ type Server struct {
 	// RateLimit is the sustained requests per second allowed per principal
 	// (API key or client address), with bursts of twice that (default 5000).
 	RateLimit float64
+	// BadKeyLimit is how many failed authentications (unknown or revoked API
+	// keys, failed console sign-ins) one client address may make a minute
+	// before it is answered 429 (default 20).
+	BadKeyLimit float64
 	// SecureCookies marks console cookies Secure; on by default, off for the
 	// plain-HTTP demo on loopback.
 	SecureCookies bool
@@ -84,6 +88,7 @@ type Server struct {
 	mux      *http.ServeMux
 	routes   []string // every registered pattern, for the OpenAPI check
 	limiter  *limiter
+	badKeys  *failureLimiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	events   *eventMetrics // POST /v1/events counters by event type
@@ -129,6 +134,7 @@ func (s *Server) Routes() []string {
 func (s *Server) init() {
 	s.mux = http.NewServeMux()
 	s.limiter = newLimiter(s.RateLimit)
+	s.badKeys = newFailureLimiter(s.BadKeyLimit)
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "anxin_http_requests_total", Help: "HTTP requests by route and status class.",
 	}, []string{"route", "code"})
