@@ -130,6 +130,10 @@ func (s *Server) api(f apiFunc) http.Handler {
 			s.Error(w, r, err)
 			return
 		}
+		if err := refuseBody(r); err != nil {
+			s.Error(w, r, err)
+			return
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 		}

@@ -148,7 +148,7 @@ func (s *Server) init() {
 	s.registerCapabilityRoutes()
 	s.registerConsoleRoutes()
 
-	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.mux)))
+	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.withRouteErrors(s.mux))))
 }
 
 // handle registers a route and records its pattern.
