@@ -3,6 +3,7 @@ package http_test
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -176,5 +177,72 @@ func TestErrorsQuoteAtMost200Bytes(t *testing.T) {
 		if strings.Contains(string(body), strings.Repeat("x", 201)) {
 			t.Errorf("%s %.60s: the answer quotes more than 200 bytes of the value (%d bytes)", tt.method, tt.path, len(body))
 		}
+	}
+}
+
+// TestListLimitsRefusedOutsideRange: every operation the served document
+// gives a limit parameter refuses a limit below its minimum, above its
+// maximum or not a number with 400, and accepts the maximum.
+func TestListLimitsRefusedOutsideRange(t *testing.T) {
+	e := newFullEnv(t, sqltest.OpenSQLite(t, nil))
+	_, b := e.call("", "GET", "/openapi.json", "")
+	type param struct {
+		Ref    string `json:"$ref"`
+		Name   string `json:"name"`
+		Schema struct {
+			Minimum *int `json:"minimum"`
+			Maximum *int `json:"maximum"`
+		} `json:"schema"`
+	}
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Parameters map[string]param `json:"parameters"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]matrixOp{}
+	for _, op := range e.documentedOps() {
+		ops[op.method+" "+op.path] = op
+	}
+	n := 0
+	for p, methods := range doc.Paths {
+		raw, ok := methods["get"]
+		if !ok {
+			continue
+		}
+		var op struct {
+			Parameters []param `json:"parameters"`
+		}
+		json.Unmarshal(raw, &op)
+		for _, prm := range op.Parameters {
+			if name, ok := strings.CutPrefix(prm.Ref, "#/components/parameters/"); ok {
+				prm = doc.Components.Parameters[name]
+			}
+			if prm.Name != "limit" {
+				continue
+			}
+			if prm.Schema.Minimum == nil || prm.Schema.Maximum == nil {
+				t.Errorf("GET %s: limit has no documented minimum and maximum", p)
+				continue
+			}
+			n++
+			mo := ops["GET "+p]
+			role := e.roles[mo.roles[0]]
+			lo, hi := *prm.Schema.Minimum, *prm.Schema.Maximum
+			for _, v := range []string{strconv.Itoa(hi + 1), strconv.Itoa(lo - 1), "100000000000000000000", "ten"} {
+				if code, body := e.as(role, "GET", probePath(p)+"?limit="+v, nil); code != 400 {
+					t.Errorf("GET %s?limit=%s = %d %.200s; want 400", p, v, code, body)
+				}
+			}
+			if code, body := e.as(role, "GET", probePath(p)+"?limit="+strconv.Itoa(hi), nil); code == 400 {
+				t.Errorf("GET %s?limit=%d (the maximum) = 400 %.200s", p, hi, body)
+			}
+		}
+	}
+	if n < 15 {
+		t.Errorf("checked %d list operations; want every one with a limit", n)
 	}
 }
