@@ -2,6 +2,7 @@ package anxin
 
 import (
 	"context"
+	"sort"
 	"strings"
 )
 
@@ -143,4 +144,18 @@ type KeyService interface {
 	CreateSession(ctx context.Context, keyID string, ttlHours int) (token, csrf string, err error)
 	Session(ctx context.Context, token string) (*Actor, string, error)
 	EndSession(ctx context.Context, token string) error
+}
+
+// BaseRoles returns every base role that holds at least one permission,
+// sorted: "auditor", "care", …, "merchant", "rightsholder". Scoped roles
+// appear once, without their scope. It is derived from the permission table,
+// so a role added there is listed (and shown in the OpenAPI document's
+// x-roles) with no further edit.
+func BaseRoles() []string {
+	out := make([]string, 0, len(grants))
+	for b := range grants {
+		out = append(out, b)
+	}
+	sort.Strings(out)
+	return out
 }

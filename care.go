@@ -214,6 +214,9 @@ type NewTicket struct {
 	Attachments   []Attachment `json:"attachments,omitempty"`
 	Group         string       `json:"group,omitempty"` // empty: the classifier routes
 	Priority      string       `json:"priority,omitempty"`
+	// IdempotencyKey, from the Idempotency-Key header, makes creation
+	// idempotent per caller role: a retry returns the first ticket.
+	IdempotencyKey string `json:"-"`
 }
 
 // Validate checks a new ticket; it is Invalid or TooLarge with a message

@@ -55,10 +55,7 @@ func describeJSONError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return errors.New("the JSON ends early")
 	}
-	msg := err.Error()
-	if len(msg) > 200 {
-		msg = msg[:200]
-	}
+	msg := Clip(err.Error())
 	// encoding/json's own messages name fields, not values (e.g. unknown field "x").
 	return errors.New(strings.TrimPrefix(msg, "json: "))
 }

@@ -3,6 +3,9 @@ package anxin
 import (
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
+	"unicode/utf8"
 )
 
 // Kind is the category of an error. Each kind maps to one HTTP status in the
@@ -44,8 +47,34 @@ func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Kind, e.Message)
 
 // Errorf returns an *Error of the given kind with a formatted message. The
 // message is shown to users: never put keys, DSNs or personal data in it.
+// String arguments (of any string type) longer than MaxQuoted bytes are
+// clipped with Clip, so a message quotes at most MaxQuoted bytes of an
+// offending value however large the input was.
 func Errorf(kind Kind, format string, args ...any) *Error {
+	for i, a := range args {
+		if v := reflect.ValueOf(a); v.Kind() == reflect.String && v.Len() > MaxQuoted {
+			args = append([]any(nil), args...) // never edit the caller's slice
+			args[i] = Clip(v.String())
+		}
+	}
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// MaxQuoted is the most bytes of an offending value an error message quotes.
+const MaxQuoted = 200
+
+// Clip returns s cut to at most MaxQuoted bytes on a rune boundary, with "…"
+// appended when it was cut. Invalid UTF-8 is replaced so the result is
+// valid in the clipped part.
+func Clip(s string) string {
+	if len(s) <= MaxQuoted {
+		return s
+	}
+	cut := MaxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "\uFFFD") + "…"
 }
 
 // KindOf returns the kind of err: the kind of the first *Error in its chain,

@@ -229,7 +229,7 @@ func (t *LexiconTerm) problem() string {
 	}
 	for _, k := range t.Kinds {
 		if !ValidCheckKind(k) {
-			return fmt.Sprintf("kind %q is not listing, livestream_segment, video, comment or image_text.", k)
+			return fmt.Sprintf("kind %q is not listing, livestream_segment, video, comment or image_text.", Clip(k))
 		}
 	}
 	return ""

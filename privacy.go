@@ -317,6 +317,8 @@ type PrivacyService interface {
 
 	FindAudit(ctx context.Context, afterSeq int64, limit int) ([]*AuditEvent, error)
 	VerifyAudit(ctx context.Context) (*AuditVerification, error)
+	// FindOrderAudit is FindAudit restricted to one order's events.
+	FindOrderAudit(ctx context.Context, orderID string, afterSeq int64, limit int) ([]*AuditEvent, error)
 
 	FindAlerts(ctx context.Context, status string) ([]*PrivacyAlert, error)
 	ResolveAlert(ctx context.Context, id, resolution string) error

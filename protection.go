@@ -26,6 +26,7 @@ const (
 	ActionReadLedger       Action = "ledger.read"       // merchants: their own accounts only
 	ActionManageLedger     Action = "ledger.manage"     // fund pools and deposits, reconcile
 	ActionAckPayout        Action = "payouts.ack"       // the marketplace acknowledges a payout
+	ActionEnrolSelf        Action = "programmes.enrol"  // a merchant enrols itself in (or leaves) a programme
 )
 
 func init() {
@@ -35,7 +36,7 @@ func init() {
 	grant("care", ActionReadClaims, ActionReadProgrammes)
 	grant("finance", ActionReadClaims, ActionReadProgrammes, ActionReadLedger, ActionManageLedger)
 	grant("auditor", ActionReadClaims, ActionReadProgrammes, ActionReadLedger)
-	grant("merchant", ActionReadClaims, ActionRespondClaim, ActionAppealClaim, ActionReadProgrammes, ActionReadLedger)
+	grant("merchant", ActionReadClaims, ActionRespondClaim, ActionAppealClaim, ActionReadProgrammes, ActionReadLedger, ActionEnrolSelf)
 }
 
 // Claim statuses.

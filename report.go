@@ -140,3 +140,37 @@ func (r Report) MarshalJSON() ([]byte, error) {
 type ReportService interface {
 	Report(ctx context.Context, p Period) (*Report, error)
 }
+
+// Actions that open the report's sensitive sections. Every role with
+// ActionReadReport reads the report; the guarantee fund's money (section
+// "protection") and the privacy section (decrypts, grants, alerts) are shown
+// only to roles that also hold these. Care and quality keys read the rest.
+const (
+	ActionReadReportMoney   Action = "report.money"
+	ActionReadReportPrivacy Action = "report.privacy"
+)
+
+func init() {
+	for _, base := range []string{"platform", "operator", "finance", "privacy", "auditor"} {
+		grant(base, ActionReadReportMoney, ActionReadReportPrivacy)
+	}
+}
+
+// reportSectionActions names the action each restricted section needs.
+var reportSectionActions = map[string]Action{
+	"protection": ActionReadReportMoney,
+	"privacy":    ActionReadReportPrivacy,
+}
+
+// VisibleTo returns a copy of r without the sections role may not read
+// (see ActionReadReportMoney). The receiver is not modified.
+func (r *Report) VisibleTo(role Role) *Report {
+	out := &Report{Period: r.Period}
+	for _, s := range r.Sections {
+		if a, ok := reportSectionActions[s.Key]; ok && !Can(role, a) {
+			continue
+		}
+		out.Sections = append(out.Sections, s)
+	}
+	return out
+}

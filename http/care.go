@@ -74,6 +74,7 @@ func (s *Server) handleTicketCreate(w http.ResponseWriter, r *http.Request) erro
 		if err := readJSON(r, &n); err != nil {
 			return nil, err
 		}
+		n.IdempotencyKey = r.Header.Get("Idempotency-Key")
 		t, err := svc.CreateTicket(r.Context(), &n)
 		if err == nil {
 			s.careOps.WithLabelValues("ticket_created", t.Group+"/"+t.RoutedBy).Inc()

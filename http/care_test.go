@@ -93,6 +93,9 @@ func TestCareAPI(t *testing.T) {
 	merchant := anxin.MerchantRole("m_1")
 	other := anxin.MerchantRole("m_2")
 	ts := newTestServer(t, clock, anxin.RolePlatform, anxin.RoleCare, merchant, other, anxin.RoleQuality)
+	if _, err := ts.db.ExecContext(context.Background(), `INSERT INTO orders (id, merchant_id, buyer_id, items, created_at, updated_at) VALUES ('o_1', 'm_1', 'b_1', '[]', 0, 0)`); err != nil {
+		t.Fatal(err)
+	}
 
 	var tk anxin.Ticket
 	if st := ts.do(anxin.RolePlatform, "POST", "/v1/care/tickets", map[string]any{

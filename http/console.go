@@ -248,9 +248,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, m
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	setPageHeaders(w)
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	host := r.RemoteAddr
-	if !s.limiter.allow("login:"+host, s.now()) {
-		s.Error(w, r, anxin.Errorf(anxin.RateLimited, "Too many sign-in attempts; wait a moment."))
+	if s.tooManyFailures(w, r) {
 		return
 	}
 	c, err := r.Cookie(loginCSRFCookie)
@@ -260,6 +258,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	actor, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("key")))
 	if err != nil {
+		if anxin.KindOf(err) == anxin.Unauthorized {
+			s.badKeys.fail(clientIP(r), s.now())
+		}
 		s.showLogin(w, r, http.StatusUnauthorized, "That key is not valid.")
 		return
 	}

@@ -61,7 +61,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	} else if kind == anxin.Unavailable {
 		s.Logger.Warn("dependency unavailable", "req", requestID(r.Context()), "route", r.Pattern, "err", err)
 	}
-	if kind == anxin.RateLimited || kind == anxin.Unavailable {
+	if (kind == anxin.RateLimited || kind == anxin.Unavailable) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
 	if strings.HasPrefix(r.URL.Path, "/console/") && s.renderErrorPage(w, r, status, msg) {

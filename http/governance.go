@@ -241,14 +241,19 @@ func (s *Server) handleLexiconPut(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var in struct {
-		Description string              `json:"description"`
-		Active      *bool               `json:"active"`
-		Terms       []anxin.LexiconTerm `json:"terms"`
+		Description string               `json:"description"`
+		Active      *bool                `json:"active"`
+		Terms       *[]anxin.LexiconTerm `json:"terms"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	l := &anxin.Lexicon{Name: r.PathValue("name"), Description: in.Description, Active: in.Active == nil || *in.Active, Terms: in.Terms}
+	// A save replaces every term, so a body that forgot "terms" must not
+	// empty the lexicon: only an explicit [] does.
+	if in.Terms == nil {
+		return anxin.Errorf(anxin.Invalid, `"terms" is required (give [] to save the lexicon with no terms).`)
+	}
+	l := &anxin.Lexicon{Name: r.PathValue("name"), Description: in.Description, Active: in.Active == nil || *in.Active, Terms: *in.Terms}
 	if l.Terms == nil {
 		l.Terms = []anxin.LexiconTerm{}
 	}

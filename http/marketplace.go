@@ -112,7 +112,7 @@ func marketplaceFilter(r *http.Request) (anxin.MarketplaceFilter, error) {
 	f.Cursor = q.Get("cursor")
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
+		if err != nil || n < 1 || n > 500 {
 			return f, anxin.Errorf(anxin.Invalid, "limit must be a whole number from 1 to 500.")
 		}
 		f.Limit = n

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -112,13 +111,27 @@ func (s *Server) instrument(pattern string, next http.Handler) http.Handler {
 // renders any error.
 func (s *Server) api(f apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.tooManyFailures(w, r) {
+			return
+		}
 		actor, err := s.authenticate(r)
 		if err != nil {
+			if anxin.KindOf(err) == anxin.Unauthorized && r.Header.Get("Authorization") != "" {
+				s.badKeys.fail(clientIP(r), s.now())
+			}
 			s.Error(w, r, err)
 			return
 		}
 		if !s.limiter.allow(actor.KeyID, s.now()) {
 			s.Error(w, r, anxin.Errorf(anxin.RateLimited, "Too many requests; slow down."))
+			return
+		}
+		if err := gate(r, actor.Role); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		if err := refuseBody(r); err != nil {
+			s.Error(w, r, err)
 			return
 		}
 		if r.Body != nil {
@@ -135,8 +148,7 @@ func (s *Server) api(f apiFunc) http.Handler {
 // rate-limited per client address.
 func (s *Server) public(f apiFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if !s.limiter.allow("ip:"+host, s.now()) {
+		if !s.limiter.allow("ip:"+clientIP(r), s.now()) {
 			s.Error(w, r, anxin.Errorf(anxin.RateLimited, "Too many requests; slow down."))
 			return
 		}

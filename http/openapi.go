@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -51,8 +52,51 @@ func buildOpenAPI() ([]byte, error) {
 			return nil, err
 		}
 	}
+	if err := injectRoles(doc); err != nil {
+		return nil, err
+	}
 	completeOpenAPI(doc)
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// rolesSentence matches a hand-written "Role: …." or "Roles: …." sentence in
+// a fragment's summary; injectRoles replaces it with the generated one.
+var rolesSentence = regexp.MustCompile(`\s*\bRoles?: [^.]*\.`)
+
+// injectRoles writes each /v1/ operation's allowed roles from routeAccess
+// into the document: an x-roles extension and a "Roles: …." sentence at the
+// end of its description, so the document cannot disagree with the gate.
+func injectRoles(doc map[string]any) error {
+	paths, _ := doc["paths"].(map[string]any)
+	for p, v := range paths {
+		ops, _ := v.(map[string]any)
+		for m, o := range ops {
+			op, ok := o.(map[string]any)
+			if !ok || !strings.HasPrefix(p, "/v1/") {
+				continue
+			}
+			pattern := strings.ToUpper(m) + " " + p
+			roles, ok := RouteRoles(pattern)
+			if !ok {
+				return fmt.Errorf("openapi: %s has no entry in the access table", pattern)
+			}
+			sentence := "Roles: any authenticated key."
+			if routeAccess[pattern] != nil {
+				sentence = "Roles: " + strings.Join(roles, ", ") + "."
+			}
+			if sum, ok := op["summary"].(string); ok {
+				op["summary"] = rolesSentence.ReplaceAllString(sum, "")
+			}
+			desc, _ := op["description"].(string)
+			desc = strings.TrimSpace(rolesSentence.ReplaceAllString(desc, ""))
+			if desc != "" {
+				desc += " "
+			}
+			op["description"] = desc + sentence
+			op["x-roles"] = roles
+		}
+	}
+	return nil
 }
 
 // mergeInto merges src into dst recursively. Two fragments that define the

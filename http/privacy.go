@@ -240,7 +240,12 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
 			return anxin.Errorf(anxin.Invalid, "limit must be between 1 and 1000.")
 		}
 	}
-	evs, err := p.FindAudit(r.Context(), after, limit)
+	var evs []*anxin.AuditEvent
+	if order := q.Get("order_id"); order != "" {
+		evs, err = p.FindOrderAudit(r.Context(), order, after, limit)
+	} else {
+		evs, err = p.FindAudit(r.Context(), after, limit)
+	}
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,11 @@ func (s *Server) reportFor(r *http.Request) (*anxin.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Reports.Report(r.Context(), p)
+	rep, err := s.Reports.Report(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	return rep.VisibleTo(anxin.ActorFromContext(r.Context()).Role), nil
 }
 
 // handleReport serves GET /v1/report?from=&to=&format=json|md|html.

@@ -84,6 +84,10 @@ type Server struct {
 	// with Retry-After instead of queueing without bound.
 	MaxInFlight int
 	QueueWait   time.Duration
+	// BadKeyLimit is how many failed authentications (unknown or revoked API
+	// keys, failed console sign-ins) one client address may make a minute
+	// before it is answered 429 (default 20).
+	BadKeyLimit float64
 	// SecureCookies marks console cookies Secure; on by default, off for the
 	// plain-HTTP demo on loopback.
 	SecureCookies bool
@@ -96,6 +100,7 @@ type Server struct {
 	limiter  *limiter
 	inflight chan struct{} // MaxInFlight slots
 	shed     prometheus.Counter
+	badKeys  *failureLimiter
 	reqs     *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	events   *eventMetrics // POST /v1/events counters by event type
@@ -141,6 +146,7 @@ func (s *Server) Routes() []string {
 func (s *Server) init() {
 	s.mux = http.NewServeMux()
 	s.limiter = newLimiter(s.RateLimit)
+	s.badKeys = newFailureLimiter(s.BadKeyLimit)
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "anxin_http_requests_total", Help: "HTTP requests by route and status class.",
 	}, []string{"route", "code"})
@@ -155,7 +161,7 @@ func (s *Server) init() {
 	s.registerCapabilityRoutes()
 	s.registerConsoleRoutes()
 
-	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.withShedding(s.mux))))
+	s.handler = s.withRecover(s.withRequestID(s.withLogging(s.withShedding(s.withRouteErrors(s.mux)))))
 }
 
 // handle registers a route and records its pattern.

@@ -19,8 +19,8 @@ func (s *Server) handleStatementExport(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	q := r.URL.Query()
-	if f := q.Get("format"); f != "dsa" {
-		return anxin.Errorf(anxin.Invalid, "format must be dsa (the DSA Transparency Database's submission shape).")
+	if f := q.Get("format"); f != "" && f != "dsa" {
+		return anxin.Errorf(anxin.Invalid, "format must be dsa (the DSA Transparency Database's submission shape), the default.")
 	}
 	opt, err := DSAOptions(q.Get("territorial_scope"), q.Get("terms_url"))
 	if err != nil {

@@ -71,7 +71,6 @@ func TestStatementExportDSA(t *testing.T) {
 		want        int
 	}{
 		{"operator", "/v1/statements/export?format=csv", 400},
-		{"operator", "/v1/statements/export", 400},
 		{"operator", "/v1/statements/export?format=dsa&from=2026-02-01&to=2026-01-01", 400},
 		{"operator", "/v1/statements/export?format=dsa&territorial_scope=CN", 400},
 		{"operator", "/v1/statements/export?format=dsa&terms_url=javascript:alert(1)", 400},

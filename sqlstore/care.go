@@ -317,11 +317,28 @@ func (s *CareService) CreateTicket(ctx context.Context, n *anxin.NewTicket) (_ *
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
+	if n.IdempotencyKey != "" {
+		if err := anxin.ValidateID("Idempotency-Key", n.IdempotencyKey); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.ensureDefaults(ctx); err != nil {
 		return nil, err
 	}
+	scope, request := string(anxin.ActorFromContext(ctx).Role), ticketRequestHash(n)
 	var out *anxin.Ticket
+	var replayed string
 	err = s.db.Transact(ctx, func(tx *Tx) error {
+		if n.IdempotencyKey != "" {
+			id, err := replayedTicket(ctx, tx, scope, n.IdempotencyKey, request)
+			if err != nil || id != "" {
+				replayed = id
+				return err
+			}
+		}
+		if err := checkTicketRefs(ctx, tx, n); err != nil {
+			return err
+		}
 		t := &anxin.Ticket{
 			ID: anxin.NewID("tkt"), RequesterKind: n.RequesterKind, RequesterID: n.RequesterID, MerchantID: n.MerchantID,
 			OrderID: n.OrderID, ClaimID: n.ClaimID, ListingID: n.ListingID, Subject: n.Subject, Body: n.Body,
@@ -363,9 +380,17 @@ func (s *CareService) CreateTicket(ctx context.Context, n *anxin.NewTicket) (_ *
 			}
 			t.Clocks = append(t.Clocks, c)
 		}
+		if n.IdempotencyKey != "" {
+			if err := rememberTicketKey(ctx, tx, scope, n.IdempotencyKey, request, t.ID); err != nil {
+				return err
+			}
+		}
 		out = t
 		return nil
 	})
+	if err == nil && replayed != "" {
+		return s.FindTicket(ctx, replayed)
+	}
 	return out, err
 }
 

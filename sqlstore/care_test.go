@@ -53,6 +53,9 @@ func TestCareTicketLifecycle(t *testing.T) {
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		clock.t = start
 		svc := sqlstore.NewCareService(db)
+		if _, err := db.ExecContext(context.Background(), `INSERT INTO orders (id, merchant_id, buyer_id, items, created_at, updated_at) VALUES ('o_1', 'm_1', 'b_1', '[]', 0, 0)`); err != nil {
+			t.Fatal(err)
+		}
 		tk, err := svc.CreateTicket(platformCtx, &anxin.NewTicket{RequesterKind: "buyer", RequesterID: "b_1", MerchantID: "m_1", OrderID: "o_1",
 			Subject: "小龙虾到了全是死虾", Body: "泡沫箱里冰袋都化了，发臭了"})
 		if err != nil {

@@ -76,7 +76,29 @@ func (s *IPService) FindBrand(ctx context.Context, id string) (*anxin.Brand, err
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, anxin.Errorf(anxin.NotFound, "Brand not found.")
 	}
-	return b, mapError(err)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	return brandFor(ctx, b), nil
+}
+
+// brandFor hides what the actor in ctx may not see of b: a merchant learns
+// whether it is itself an authorised seller of the brand, never who the
+// brand's other sellers are (a rights holder's distribution list is its
+// business secret, and a counterfeiter's shopping list).
+func brandFor(ctx context.Context, b *anxin.Brand) *anxin.Brand {
+	m := anxin.MerchantScope(ctx)
+	if m == "" {
+		return b
+	}
+	var own []string
+	for _, seller := range b.AuthorisedSellers {
+		if seller == m {
+			own = append(own, seller)
+		}
+	}
+	b.AuthorisedSellers = own
+	return b
 }
 
 // FindBrands lists brands by name; a rights holder sees only its own.
@@ -98,7 +120,7 @@ func (s *IPService) FindBrands(ctx context.Context) ([]*anxin.Brand, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, b)
+		out = append(out, brandFor(ctx, b))
 	}
 	return out, rows.Err()
 }

@@ -255,6 +255,18 @@ func (s *LedgerService) Fund(ctx context.Context, f anxin.Funding) (_ *anxin.Led
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		if k := acct.Kind(); k == ledger.KindMerchantDeposit || k == ledger.KindMerchantAvailable {
+			// Money booked to a shop the mirror does not know could never be
+			// settled or recovered: refuse it rather than open the account.
+			var one int
+			err := tx.QueryRowContext(ctx, `SELECT 1 FROM merchants WHERE id = ?`, acct.Owner()).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return anxin.Errorf(anxin.NotFound, "Merchant %s not found; fund only merchants the marketplace has sent.", acct.Owner())
+			}
+			if err != nil {
+				return err
+			}
+		}
 		p, err := ledger.Transfer(f.Currency, ledger.External("topups"), acct, f.AmountFen, f.Memo)
 		if err != nil {
 			return ledgerError(err)

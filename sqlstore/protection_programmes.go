@@ -185,7 +185,7 @@ func (s *ProtectionService) authorizeEnrolment(ctx context.Context, merchantID s
 		if m != merchantID {
 			return anxin.Errorf(anxin.NotFound, "Merchant not found.")
 		}
-		return anxin.Authorize(ctx, anxin.ActionReadProgrammes)
+		return anxin.Authorize(ctx, anxin.ActionEnrolSelf)
 	}
 	return anxin.Authorize(ctx, anxin.ActionManageProgrammes)
 }

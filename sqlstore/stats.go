@@ -36,11 +36,22 @@ type StatsService struct{ db *DB }
 // NewStatsService returns a StatsService on db.
 func NewStatsService(db *DB) *StatsService { return &StatsService{db: db} }
 
-// Stats returns the dashboard's counts.
+// Stats returns the dashboard's counts. A merchant or rights holder gets
+// only the counts of its own records (see scopedStats), never the
+// marketplace's.
 func (s *StatsService) Stats(ctx context.Context) ([]anxin.Stat, error) {
+	role := anxin.ActorFromContext(ctx).Role
+	scoped, isScoped := scopedStats[role.Base()]
 	out := make([]anxin.Stat, 0, len(dashboardStats))
 	for _, d := range dashboardStats {
-		n, err := s.db.count(ctx, d.q)
+		q, args := d.q, []any(nil)
+		if isScoped {
+			if q = scoped[d.name]; q == "" {
+				continue
+			}
+			args = []any{role.Scope()}
+		}
+		n, err := s.db.count(ctx, q, args...)
 		if err != nil {
 			return nil, err
 		}
