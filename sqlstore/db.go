@@ -58,6 +58,10 @@ type DB struct {
 
 	stopCheckpoints chan struct{} // SQLite: closed by Close
 	closeOnce       sync.Once
+
+	// audit supplies the keys of the privacy audit chain; set by
+	// NewVaultService, which holds the KEK (see vault_audit.go).
+	audit auditKeySource
 }
 
 // CheckpointInterval is how often a SQLite database copies its write-ahead
