@@ -3,6 +3,7 @@ package anxin
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the category of an error. Each kind maps to one HTTP status in the
@@ -30,6 +31,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Details []ItemError
+	// RetryAfter is, for RateLimited, how long the caller should wait
+	// (the HTTP Retry-After header); zero means one second.
+	RetryAfter time.Duration
 }
 
 // ItemError names one invalid item of a batch by its index and id.

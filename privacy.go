@@ -266,7 +266,7 @@ type PrivacyAlert struct {
 	ID         string          `json:"id"`
 	Principal  string          `json:"principal"` // API key id
 	Role       string          `json:"role"`
-	Kind       string          `json:"kind"`   // bulk_decrypt, decrypts_exceed_orders, lookup_sweep, odd_hours
+	Kind       string          `json:"kind"`   // bulk_decrypt, decrypts_exceed_orders, lookup_sweep, odd_hours, route_sweep
 	Status     string          `json:"status"` // open, resolved
 	Evidence   json.RawMessage `json:"evidence"`
 	CaseID     string          `json:"case_id"`
@@ -275,11 +275,11 @@ type PrivacyAlert struct {
 	Resolution string          `json:"resolution,omitempty"` // confirmed, false_positive
 }
 
-// VirtualRoute is where a call to a virtual number and extension goes.
+// VirtualRoute is where a call to a virtual number and extension goes: only
+// what the gateway needs to connect the courier (no order id).
 type VirtualRoute struct {
 	Number    string    `json:"number"`
 	Extension string    `json:"extension"`
-	OrderID   string    `json:"order_id"`
 	Target    string    `json:"target"`
 	ExpiresAt time.Time `json:"expires_at"`
 }

@@ -27,6 +27,7 @@ type PrivacyConfig struct {
 	// waybills fall back to the masked phone.
 	VirtualNumbers []string
 	Detect         DetectConfig
+	Route          privacy.RouteLimits // failed call routing (see package privacy)
 }
 
 func (c *PrivacyConfig) defaults() {
@@ -43,6 +44,7 @@ func (c *PrivacyConfig) defaults() {
 		c.OpenAfterDelivery = 15 * 24 * time.Hour
 	}
 	c.Detect.defaults()
+	c.Route.Defaults()
 }
 
 // DefaultVirtualNumbers is a small pool of virtual (170-prefix) numbers for

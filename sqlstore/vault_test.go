@@ -324,7 +324,7 @@ func TestWaybillAndVirtualNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w.RecipientName != "张*三" || w.PhoneMode != "virtual" || len(w.Extension) != 4 || w.VirtualNumber == "" ||
+		if w.RecipientName != "张*三" || w.PhoneMode != "virtual" || len(w.Extension) != 6 || w.VirtualNumber == "" ||
 			w.Address != "浙江省杭州市西湖区文三路100号3幢201室" || strings.Contains(w.Phone, "12345678") || !strings.Contains(w.QRPayload, w.RevealRef) {
 			t.Fatalf("Waybill = %+v", w)
 		}
