@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,6 +190,67 @@ func TestAuditChainKeyedAcrossMigration(t *testing.T) {
 		mustExec(t, db, `UPDATE privacy_audit SET detail = 'x' WHERE seq = 2`)
 		if v, _ := s.VerifyAuditChain(ctx, nil); v.OK || v.FirstBadSeq != 2 {
 			t.Fatalf("after editing an unkeyed row = %+v; want row 2", v)
+		}
+	})
+}
+
+// TestAuditCheckpointJob runs the periodic job: it sends a signed checkpoint
+// as an audit.checkpoint message, schedules the next slot, and the payload
+// it sent is an anchor that catches a later truncation.
+func TestAuditCheckpointJob(t *testing.T) {
+	hour := time.Now().UTC().Truncate(time.Hour) // grants' expiries are relative to the wall clock
+	t0 := hour.Add(20 * time.Minute)
+	clock := &fixedClock{t: t0}
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		clock.t = t0
+		ctx := context.Background()
+		s := newVaultService(t, db)
+		auditLog(t, s, 4)
+		savedHead4 := readHead(t, db)
+		auditLog(t, s, 2)
+		if err := s.ScheduleCheckpoints(ctx, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ScheduleCheckpoints(ctx, time.Hour); err != nil { // a second replica starting
+			t.Fatal(err)
+		}
+		runner := &sqlstore.JobRunner{DB: db}
+		runner.Handle(sqlstore.JobAuditCheckpoint, s.HandleCheckpointJob)
+		if n, err := runner.RunDue(ctx, 10); err != nil || n != 0 {
+			t.Fatalf("RunDue before 11:00 = %d, %v; want nothing due before the hour", n, err)
+		}
+		clock.t = hour.Add(time.Hour + time.Second)
+		if n, err := runner.RunDue(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("RunDue at 11:00 = %d, %v; want one checkpoint on the hour", n, err)
+		}
+		msgs, err := db.OutboxMessages(ctx, sqlstore.MessageAuditCheckpoint, 10)
+		if err != nil || len(msgs) != 1 {
+			t.Fatalf("outbox = %v, %v; want one audit.checkpoint", msgs, err)
+		}
+		var anchor anxin.AuditCheckpoint
+		if err := json.Unmarshal(msgs[0].Payload, &anchor); err != nil || anchor.Seq != 6 || anchor.Signature == "" {
+			t.Fatalf("checkpoint payload = %s, %v", msgs[0].Payload, err)
+		}
+		var pending int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = ? AND state = 'pending' AND job_key = ?`, sqlstore.JobAuditCheckpoint,
+			hour.Add(2*time.Hour).Format(time.RFC3339)).Scan(&pending)
+		if pending != 1 {
+			t.Fatalf("next checkpoint slot scheduled %d times; want once, an hour later", pending)
+		}
+		// Truncate to a genuine older head: only the sent checkpoint shows it.
+		mustExec(t, db, `DELETE FROM privacy_audit WHERE seq > 4`)
+		writeHead(t, db, savedHead4)
+		if v, _ := s.VerifyAuditChain(ctx, nil); !v.OK {
+			t.Fatalf("without the anchor the truncation should look consistent: %+v", v)
+		}
+		if v, _ := s.VerifyAuditChain(ctx, &anchor); v.OK || !strings.Contains(v.Reason, "truncated") {
+			t.Fatalf("VerifyAuditChain(sent checkpoint) = %+v; want truncation found", v)
+		}
+		// An edited checkpoint does not verify.
+		forged := anchor
+		forged.Seq = 4
+		if v, _ := s.VerifyAuditChain(ctx, &forged); v.OK || !strings.Contains(v.Reason, "signature does not verify") {
+			t.Fatalf("VerifyAuditChain(forged checkpoint) = %+v", v)
 		}
 	})
 }
