@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,48 @@ func TestRouteSweepHTTP(t *testing.T) {
 		if res.StatusCode != 400 {
 			t.Errorf("route %s = %d; want 400", bad, res.StatusCode)
 		}
+	}
+}
+
+// TestKeyAndGrantConsole: the key page offers an operator only the roles it
+// may create and refuses a privacy key posted anyway; the grants page shows
+// wildcard grants prominently and offers approval only to the other
+// privacy officer.
+func TestKeyAndGrantConsole(t *testing.T) {
+	e := newPrivacyEnv(t)
+	code, body := e.page("operator", "GET", "/console/keys", nil)
+	if code != 200 || !strings.Contains(body, `id="key-roles"`) || !strings.Contains(body, "<option>reviewer</option>") ||
+		strings.Contains(body, "<option>privacy</option>") || strings.Contains(body, "<option>platform</option>") || strings.Contains(body, "<option>merchant</option>") {
+		t.Fatalf("key page as operator = %d\n%s", code, body)
+	}
+	if code, body := e.page("operator", "POST", "/console/keys", url.Values{"name": {"x"}, "role": {"privacy"}}); code != 403 || strings.Contains(body, `id="new-key"`) {
+		t.Fatalf("operator posts a privacy key = %d; want 403", code)
+	}
+	if code, body := e.page("admin", "GET", "/console/keys", nil); code != 200 || !strings.Contains(body, "<option>privacy</option>") || !strings.Contains(body, "<option>merchant</option>") {
+		t.Fatalf("key page as admin = %d\n%s", code, body)
+	}
+	if code, body := e.page("admin", "POST", "/console/keys", url.Values{"name": {"shop"}, "role": {"merchant"}, "scope": {"m9"}}); code != 200 || !strings.Contains(body, `id="new-key"`) || !strings.Contains(body, "merchant:m9") {
+		t.Fatalf("admin creates merchant:m9 = %d\n%s", code, body)
+	}
+	if code, _ := e.page("privacy", "GET", "/console/keys", nil); code != 403 {
+		t.Fatalf("key page as privacy = %d; want 403", code)
+	}
+
+	if code, _ := e.page("privacy", "POST", "/console/privacy/grants", url.Values{"role": {"merchant:m1"}, "purpose": {"ship"}, "order_id": {"*"}, "hours": {"48"}}); code != 400 {
+		t.Fatalf("48-hour wildcard grant form = %d; want 400", code)
+	}
+	code, body = e.page("privacy", "POST", "/console/privacy/grants", url.Values{"role": {"merchant:m1"}, "purpose": {"ship"}, "order_id": {"*"}, "hours": {"12"}})
+	if code != 200 || !strings.Contains(body, `id="wildcard-grants"`) || !strings.Contains(body, `data-status="pending"`) || strings.Contains(body, "/approve") {
+		t.Fatalf("grants page for the requester = %d; want the wildcard banner and no approve button\n%s", code, body)
+	}
+	code, body = e.page("privacy2", "GET", "/console/privacy/grants", nil)
+	i := strings.Index(body, `action="/console/privacy/grants/grt_`)
+	if code != 200 || !strings.Contains(body, "/approve") || i < 0 {
+		t.Fatalf("grants page for the second officer = %d; want an approve button\n%s", code, body)
+	}
+	id := body[i+len(`action="/console/privacy/grants/`):]
+	id = id[:strings.Index(id, "/")]
+	if code, body := e.page("privacy2", "POST", "/console/privacy/grants/"+id+"/approve", url.Values{}); code != 200 || !strings.Contains(body, `data-status="active"`) {
+		t.Fatalf("approve from the console = %d\n%s", code, body)
 	}
 }
