@@ -504,8 +504,10 @@ func (s *VaultService) orderOpen(ctx context.Context, tx *Tx, o *piiOrder) (bool
 }
 
 // DecryptPII returns an order's personal data in plaintext for a stated
-// purpose. It needs: a role allowed that purpose, a live grant for the
-// caller's role, purpose and order (or "*"), the order in the caller's scope
+// purpose. It needs: a role allowed that purpose, fields the purpose reveals
+// (privacy.DecryptFields), a live grant for the caller's role, purpose and
+// order (or "*") approved by a second privacy key and not requested by the
+// caller's own key (privacy.PickGrant), the order in the caller's scope
 // and still open (except for legal requests), the caller under its
 // per-minute limit and not throttled by an alert, and for the courier's
 // delivery purpose the waybill's reveal reference. Every call is audited,
