@@ -20,6 +20,10 @@ const (
 	RolePrivacy  = Role("privacy")
 	RoleAuditor  = Role("auditor")
 	RoleQuality  = Role("quality")
+	// RoleAdmin manages API keys and nothing else: it may create and revoke
+	// keys of every role, including those that reveal personal data or move
+	// money, but reads no personal data and moves no money itself.
+	RoleAdmin = Role("admin")
 )
 
 // MerchantRole returns the role scoped to merchant id.
@@ -43,7 +47,7 @@ func (r Role) Scope() string {
 // Validate reports whether r is a known role with a well-formed scope.
 func (r Role) Validate() error {
 	switch r {
-	case RolePlatform, RoleOperator, RoleReviewer, RoleCare, RoleFinance, RolePrivacy, RoleAuditor, RoleQuality:
+	case RolePlatform, RoleOperator, RoleReviewer, RoleCare, RoleFinance, RolePrivacy, RoleAuditor, RoleQuality, RoleAdmin:
 		return nil
 	}
 	switch r.Base() {
@@ -53,7 +57,7 @@ func (r Role) Validate() error {
 		}
 		return nil
 	}
-	return Errorf(Invalid, "Unknown role %q: want platform, operator, reviewer, care, finance, privacy, auditor, quality, merchant:<id> or rightsholder:<id>.", string(r))
+	return Errorf(Invalid, "Unknown role %q: want platform, operator, reviewer, care, finance, privacy, auditor, quality, admin, merchant:<id> or rightsholder:<id>.", clipRole(r))
 }
 
 // Actor is the principal behind a request: an API key or a console session.
@@ -89,6 +93,7 @@ var grants = map[string][]Action{
 	"quality":      {ActionReadMarketplace, ActionReadDashboard},
 	"merchant":     {ActionReadMarketplace, ActionReadDashboard},
 	"rightsholder": {ActionReadDashboard},
+	"admin":        {ActionManageKeys, ActionReadDashboard},
 }
 
 // grant adds actions to a base role's permissions. Each capability calls it

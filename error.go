@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -33,6 +34,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Details []ItemError
+	// RetryAfter is, for RateLimited, how long the caller should wait
+	// (the HTTP Retry-After header); zero means one second.
+	RetryAfter time.Duration
 }
 
 // ItemError names one invalid item of a batch by its index and id.

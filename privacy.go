@@ -123,8 +123,8 @@ type RevealedPII struct {
 	AuditSeq int64             `json:"audit_seq"`
 }
 
-// DecryptRequest states why and what to decrypt. Fields defaults to name,
-// phone and address. RevealRef is the waybill's reference, required for the
+// DecryptRequest states why and what to decrypt. Fields defaults to the
+// fields the purpose reveals, except extra (see privacy.DecryptFields). RevealRef is the waybill's reference, required for the
 // delivery purpose.
 type DecryptRequest struct {
 	Purpose   string   `json:"purpose"`
@@ -140,9 +140,6 @@ func (r *DecryptRequest) Validate() error {
 	}
 	if !ok {
 		return Errorf(Invalid, "purpose must be ship, after_sales, legal, care or delivery.")
-	}
-	if len(r.Fields) == 0 {
-		r.Fields = []string{FieldName, FieldPhone, FieldAddress}
 	}
 	if len(r.Fields) > 4 {
 		return Errorf(Invalid, "fields has more than 4 entries.")
@@ -175,7 +172,9 @@ type Waybill struct {
 }
 
 // PIIGrant allows a role to decrypt for a purpose, for one order or "*"
-// (every order in the role's scope), until ExpiresAt.
+// (every order in the role's scope, at most 24 hours), until ExpiresAt, once
+// a second privacy key has approved it, and never for the key that
+// requested it.
 type PIIGrant struct {
 	ID        string     `json:"id"`
 	Role      Role       `json:"role"`
@@ -186,6 +185,11 @@ type PIIGrant struct {
 	CreatedBy string     `json:"created_by"`
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// ApprovedBy is the second privacy key that approved the grant; a grant
+	// takes effect only once approved (see package privacy).
+	ApprovedBy string     `json:"approved_by,omitempty"`
+	ApprovedAt *time.Time `json:"approved_at,omitempty"`
+	Status     string     `json:"status,omitempty"` // pending, active, expired or revoked, as of the read
 }
 
 // MaxGrantDays bounds a grant's lifetime.
@@ -225,9 +229,10 @@ type PIISearch struct {
 	Name  string
 }
 
-// AuditEvent is one row of the append-only, hash-chained privacy audit log.
-// Hash = SHA-256 over PrevHash and the row's own content; Detail never holds
-// personal data.
+// AuditEvent is one row of the append-only, chained privacy audit log.
+// Hash = HMAC-SHA256, under a key derived from the vault's KEK, over PrevHash
+// and the row's own content (plain SHA-256 for rows written before the chain
+// was keyed); Detail never holds personal data.
 type AuditEvent struct {
 	Seq       int64     `json:"seq"`
 	At        time.Time `json:"at"`
@@ -248,6 +253,8 @@ type AuditVerification struct {
 	OK          bool   `json:"ok"`
 	Rows        int64  `json:"rows"`
 	HeadSeq     int64  `json:"head_seq"`
+	KeyedFrom   int64  `json:"keyed_from"`           // the first row chained with the keyed MAC
+	AnchorSeq   int64  `json:"anchor_seq,omitempty"` // the checkpoint verified against, if any
 	FirstBadSeq int64  `json:"first_bad_seq,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 }
@@ -259,7 +266,7 @@ type PrivacyAlert struct {
 	ID         string          `json:"id"`
 	Principal  string          `json:"principal"` // API key id
 	Role       string          `json:"role"`
-	Kind       string          `json:"kind"`   // bulk_decrypt, decrypts_exceed_orders, lookup_sweep, odd_hours
+	Kind       string          `json:"kind"`   // bulk_decrypt, decrypts_exceed_orders, lookup_sweep, odd_hours, route_sweep
 	Status     string          `json:"status"` // open, resolved
 	Evidence   json.RawMessage `json:"evidence"`
 	CaseID     string          `json:"case_id"`
@@ -268,11 +275,11 @@ type PrivacyAlert struct {
 	Resolution string          `json:"resolution,omitempty"` // confirmed, false_positive
 }
 
-// VirtualRoute is where a call to a virtual number and extension goes.
+// VirtualRoute is where a call to a virtual number and extension goes: only
+// what the gateway needs to connect the courier (no order id).
 type VirtualRoute struct {
 	Number    string    `json:"number"`
 	Extension string    `json:"extension"`
-	OrderID   string    `json:"order_id"`
 	Target    string    `json:"target"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
@@ -312,6 +319,7 @@ type PrivacyService interface {
 	RouteCall(ctx context.Context, number, extension string) (*VirtualRoute, error)
 
 	CreateGrant(ctx context.Context, g *PIIGrant) error
+	ApproveGrant(ctx context.Context, id string) (*PIIGrant, error)
 	FindGrants(ctx context.Context, activeOnly bool) ([]*PIIGrant, error)
 	RevokeGrant(ctx context.Context, id string) error
 
@@ -324,4 +332,20 @@ type PrivacyService interface {
 	ResolveAlert(ctx context.Context, id, resolution string) error
 
 	VaultStatus(ctx context.Context) (*VaultStatus, error)
+}
+
+// AuditCheckpoint is a signed statement of the audit chain's head at a
+// moment, kept outside the database (a file from "anxin audit anchor", a
+// webhook of type audit.checkpoint), so that removing or rewriting rows
+// after it is detected even by someone who rewrites the head too. Signature
+// is Ed25519 over the version, Seq, Hash, KeyedFrom and At, with a key
+// derived from the vault's KEK; PublicKey is that key, for information.
+type AuditCheckpoint struct {
+	Version   int       `json:"version"`
+	Seq       int64     `json:"seq"`
+	Hash      string    `json:"hash"`
+	KeyedFrom int64     `json:"keyed_from"` // the first row chained with the keyed MAC
+	At        time.Time `json:"at"`
+	PublicKey string    `json:"public_key"`
+	Signature string    `json:"signature"`
 }

@@ -187,6 +187,7 @@ var routeAccess = map[string][]anxin.Action{
 	"GET /v1/pii/grants":                   {anxin.ActionManageGrants},
 	"POST /v1/pii/grants":                  {anxin.ActionManageGrants},
 	"DELETE /v1/pii/grants/{id}":           {anxin.ActionManageGrants},
+	"POST /v1/pii/grants/{id}/approve":     {anxin.ActionManageGrants},
 	"POST /v1/virtual-numbers/{call}":      {anxin.ActionRouteCall},
 	"GET /v1/privacy/audit":                {anxin.ActionReadAudit},
 	"GET /v1/privacy/audit/verify":         {anxin.ActionReadAudit},

@@ -54,6 +54,7 @@ var consoleNav = []navItem{
 	{Title: "Privacy alerts", Path: "/console/privacy/alerts", Action: anxin.ActionReadAlerts},
 	{Title: "Decrypt grants", Path: "/console/privacy/grants", Action: anxin.ActionManageGrants},
 	{Title: "Audit log", Path: "/console/privacy/audit", Action: anxin.ActionReadAudit},
+	{Title: "API keys", Path: "/console/keys", Action: anxin.ActionManageKeys},
 }
 
 // pageFunc renders a console page; a returned error is shown on the

@@ -3,7 +3,9 @@ package http
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"anxin"
 )
@@ -62,7 +64,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		s.Logger.Warn("dependency unavailable", "req", requestID(r.Context()), "route", r.Pattern, "err", err)
 	}
 	if (kind == anxin.RateLimited || kind == anxin.Unavailable) && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", retryAfter(err))
 	}
 	if strings.HasPrefix(r.URL.Path, "/console/") && s.renderErrorPage(w, r, status, msg) {
 		return
@@ -107,4 +109,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
+}
+
+// retryAfter is the Retry-After value for a RateLimited error: its
+// RetryAfter in whole seconds, rounded up, or 1.
+func retryAfter(err error) string {
+	if e := asError(err); e != nil && e.RetryAfter > time.Second {
+		return strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)
+	}
+	return "1"
 }

@@ -6,6 +6,7 @@ package http
 func (s *Server) registerCapabilityPages() {
 	s.registerProtectionPages()
 	s.registerPrivacyPages()
+	s.registerKeyPages()
 	s.registerCarePages()
 	s.registerSamplingPages()
 	s.registerQualityPages()

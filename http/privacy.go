@@ -37,6 +37,7 @@ func (s *Server) registerPrivacyRoutes() {
 	s.handle("GET /v1/pii/search", s.api(s.handlePIISearch))
 	s.handle("GET /v1/pii/grants", s.api(s.handleGrantList))
 	s.handle("POST /v1/pii/grants", s.api(s.handleGrantCreate))
+	s.handle("POST /v1/pii/grants/{id}/approve", s.api(s.handleGrantApprove))
 	s.handle("DELETE /v1/pii/grants/{id}", s.api(s.handleGrantRevoke))
 	s.handle("POST /v1/virtual-numbers/{call}", s.api(s.handleRouteCall))
 	s.handle("GET /v1/privacy/audit", s.api(s.handleAuditList))
@@ -176,7 +177,7 @@ func (s *Server) handleGrantCreate(w http.ResponseWriter, r *http.Request) error
 	if err := readJSON(r, &g); err != nil {
 		return err
 	}
-	g.ID, g.CreatedBy, g.RevokedAt = "", "", nil
+	g.ID, g.CreatedBy, g.RevokedAt, g.ApprovedBy, g.ApprovedAt, g.Status = "", "", nil, "", nil, ""
 	if err := p.CreateGrant(r.Context(), &g); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ func (s *Server) registerPrivacyPages() {
 	s.handle("GET /console/privacy/grants", s.page(s.handleGrantsPage))
 	s.handle("POST /console/privacy/grants", s.page(s.handleGrantsCreate))
 	s.handle("POST /console/privacy/grants/{id}/revoke", s.page(s.handleGrantsRevoke))
+	s.handle("POST /console/privacy/grants/{id}/approve", s.page(s.handleGrantsApprove))
 	s.handle("GET /console/privacy/audit", s.page(s.handleAuditPage))
 }
 
@@ -108,7 +109,14 @@ func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, flash stri
 	if err != nil {
 		return err
 	}
-	return s.renderFlash(w, r, "privacy_grants", map[string]any{"Grants": gs, "Purposes": anxin.Purposes, "Now": s.now()}, flash)
+	var wildcards []*anxin.PIIGrant
+	for _, g := range gs {
+		if g.OrderID == "*" && (g.Status == "active" || g.Status == "pending") {
+			wildcards = append(wildcards, g)
+		}
+	}
+	return s.renderFlash(w, r, "privacy_grants", map[string]any{"Grants": gs, "Wildcards": wildcards, "Purposes": anxin.Purposes, "Now": s.now(),
+		"Me": anxin.ActorFromContext(r.Context()).KeyID}, flash)
 }
 
 func (s *Server) handleGrantsCreate(w http.ResponseWriter, r *http.Request) error {
@@ -117,15 +125,26 @@ func (s *Server) handleGrantsCreate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	hours, err := strconv.Atoi(r.PostFormValue("hours"))
-	if err != nil || hours < 1 || hours > anxin.MaxGrantDays*24 {
-		return anxin.Errorf(anxin.Invalid, "Hours must be a whole number from 1 to %d.", anxin.MaxGrantDays*24)
+	if err != nil || hours < 1 || hours > anxin.MaxGrantDays*24 || r.PostFormValue("order_id") == "*" && hours > 24 {
+		return anxin.Errorf(anxin.Invalid, "Hours must be a whole number from 1 to %d (at most 24 for every order, *).", anxin.MaxGrantDays*24)
 	}
 	g := &anxin.PIIGrant{Role: anxin.Role(r.PostFormValue("role")), Purpose: r.PostFormValue("purpose"), OrderID: r.PostFormValue("order_id"),
 		Note: r.PostFormValue("note"), ExpiresAt: s.now().Add(time.Duration(hours) * time.Hour)}
 	if err := p.CreateGrant(r.Context(), g); err != nil {
 		return err
 	}
-	return s.renderGrants(w, r, "Grant "+g.ID+" created.")
+	return s.renderGrants(w, r, "Grant "+g.ID+" requested; it takes effect when a second privacy officer approves it.")
+}
+
+func (s *Server) handleGrantsApprove(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.privacyService()
+	if err != nil {
+		return err
+	}
+	if _, err := p.ApproveGrant(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	return s.renderGrants(w, r, "Grant approved; it is in effect.")
 }
 
 func (s *Server) handleGrantsRevoke(w http.ResponseWriter, r *http.Request) error {

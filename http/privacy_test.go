@@ -56,14 +56,37 @@ func newPrivacyEnv(t *testing.T) *privacyEnv {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	e := &privacyEnv{t: t, srv: srv, db: db, path: path, logs: logs, keys: map[string]string{}}
-	for _, role := range []anxin.Role{anxin.RolePlatform, anxin.RolePrivacy, anxin.RoleCare, anxin.RoleAuditor, anxin.MerchantRole("m1"), anxin.MerchantRole("m2")} {
+	for _, role := range []anxin.Role{anxin.RolePlatform, anxin.RolePrivacy, anxin.RoleCare, anxin.RoleAuditor, anxin.MerchantRole("m1"), anxin.MerchantRole("m2"),
+		anxin.RoleOperator, anxin.RoleAdmin} {
 		key, _, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), string(role), role)
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.keys[string(role)] = key
 	}
+	// A second privacy officer: the other person of the two-person rule.
+	key, _, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), "privacy2", anxin.RolePrivacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.keys["privacy2"] = key
 	return e
+}
+
+// grant requests a grant with the privacy key and approves it with the
+// second one, returning the approved grant.
+func (e *privacyEnv) grant(g map[string]any) anxin.PIIGrant {
+	e.t.Helper()
+	code, body := e.do("privacy", "POST", "/v1/pii/grants", g)
+	var out anxin.PIIGrant
+	if code != 201 || json.Unmarshal(body, &out) != nil || out.Status != "pending" {
+		e.t.Fatalf("POST grant = %d %s; want 201 pending", code, body)
+	}
+	code, body = e.do("privacy2", "POST", "/v1/pii/grants/"+out.ID+"/approve", nil)
+	if code != 200 || json.Unmarshal(body, &out) != nil || out.Status != "active" {
+		e.t.Fatalf("approve grant = %d %s; want 200 active", code, body)
+	}
+	return out
 }
 
 func (e *privacyEnv) do(role, method, path string, body any) (int, []byte) {
@@ -143,10 +166,7 @@ func TestNoPlaintextAnywhere(t *testing.T) {
 		}
 	}
 	// Traffic.
-	grant := map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": time.Now().Add(time.Hour)}
-	if code, body := e.do("privacy", "POST", "/v1/pii/grants", grant); code != 201 {
-		t.Fatalf("POST grant = %d %s", code, body)
-	}
+	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": time.Now().Add(time.Hour)})
 	var waybill anxin.Waybill
 	for i := 0; i < 40; i += 2 {
 		id := fmt.Sprintf("o%d", i)

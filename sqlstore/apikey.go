@@ -116,9 +116,16 @@ func (s *KeyService) forget(id string) {
 }
 
 // CreateKey creates a key with a role and returns the plaintext key, which
-// is never stored. Invalid if the role is unknown.
+// is never stored. The actor in ctx must be allowed to create that role
+// (anxin.CheckKeyChange: never a key more powerful than itself; privileged
+// roles only by an admin key or a local process, a ctx without an actor).
+// The creation is appended to the privacy audit chain, naming the creator,
+// when the DB's chain is keyed (a VaultService exists on it, as in anxin
+// serve and anxin keys). Invalid if the role is unknown or the name
+// malformed, Forbidden if the actor may not create the role; nothing is
+// created then.
 func (s *KeyService) CreateKey(ctx context.Context, name string, role anxin.Role) (string, *anxin.Actor, error) {
-	if err := role.Validate(); err != nil {
+	if err := anxin.CheckKeyChange(ctx, role); err != nil {
 		return "", nil, err
 	}
 	if err := anxin.ValidateText("name", name, anxin.MaxNameLen); err != nil {
@@ -131,14 +138,25 @@ func (s *KeyService) CreateKey(ctx context.Context, name string, role anxin.Role
 	}
 	key := "ak_" + id + "_" + base64.RawURLEncoding.EncodeToString(secret[:])
 	err := s.db.Transact(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, hash, name, role, created_at) VALUES (?, ?, ?, ?, ?)`,
-			id, hashKey(key), name, string(role), ms(tx.Now))
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, hash, name, role, created_at) VALUES (?, ?, ?, ?, ?)`,
+			id, hashKey(key), name, string(role), ms(tx.Now)); err != nil {
+			return err
+		}
+		return s.auditKeyEvent(ctx, tx, "key_create", id, role)
 	})
 	if err != nil {
 		return "", nil, err
 	}
 	return key, &anxin.Actor{KeyID: id, Name: name, Role: role}, nil
+}
+
+// auditKeyEvent appends a key creation or revocation to the audit chain,
+// naming the acting key (or "local") and the key and role acted on.
+func (s *KeyService) auditKeyEvent(ctx context.Context, tx *Tx, action, id string, role anxin.Role) error {
+	if s.db.audit == nil {
+		return nil
+	}
+	return appendAudit(ctx, tx, &anxin.AuditEvent{Action: action, Outcome: "allowed", Detail: "key=" + id + " role=" + string(role)})
 }
 
 // Authenticate returns the actor for a presented key, or Unauthorized. The
@@ -178,20 +196,33 @@ func (s *KeyService) Authenticate(ctx context.Context, key string) (*anxin.Actor
 	return &a, nil
 }
 
-// RevokeKey revokes a key by id. NotFound if absent. The key stops working
-// on this KeyService when RevokeKey returns and within CacheTTL on other
-// replicas.
+// RevokeKey revokes a key by id. The actor in ctx must be allowed to create
+// a key of the revoked key's role (so an operator cannot lock out privacy
+// officers or admins); the revocation is audited like CreateKey. NotFound if
+// absent or already revoked, Forbidden if the actor may not. The key stops
+// working on this KeyService when RevokeKey returns and within CacheTTL on
+// other replicas.
 func (s *KeyService) RevokeKey(ctx context.Context, id string) error {
+	if err := anxin.ValidateID("key id", id); err != nil {
+		return err
+	}
 	defer s.forget(id)
 	return s.db.Transact(ctx, func(tx *Tx) error {
-		r, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(tx.Now), id)
+		var role string
+		err := tx.QueryRowContext(ctx, `SELECT role FROM api_keys WHERE id = ? AND revoked_at IS NULL`, id).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return anxin.Errorf(anxin.NotFound, "Key not found.")
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return anxin.Errorf(anxin.NotFound, "Key not found.")
+		if err := anxin.CheckKeyChange(ctx, anxin.Role(role)); err != nil {
+			return err
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(tx.Now), id); err != nil {
+			return err
+		}
+		return s.auditKeyEvent(ctx, tx, "key_revoke", id, anxin.Role(role))
 	})
 }
 

@@ -61,6 +61,10 @@ type DB struct {
 	path            string        // SQLite: the database file
 	walLimit        int64         // SQLite: WALLimit; smaller in tests
 	closeOnce       sync.Once
+
+	// audit supplies the keys of the privacy audit chain; set by
+	// NewVaultService, which holds the KEK (see vault_audit.go).
+	audit auditKeySource
 }
 
 // CheckpointInterval is how often a SQLite database copies its write-ahead

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/privacy"
 	"anxin/vault"
 )
 
@@ -26,6 +27,7 @@ type PrivacyConfig struct {
 	// waybills fall back to the masked phone.
 	VirtualNumbers []string
 	Detect         DetectConfig
+	Route          privacy.RouteLimits // failed call routing (see package privacy)
 }
 
 func (c *PrivacyConfig) defaults() {
@@ -42,6 +44,7 @@ func (c *PrivacyConfig) defaults() {
 		c.OpenAfterDelivery = 15 * 24 * time.Hour
 	}
 	c.Detect.defaults()
+	c.Route.Defaults()
 }
 
 // DefaultVirtualNumbers is a small pool of virtual (170-prefix) numbers for
@@ -58,6 +61,10 @@ type VaultService struct {
 
 	ixMu sync.Mutex
 	ix   *vault.Indexer
+
+	akMu sync.Mutex
+	ak   *vault.AuditKeys // loaded from a committed row
+	akID string           // the wrapped secret ak came from
 }
 
 var _ anxin.PrivacyService = (*VaultService)(nil)
@@ -65,10 +72,16 @@ var _ anxin.PrivacyService = (*VaultService)(nil)
 // Vault returns the sealing engine the service uses.
 func (s *VaultService) Vault() *vault.Vault { return s.vault }
 
-// NewVaultService returns a VaultService on db sealing with v.
+// NewVaultService returns a VaultService on db sealing with v. The first
+// VaultService made on a DB also keys that DB's privacy audit chain, which
+// KeyService appends key events to.
 func NewVaultService(db *DB, v *vault.Vault, cfg PrivacyConfig) *VaultService {
 	cfg.defaults()
-	return &VaultService{db: db, vault: v, Config: cfg}
+	s := &VaultService{db: db, vault: v, Config: cfg}
+	if db.audit == nil {
+		db.audit = s // the audit chain's keys come from this service's KEK
+	}
+	return s
 }
 
 // errTampered is the vault's integrity failure, audited as "tampered".
@@ -491,8 +504,10 @@ func (s *VaultService) orderOpen(ctx context.Context, tx *Tx, o *piiOrder) (bool
 }
 
 // DecryptPII returns an order's personal data in plaintext for a stated
-// purpose. It needs: a role allowed that purpose, a live grant for the
-// caller's role, purpose and order (or "*"), the order in the caller's scope
+// purpose. It needs: a role allowed that purpose, fields the purpose reveals
+// (privacy.DecryptFields), a live grant for the caller's role, purpose and
+// order (or "*") approved by a second privacy key and not requested by the
+// caller's own key (privacy.PickGrant), the order in the caller's scope
 // and still open (except for legal requests), the caller under its
 // per-minute limit and not throttled by an alert, and for the courier's
 // delivery purpose the waybill's reveal reference. Every call is audited,
@@ -519,7 +534,14 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 			ev.Purpose = ""
 			return refuse(ctx, tx, ev, err)
 		}
+		fields, ferr := privacy.DecryptFields(req.Purpose, req.Fields)
+		if ferr == nil {
+			req.Fields = fields
+		}
 		ev.Detail = "fields=" + strings.Join(req.Fields, ",")
+		if ferr != nil {
+			return refuse(ctx, tx, ev, ferr)
+		}
 		if !slices.Contains(anxin.PurposesFor(actor.Role), req.Purpose) {
 			return refuse(ctx, tx, ev, anxin.Errorf(anxin.Forbidden, "Role %s may not decrypt for %s.", actor.Role.Base(), req.Purpose))
 		}
@@ -538,15 +560,15 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 		if recent >= int64(s.Config.DecryptsPerMinute) {
 			return refuse(ctx, tx, ev, anxin.Errorf(anxin.RateLimited, "More than %d decrypts in a minute; slow down.", s.Config.DecryptsPerMinute))
 		}
-		var grantID string
-		err = tx.QueryRowContext(ctx, `SELECT id FROM pii_grants WHERE role = ? AND purpose = ? AND (order_id = ? OR order_id = '*')
-			AND revoked_at IS NULL AND expires_at > ? ORDER BY expires_at DESC LIMIT 1`, string(actor.Role), req.Purpose, orderID, ms(tx.Now)).Scan(&grantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return refuse(ctx, tx, ev, anxin.Errorf(anxin.Forbidden, "No live grant lets role %s decrypt this order for %s; ask a privacy officer for one.", actor.Role.Base(), req.Purpose))
-		}
+		candidates, err := grantCandidates(ctx, tx, actor.Role, req.Purpose, orderID)
 		if err != nil {
 			return nil, err
 		}
+		g, err := privacy.PickGrant(actor, candidates, req.Purpose, orderID, tx.Now)
+		if err != nil {
+			return refuse(ctx, tx, ev, err)
+		}
+		grantID := g.ID
 		ev.Detail += " grant=" + grantID
 		// Every granted attempt counts toward the detector, also those refused
 		// below for a closed order: probing closed orders is suspicious too.

@@ -41,13 +41,33 @@ func addOrder(t *testing.T, db *sqlstore.DB, id, merchant, status string, at tim
 
 var samplePII = anxin.PIIInput{Name: "张小三", Phone: "+86 138-1234-5678", Address: "浙江省杭州市西湖区文三路100号3幢201室"}
 
-func grantFor(t *testing.T, s *sqlstore.VaultService, role anxin.Role, purpose, order string, exp time.Time) *anxin.PIIGrant {
+// asPrivacyOfficer is a privacy key with its own id: the second person of
+// the two-person rule.
+func asPrivacyOfficer(id string) context.Context {
+	return anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: id, Role: anxin.RolePrivacy})
+}
+
+// requestGrant requests a grant with the privacy key "key_privacy"; it is
+// pending until another privacy key approves it.
+func requestGrant(t *testing.T, s *sqlstore.VaultService, role anxin.Role, purpose, order string, exp time.Time) *anxin.PIIGrant {
 	t.Helper()
 	g := &anxin.PIIGrant{Role: role, Purpose: purpose, OrderID: order, ExpiresAt: exp}
 	if err := s.CreateGrant(asKey(anxin.RolePrivacy), g); err != nil {
 		t.Fatalf("CreateGrant: %v", err)
 	}
 	return g
+}
+
+// grantFor requests a grant with "key_privacy" and approves it with a second
+// privacy key, "key_privacy_2": the two-person flow.
+func grantFor(t *testing.T, s *sqlstore.VaultService, role anxin.Role, purpose, order string, exp time.Time) *anxin.PIIGrant {
+	t.Helper()
+	g := requestGrant(t, s, role, purpose, order, exp)
+	ag, err := s.ApproveGrant(asPrivacyOfficer("key_privacy_2"), g.ID)
+	if err != nil {
+		t.Fatalf("ApproveGrant: %v", err)
+	}
+	return ag
 }
 
 func TestVaultSealSearchDecrypt(t *testing.T) {
@@ -201,7 +221,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 				}
 			}
 		}
-		for _, k := range []string{"seal:invalid", "seal:not_found", "seal:allowed", "decrypt:forbidden", "decrypt:not_found", "decrypt:invalid", "decrypt:rate_limited", "decrypt:tampered", "decrypt:allowed", "grant:allowed", "revoke_grant:allowed", "search:allowed"} {
+		for _, k := range []string{"seal:invalid", "seal:not_found", "seal:allowed", "decrypt:forbidden", "decrypt:not_found", "decrypt:invalid", "decrypt:rate_limited", "decrypt:tampered", "decrypt:allowed", "grant:requested", "approve_grant:allowed", "revoke_grant:allowed", "search:allowed"} {
 			if outcomes[k] == 0 {
 				t.Errorf("no audit event %s; have %v", k, outcomes)
 			}
@@ -226,7 +246,7 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		}
 		check := func(name string, wantBad int64) {
 			t.Helper()
-			v, err := db.VerifyAuditChain(ctx)
+			v, err := s.VerifyAuditChain(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +277,7 @@ func TestAuditChainRemovalAndReorder(t *testing.T) {
 		if _, err := db.ExecContext(ctx, `DELETE FROM privacy_audit WHERE seq = 4`); err != nil {
 			t.Fatal(err)
 		}
-		if v, _ := db.VerifyAuditChain(ctx); v.OK || v.FirstBadSeq != 4 {
+		if v, _ := s.VerifyAuditChain(ctx, nil); v.OK || v.FirstBadSeq != 4 {
 			t.Fatalf("after removing row 4 VerifyAuditChain = %+v; want first bad 4", v)
 		}
 		// Reorder: swap rows 2 and 3 by renumbering.
@@ -266,7 +286,7 @@ func TestAuditChainRemovalAndReorder(t *testing.T) {
 		}
 		db.ExecContext(ctx, `UPDATE privacy_audit SET seq = 2 WHERE seq = 3`)
 		db.ExecContext(ctx, `UPDATE privacy_audit SET seq = 3 WHERE seq = 100`)
-		if v, _ := db.VerifyAuditChain(ctx); v.OK || v.FirstBadSeq != 2 {
+		if v, _ := s.VerifyAuditChain(ctx, nil); v.OK || v.FirstBadSeq != 2 {
 			t.Fatalf("after swapping rows 2 and 3 VerifyAuditChain = %+v; want first bad 2", v)
 		}
 		// Removing the newest row is caught by the head.
@@ -276,7 +296,7 @@ func TestAuditChainRemovalAndReorder(t *testing.T) {
 			grantFor(t, s2, anxin.RoleCare, anxin.PurposeCare, "*", time.Now().Add(time.Hour))
 		}
 		db2.ExecContext(ctx, `DELETE FROM privacy_audit WHERE seq = 3`)
-		if v, _ := db2.VerifyAuditChain(ctx); v.OK || v.FirstBadSeq != 3 {
+		if v, _ := s2.VerifyAuditChain(ctx, nil); v.OK || v.FirstBadSeq != 3 {
 			t.Fatalf("after removing the newest row VerifyAuditChain = %+v; want first bad 3", v)
 		}
 	})
@@ -304,7 +324,7 @@ func TestWaybillAndVirtualNumbers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w.RecipientName != "张*三" || w.PhoneMode != "virtual" || len(w.Extension) != 4 || w.VirtualNumber == "" ||
+		if w.RecipientName != "张*三" || w.PhoneMode != "virtual" || len(w.Extension) != 6 || w.VirtualNumber == "" ||
 			w.Address != "浙江省杭州市西湖区文三路100号3幢201室" || strings.Contains(w.Phone, "12345678") || !strings.Contains(w.QRPayload, w.RevealRef) {
 			t.Fatalf("Waybill = %+v", w)
 		}
@@ -426,7 +446,15 @@ func TestExfiltrationDetection(t *testing.T) {
 				t.Fatalf("DecryptPII(legal, no grant) = %v; want Forbidden", err)
 			}
 		}
-		grantFor(t, s, anxin.RolePrivacy, anxin.PurposeLegal, "*", clock.t.Add(time.Hour))
+		// A legal grant for the privacy role, requested and approved by two
+		// other privacy keys (it never serves the key that requested it).
+		legal := &anxin.PIIGrant{Role: anxin.RolePrivacy, Purpose: anxin.PurposeLegal, OrderID: "*", ExpiresAt: clock.t.Add(time.Hour)}
+		if err := s.CreateGrant(asPrivacyOfficer("key_privacy_2"), legal); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ApproveGrant(asPrivacyOfficer("key_privacy_3"), legal.ID); err != nil {
+			t.Fatal(err)
+		}
 		_, odd := s.DecryptPII(asKey(anxin.RolePrivacy), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeLegal})
 		if anxin.KindOf(odd) != anxin.RateLimited {
 			t.Fatalf("odd-hours access = %v; want RateLimited", odd)
@@ -439,7 +467,7 @@ func TestExfiltrationDetection(t *testing.T) {
 		if !kinds["lookup_sweep"] || !kinds["odd_hours"] || !kinds["decrypts_exceed_orders"] {
 			t.Fatalf("alert kinds = %v", kinds)
 		}
-		if v, _ := db.VerifyAuditChain(context.Background()); !v.OK {
+		if v, _ := s.VerifyAuditChain(context.Background(), nil); !v.OK {
 			t.Fatalf("audit chain broken: %+v", v)
 		}
 	})
@@ -461,8 +489,8 @@ func TestVaultRotateRetire(t *testing.T) {
 		var before string
 		db.QueryRowContext(ctx, `SELECT phone_sealed FROM vault_records WHERE order_id = 'o1'`).Scan(&before)
 		res, err := s.Rotate(ctx, true)
-		if err != nil || res.NewVersion != 2 || res.Rewrapped != 6 { // 5 records + the index key
-			t.Fatalf("Rotate = %+v, %v; want version 2, 6 re-wrapped", res, err)
+		if err != nil || res.NewVersion != 2 || res.Rewrapped != 7 { // 5 records, the index key and the audit key
+			t.Fatalf("Rotate = %+v, %v; want version 2, 7 re-wrapped", res, err)
 		}
 		var after string
 		db.QueryRowContext(ctx, `SELECT phone_sealed FROM vault_records WHERE order_id = 'o1'`).Scan(&after)
@@ -559,7 +587,7 @@ func TestAuditConcurrentAppends(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		v, err := db.VerifyAuditChain(context.Background())
+		v, err := s.VerifyAuditChain(context.Background(), nil)
 		if err != nil || !v.OK || v.Rows != workers*each || v.HeadSeq != workers*each {
 			t.Fatalf("VerifyAuditChain after concurrent appends = %+v, %v", v, err)
 		}

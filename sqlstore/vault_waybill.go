@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/privacy"
 	"anxin/vault"
 )
 
@@ -94,6 +95,15 @@ func (s *VaultService) bindingExpiry(o *piiOrder, created int64) int64 {
 	return exp
 }
 
+// extensionSpace is 10^ExtensionDigits.
+var extensionSpace = func() uint64 {
+	n := uint64(1)
+	for range privacy.ExtensionDigits {
+		n *= 10
+	}
+	return n
+}()
+
 // bind returns the order's live binding or makes one; "" when the pool is
 // empty or full.
 func (s *VaultService) bind(ctx context.Context, tx *Tx, o *piiOrder, r *record) (x, ext string, exp time.Time, err error) {
@@ -120,12 +130,19 @@ func (s *VaultService) bind(ctx context.Context, tx *Tx, o *piiOrder, r *record)
 	for attempt := uint64(0); attempt < 64; attempt++ {
 		h := binary.BigEndian.Uint64(seed[:8]) + attempt*7919
 		x = pool[h%uint64(len(pool))]
-		ext = fmt.Sprintf("%04d", (h/uint64(len(pool)))%10000)
-		var n int64
+		ext = fmt.Sprintf("%0*d", privacy.ExtensionDigits, (h/uint64(len(pool)))%extensionSpace)
+		var n, onNumber int64
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM virtual_bindings WHERE x_number = ? AND extension = ? AND released_at IS NULL`, x, ext).Scan(&n); err != nil {
 			return "", "", time.Time{}, err
 		}
 		if n > 0 {
+			continue
+		}
+		// A full number keeps guessing improbable: see privacy.MaxBindingsPerNumber.
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM virtual_bindings WHERE x_number = ? AND released_at IS NULL`, x).Scan(&onNumber); err != nil {
+			return "", "", time.Time{}, err
+		}
+		if onNumber >= privacy.MaxBindingsPerNumber {
 			continue
 		}
 		exp := s.bindingExpiry(o, ms(tx.Now))
@@ -140,8 +157,17 @@ func (s *VaultService) bind(ctx context.Context, tx *Tx, o *piiOrder, r *record)
 
 // RouteCall tells the telephony gateway where a call to number and
 // extension goes: the buyer's real number, only while the binding is live
-// (before delivery + BindingTTL, not cancelled). Afterwards it returns
-// NotFound: the call goes nowhere. Role: platform. Audited either way.
+// (before delivery + BindingTTL, not cancelled), and nothing else (no order
+// id: the courier needs a phone to ring). Afterwards it returns NotFound:
+// the call goes nowhere. Role: platform. Audited either way.
+//
+// Threat: sweeping extensions to collect buyers' phones. Failed attempts
+// are counted per caller key and per virtual number in route_limits (so all
+// replicas share them); past Config.Route's free failures the key or number
+// is refused with RateLimited and a growing Retry-After, and the key's
+// AlertAfter-th failure raises a route_sweep privacy alert that opens a case
+// and suspends the key, as the other exfiltration detectors do. See package
+// privacy for the arithmetic.
 func (s *VaultService) RouteCall(ctx context.Context, number, extension string) (*anxin.VirtualRoute, error) {
 	if err := anxin.Authorize(ctx, anxin.ActionRouteCall); err != nil {
 		return nil, err
@@ -149,19 +175,53 @@ func (s *VaultService) RouteCall(ctx context.Context, number, extension string) 
 	if len(number) < 5 || len(number) > 20 || strings.Trim(number, "0123456789") != "" {
 		return nil, anxin.Errorf(anxin.Invalid, "number must be 5 to 20 digits.")
 	}
-	if len(extension) < 1 || len(extension) > 6 || strings.Trim(extension, "0123456789") != "" {
+	if len(extension) < 1 || len(extension) > privacy.ExtensionDigits || strings.Trim(extension, "0123456789") != "" {
 		return nil, anxin.Errorf(anxin.Invalid, "extension must be 1 to 6 digits.")
 	}
+	actor := anxin.ActorFromContext(ctx)
+	limits := s.Config.Route
 	var out *anxin.VirtualRoute
 	err := s.audited(ctx, func(tx *Tx) (error, error) {
 		ev := anxin.AuditEvent{Action: "route", Purpose: anxin.PurposeDelivery, Detail: "number=" + number + " ext=" + extension}
+		if err := s.checkThrottle(ctx, tx, actor); err != nil {
+			return refuse(ctx, tx, ev, err)
+		}
+		byKey, err := loadRouteCounter(ctx, tx, "key", actor.KeyID)
+		if err != nil {
+			return nil, err
+		}
+		byNumber, err := loadRouteCounter(ctx, tx, "number", number)
+		if err != nil {
+			return nil, err
+		}
+		if wait := max(limits.Blocked(byKey, tx.Now), limits.Blocked(byNumber, tx.Now)); wait > 0 {
+			e := anxin.Errorf(anxin.RateLimited, "Too many calls to extensions that are not live; retry in %d seconds.", int64((wait+time.Second-1)/time.Second))
+			e.RetryAfter = wait
+			return refuse(ctx, tx, ev, e)
+		}
 		gone := anxin.Errorf(anxin.NotFound, "No live binding for this number and extension; the call goes nowhere.")
+		fail := func() (error, error) {
+			byKey, byNumber = limits.Fail(byKey, tx.Now), limits.Fail(byNumber, tx.Now)
+			if err := saveRouteCounter(ctx, tx, "key", actor.KeyID, byKey); err != nil {
+				return nil, err
+			}
+			if err := saveRouteCounter(ctx, tx, "number", number, byNumber); err != nil {
+				return nil, err
+			}
+			if limits.Alert(byKey) {
+				if _, err := s.raise(ctx, tx, actor, "route_sweep", map[string]any{
+					"failed_routes_by_key": byKey.Failures, "failed_routes_on_number": byNumber.Failures, "threshold": limits.AlertAfter}); err != nil {
+					return nil, err
+				}
+			}
+			return refuse(ctx, tx, ev, gone)
+		}
 		var orderID string
 		var created int64
-		err := tx.QueryRowContext(ctx, `SELECT order_id, created_at FROM virtual_bindings WHERE x_number = ? AND extension = ? AND released_at IS NULL`,
+		err = tx.QueryRowContext(ctx, `SELECT order_id, created_at FROM virtual_bindings WHERE x_number = ? AND extension = ? AND released_at IS NULL`,
 			number, extension).Scan(&orderID, &created)
 		if errors.Is(err, sql.ErrNoRows) {
-			return refuse(ctx, tx, ev, gone)
+			return fail()
 		}
 		if err != nil {
 			return nil, err
@@ -169,18 +229,18 @@ func (s *VaultService) RouteCall(ctx context.Context, number, extension string) 
 		ev.OrderID = orderID
 		o, err := scopedOrder(ctx, tx, orderID)
 		if err != nil {
-			return refuse(ctx, tx, ev, gone)
+			return fail()
 		}
 		exp := s.bindingExpiry(o, created)
 		if ms(tx.Now) >= exp {
 			if _, err := tx.ExecContext(ctx, `UPDATE virtual_bindings SET released_at = ?, expires_at = ? WHERE order_id = ? AND released_at IS NULL`, ms(tx.Now), exp, orderID); err != nil {
 				return nil, err
 			}
-			return refuse(ctx, tx, ev, gone)
+			return fail()
 		}
 		r, err := loadRecord(ctx, tx, orderID)
 		if err != nil {
-			return refuse(ctx, tx, ev, gone)
+			return fail()
 		}
 		p, err := s.open(ctx, tx, r, anxin.FieldPhone)
 		if err != nil {
@@ -193,8 +253,33 @@ func (s *VaultService) RouteCall(ctx context.Context, number, extension string) 
 		if err := appendAudit(ctx, tx, &ev); err != nil {
 			return nil, err
 		}
-		out = &anxin.VirtualRoute{Number: number, Extension: extension, OrderID: orderID, Target: p.Phone, ExpiresAt: fromMS(exp)}
+		out = &anxin.VirtualRoute{Number: number, Extension: extension, Target: p.Phone, ExpiresAt: fromMS(exp)}
 		return nil, nil
 	})
 	return out, err
+}
+
+// loadRouteCounter reads (and on PostgreSQL locks) the failure counter of
+// one caller key or virtual number; an absent row is a zero counter.
+func loadRouteCounter(ctx context.Context, tx *Tx, scope, subject string) (privacy.RouteCounter, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO route_limits (scope, subject) VALUES (?, ?) ON CONFLICT (scope, subject) DO NOTHING`, scope, subject); err != nil {
+		return privacy.RouteCounter{}, err
+	}
+	q := `SELECT failures, last_failure_at, blocked_until FROM route_limits WHERE scope = ? AND subject = ?`
+	if tx.Dialect() == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var c privacy.RouteCounter
+	var last, blocked int64
+	if err := tx.QueryRowContext(ctx, q, scope, subject).Scan(&c.Failures, &last, &blocked); err != nil {
+		return privacy.RouteCounter{}, err
+	}
+	c.LastFailure, c.BlockedUntil = fromMS(last), fromMS(blocked)
+	return c, nil
+}
+
+func saveRouteCounter(ctx context.Context, tx *Tx, scope, subject string, c privacy.RouteCounter) error {
+	_, err := tx.ExecContext(ctx, `UPDATE route_limits SET failures = ?, last_failure_at = ?, blocked_until = ? WHERE scope = ? AND subject = ?`,
+		c.Failures, ms(c.LastFailure), ms(c.BlockedUntil), scope, subject)
+	return err
 }

@@ -227,7 +227,14 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.HTTPServer.Privacy = sqlstore.NewVaultService(m.DB, vault.New(kek), sqlstore.PrivacyConfig{VirtualNumbers: sqlstore.DefaultVirtualNumbers})
+	privacySvc := sqlstore.NewVaultService(m.DB, vault.New(kek), sqlstore.PrivacyConfig{VirtualNumbers: sqlstore.DefaultVirtualNumbers})
+	m.HTTPServer.Privacy = privacySvc
+	// A signed checkpoint of the audit chain's head goes out as an
+	// audit.checkpoint webhook every hour.
+	m.Jobs.Handle(sqlstore.JobAuditCheckpoint, privacySvc.HandleCheckpointJob)
+	if err := privacySvc.ScheduleCheckpoints(ctx, sqlstore.DefaultCheckpointEvery); err != nil {
+		return err
+	}
 
 	// Customer care: tickets, SLA clocks fired by the job runner, CSAT.
 	careSvc := sqlstore.NewCareService(m.DB)

@@ -113,8 +113,17 @@ func privacyDemo(ctx context.Context, env *demoEnv) error {
 	if err != nil {
 		return err
 	}
-	grant := anxin.PIIGrant{Role: role, Purpose: anxin.PurposeShip, OrderID: "*", ExpiresAt: env.Clock.Now().Add(24 * time.Hour), Note: "demo: shipping"}
-	if err := env.post(ctx, privacy, "/v1/pii/grants", grant, nil); err != nil {
+	// Two-person rule: one privacy officer requests the grant, a second one
+	// approves it; until then it lets nobody decrypt.
+	approver, err := env.key(ctx, anxin.RolePrivacy)
+	if err != nil {
+		return err
+	}
+	grant := anxin.PIIGrant{Role: role, Purpose: anxin.PurposeShip, OrderID: "*", ExpiresAt: env.Clock.Now().Add(12 * time.Hour), Note: "demo: shipping"}
+	if err := env.post(ctx, privacy, "/v1/pii/grants", grant, &grant); err != nil {
+		return err
+	}
+	if err := env.do(ctx, "POST", approver, "/v1/pii/grants/"+url.PathEscape(grant.ID)+"/approve", nil, &grant); err != nil {
 		return err
 	}
 	t = time.Now()

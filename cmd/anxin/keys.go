@@ -23,14 +23,19 @@ func runKeys(ctx context.Context, args []string) error {
 	fs := newFlagSet("keys "+sub, "keys "+sub+" [flags]", `
 Manage API keys. "create" prints a new key once (only its hash is stored).
 Roles: platform, operator, reviewer, care, finance, privacy, auditor, quality,
-merchant:<id>, rightsholder:<id>.`)
+admin, merchant:<id>, rightsholder:<id>. Run locally with the database
+credentials, this may create every role; over the API only an admin key may
+create platform, finance, privacy, admin, merchant and rights-holder keys, and
+other keys only keys no more powerful than themselves. Every creation and
+revocation is appended to the privacy audit log (the KEK is needed for that).`)
 	f.register(fs)
+	kekFile := fs.String("kek", "", "KEK `file` (default DIR/vault.kek; ANXIN_VAULT_KEK overrides)")
 	role := fs.String("role", "", "role of the new key")
 	name := fs.String("name", "", "a name for the new key")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := f.open(ctx)
+	_, db, err := openVaultService(ctx, &f, *kekFile)
 	if err != nil {
 		return err
 	}
