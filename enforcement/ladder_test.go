@@ -128,4 +128,3 @@ func TestStageActionsAndTargets(t *testing.T) {
 		t.Errorf("a merchant verb without a merchant = %v; want dropped", n)
 	}
 }
-
