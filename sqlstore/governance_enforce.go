@@ -12,37 +12,12 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/enforcement"
 	"anxin/rules"
 )
 
 // JobSanctionEnd is the job kind that ends a timed sanction (reinstatement).
 const JobSanctionEnd = "governance.sanction_end"
-
-// pointNode is a threshold on a track and the sanctions it triggers
-// (DOMAIN §4 defaults). warn marks a node whose statement is a warning.
-type pointNode struct {
-	at      int
-	actions []anxin.EnforcementAction
-}
-
-var pointNodes = map[string][]pointNode{
-	"general": {
-		{12, []anxin.EnforcementAction{{Type: rules.ActRestrictListing, Days: 7}}},
-		{24, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 7}, {Type: rules.ActRestrictListing, Days: 14}}},
-		{36, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 14}}},
-		{48, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 21}}},
-	},
-	"serious": {
-		{12, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 7}, {Type: rules.ActRestrictListing, Days: 7}}},
-		{24, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 14}, {Type: rules.ActRestrictListing, Days: 14}}},
-		{36, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 21}, {Type: rules.ActFreezePayout, Days: 30}}},
-		{48, []anxin.EnforcementAction{{Type: rules.ActClearOut}, {Type: rules.ActDeductDeposit}}},
-	},
-	"counterfeit": {
-		{2, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 30}}},
-		{3, []anxin.EnforcementAction{{Type: rules.ActClearOut}}},
-	},
-}
 
 // outboxType maps an action to the webhook type the marketplace receives.
 var outboxType = map[string]string{
@@ -84,7 +59,7 @@ func dsaCategory(labels []string) string {
 type statementInput struct {
 	merchantID, targetType, targetID, stage string
 	outcome                                 anxin.Outcome
-	actions                                 []actionTarget
+	actions                                 []enforcement.Target
 	fired                                   []rules.Fired
 	reasons, labels                         []string
 	evidence                                []anxin.Evidence
@@ -98,6 +73,8 @@ type statementInput struct {
 	appealStatus                            string
 	contentDate                             *time.Time
 	id                                      string // the statement's id, when chosen beforehand
+	caseID                                  string // the review case that decided, when a person did
+	origin                                  string // the node statement's id, when the statement is for a points node
 }
 
 // issue writes a statement of reasons and applies its actions: one
@@ -150,19 +127,52 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.AppealDeadline = &dl
 		st.HowToAppeal = fmt.Sprintf("File an appeal within %d days: POST /v1/statements/%s/appeals, or from the enforcement record in the console.", s.AppealWindowDays, st.ID)
 	}
-	type enf struct {
-		id string
-		a  actionTarget
+	// Sanctions on the merchant or influencer go through the one model:
+	// the engine places each beside the subject's standing sanctions (one
+	// of the same type from governance is served first; one already
+	// covered by an open-ended sanction is left out and said so).
+	type planned struct {
+		t  enforcement.Target
+		sc *anxin.Sanction
+		in sanctionIssue
+		id string // gov_enforcements id, for actions on a record
 	}
-	var enfs []enf
+	var plans []planned
 	for _, a := range in.actions {
+		p := planned{t: a}
 		sa := anxin.StatementAction{Type: a.Type, StartsAt: tx.Now}
 		if a.Days > 0 {
 			end := tx.Now.Add(time.Duration(a.Days) * 24 * time.Hour)
 			sa.EndsAt = &end
 		}
+		if a.Sanction() {
+			p.in = sanctionIssue{subjectType: a.TargetType, subjectID: a.TargetID, typ: enforcement.SanctionType(a.Type), source: anxin.SourceGovernance,
+				originType: "decision", originID: in.decisionID, cause: in.cause, days: a.Days, reason: st.Reason, statementID: st.ID,
+				windowDays: s.AppealWindowDays, mode: enforcement.Queue,
+				explain: enforcement.Explanation{Facts: st.Facts, Automation: in.automation, LegalGround: st.LegalGround}}
+			switch {
+			case in.origin != "":
+				p.in.originType, p.in.originID = "points_node", in.origin
+			case in.caseID != "":
+				p.in.originType, p.in.originID = "case", in.caseID
+			case in.decisionID == "":
+				p.in.originType, p.in.originID = "statement", st.ID
+			}
+			sc, err := planSanction(ctx, tx, p.in)
+			if enforcement.Covered(err) {
+				st.Facts = strings.TrimSpace(st.Facts + " " + a.Type + " is already in force with no end; not issued again.")
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			p.sc = sc
+			sa.StartsAt, sa.EndsAt = sc.StartsAt, sc.EndsAt
+		} else {
+			p.id = anxin.NewID("enf")
+		}
 		st.Actions = append(st.Actions, sa)
-		enfs = append(enfs, enf{anxin.NewID("enf"), a})
+		plans = append(plans, p)
 	}
 	_, err := tx.execCached(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
@@ -170,25 +180,23 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 	if err != nil {
 		return nil, err
 	}
-	for i, e := range enfs {
+	for i, p := range plans {
+		if p.sc != nil {
+			if err := storeSanction(ctx, tx, p.sc, p.in, false); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		sa := st.Actions[i]
 		if _, err := tx.execCached(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, e.id, st.ID, in.merchantID, e.a.targetType, e.a.targetID, e.a.Type, in.stage, in.cause,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, p.id, st.ID, in.merchantID, p.t.TargetType, p.t.TargetID, p.t.Type, in.stage, in.cause,
 			ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)); err != nil {
 			return nil, err
 		}
-		payload := map[string]any{"statement_id": st.ID, "action": e.a.Type, "target_type": e.a.targetType, "target_id": e.a.targetID,
+		payload := map[string]any{"statement_id": st.ID, "action": p.t.Type, "target_type": p.t.TargetType, "target_id": p.t.TargetID,
 			"merchant_id": in.merchantID, "starts_at": sa.StartsAt, "ends_at": sa.EndsAt, "reason": st.Reason, "decision_id": in.decisionID}
-		if e.a.Type == rules.ActDeductDeposit {
-			payload["reason_code"], payload["amount"] = "penalty", "all"
-		}
-		if _, err := Enqueue(ctx, tx, outboxType[e.a.Type], e.a.targetID, e.id, payload); err != nil {
+		if _, err := Enqueue(ctx, tx, outboxType[p.t.Type], p.t.TargetID, p.id, payload); err != nil {
 			return nil, err
-		}
-		if sa.EndsAt != nil && e.a.targetType == "merchant" {
-			if err := Schedule(ctx, tx, JobSanctionEnd, e.id, *sa.EndsAt, map[string]string{"enforcement_id": e.id}); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if len(in.actions) == 0 {
@@ -249,84 +257,44 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 }
 
 // fireNodes issues the sanctions of every node the merchant's totals have
-// reached and that has not fired this cycle.
+// reached (enforcement.NodesReached) and that has not fired this cycle.
 func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID string) error {
 	t, err := pointTotals(ctx, tx, merchantID)
 	if err != nil {
 		return err
 	}
-	cycle := cycleKey(tx.Now)
-	for _, track := range []string{"general", "serious", "counterfeit"} {
-		total := map[string]int{"general": t.general, "serious": t.serious, "counterfeit": t.counterfeit}[track]
-		for _, n := range pointNodes[track] {
-			if total < n.at {
-				break
-			}
-			// Claim the node first: of two checks reaching it at once (on
-			// two replicas), the second waits for the first to commit and
-			// then claims nothing, instead of failing on the key.
-			cause := track + ":" + strconv.Itoa(n.at)
-			stID := anxin.NewID("sor")
-			r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, track, cycle, n.at, stID, ms(tx.Now))
-			if err != nil {
-				return err
-			}
-			if k, err := r.RowsAffected(); err != nil {
-				return err
-			} else if k == 0 {
-				continue // fired already this cycle
-			}
-			var acts []actionTarget
-			for _, a := range n.actions {
-				acts = append(acts, actionTarget{EnforcementAction: a, targetType: "merchant", targetID: merchantID})
-			}
-			reason := fmt.Sprintf("The shop reached %d %s points this cycle; the sanctions for that threshold apply.", n.at, track)
-			if track == "counterfeit" {
-				reason = fmt.Sprintf("The shop has %d counterfeit findings in 365 days; the sanctions for that threshold apply.", n.at)
-			}
-			if _, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
-				stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{reason},
-				labels: []string{"points_node"}, automation: "fully", cause: cause, id: stID}); err != nil {
-				return err
-			}
+	cycle := enforcement.CycleKey(tx.Now)
+	for _, n := range enforcement.NodesReached(t, nil) {
+		// Claim the node first: of two checks reaching it at once (on two
+		// replicas), the second waits for the first to commit and then
+		// claims nothing, instead of failing on the key.
+		stID := anxin.NewID("sor")
+		r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, n.Track, cycle, n.Node.At, stID, ms(tx.Now))
+		if err != nil {
+			return err
+		}
+		if k, err := r.RowsAffected(); err != nil {
+			return err
+		} else if k == 0 {
+			continue // fired already this cycle
+		}
+		var acts []enforcement.Target
+		for _, a := range n.Node.Actions {
+			acts = append(acts, enforcement.Target{EnforcementAction: a, TargetType: anxin.SubjectMerchant, TargetID: merchantID})
+		}
+		if _, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
+			stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{n.Reason},
+			labels: []string{"points_node"}, automation: "fully", cause: n.Cause, origin: stID, id: stID}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// activeSanctions returns a merchant's sanctions in force now.
-func activeSanctions(ctx context.Context, tx *Tx, merchantID string) ([]*anxin.Sanction, error) {
-	return querySanctions(ctx, tx, `WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
-		ORDER BY created_at DESC`, merchantID, ms(tx.Now))
-}
-
-func querySanctions(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Sanction, error) {
-	rows, err := tx.queryCached(ctx, `SELECT id, merchant_id, action, status, cause, statement_id, starts_at, ends_at FROM gov_enforcements `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*anxin.Sanction
-	for rows.Next() {
-		sc := new(anxin.Sanction)
-		var start int64
-		var end sql.NullInt64
-		if err := rows.Scan(&sc.ID, &sc.MerchantID, &sc.Type, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end); err != nil {
-			return nil, err
-		}
-		sc.StartsAt, sc.EndsAt = fromMS(start), fromNullMS(end)
-		if sc.Status == "active" && sc.EndsAt != nil && !sc.EndsAt.After(tx.Now) {
-			sc.Status = "expired"
-		}
-		out = append(out, sc)
-	}
-	return out, rows.Err()
-}
-
 // HandleSanctionEnd is the JobSanctionEnd handler: it marks a timed
-// sanction expired and tells the marketplace the merchant is reinstated
-// for that action.
+// sanction expired and tells the marketplace the subject is reinstated for
+// that sanction.
 func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *anxin.Job) error {
 	var p struct {
 		EnforcementID string `json:"enforcement_id"`
@@ -334,20 +302,20 @@ func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return err
 	}
-	var merchantID, action, statementID string
-	err := tx.QueryRowContext(ctx, `SELECT merchant_id, action, statement_id FROM gov_enforcements WHERE id = ? AND status = 'active'`, p.EnforcementID).
-		Scan(&merchantID, &action, &statementID)
+	var subject, typ, statementID, source string
+	err := tx.QueryRowContext(ctx, `SELECT subject_id, type, statement_id, source FROM sanctions WHERE id = ? AND status = 'active'`, p.EnforcementID).
+		Scan(&subject, &typ, &statementID, &source)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // lifted or reversed already
 	}
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE gov_enforcements SET status = 'expired' WHERE id = ?`, p.EnforcementID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET status = 'expired', ended_at = ?, end_reason = 'ended' WHERE id = ?`, ms(tx.Now), p.EnforcementID); err != nil {
 		return err
 	}
-	_, err = Enqueue(ctx, tx, anxin.ActionReinstateMerchant, merchantID, "end:"+p.EnforcementID, map[string]any{
-		"merchant_id": merchantID, "action": action, "statement_id": statementID, "enforcement_id": p.EnforcementID})
+	_, err = Enqueue(ctx, tx, anxin.ActionReinstateMerchant, subject, "end:"+p.EnforcementID, map[string]any{
+		"merchant_id": subject, "action": typ, "statement_id": statementID, "enforcement_id": p.EnforcementID, "sanction_id": p.EnforcementID, "source": source})
 	return err
 }
 
@@ -368,43 +336,51 @@ func (s *GovernanceService) reverseStatement(ctx context.Context, tx *Tx, st *an
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT track, node, statement_id FROM gov_nodes WHERE merchant_id = ? AND cycle = ?`, st.MerchantID, cycleKey(tx.Now))
+	cycle := enforcement.CycleKey(tx.Now)
+	rows, err := tx.QueryContext(ctx, `SELECT track, node, statement_id FROM gov_nodes WHERE merchant_id = ? AND cycle = ?`, st.MerchantID, cycle)
 	if err != nil {
 		return err
 	}
-	type nodeRow struct {
-		track string
-		node  int
-		stID  string
-	}
-	var lift []nodeRow
+	var fired []enforcement.FiredNode
 	for rows.Next() {
-		var n nodeRow
-		if err := rows.Scan(&n.track, &n.node, &n.stID); err != nil {
+		var n enforcement.FiredNode
+		if err := rows.Scan(&n.Track, &n.At, &n.StatementID); err != nil {
 			rows.Close()
 			return err
 		}
-		total := map[string]int{"general": t.general, "serious": t.serious, "counterfeit": t.counterfeit}[n.track]
-		if total < n.node {
-			lift = append(lift, n)
-		}
+		fired = append(fired, n)
 	}
 	rows.Close()
-	for _, n := range lift {
-		if err := reverseEnforcements(ctx, tx, n.stID, "lifted"); err != nil {
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range enforcement.NodesToLift(t, fired) {
+		if err := reverseEnforcements(ctx, tx, n.StatementID, "lifted"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`,
-			st.MerchantID, n.track, cycleKey(tx.Now), n.node); err != nil {
+			st.MerchantID, n.Track, cycle, n.At); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// reverseEnforcements marks a statement's active actions reversed (or
-// lifted), cancels their reinstatement jobs and tells the marketplace.
+// reverseEnforcements marks a statement's active actions and sanctions
+// reversed (or lifted), cancels their reinstatement jobs and tells the
+// marketplace.
 func reverseEnforcements(ctx context.Context, tx *Tx, statementID, status string) error {
+	ss, err := loadSanctions(ctx, tx, `WHERE statement_id = ? AND status = 'active' ORDER BY created_at, id`, statementID)
+	if err != nil {
+		return err
+	}
+	reason := "decision_overturned"
+	if status == anxin.SanctionLifted {
+		reason = "points_below_node"
+	}
+	if _, err := endSanctions(ctx, tx, ss, status, reason); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, target_type, target_id, action FROM gov_enforcements WHERE statement_id = ? AND status = 'active'`, statementID)
 	if err != nil {
 		return err
@@ -582,8 +558,8 @@ func (s *GovernanceService) MerchantRecord(ctx context.Context, merchantID strin
 		if err != nil {
 			return err
 		}
-		rec.General, rec.Serious, rec.Counterfeit = t.general, t.serious, t.counterfeit
-		if rec.Sanctions, err = querySanctions(ctx, tx, `WHERE merchant_id = ? AND target_type = 'merchant' ORDER BY created_at DESC LIMIT 100`, merchantID); err != nil {
+		rec.General, rec.Serious, rec.Counterfeit = t.General, t.Serious, t.Counterfeit
+		if rec.Sanctions, err = loadSanctions(ctx, tx, `WHERE subject_id = ? ORDER BY created_at DESC, id LIMIT 100`, merchantID); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, reversed, created_at
@@ -627,7 +603,7 @@ func (s *GovernanceService) MerchantRecord(ctx context.Context, merchantID strin
 }
 
 func queryAppeals(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Appeal, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, statement_id, merchant_id, text, status, decided_by, note, created_at, decided_at FROM gov_appeals `+where, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT id, statement_id, sanction_id, merchant_id, text, status, decided_by, note, created_at, decided_at FROM gov_appeals `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -637,7 +613,7 @@ func queryAppeals(ctx context.Context, tx *Tx, where string, args ...any) ([]*an
 		a := new(anxin.Appeal)
 		var at int64
 		var dec sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.StatementID, &a.MerchantID, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &at, &dec); err != nil {
+		if err := rows.Scan(&a.ID, &a.StatementID, &a.SanctionID, &a.MerchantID, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &at, &dec); err != nil {
 			return nil, err
 		}
 		a.CreatedAt, a.DecidedAt = fromMS(at), fromNullMS(dec)
@@ -720,7 +696,10 @@ func (s *GovernanceService) FindAppeals(ctx context.Context, status string, page
 }
 
 // DecideAppeal decides an open appeal: uphold keeps the actions and issues
-// a new statement version; overturn reverses the actions, removes the
+// a new statement version. For an appeal against one sanction, overturn
+// lifts exactly that sanction (enforcement.AppealOutcome) and tells the
+// marketplace; for an appeal against a statement, overturn reverses the
+// actions, removes the
 // points, lifts node sanctions the totals no longer reach, restores
 // listings, issues a new statement version and notifies the marketplace.
 // The reviewer may not be the person who made the original decision
@@ -756,6 +735,9 @@ func (s *GovernanceService) DecideAppeal(ctx context.Context, id, resolution, no
 		}
 		if st.DecidedBy != "" && st.DecidedBy == actor.KeyID {
 			return anxin.Errorf(anxin.Forbidden, "An appeal must be decided by someone other than the original decider.")
+		}
+		if a.SanctionID != "" {
+			return s.decideSanctionAppeal(ctx, tx, a, st, resolution, note)
 		}
 		a.Status = anxin.AppealUpheld
 		label := "upheld"
