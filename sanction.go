@@ -178,6 +178,16 @@ type SanctionService interface {
 	MerchantEnforcement(ctx context.Context, merchantID string) (*Enforcement, error)
 	IssueSanction(ctx context.Context, r SanctionRequest) (*Sanction, error)
 	FileSanctionAppeal(ctx context.Context, sanctionID, text string) (*Appeal, error)
+	// ListingStatuses returns Anxin's status of each listing id (at most
+	// 500; TooLarge beyond), allowed for those it never decided on.
+	ListingStatuses(ctx context.Context, ids []string) (map[string]ListingStatus, error)
+}
+
+// ListingStatus is Anxin's own status of a listing and the decision that
+// set it, shown beside the marketplace's status.
+type ListingStatus struct {
+	Status     string `json:"anxin_status"` // allowed, under_review, blocked, delisted
+	DecisionID string `json:"anxin_decision_id,omitempty"`
 }
 
 // Anxin's own status of a listing, beside the marketplace's.

@@ -128,3 +128,26 @@ func TestStageActionsAndTargets(t *testing.T) {
 		t.Errorf("a merchant verb without a merchant = %v; want dropped", n)
 	}
 }
+
+func TestListingStatus(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		f    ListingFacts
+		want string
+	}{
+		{"never checked", ListingFacts{}, anxin.ListingAllowed},
+		{"allowed", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeAllow, Stage: anxin.StagePublish}, anxin.ListingAllowed},
+		{"blocked at publish", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeBlock, Stage: anxin.StagePublish, Actions: []string{rules.ActInterceptPublish}}, anxin.ListingBlocked},
+		{"blocked after publish", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeBlock, Stage: anxin.StagePostPublish}, anxin.ListingDelisted},
+		{"under review", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeReview, CaseOpen: true}, anxin.ListingUnderReview},
+		{"review decided", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeReview}, anxin.ListingAllowed},
+		{"banned", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeAllow, Actions: []string{rules.ActBanListing}}, anxin.ListingDelisted},
+		{"sampling takedown", ListingFacts{DecisionID: "d", Outcome: anxin.OutcomeAllow, TakenDown: true}, anxin.ListingDelisted},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ListingStatus(tt.f); got != tt.want {
+				t.Errorf("ListingStatus(%+v) = %s; want %s", tt.f, got, tt.want)
+			}
+		})
+	}
+}

@@ -109,3 +109,43 @@ func Targets(d *anxin.Decision, acts []anxin.EnforcementAction, authorID string)
 	}
 	return out
 }
+
+// ListingFacts is what Anxin knows of one listing for its own status: its
+// latest decision, whether that decision's review case is still open, and
+// the takedowns in force on it (governance actions not reversed, sampling
+// interceptions not restored, IP takedowns not reinstated).
+type ListingFacts struct {
+	DecisionID string
+	Outcome    anxin.Outcome
+	Stage      string
+	CaseOpen   bool
+	Actions    []string // active governance actions on the listing: intercept_publish, delist, ban_listing
+	TakenDown  bool     // by sampling or an IP notice
+}
+
+// ListingStatus is Anxin's own status of a listing, beside the
+// marketplace's: delisted while a delist, ban or other takedown is in force;
+// blocked while its publish was intercepted and its latest decision is a
+// block; under_review while the latest decision awaits a reviewer; allowed
+// otherwise (no decision yet included).
+func ListingStatus(f ListingFacts) string {
+	for _, a := range f.Actions {
+		if a == rules.ActDelist || a == rules.ActBanListing {
+			return anxin.ListingDelisted
+		}
+	}
+	if f.TakenDown {
+		return anxin.ListingDelisted
+	}
+	switch {
+	case f.DecisionID == "":
+		return anxin.ListingAllowed
+	case f.Outcome == anxin.OutcomeBlock && f.Stage == anxin.StagePublish:
+		return anxin.ListingBlocked
+	case f.Outcome == anxin.OutcomeBlock:
+		return anxin.ListingDelisted
+	case f.Outcome == anxin.OutcomeReview && f.CaseOpen:
+		return anxin.ListingUnderReview
+	}
+	return anxin.ListingAllowed
+}

@@ -12,6 +12,7 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerSamplingRoutes()
 	s.registerQualityRoutes()
 	s.registerGovernanceRoutes()
+	s.registerSanctionRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()

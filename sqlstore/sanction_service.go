@@ -306,3 +306,98 @@ func (s *GovernanceService) decideSanctionAppeal(ctx context.Context, tx *Tx, a 
 		decidedBy: actor.KeyID, previous: st, appealStatus: a.Status, policyVersion: st.PolicyVersion})
 	return err
 }
+
+// ListingStatuses returns Anxin's own status of each listing
+// (enforcement.ListingStatus) with the deciding decision, for at most 500
+// ids. Listings Anxin never decided on are allowed. Merchants get the
+// statuses of any id they pass, which tell nothing beyond their own
+// listings' ids: callers pass only listings the actor may see.
+func (s *GovernanceService) ListingStatuses(ctx context.Context, ids []string) (map[string]anxin.ListingStatus, error) {
+	if err := anxin.Authorize(ctx, anxin.ActionReadMarketplace); err != nil {
+		return nil, err
+	}
+	if len(ids) > 500 {
+		return nil, anxin.Errorf(anxin.TooLarge, "At most 500 listings at a time.")
+	}
+	out := make(map[string]anxin.ListingStatus, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	facts := make(map[string]*enforcement.ListingFacts, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		facts[id], args[i] = &enforcement.ListingFacts{}, id
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+		caseOf := map[string]string{}
+		rows, err := tx.QueryContext(ctx, `SELECT subject_id, id, outcome, stage, case_id FROM gov_decisions
+			WHERE subject_type = 'listing' AND subject_id IN `+in+` ORDER BY created_at DESC, id DESC`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var sid, id, stage, caseID string
+			var outcome int
+			if err := rows.Scan(&sid, &id, &outcome, &stage, &caseID); err != nil {
+				rows.Close()
+				return err
+			}
+			if f := facts[sid]; f != nil && f.DecisionID == "" {
+				f.DecisionID, f.Outcome, f.Stage = id, anxin.Outcome(outcome), stage
+				if caseID != "" {
+					caseOf[caseID] = sid
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		more := []struct {
+			q   string
+			set func(f *enforcement.ListingFacts, v string)
+		}{
+			{`SELECT target_id, action FROM gov_enforcements WHERE target_type = 'listing' AND status = 'active' AND target_id IN ` + in,
+				func(f *enforcement.ListingFacts, v string) { f.Actions = append(f.Actions, v) }},
+			{`SELECT listing_id, 'sampling' FROM sampling_interceptions WHERE restored_at IS NULL AND listing_id IN ` + in,
+				func(f *enforcement.ListingFacts, _ string) { f.TakenDown = true }},
+			{`SELECT listing_id, 'notice' FROM notices WHERE state IN ('taken_down', 'upheld') AND listing_id IN ` + in,
+				func(f *enforcement.ListingFacts, _ string) { f.TakenDown = true }},
+		}
+		for _, m := range more {
+			rows, err := tx.QueryContext(ctx, m.q, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, v string
+				if err := rows.Scan(&id, &v); err != nil {
+					rows.Close()
+					return err
+				}
+				if f := facts[id]; f != nil {
+					m.set(f, v)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		for caseID, sid := range caseOf {
+			var status string
+			if err := tx.QueryRowContext(ctx, `SELECT status FROM gov_cases WHERE id = ?`, caseID).Scan(&status); err == nil {
+				facts[sid].CaseOpen = status != anxin.CaseDecided
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for id, f := range facts {
+		out[id] = anxin.ListingStatus{Status: enforcement.ListingStatus(*f), DecisionID: f.DecisionID}
+	}
+	return out, nil
+}

@@ -141,6 +141,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 		return err
 	}
 	m.HTTPServer.Governance, m.HTTPServer.Reviews, m.HTTPServer.Enforcement = gov, gov, gov
+	m.HTTPServer.Sanctions = gov
 	m.Jobs.Handle(sqlstore.JobSanctionEnd, gov.HandleSanctionEnd)
 	s := m.HTTPServer
 
