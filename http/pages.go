@@ -12,6 +12,7 @@ func (s *Server) registerCapabilityPages() {
 	s.registerGovernancePages()
 	s.registerIPPages()
 	s.registerMarketplacePages()
+	s.registerSanctionPages()
 	s.registerWebhookPages()
 	s.registerJobPages()
 	s.registerStreamPages()

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -148,5 +150,99 @@ func TestSanctionsAPI(t *testing.T) {
 	}
 	if code := g.do("merchant:m1", "GET", "/v1/merchants/m1", "", &mv); code != 200 || mv.Enforcement.State != anxin.StateGoodStanding {
 		t.Errorf("state after the lift = %+v", mv.Enforcement)
+	}
+}
+
+// pageAs fetches a console page as a session of role.
+func (g *govServer) pageAs(role, path string) (int, string) {
+	g.t.Helper()
+	ks := sqlstore.NewKeyService(g.db)
+	actor, err := ks.Authenticate(context.Background(), g.keys[role])
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	token, _, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", g.url+path, nil)
+	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// byID returns the text inside the element with the given id (one level:
+// up to its first closing tag).
+func byID(body, id string) string {
+	m := regexp.MustCompile(`id="` + regexp.QuoteMeta(id) + `"[^>]*>([^<]*)<`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func TestSanctionPages(t *testing.T) {
+	g := newSanctionServer(t)
+	g.do("platform", "POST", "/v1/merchants", `{"items":[{"id":"m1","name":"One"},{"id":"m2","name":"Two"}]}`, nil)
+	g.do("platform", "POST", "/v1/listings", `{"items":[{"id":"l1","merchant_id":"m1","title":"纯棉毛巾","price_fen":100,"currency":"CNY","status":"live"}]}`, nil)
+	var sc, co anxin.Sanction
+	if code := g.do("operator", "POST", "/v1/sanctions", `{"subject_id":"m1","type":"shield_shop","days":7,"facts":"Counterfeit bags, third finding."}`, &sc); code != 201 {
+		t.Fatalf("issue = %d", code)
+	}
+	if code := g.do("operator", "POST", "/v1/sanctions", `{"subject_id":"m2","type":"clear_out","facts":"Fraud ring."}`, &co); code != 201 {
+		t.Fatalf("issue = %d", code)
+	}
+	g.do("platform", "POST", "/v1/listings:check", `{"items":[{"id":"l1","title":"纯棉毛巾","merchant_id":"m1","stage":"post_publish"}]}`, nil)
+
+	code, body := g.pageAs("operator", "/console/merchants/m1")
+	if code != 200 {
+		t.Fatalf("merchant page = %d", code)
+	}
+	if got := byID(body, "enforcement-state"); got != anxin.StateShielded {
+		t.Errorf("enforcement state badge = %q; want shielded", got)
+	}
+	if got := byID(body, "marketplace-status"); got != "active" {
+		t.Errorf("marketplace status = %q; want active, beside Anxin's", got)
+	}
+	if got := attrValues(body, "data-sanction"); !slices.Equal(got, []string{sc.ID}) {
+		t.Errorf("sanctions on the page = %v; want %s", got, sc.ID)
+	}
+	if strings.Index(body, `id="enforcement"`) > strings.Index(body, `id="merchant"`) {
+		t.Errorf("Anxin's enforcement is not shown before the marketplace record")
+	}
+	if code, body := g.pageAs("merchant:m2", "/console/merchants/m2"); code != 200 || byID(body, "enforcement-state") != anxin.StateClearedOut {
+		t.Errorf("m2's own page = %d, state %q", code, byID(body, "enforcement-state"))
+	}
+	if code, _ := g.pageAs("merchant:m2", "/console/merchants/m1"); code != 404 {
+		t.Errorf("m2 viewing m1 = %d; want 404", code)
+	}
+	if code, body := g.pageAs("operator", "/console/listings/l1"); code != 200 || byID(body, "anxin-status") != anxin.ListingAllowed {
+		t.Errorf("listing page = %d, anxin status %q", code, byID(body, "anxin-status"))
+	}
+
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/console/sanctions", []string{co.ID, sc.ID}},
+		{"/console/sanctions?type=clear_out&active=all", []string{co.ID}},
+		{"/console/sanctions?source=manual&merchant_id=m1", []string{sc.ID}},
+		{"/console/sanctions?source=ip", nil},
+	} {
+		code, body := g.pageAs("operator", tt.path)
+		if got := attrValues(body, "data-sanction"); code != 200 || !slices.Equal(got, tt.want) {
+			t.Errorf("%s = %d %v; want %v", tt.path, code, got, tt.want)
+		}
+	}
+	if code, body := g.pageAs("merchant:m1", "/console/sanctions"); code != 200 || !slices.Equal(attrValues(body, "data-sanction"), []string{sc.ID}) {
+		t.Errorf("m1's sanctions page = %d %v; want its own", code, attrValues(body, "data-sanction"))
+	}
+	if code, _ := g.pageAs("operator", "/console/sanctions?source=gossip"); code != 400 {
+		t.Errorf("bad filter = %d; want 400", code)
 	}
 }
