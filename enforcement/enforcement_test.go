@@ -245,3 +245,32 @@ func TestExplainAndStatement(t *testing.T) {
 		t.Errorf("Statement = %+v", st)
 	}
 }
+
+func TestDSACategoryAndFacts(t *testing.T) {
+	for _, tt := range []struct {
+		labels []string
+		want   string
+	}{
+		{nil, "scope_of_platform_service"},
+		{[]string{"contact", "counterfeit"}, "intellectual_property_infringements"},
+		{[]string{"drugs", "brand"}, "unsafe_and_illegal_products"},
+		{[]string{"gambling"}, "scams_and_fraud"},
+	} {
+		if got := DSACategory(tt.labels); got != tt.want {
+			t.Errorf("DSACategory(%v) = %s; want %s", tt.labels, got, tt.want)
+		}
+	}
+	ev := []anxin.Evidence{{Kind: "sanction", Category: "restrict_listing", Ref: "san_1"}}
+	for i := 0; i < 6; i++ {
+		ev = append(ev, anxin.Evidence{Kind: "text_match", Field: "title", Quote: "高仿", Category: "counterfeit", Start: 0, End: 6})
+	}
+	got := Facts(ev, "serious:12")
+	for _, want := range []string{"Points node reached: serious:12.", "Active sanction restrict_listing (san_1).", `title contains "高仿" (counterfeit) at bytes 0-6.`, "(2 more findings)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Facts = %q; want it to contain %q", got, want)
+		}
+	}
+	if Facts(nil, "") != "" {
+		t.Errorf("Facts of nothing is not empty")
+	}
+}

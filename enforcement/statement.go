@@ -2,6 +2,7 @@ package enforcement
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"anxin"
@@ -100,4 +101,48 @@ func Statement(s *anxin.Sanction, reason string) *anxin.Statement {
 		st.Source = "notice"
 	}
 	return st
+}
+
+// DSACategory maps a decision's labels to a DSA statement category; the
+// first label that names one decides, scope_of_platform_service otherwise.
+func DSACategory(labels []string) string {
+	for _, l := range labels {
+		switch l {
+		case "counterfeit", "brand":
+			return "intellectual_property_infringements"
+		case "adult":
+			return "pornography_or_sexualized_content"
+		case "personal_data":
+			return "data_protection_and_privacy_violations"
+		case "wildlife":
+			return "animal_welfare"
+		case "invoice_fraud", "fake_orders", "gambling":
+			return "scams_and_fraud"
+		case "weapons", "drugs", "covert_camera", "false_medical_claim", "surrogacy":
+			return "unsafe_and_illegal_products"
+		}
+	}
+	return "scope_of_platform_service"
+}
+
+// Facts renders a decision's facts and circumstances from its evidence (at
+// most five findings, then a count) and the points node it reached, if any.
+func Facts(ev []anxin.Evidence, cause string) string {
+	var parts []string
+	if cause != "" {
+		parts = append(parts, "Points node reached: "+cause+".")
+	}
+	for i, e := range ev {
+		if i == 5 {
+			parts = append(parts, fmt.Sprintf("(%d more findings)", len(ev)-5))
+			break
+		}
+		switch e.Kind {
+		case "sanction":
+			parts = append(parts, "Active sanction "+e.Category+" ("+e.Ref+").")
+		default:
+			parts = append(parts, fmt.Sprintf("%s contains %q (%s) at bytes %d-%d.", e.Field, e.Quote, e.Category, e.Start, e.End))
+		}
+	}
+	return strings.Join(parts, " ")
 }

@@ -35,27 +35,6 @@ var outboxType = map[string]string{
 	rules.ActHideContent:        anxin.ActionHideContent,
 }
 
-// dsaCategory maps a decision's labels to a DSA statement category.
-func dsaCategory(labels []string) string {
-	for _, l := range labels {
-		switch l {
-		case "counterfeit", "brand":
-			return "intellectual_property_infringements"
-		case "adult":
-			return "pornography_or_sexualized_content"
-		case "personal_data":
-			return "data_protection_and_privacy_violations"
-		case "wildlife":
-			return "animal_welfare"
-		case "invoice_fraud", "fake_orders", "gambling":
-			return "scams_and_fraud"
-		case "weapons", "drugs", "covert_camera", "false_medical_claim", "surrogacy":
-			return "unsafe_and_illegal_products"
-		}
-	}
-	return "scope_of_platform_service"
-}
-
 type statementInput struct {
 	merchantID, targetType, targetID, stage string
 	outcome                                 anxin.Outcome
@@ -87,7 +66,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 	st := &anxin.Statement{
 		ID: in.id, Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
 		Outcome: in.outcome, Actions: []anxin.StatementAction{}, DecisionGround: "incompatible_with_terms", PolicyVersion: in.policyVersion,
-		RuleIDs: []string{}, Category: dsaCategory(in.labels), Reason: strings.Join(in.reasons, " "), Evidence: in.evidence,
+		RuleIDs: []string{}, Category: enforcement.DSACategory(in.labels), Reason: strings.Join(in.reasons, " "), Evidence: in.evidence,
 		Source: "own_initiative", Automation: in.automation, DecisionID: in.decisionID, ContentDate: in.contentDate,
 		AppealStatus: "none", DecidedBy: in.decidedBy, Points: in.points, CreatedAt: tx.Now,
 	}
@@ -117,7 +96,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.LegalGround = strings.Join(legal, "; ")
 	}
 	if in.previous == nil {
-		st.Facts = facts(in.evidence, in.cause)
+		st.Facts = enforcement.Facts(in.evidence, in.cause)
 	}
 	if st.Reason == "" && in.previous != nil {
 		st.Reason = in.previous.Reason
@@ -206,27 +185,6 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		}
 	}
 	return st, nil
-}
-
-// facts renders the DSA decision facts from the evidence.
-func facts(ev []anxin.Evidence, cause string) string {
-	var parts []string
-	if cause != "" {
-		parts = append(parts, "Points node reached: "+cause+".")
-	}
-	for i, e := range ev {
-		if i == 5 {
-			parts = append(parts, fmt.Sprintf("(%d more findings)", len(ev)-5))
-			break
-		}
-		switch e.Kind {
-		case "sanction":
-			parts = append(parts, "Active sanction "+e.Category+" ("+e.Ref+").")
-		default:
-			parts = append(parts, fmt.Sprintf("%s contains %q (%s) at bytes %d-%d.", e.Field, e.Quote, e.Category, e.Start, e.End))
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // addPoints records the points of the fired block rules on the merchant's
