@@ -244,6 +244,9 @@ type Refusal struct {
 func Gate(stage string, ss []*anxin.Sanction, t time.Time) []Refusal {
 	var out []Refusal
 	for _, s := range Active(ss, t) {
+		if stage == anxin.StagePublish && s.SubjectType != anxin.SubjectMerchant {
+			continue // listings are a merchant's; an influencer with the same id is another subject
+		}
 		var code, what string
 		switch {
 		case s.Type == anxin.SanctionClearOut && (stage == anxin.StagePublish || stage == anxin.StageStream):

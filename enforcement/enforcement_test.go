@@ -166,6 +166,11 @@ func TestGate(t *testing.T) {
 		{"shield does not gate", anxin.StagePublish, []*anxin.Sanction{sanction("s", anxin.SanctionShieldShop, anxin.SourceGovernance, 0, 7)}, nil},
 		{"post-publish not gated", anxin.StagePostPublish, []*anxin.Sanction{sanction("r", anxin.SanctionRestrictListing, anxin.SourceGovernance, 0, 7)}, nil},
 		{"stream restricted", anxin.StageStream, []*anxin.Sanction{stream}, []string{ReasonStreamRestricted}},
+		{"an influencer's sanction does not gate a listing", anxin.StagePublish, []*anxin.Sanction{func() *anxin.Sanction {
+			s := sanction("ic", anxin.SanctionClearOut, anxin.SourceManual, 0, 0)
+			s.SubjectType = anxin.SubjectInfluencer
+			return s
+		}()}, nil},
 		{"listing restriction does not stop a stream", anxin.StageStream, []*anxin.Sanction{sanction("r", anxin.SanctionRestrictListing, anxin.SourceGovernance, 0, 7)}, nil},
 		{"cleared-out shop may not stream", anxin.StageStream, []*anxin.Sanction{sanction("c", anxin.SanctionClearOut, anxin.SourceGovernance, 0, 0)}, []string{ReasonMerchantCleared}},
 		{"expired", anxin.StagePublish, []*anxin.Sanction{sanction("r", anxin.SanctionRestrictListing, anxin.SourceGovernance, -8, -1)}, nil},

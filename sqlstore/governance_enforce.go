@@ -517,7 +517,7 @@ func (s *GovernanceService) MerchantRecord(ctx context.Context, merchantID strin
 			return err
 		}
 		rec.General, rec.Serious, rec.Counterfeit = t.General, t.Serious, t.Counterfeit
-		if rec.Sanctions, err = loadSanctions(ctx, tx, `WHERE subject_id = ? ORDER BY created_at DESC, id LIMIT 100`, merchantID); err != nil {
+		if rec.Sanctions, err = loadSanctions(ctx, tx, `WHERE subject_id = ? AND subject_type = 'merchant' ORDER BY created_at DESC, id LIMIT 100`, merchantID); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, reversed, created_at
