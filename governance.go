@@ -465,18 +465,6 @@ type Statement struct {
 	CreatedAt      time.Time         `json:"created_at"`
 }
 
-// Sanction is an active or past restriction on a merchant.
-type Sanction struct {
-	ID          string     `json:"id"`
-	MerchantID  string     `json:"merchant_id"`
-	Type        string     `json:"type"`
-	Status      string     `json:"status"` // active, expired, lifted
-	Cause       string     `json:"cause"`  // e.g. "serious:12" (a points node) or a rule id
-	StatementID string     `json:"statement_id"`
-	StartsAt    time.Time  `json:"starts_at"`
-	EndsAt      *time.Time `json:"ends_at,omitempty"`
-}
-
 // Violation is one entry of points on a merchant's record.
 type Violation struct {
 	ID          string    `json:"id"`
@@ -502,6 +490,7 @@ const (
 type Appeal struct {
 	ID          string     `json:"id"`
 	StatementID string     `json:"statement_id"`
+	SanctionID  string     `json:"sanction_id,omitempty"` // set when the appeal is against one sanction
 	MerchantID  string     `json:"merchant_id"`
 	Text        string     `json:"text"`
 	Status      string     `json:"status"`

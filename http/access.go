@@ -24,6 +24,10 @@ import (
 var routeAccess = map[string][]anxin.Action{
 	"GET /v1/whoami": nil,
 
+	"GET /v1/sanctions":                         {anxin.ActionReadSanctions},
+	"POST /v1/sanctions":                        {anxin.ActionIssueSanctions},
+	"GET /v1/sanctions/{id}":                    {anxin.ActionReadSanctions},
+	"POST /v1/sanctions/{id}/appeals":           {anxin.ActionFileAppeal},
 	"GET /v1/statements/export":                 {anxin.ActionReadStatements},
 	"POST /v1/lexicons/{name}/import":           {anxin.ActionManagePolicy},
 	"GET /v1/models/content":                    {anxin.ActionReadGovernance},

@@ -65,7 +65,7 @@ func newFullEnv(t testing.TB, db *sqlstore.DB) *fullEnv {
 	if err := gov.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.Governance, s.Reviews, s.Enforcement, s.ContentModels = gov, gov, gov, gov
+	s.Governance, s.Reviews, s.Enforcement, s.ContentModels, s.Sanctions = gov, gov, gov, gov, gov
 	s.Marketplace = sqlstore.NewMarketplaceService(db)
 	s.Events = sqlstore.NewEventService(db)
 	s.Webhooks = sqlstore.NewWebhookService(db)

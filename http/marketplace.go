@@ -24,10 +24,10 @@ func (s *Server) registerMarketplaceRoutes() {
 	s.handle("POST /v1/aftersales", s.api(upsert(m, anxin.MarketplaceService.UpsertAfterSales)))
 
 	s.handle("GET /v1/merchants", s.api(list(m, anxin.MarketplaceService.FindMerchants)))
-	s.handle("GET /v1/listings", s.api(list(m, anxin.MarketplaceService.FindListings)))
+	s.handle("GET /v1/listings", s.api(s.handleListingList)) // with anxin_status, sanctions.go
 	s.handle("GET /v1/orders", s.api(list(m, anxin.MarketplaceService.FindOrders)))
-	s.handle("GET /v1/merchants/{id}", s.api(find(m, anxin.MarketplaceService.FindMerchant)))
-	s.handle("GET /v1/listings/{id}", s.api(find(m, anxin.MarketplaceService.FindListing)))
+	s.handle("GET /v1/merchants/{id}", s.api(s.handleMerchantView)) // with enforcement, sanctions.go
+	s.handle("GET /v1/listings/{id}", s.api(s.handleListingView))   // with anxin_status, sanctions.go
 	s.handle("GET /v1/orders/{id}", s.api(find(m, anxin.MarketplaceService.FindOrder)))
 	s.handle("GET /v1/shipments/{id}", s.api(find(m, anxin.MarketplaceService.FindShipment)))
 }

@@ -109,8 +109,13 @@ func (s *Server) handleMerchantPage(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	q := url.Values{"merchant_id": {m.ID}}.Encode()
+	enf, statuses, err := s.anxinView(r, m.ID, listings) // sanction_pages.go
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, "marketplace_merchant", map[string]any{
 		"Merchant": m, "Listings": listings, "Orders": orders, "TZ": anxin.MarketplaceTZ,
+		"Enforcement": enf, "AnxinStatus": statuses, "Query": q,
 		"MoreListings": moreListings != "", "MoreOrders": moreOrders != "",
 		"ListingsURL": "/console/listings?" + q, "OrdersURL": "/console/orders?" + q,
 	})
@@ -125,7 +130,11 @@ func (s *Server) handleListingPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "marketplace_listing", map[string]any{"Listing": l, "TZ": anxin.MarketplaceTZ})
+	_, statuses, err := s.anxinView(r, "", []*anxin.Listing{l})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "marketplace_listing", map[string]any{"Listing": l, "TZ": anxin.MarketplaceTZ, "AnxinStatus": statuses[l.ID]})
 }
 
 func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {

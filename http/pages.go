@@ -14,6 +14,7 @@ func (s *Server) registerCapabilityPages() {
 	s.registerEvalPages()
 	s.registerIPPages()
 	s.registerMarketplacePages()
+	s.registerSanctionPages()
 	s.registerWebhookPages()
 	s.registerJobPages()
 	s.registerStreamPages()

@@ -13,6 +13,7 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerQualityRoutes()
 	s.registerGovernanceRoutes()
 	s.registerContentModelRoutes()
+	s.registerSanctionRoutes()
 	s.registerIPRoutes()
 	s.registerMarketplaceRoutes()
 	s.registerEventRoutes()

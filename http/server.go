@@ -46,7 +46,10 @@ type Server struct {
 	Governance  anxin.GovernanceService
 	Reviews     anxin.ReviewService
 	Enforcement anxin.EnforcementService
-	Jobs        anxin.JobService
+	// Sanctions is the one enforcement model; when set, merchants and
+	// listings carry Anxin's own view beside the marketplace's.
+	Sanctions anxin.SanctionService
+	Jobs      anxin.JobService
 	// Streams lists the outbox publishers' cursors (sqlstore.DB);
 	// EventStream, when set, describes this replica's event consumer.
 	Streams     streamCursors

@@ -10,6 +10,7 @@ import (
 
 	"anxin"
 	"anxin/counterfeit"
+	"anxin/enforcement"
 	"anxin/governance"
 	"anxin/rules"
 )
@@ -75,9 +76,7 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 				}
 			}
 			d := &anxin.Decision{SubjectType: "listing", SubjectID: l.ID, Kind: "listing", MerchantID: l.MerchantID, Stage: l.Stage}
-			if l.Stage == anxin.StagePublish {
-				publishGate(d, &o, sanctions)
-			}
+			gate(d, &o, sanctions, tx.Now)
 			if out[i], err = s.decide(ctx, tx, eng, d, o, l, ""); err != nil {
 				return err
 			}
@@ -126,7 +125,7 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 	out := make([]*anxin.Decision, len(cs))
 	err = s.groupTx(ctx, cs[0].AuthorID, func(tx *Tx) error {
 		for i, c := range cs {
-			m, _, err := merchantState(ctx, tx, c.AuthorID)
+			m, sanctions, err := merchantState(ctx, tx, c.AuthorID)
 			if err != nil {
 				return err
 			}
@@ -149,6 +148,7 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 				}
 			}
 			d := &anxin.Decision{SubjectType: "content", SubjectID: c.ID, Kind: c.Kind, MerchantID: c.AuthorID, StreamID: c.StreamID, Seq: c.Seq, Stage: stage}
+			gate(d, &o, sanctions, tx.Now)
 			if out[i], err = s.decide(ctx, tx, eng, d, o, c, c.AuthorID); err != nil {
 				return err
 			}
@@ -182,35 +182,29 @@ func checkBatch(n int, validate func(i int) (string, error)) error {
 	return nil
 }
 
-// publishGate blocks a publish by a merchant under a publishing sanction.
-func publishGate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.Sanction) {
-	for _, sc := range sanctions {
-		code := ""
-		switch sc.Type {
-		case rules.ActClearOut:
-			code = anxin.ReasonMerchantCleared
-		case rules.ActRestrictListing:
-			code = anxin.ReasonPenaltyRestricted
-		default:
-			continue
-		}
-		if d.ReasonCode == "" || code == anxin.ReasonMerchantCleared {
-			d.ReasonCode, d.StatementID = code, sc.StatementID
-		}
-		reason := "The shop is penalised and may not publish listings"
-		if sc.EndsAt != nil {
-			reason += " until " + sc.EndsAt.In(anxin.MarketplaceTZ).Format("2006-01-02 15:04")
-		}
-		reason += "; see the statement of reasons " + sc.StatementID + "."
-		if code == anxin.ReasonMerchantCleared {
-			reason = "The merchant was cleared out and may not publish listings; see the statement of reasons " + sc.StatementID + "."
-		}
-		o.Result.Outcome = anxin.OutcomeBlock
-		o.Result.Reasons = append([]string{reason}, o.Result.Reasons...)
-		o.Result.Labels = append([]string{"merchant_penalised"}, o.Result.Labels...)
-		o.Result.Actions = rules.MergeActions(o.Result.Actions, []anxin.EnforcementAction{{Type: rules.ActInterceptPublish}})
-		o.Evidence = append(o.Evidence, anxin.Evidence{Kind: "sanction", Category: sc.Type, Ref: sc.ID})
+// gate blocks a publish or a stream segment by a subject under a sanction
+// the engine says the stage must refuse, whatever its source: the decision
+// carries the strictest refusal's reason code and statement, and every
+// refusal's reason and evidence.
+func gate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.Sanction, now time.Time) {
+	refusals := enforcement.Gate(d.Stage, sanctions, now)
+	if len(refusals) == 0 {
+		return
 	}
+	d.ReasonCode, d.StatementID = refusals[0].Code, refusals[0].Sanction.StatementID
+	var reasons []string
+	for _, r := range refusals {
+		reasons = append(reasons, r.Reason)
+		o.Evidence = append(o.Evidence, anxin.Evidence{Kind: "sanction", Category: r.Sanction.Type, Ref: r.Sanction.ID, Quote: r.Sanction.Source})
+	}
+	act := rules.ActInterceptPublish
+	if d.Stage == anxin.StageStream {
+		act = rules.ActCutStream
+	}
+	o.Result.Outcome = anxin.OutcomeBlock
+	o.Result.Reasons = append(reasons, o.Result.Reasons...)
+	o.Result.Labels = append([]string{"merchant_penalised"}, o.Result.Labels...)
+	o.Result.Actions = rules.MergeActions(o.Result.Actions, []anxin.EnforcementAction{{Type: act}})
 }
 
 // Decisions and their rule hits are written in batches: a group commit of
@@ -288,7 +282,7 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		d.ShadowOutcome = &so
 	}
 	if d.Outcome == anxin.OutcomeBlock {
-		d.Actions = stageActions(d, r.Actions)
+		d.Actions = enforcement.StageActions(d, r.Actions)
 		for _, a := range d.Actions {
 			d.CutStream = d.CutStream || a.Type == rules.ActCutStream
 		}
@@ -297,8 +291,8 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		}
 		if len(r.Fired) > 0 {
 			st, err := s.issue(ctx, tx, statementInput{
-				merchantID: d.MerchantID, targetType: targetOf(d), targetID: targetIDOf(d), stage: d.Stage,
-				outcome: anxin.OutcomeBlock, actions: actionTargets(d, d.Actions, authorID), fired: r.Fired,
+				merchantID: d.MerchantID, targetType: enforcement.TargetOf(d), targetID: enforcement.TargetIDOf(d), stage: d.Stage,
+				outcome: anxin.OutcomeBlock, actions: enforcement.Targets(d, d.Actions, authorID), fired: r.Fired,
 				reasons: d.Reasons, labels: d.Labels, evidence: d.Evidence, decisionID: d.ID,
 				policyVersion: d.PolicyVersion, automation: "fully", contentDate: &tx.Now,
 			})
@@ -354,171 +348,65 @@ func govStrings(s []string) []string {
 	return s
 }
 
-// stageActions adapts a policy's actions to the stage: a listing that is
-// already live cannot be intercepted, so intercept_publish becomes delist
-// after publish; a listing block always carries at least intercept_publish
-// (publish) or delist (after publish), and other content at least
-// hide_content or, in a stream, remove_from_cart.
-func stageActions(d *anxin.Decision, acts []anxin.EnforcementAction) []anxin.EnforcementAction {
-	out := make([]anxin.EnforcementAction, 0, len(acts)+1)
-	for _, a := range acts {
-		if a.Type == rules.ActInterceptPublish && d.SubjectType == "listing" && d.Stage != anxin.StagePublish {
-			a.Type = rules.ActDelist
-		}
-		out = rules.MergeActions(out, []anxin.EnforcementAction{a})
-	}
-	if len(out) == 0 {
-		switch {
-		case d.SubjectType == "listing" && d.Stage == anxin.StagePublish:
-			out = append(out, anxin.EnforcementAction{Type: rules.ActInterceptPublish})
-		case d.SubjectType == "listing":
-			out = append(out, anxin.EnforcementAction{Type: rules.ActDelist})
-		case d.Kind == anxin.ContentLivestreamSegment:
-			out = append(out, anxin.EnforcementAction{Type: rules.ActRemoveFromCart})
-		default:
-			out = append(out, anxin.EnforcementAction{Type: rules.ActHideContent})
-		}
-	}
-	return out
-}
-
-func targetOf(d *anxin.Decision) string {
-	switch {
-	case d.SubjectType == "listing":
-		return "listing"
-	case d.Kind == anxin.ContentLivestreamSegment:
-		return "livestream"
-	}
-	return "content"
-}
-
-func targetIDOf(d *anxin.Decision) string {
-	if d.Kind == anxin.ContentLivestreamSegment && d.StreamID != "" {
-		return d.StreamID
-	}
-	return d.SubjectID
-}
-
-// actionTarget is an action with the record it applies to.
-type actionTarget struct {
-	anxin.EnforcementAction
-	targetType, targetID string
-	params               map[string]any
-}
-
-// actionTargets resolves each action's target: listing verbs act on the
-// listing, stream verbs on the stream, penalise_influencer on the author,
-// merchant verbs on the merchant.
-func actionTargets(d *anxin.Decision, acts []anxin.EnforcementAction, authorID string) []actionTarget {
-	var out []actionTarget
-	for _, a := range acts {
-		t := actionTarget{EnforcementAction: a, targetType: targetOf(d), targetID: targetIDOf(d)}
-		switch a.Type {
-		case rules.ActRestrictListing, rules.ActShieldShop, rules.ActFreezePayout, rules.ActDeductDeposit, rules.ActClearOut:
-			if d.MerchantID == "" {
-				continue
-			}
-			t.targetType, t.targetID = "merchant", d.MerchantID
-		case rules.ActPenaliseInfluencer:
-			if authorID == "" {
-				continue
-			}
-			t.targetType, t.targetID = "influencer", authorID
-		case rules.ActCutStream, rules.ActRemoveFromCart:
-			if d.StreamID == "" {
-				continue
-			}
-			t.targetType, t.targetID = "livestream", d.StreamID
-		case rules.ActHideContent:
-			t.targetType, t.targetID = "content", d.SubjectID
-		}
-		out = append(out, t)
-	}
-	return out
-}
-
-// merchantState reads a merchant's enforcement state for the rules: active
-// sanctions, points this cycle, counterfeit findings and violations in the
-// last 365 days, in one query (on the check path it runs inside the group
-// commit, where every round trip holds up the whole group).
+// merchantState reads a subject's enforcement state for the rules and the
+// gate: its standing sanctions from every source, points this cycle,
+// counterfeit findings and violations in the last 365 days, in one query
+// (on the check path it runs inside the group commit, where every round
+// trip holds up the whole group).
 func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
 	m := rules.Merchant{ID: id}
 	if id == "" {
 		return m, nil, nil
 	}
-	since := ms(tx.Now.Add(-365 * 24 * time.Hour))
-	cycle := ms(cycleStart(tx.Now))
-	rows, err := tx.queryCached(ctx, `SELECT 0 AS part, id, action, status, cause, statement_id, starts_at, ends_at, created_at, '' AS track, 0 AS points, 0 AS counterfeit
-		FROM gov_enforcements WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
+	since := tx.Now.Add(-enforcement.CounterfeitWindow)
+	from := min(ms(since), ms(enforcement.CycleStart(tx.Now)))
+	rows, err := tx.queryCached(ctx, `SELECT 0 AS part, id, subject_type, type, source, status, cause, statement_id, starts_at, ends_at, created_at,
+			'' AS track, 0 AS points, 0 AS counterfeit
+		FROM sanctions WHERE subject_id = ? AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
 		UNION ALL
-		SELECT 1, '', '', '', '', '', 0, NULL, created_at, track, points, counterfeit
+		SELECT 1, '', '', '', '', '', '', '', 0, NULL, created_at, track, points, counterfeit
 		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
-		ORDER BY 1, 9 DESC`, id, ms(tx.Now), id, min(since, cycle))
+		ORDER BY 1, 11 DESC`, id, ms(tx.Now), id, from)
 	if err != nil {
 		return m, nil, err
 	}
 	defer rows.Close()
 	var sanctions []*anxin.Sanction
-	var t govTotals
+	var t enforcement.Totals
 	for rows.Next() {
 		var part, start, at int64
 		var end sql.NullInt64
 		var track string
 		var pts, cf int
 		sc := new(anxin.Sanction)
-		if err := rows.Scan(&part, &sc.ID, &sc.Type, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end, &at, &track, &pts, &cf); err != nil {
+		if err := rows.Scan(&part, &sc.ID, &sc.SubjectType, &sc.Type, &sc.Source, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end, &at,
+			&track, &pts, &cf); err != nil {
 			return m, nil, err
 		}
 		if part == 0 {
-			sc.MerchantID, sc.StartsAt, sc.EndsAt = id, fromMS(start), fromNullMS(end)
+			sc.SubjectID, sc.StartsAt, sc.EndsAt, sc.CreatedAt = id, fromMS(start), fromNullMS(end), fromMS(at)
+			if sc.SubjectType == anxin.SubjectMerchant {
+				sc.MerchantID = id
+			}
 			sanctions = append(sanctions, sc)
-			m.Sanctions = append(m.Sanctions, sc.Type)
+			if sc.ActiveAt(tx.Now) {
+				m.Sanctions = append(m.Sanctions, sc.Type)
+			}
 			continue
 		}
-		t.add(track, pts, cf, at, cycle, since)
+		t.Add(track, pts, cf == 1, fromMS(at), tx.Now)
 	}
 	if err := rows.Err(); err != nil {
 		return m, nil, err
 	}
-	m.General, m.Serious, m.Counterfeit, m.Violations = t.general, t.serious, t.counterfeit, t.violations
-	m.Known = len(sanctions) > 0 || t.violations > 0
+	m.General, m.Serious, m.Counterfeit, m.Violations = t.General, t.Serious, t.Counterfeit, t.Violations
+	m.Known = len(sanctions) > 0 || t.Violations > 0
 	return m, sanctions, nil
 }
 
-type govTotals struct{ general, serious, counterfeit, violations int }
-
-// add counts one violation: its points if it falls in the current cycle,
-// the violation and its counterfeit finding if it falls in the last 365
-// days.
-func (t *govTotals) add(track string, pts, cf int, at, cycle, since int64) {
-	if at >= cycle {
-		switch track {
-		case "general":
-			t.general += pts
-		case "serious":
-			t.serious += pts
-		}
-	}
-	if at >= since {
-		t.violations++
-		t.counterfeit += cf
-	}
-}
-
-// cycleStart is the start of the points cycle containing t: 1 January,
-// marketplace time (DOMAIN §4: general and serious reset every calendar year).
-func cycleStart(t time.Time) time.Time {
-	l := t.In(anxin.MarketplaceTZ)
-	return time.Date(l.Year(), 1, 1, 0, 0, 0, 0, anxin.MarketplaceTZ).UTC()
-}
-
-func cycleKey(t time.Time) string { return t.In(anxin.MarketplaceTZ).Format("2006") }
-
-func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, error) {
-	var t govTotals
-	since := tx.Now.Add(-365 * 24 * time.Hour)
-	cycle := cycleStart(tx.Now)
-	from := min(ms(since), ms(cycle))
+func pointTotals(ctx context.Context, tx *Tx, merchantID string) (enforcement.Totals, error) {
+	var t enforcement.Totals
+	from := min(ms(tx.Now.Add(-enforcement.CounterfeitWindow)), ms(enforcement.CycleStart(tx.Now)))
 	rows, err := tx.queryCached(ctx, `SELECT track, points, counterfeit, created_at FROM gov_violations
 		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`, merchantID, from)
 	if err != nil {
@@ -532,7 +420,7 @@ func pointTotals(ctx context.Context, tx *Tx, merchantID string) (govTotals, err
 		if err := rows.Scan(&track, &pts, &cf, &at); err != nil {
 			return t, err
 		}
-		t.add(track, pts, cf, at, ms(cycle), ms(since))
+		t.Add(track, pts, cf == 1, fromMS(at), tx.Now)
 	}
 	return t, rows.Err()
 }

@@ -12,37 +12,12 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/enforcement"
 	"anxin/rules"
 )
 
 // JobSanctionEnd is the job kind that ends a timed sanction (reinstatement).
 const JobSanctionEnd = "governance.sanction_end"
-
-// pointNode is a threshold on a track and the sanctions it triggers
-// (DOMAIN §4 defaults). warn marks a node whose statement is a warning.
-type pointNode struct {
-	at      int
-	actions []anxin.EnforcementAction
-}
-
-var pointNodes = map[string][]pointNode{
-	"general": {
-		{12, []anxin.EnforcementAction{{Type: rules.ActRestrictListing, Days: 7}}},
-		{24, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 7}, {Type: rules.ActRestrictListing, Days: 14}}},
-		{36, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 14}}},
-		{48, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 21}}},
-	},
-	"serious": {
-		{12, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 7}, {Type: rules.ActRestrictListing, Days: 7}}},
-		{24, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 14}, {Type: rules.ActRestrictListing, Days: 14}}},
-		{36, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 21}, {Type: rules.ActFreezePayout, Days: 30}}},
-		{48, []anxin.EnforcementAction{{Type: rules.ActClearOut}, {Type: rules.ActDeductDeposit}}},
-	},
-	"counterfeit": {
-		{2, []anxin.EnforcementAction{{Type: rules.ActShieldShop, Days: 30}}},
-		{3, []anxin.EnforcementAction{{Type: rules.ActClearOut}}},
-	},
-}
 
 // outboxType maps an action to the webhook type the marketplace receives.
 var outboxType = map[string]string{
@@ -60,31 +35,10 @@ var outboxType = map[string]string{
 	rules.ActHideContent:        anxin.ActionHideContent,
 }
 
-// dsaCategory maps a decision's labels to a DSA statement category.
-func dsaCategory(labels []string) string {
-	for _, l := range labels {
-		switch l {
-		case "counterfeit", "brand":
-			return "intellectual_property_infringements"
-		case "adult":
-			return "pornography_or_sexualized_content"
-		case "personal_data":
-			return "data_protection_and_privacy_violations"
-		case "wildlife":
-			return "animal_welfare"
-		case "invoice_fraud", "fake_orders", "gambling":
-			return "scams_and_fraud"
-		case "weapons", "drugs", "covert_camera", "false_medical_claim", "surrogacy":
-			return "unsafe_and_illegal_products"
-		}
-	}
-	return "scope_of_platform_service"
-}
-
 type statementInput struct {
 	merchantID, targetType, targetID, stage string
 	outcome                                 anxin.Outcome
-	actions                                 []actionTarget
+	actions                                 []enforcement.Target
 	fired                                   []rules.Fired
 	reasons, labels                         []string
 	evidence                                []anxin.Evidence
@@ -98,6 +52,8 @@ type statementInput struct {
 	appealStatus                            string
 	contentDate                             *time.Time
 	id                                      string // the statement's id, when chosen beforehand
+	caseID                                  string // the review case that decided, when a person did
+	origin                                  string // the node statement's id, when the statement is for a points node
 }
 
 // issue writes a statement of reasons and applies its actions: one
@@ -110,7 +66,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 	st := &anxin.Statement{
 		ID: in.id, Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
 		Outcome: in.outcome, Actions: []anxin.StatementAction{}, DecisionGround: "incompatible_with_terms", PolicyVersion: in.policyVersion,
-		RuleIDs: []string{}, Category: dsaCategory(in.labels), Reason: strings.Join(in.reasons, " "), Evidence: in.evidence,
+		RuleIDs: []string{}, Category: enforcement.DSACategory(in.labels), Reason: strings.Join(in.reasons, " "), Evidence: in.evidence,
 		Source: "own_initiative", Automation: in.automation, DecisionID: in.decisionID, ContentDate: in.contentDate,
 		AppealStatus: "none", DecidedBy: in.decidedBy, Points: in.points, CreatedAt: tx.Now,
 	}
@@ -140,7 +96,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.LegalGround = strings.Join(legal, "; ")
 	}
 	if in.previous == nil {
-		st.Facts = facts(in.evidence, in.cause)
+		st.Facts = enforcement.Facts(in.evidence, in.cause)
 	}
 	if st.Reason == "" && in.previous != nil {
 		st.Reason = in.previous.Reason
@@ -150,19 +106,52 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.AppealDeadline = &dl
 		st.HowToAppeal = fmt.Sprintf("File an appeal within %d days: POST /v1/statements/%s/appeals, or from the enforcement record in the console.", s.AppealWindowDays, st.ID)
 	}
-	type enf struct {
-		id string
-		a  actionTarget
+	// Sanctions on the merchant or influencer go through the one model:
+	// the engine places each beside the subject's standing sanctions (one
+	// of the same type from governance is served first; one already
+	// covered by an open-ended sanction is left out and said so).
+	type planned struct {
+		t  enforcement.Target
+		sc *anxin.Sanction
+		in sanctionIssue
+		id string // gov_enforcements id, for actions on a record
 	}
-	var enfs []enf
+	var plans []planned
 	for _, a := range in.actions {
+		p := planned{t: a}
 		sa := anxin.StatementAction{Type: a.Type, StartsAt: tx.Now}
 		if a.Days > 0 {
 			end := tx.Now.Add(time.Duration(a.Days) * 24 * time.Hour)
 			sa.EndsAt = &end
 		}
+		if a.Sanction() {
+			p.in = sanctionIssue{subjectType: a.TargetType, subjectID: a.TargetID, typ: enforcement.SanctionType(a.Type), source: anxin.SourceGovernance,
+				originType: "decision", originID: in.decisionID, cause: in.cause, days: a.Days, reason: st.Reason, statementID: st.ID,
+				windowDays: s.AppealWindowDays, mode: enforcement.Queue,
+				explain: enforcement.Explanation{Facts: st.Facts, Automation: in.automation, LegalGround: st.LegalGround}}
+			switch {
+			case in.origin != "":
+				p.in.originType, p.in.originID = "points_node", in.origin
+			case in.caseID != "":
+				p.in.originType, p.in.originID = "case", in.caseID
+			case in.decisionID == "":
+				p.in.originType, p.in.originID = "statement", st.ID
+			}
+			sc, err := planSanction(ctx, tx, p.in)
+			if enforcement.Covered(err) {
+				st.Facts = strings.TrimSpace(st.Facts + " " + a.Type + " is already in force with no end; not issued again.")
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			p.sc = sc
+			sa.StartsAt, sa.EndsAt = sc.StartsAt, sc.EndsAt
+		} else {
+			p.id = anxin.NewID("enf")
+		}
 		st.Actions = append(st.Actions, sa)
-		enfs = append(enfs, enf{anxin.NewID("enf"), a})
+		plans = append(plans, p)
 	}
 	_, err := tx.execCached(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
@@ -170,25 +159,23 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 	if err != nil {
 		return nil, err
 	}
-	for i, e := range enfs {
+	for i, p := range plans {
+		if p.sc != nil {
+			if err := storeSanction(ctx, tx, p.sc, p.in, false); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		sa := st.Actions[i]
 		if _, err := tx.execCached(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, e.id, st.ID, in.merchantID, e.a.targetType, e.a.targetID, e.a.Type, in.stage, in.cause,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, p.id, st.ID, in.merchantID, p.t.TargetType, p.t.TargetID, p.t.Type, in.stage, in.cause,
 			ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)); err != nil {
 			return nil, err
 		}
-		payload := map[string]any{"statement_id": st.ID, "action": e.a.Type, "target_type": e.a.targetType, "target_id": e.a.targetID,
+		payload := map[string]any{"statement_id": st.ID, "action": p.t.Type, "target_type": p.t.TargetType, "target_id": p.t.TargetID,
 			"merchant_id": in.merchantID, "starts_at": sa.StartsAt, "ends_at": sa.EndsAt, "reason": st.Reason, "decision_id": in.decisionID}
-		if e.a.Type == rules.ActDeductDeposit {
-			payload["reason_code"], payload["amount"] = "penalty", "all"
-		}
-		if _, err := Enqueue(ctx, tx, outboxType[e.a.Type], e.a.targetID, e.id, payload); err != nil {
+		if _, err := Enqueue(ctx, tx, outboxType[p.t.Type], p.t.TargetID, p.id, payload); err != nil {
 			return nil, err
-		}
-		if sa.EndsAt != nil && e.a.targetType == "merchant" {
-			if err := Schedule(ctx, tx, JobSanctionEnd, e.id, *sa.EndsAt, map[string]string{"enforcement_id": e.id}); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if len(in.actions) == 0 {
@@ -198,27 +185,6 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		}
 	}
 	return st, nil
-}
-
-// facts renders the DSA decision facts from the evidence.
-func facts(ev []anxin.Evidence, cause string) string {
-	var parts []string
-	if cause != "" {
-		parts = append(parts, "Points node reached: "+cause+".")
-	}
-	for i, e := range ev {
-		if i == 5 {
-			parts = append(parts, fmt.Sprintf("(%d more findings)", len(ev)-5))
-			break
-		}
-		switch e.Kind {
-		case "sanction":
-			parts = append(parts, "Active sanction "+e.Category+" ("+e.Ref+").")
-		default:
-			parts = append(parts, fmt.Sprintf("%s contains %q (%s) at bytes %d-%d.", e.Field, e.Quote, e.Category, e.Start, e.End))
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // addPoints records the points of the fired block rules on the merchant's
@@ -249,84 +215,44 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 }
 
 // fireNodes issues the sanctions of every node the merchant's totals have
-// reached and that has not fired this cycle.
+// reached (enforcement.NodesReached) and that has not fired this cycle.
 func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID string) error {
 	t, err := pointTotals(ctx, tx, merchantID)
 	if err != nil {
 		return err
 	}
-	cycle := cycleKey(tx.Now)
-	for _, track := range []string{"general", "serious", "counterfeit"} {
-		total := map[string]int{"general": t.general, "serious": t.serious, "counterfeit": t.counterfeit}[track]
-		for _, n := range pointNodes[track] {
-			if total < n.at {
-				break
-			}
-			// Claim the node first: of two checks reaching it at once (on
-			// two replicas), the second waits for the first to commit and
-			// then claims nothing, instead of failing on the key.
-			cause := track + ":" + strconv.Itoa(n.at)
-			stID := anxin.NewID("sor")
-			r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, track, cycle, n.at, stID, ms(tx.Now))
-			if err != nil {
-				return err
-			}
-			if k, err := r.RowsAffected(); err != nil {
-				return err
-			} else if k == 0 {
-				continue // fired already this cycle
-			}
-			var acts []actionTarget
-			for _, a := range n.actions {
-				acts = append(acts, actionTarget{EnforcementAction: a, targetType: "merchant", targetID: merchantID})
-			}
-			reason := fmt.Sprintf("The shop reached %d %s points this cycle; the sanctions for that threshold apply.", n.at, track)
-			if track == "counterfeit" {
-				reason = fmt.Sprintf("The shop has %d counterfeit findings in 365 days; the sanctions for that threshold apply.", n.at)
-			}
-			if _, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
-				stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{reason},
-				labels: []string{"points_node"}, automation: "fully", cause: cause, id: stID}); err != nil {
-				return err
-			}
+	cycle := enforcement.CycleKey(tx.Now)
+	for _, n := range enforcement.NodesReached(t, nil) {
+		// Claim the node first: of two checks reaching it at once (on two
+		// replicas), the second waits for the first to commit and then
+		// claims nothing, instead of failing on the key.
+		stID := anxin.NewID("sor")
+		r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, n.Track, cycle, n.Node.At, stID, ms(tx.Now))
+		if err != nil {
+			return err
+		}
+		if k, err := r.RowsAffected(); err != nil {
+			return err
+		} else if k == 0 {
+			continue // fired already this cycle
+		}
+		var acts []enforcement.Target
+		for _, a := range n.Node.Actions {
+			acts = append(acts, enforcement.Target{EnforcementAction: a, TargetType: anxin.SubjectMerchant, TargetID: merchantID})
+		}
+		if _, err := s.issue(ctx, tx, statementInput{merchantID: merchantID, targetType: "merchant", targetID: merchantID,
+			stage: anxin.StagePostPublish, outcome: anxin.OutcomeBlock, actions: acts, reasons: []string{n.Reason},
+			labels: []string{"points_node"}, automation: "fully", cause: n.Cause, origin: stID, id: stID}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// activeSanctions returns a merchant's sanctions in force now.
-func activeSanctions(ctx context.Context, tx *Tx, merchantID string) ([]*anxin.Sanction, error) {
-	return querySanctions(ctx, tx, `WHERE merchant_id = ? AND target_type = 'merchant' AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
-		ORDER BY created_at DESC`, merchantID, ms(tx.Now))
-}
-
-func querySanctions(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Sanction, error) {
-	rows, err := tx.queryCached(ctx, `SELECT id, merchant_id, action, status, cause, statement_id, starts_at, ends_at FROM gov_enforcements `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*anxin.Sanction
-	for rows.Next() {
-		sc := new(anxin.Sanction)
-		var start int64
-		var end sql.NullInt64
-		if err := rows.Scan(&sc.ID, &sc.MerchantID, &sc.Type, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end); err != nil {
-			return nil, err
-		}
-		sc.StartsAt, sc.EndsAt = fromMS(start), fromNullMS(end)
-		if sc.Status == "active" && sc.EndsAt != nil && !sc.EndsAt.After(tx.Now) {
-			sc.Status = "expired"
-		}
-		out = append(out, sc)
-	}
-	return out, rows.Err()
-}
-
 // HandleSanctionEnd is the JobSanctionEnd handler: it marks a timed
-// sanction expired and tells the marketplace the merchant is reinstated
-// for that action.
+// sanction expired and tells the marketplace the subject is reinstated for
+// that sanction.
 func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *anxin.Job) error {
 	var p struct {
 		EnforcementID string `json:"enforcement_id"`
@@ -334,20 +260,20 @@ func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *
 	if err := json.Unmarshal(job.Payload, &p); err != nil {
 		return err
 	}
-	var merchantID, action, statementID string
-	err := tx.QueryRowContext(ctx, `SELECT merchant_id, action, statement_id FROM gov_enforcements WHERE id = ? AND status = 'active'`, p.EnforcementID).
-		Scan(&merchantID, &action, &statementID)
+	var subject, typ, statementID, source string
+	err := tx.QueryRowContext(ctx, `SELECT subject_id, type, statement_id, source FROM sanctions WHERE id = ? AND status = 'active'`, p.EnforcementID).
+		Scan(&subject, &typ, &statementID, &source)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // lifted or reversed already
 	}
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE gov_enforcements SET status = 'expired' WHERE id = ?`, p.EnforcementID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET status = 'expired', ended_at = ?, end_reason = 'ended' WHERE id = ?`, ms(tx.Now), p.EnforcementID); err != nil {
 		return err
 	}
-	_, err = Enqueue(ctx, tx, anxin.ActionReinstateMerchant, merchantID, "end:"+p.EnforcementID, map[string]any{
-		"merchant_id": merchantID, "action": action, "statement_id": statementID, "enforcement_id": p.EnforcementID})
+	_, err = Enqueue(ctx, tx, anxin.ActionReinstateMerchant, subject, "end:"+p.EnforcementID, map[string]any{
+		"merchant_id": subject, "action": typ, "statement_id": statementID, "enforcement_id": p.EnforcementID, "sanction_id": p.EnforcementID, "source": source})
 	return err
 }
 
@@ -368,43 +294,51 @@ func (s *GovernanceService) reverseStatement(ctx context.Context, tx *Tx, st *an
 	if err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT track, node, statement_id FROM gov_nodes WHERE merchant_id = ? AND cycle = ?`, st.MerchantID, cycleKey(tx.Now))
+	cycle := enforcement.CycleKey(tx.Now)
+	rows, err := tx.QueryContext(ctx, `SELECT track, node, statement_id FROM gov_nodes WHERE merchant_id = ? AND cycle = ?`, st.MerchantID, cycle)
 	if err != nil {
 		return err
 	}
-	type nodeRow struct {
-		track string
-		node  int
-		stID  string
-	}
-	var lift []nodeRow
+	var fired []enforcement.FiredNode
 	for rows.Next() {
-		var n nodeRow
-		if err := rows.Scan(&n.track, &n.node, &n.stID); err != nil {
+		var n enforcement.FiredNode
+		if err := rows.Scan(&n.Track, &n.At, &n.StatementID); err != nil {
 			rows.Close()
 			return err
 		}
-		total := map[string]int{"general": t.general, "serious": t.serious, "counterfeit": t.counterfeit}[n.track]
-		if total < n.node {
-			lift = append(lift, n)
-		}
+		fired = append(fired, n)
 	}
 	rows.Close()
-	for _, n := range lift {
-		if err := reverseEnforcements(ctx, tx, n.stID, "lifted"); err != nil {
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range enforcement.NodesToLift(t, fired) {
+		if err := reverseEnforcements(ctx, tx, n.StatementID, "lifted"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM gov_nodes WHERE merchant_id = ? AND track = ? AND cycle = ? AND node = ?`,
-			st.MerchantID, n.track, cycleKey(tx.Now), n.node); err != nil {
+			st.MerchantID, n.Track, cycle, n.At); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// reverseEnforcements marks a statement's active actions reversed (or
-// lifted), cancels their reinstatement jobs and tells the marketplace.
+// reverseEnforcements marks a statement's active actions and sanctions
+// reversed (or lifted), cancels their reinstatement jobs and tells the
+// marketplace.
 func reverseEnforcements(ctx context.Context, tx *Tx, statementID, status string) error {
+	ss, err := loadSanctions(ctx, tx, `WHERE statement_id = ? AND status = 'active' ORDER BY created_at, id`, statementID)
+	if err != nil {
+		return err
+	}
+	reason := "decision_overturned"
+	if status == anxin.SanctionLifted {
+		reason = "points_below_node"
+	}
+	if _, err := endSanctions(ctx, tx, ss, status, reason); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, target_type, target_id, action FROM gov_enforcements WHERE statement_id = ? AND status = 'active'`, statementID)
 	if err != nil {
 		return err
@@ -582,8 +516,8 @@ func (s *GovernanceService) MerchantRecord(ctx context.Context, merchantID strin
 		if err != nil {
 			return err
 		}
-		rec.General, rec.Serious, rec.Counterfeit = t.general, t.serious, t.counterfeit
-		if rec.Sanctions, err = querySanctions(ctx, tx, `WHERE merchant_id = ? AND target_type = 'merchant' ORDER BY created_at DESC LIMIT 100`, merchantID); err != nil {
+		rec.General, rec.Serious, rec.Counterfeit = t.General, t.Serious, t.Counterfeit
+		if rec.Sanctions, err = loadSanctions(ctx, tx, `WHERE subject_id = ? AND subject_type = 'merchant' ORDER BY created_at DESC, id LIMIT 100`, merchantID); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, reversed, created_at
@@ -624,171 +558,4 @@ func (s *GovernanceService) MerchantRecord(ctx context.Context, merchantID strin
 		return nil, err
 	}
 	return rec, nil
-}
-
-func queryAppeals(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.Appeal, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, statement_id, merchant_id, text, status, decided_by, note, created_at, decided_at FROM gov_appeals `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*anxin.Appeal{}
-	for rows.Next() {
-		a := new(anxin.Appeal)
-		var at int64
-		var dec sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.StatementID, &a.MerchantID, &a.Text, &a.Status, &a.DecidedBy, &a.Note, &at, &dec); err != nil {
-			return nil, err
-		}
-		a.CreatedAt, a.DecidedAt = fromMS(at), fromNullMS(dec)
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// FileAppeal opens the merchant's appeal against one of its statements.
-// NotFound for another merchant's statement; Conflict when the window has
-// closed, the statement carries no appealable action, or an appeal was
-// already filed (there is no second internal appeal). Role: merchant:<id>.
-func (s *GovernanceService) FileAppeal(ctx context.Context, statementID, text string) (*anxin.Appeal, error) {
-	if err := anxin.Authorize(ctx, anxin.ActionFileAppeal); err != nil {
-		return nil, err
-	}
-	if err := anxin.ValidateText("text", text, 4000); err != nil {
-		return nil, err
-	}
-	if strings.TrimSpace(text) == "" {
-		return nil, anxin.Errorf(anxin.Invalid, "text is required: say why the decision is wrong.")
-	}
-	var a *anxin.Appeal
-	err := s.db.Transact(ctx, func(tx *Tx) error {
-		st, err := findStatement(ctx, tx, statementID)
-		if err != nil {
-			return err
-		}
-		if !govVisible(ctx, st.MerchantID) || st.MerchantID == "" {
-			return anxin.Errorf(anxin.NotFound, "Statement not found.")
-		}
-		if st.AppealDeadline == nil {
-			return anxin.Errorf(anxin.Conflict, "This statement cannot be appealed.")
-		}
-		if tx.Now.After(*st.AppealDeadline) {
-			return anxin.Errorf(anxin.Conflict, "The appeal window closed on %s.", st.AppealDeadline.In(anxin.MarketplaceTZ).Format("2006-01-02"))
-		}
-		if st.AppealStatus != "none" {
-			return anxin.Errorf(anxin.Conflict, "An appeal against this statement was already filed.")
-		}
-		a = &anxin.Appeal{ID: anxin.NewID("apl"), StatementID: st.ID, MerchantID: st.MerchantID, Text: text, Status: anxin.AppealOpen, CreatedAt: tx.Now}
-		_, err = tx.ExecContext(ctx, `INSERT INTO gov_appeals (id, statement_id, merchant_id, text, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			a.ID, a.StatementID, a.MerchantID, a.Text, a.Status, ms(tx.Now))
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-// FindAppeals lists appeals by status ("" for all), oldest first. Merchants
-// see only their own; everyone else needs the decide-appeal permission.
-func (s *GovernanceService) FindAppeals(ctx context.Context, status string, page anxin.Page) ([]*anxin.Appeal, string, error) {
-	scope := anxin.MerchantScope(ctx)
-	if scope != "" {
-		if err := anxin.Authorize(ctx, anxin.ActionFileAppeal); err != nil {
-			return nil, "", err
-		}
-	} else if err := anxin.Authorize(ctx, anxin.ActionDecideAppeal); err != nil {
-		return nil, "", err
-	}
-	switch status {
-	case "", anxin.AppealOpen, anxin.AppealUpheld, anxin.AppealOverturned:
-	default:
-		return nil, "", anxin.Errorf(anxin.Invalid, "status must be open, upheld or overturned.")
-	}
-	limit, offset := govPage(page)
-	var out []*anxin.Appeal
-	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) (err error) {
-		out, err = queryAppeals(ctx, tx, `WHERE (? = '' OR status = ?) AND (? = '' OR merchant_id = ?) ORDER BY created_at, id LIMIT ? OFFSET ?`,
-			status, status, scope, scope, limit+1, offset)
-		return err
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := govPageNext(out, limit, offset)
-	return out, next, nil
-}
-
-// DecideAppeal decides an open appeal: uphold keeps the actions and issues
-// a new statement version; overturn reverses the actions, removes the
-// points, lifts node sanctions the totals no longer reach, restores
-// listings, issues a new statement version and notifies the marketplace.
-// The reviewer may not be the person who made the original decision
-// (Forbidden). Conflict if the appeal is already decided. Role: reviewer,
-// operator.
-func (s *GovernanceService) DecideAppeal(ctx context.Context, id, resolution, note string) (*anxin.Appeal, error) {
-	if err := anxin.Authorize(ctx, anxin.ActionDecideAppeal); err != nil {
-		return nil, err
-	}
-	if resolution != anxin.ResUphold && resolution != anxin.ResOverturn {
-		return nil, anxin.Errorf(anxin.Invalid, "resolution must be uphold or overturn.")
-	}
-	if err := anxin.ValidateText("note", note, 4000); err != nil {
-		return nil, err
-	}
-	actor := anxin.ActorFromContext(ctx)
-	var a *anxin.Appeal
-	err := s.db.Transact(ctx, func(tx *Tx) error {
-		as, err := queryAppeals(ctx, tx, `WHERE id = ?`, id)
-		if err != nil {
-			return err
-		}
-		if len(as) == 0 {
-			return anxin.Errorf(anxin.NotFound, "Appeal not found.")
-		}
-		a = as[0]
-		if a.Status != anxin.AppealOpen {
-			return anxin.Errorf(anxin.Conflict, "The appeal was already decided.")
-		}
-		st, err := findStatement(ctx, tx, a.StatementID)
-		if err != nil {
-			return err
-		}
-		if st.DecidedBy != "" && st.DecidedBy == actor.KeyID {
-			return anxin.Errorf(anxin.Forbidden, "An appeal must be decided by someone other than the original decider.")
-		}
-		a.Status = anxin.AppealUpheld
-		label := "upheld"
-		if resolution == anxin.ResOverturn {
-			a.Status, label = anxin.AppealOverturned, "overturned"
-			if err := s.reverseStatement(ctx, tx, st); err != nil {
-				return err
-			}
-		}
-		a.DecidedBy, a.Note, a.DecidedAt = actor.KeyID, note, &tx.Now
-		if _, err := tx.ExecContext(ctx, `UPDATE gov_appeals SET status = ?, decided_by = ?, note = ?, decided_at = ? WHERE id = ?`,
-			a.Status, a.DecidedBy, a.Note, ms(tx.Now), a.ID); err != nil {
-			return err
-		}
-		reason := "Your appeal was reviewed and the decision stands. " + note
-		if resolution == anxin.ResOverturn {
-			reason = "Your appeal was upheld: the decision is reversed, its points removed and its restrictions lifted. " + note
-		}
-		if _, err := s.issue(ctx, tx, statementInput{merchantID: st.MerchantID, targetType: st.TargetType, targetID: st.TargetID,
-			stage: anxin.StagePostPublish, outcome: st.Outcome, reasons: []string{strings.TrimSpace(reason)}, automation: "not",
-			decidedBy: actor.KeyID, previous: st, appealStatus: a.Status, policyVersion: st.PolicyVersion}); err != nil {
-			return err
-		}
-		for _, r := range st.RuleIDs {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO gov_rule_labels (rule_id, decision_id, label, source, created_at) VALUES (?, ?, ?, 'appeal', ?)`,
-				r, st.DecisionID, label, ms(tx.Now)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"anxin"
+	"anxin/enforcement"
 	"anxin/rules"
 )
 
@@ -264,9 +265,9 @@ func (s *GovernanceService) DecideCase(ctx context.Context, id, resolution, note
 				}
 			}
 			d.Stage = stage
-			acts := stageActions(d, nil)
-			st, err := s.issue(ctx, tx, statementInput{merchantID: d.MerchantID, targetType: targetOf(d), targetID: targetIDOf(d),
-				stage: stage, outcome: anxin.OutcomeBlock, actions: actionTargets(d, acts, ""), fired: fired, reasons: d.Reasons,
+			acts := enforcement.StageActions(d, nil)
+			st, err := s.issue(ctx, tx, statementInput{merchantID: d.MerchantID, targetType: enforcement.TargetOf(d), targetID: enforcement.TargetIDOf(d),
+				stage: stage, outcome: anxin.OutcomeBlock, actions: enforcement.Targets(d, acts, ""), fired: fired, reasons: d.Reasons, caseID: c.ID,
 				labels: d.Labels, evidence: d.Evidence, decisionID: d.ID, policyVersion: d.PolicyVersion, automation: "partially",
 				decidedBy: me, points: pts, contentDate: &d.CreatedAt})
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"anxin"
 	"anxin/counterfeit"
+	"anxin/enforcement"
 )
 
 // IPService runs the brand registry and the rights-holder workflow: notice →
@@ -271,7 +272,7 @@ func takedown(ctx context.Context, tx *Tx, n *anxin.Notice, reason counterfeit.R
 			// A sanction applies once per node crossed: skip when the same
 			// sanction was already imposed on this merchant within 365 days.
 			var already int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM ip_sanctions WHERE merchant_id = ? AND action = ? AND created_at >= ?`,
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sanctions WHERE subject_id = ? AND source = 'ip' AND type = ? AND created_at >= ?`,
 				n.MerchantID, act, ms(now)-365*86400_000).Scan(&already); err != nil {
 				return err
 			}
@@ -280,22 +281,13 @@ func takedown(ctx context.Context, tx *Tx, n *anxin.Notice, reason counterfeit.R
 			}
 		}
 		if act != "" {
-			r, err := tx.ExecContext(ctx, `INSERT INTO ip_sanctions (id, merchant_id, action, days, notice_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (merchant_id, action, notice_id) DO NOTHING`, anxin.NewID("ips"), n.MerchantID, act, days, n.ID, ms(now))
-			if err != nil {
+			facts := "Repeat infringement: " + itoa(upheld) + " upheld counterfeit notices in 365 days, the latest " + n.ID + "."
+			if _, err := issueSanction(ctx, tx, sanctionIssue{subjectType: anxin.SubjectMerchant, subjectID: n.MerchantID, typ: act,
+				source: anxin.SourceIP, originType: "notice", originID: n.ID, cause: "repeat_infringement", days: days, reason: facts,
+				mode: enforcement.Queue, explain: enforcement.Explanation{Facts: facts, Automation: "partially",
+					TermsGround: "Intellectual property rules: repeat infringers"},
+				extra: map[string]any{"days": days, "upheld_notices_365d": upheld, "statement": facts}}); err != nil {
 				return err
-			}
-			if k, _ := r.RowsAffected(); k == 1 {
-				typ := anxin.ActionRestrictMerchant
-				if act == "clear_out" {
-					typ = anxin.ActionClearOutMerchant
-				}
-				if _, err := Enqueue(ctx, tx, typ, n.MerchantID, "ipsanction:"+n.MerchantID+":"+act+":"+n.ID, map[string]any{
-					"merchant_id": n.MerchantID, "action": act, "days": days, "upheld_notices_365d": upheld,
-					"statement": "Repeat infringement: " + itoa(upheld) + " upheld counterfeit notices in 365 days.",
-				}); err != nil {
-					return err
-				}
 			}
 		}
 	}
@@ -312,10 +304,27 @@ func takedown(ctx context.Context, tx *Tx, n *anxin.Notice, reason counterfeit.R
 		if err != nil {
 			return err
 		}
-		if k, _ := r.RowsAffected(); k == 1 {
+		if k, _ := r.RowsAffected(); k == 1 && step.Step == 1 {
+			// The first rung warns and removes the product from the
+			// showcase: nothing the stream check needs to refuse.
 			if _, err := Enqueue(ctx, tx, "influencer.penalise", n.InfluencerID, "ifp:"+n.ID, map[string]any{
 				"influencer_id": n.InfluencerID, "notice_id": n.ID, "penalty": step,
 			}); err != nil {
+				return err
+			}
+		} else if k == 1 {
+			// Later rungs suspend product sharing: a restrict_streaming
+			// sanction, which the stream check refuses like any other.
+			days := step.SuspendSharingDays
+			if step.Step >= 4 {
+				days = 0
+			}
+			facts := "Penalty step " + itoa(step.Step) + " for selling an infringing product (notice " + n.ID + "), " + itoa(prior+1) + " penalties in 365 days."
+			if _, err := issueSanction(ctx, tx, sanctionIssue{subjectType: anxin.SubjectInfluencer, subjectID: n.InfluencerID,
+				typ: anxin.SanctionRestrictStreaming, source: anxin.SourceIP, originType: "notice", originID: n.ID, cause: "influencer_penalty",
+				days: days, reason: facts, mode: enforcement.Queue, explain: enforcement.Explanation{Facts: facts, Automation: "partially",
+					TermsGround: "Intellectual property rules: influencers selling infringing products"},
+				extra: map[string]any{"influencer_id": n.InfluencerID, "notice_id": n.ID, "penalty": step}}); err != nil {
 				return err
 			}
 		}

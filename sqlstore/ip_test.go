@@ -173,9 +173,10 @@ func TestNoticeFlow(t *testing.T) {
 			}
 		}
 		clear, _ := db.OutboxMessages(context.Background(), anxin.ActionClearOutMerchant, 10)
-		shield, _ := db.OutboxMessages(context.Background(), anxin.ActionRestrictMerchant, 10)
+		// Shielding is sent as merchant.shield, like governance's.
+		shield, _ := db.OutboxMessages(context.Background(), anxin.ActionShieldShop, 10)
 		if len(clear) != 1 || len(shield) != 1 {
-			t.Fatalf("sanctions: %d clear-outs, %d restrictions; want one each", len(clear), len(shield))
+			t.Fatalf("sanctions: %d clear-outs, %d shields; want one each", len(clear), len(shield))
 		}
 		// Rights holders see their own notices only; merchants theirs.
 		if ns, _, _ := ip.FindNotices(other, anxin.NoticeFilter{}); len(ns) != 0 {

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"anxin"
+	"anxin/enforcement"
 	"anxin/ledger"
 	"anxin/protection"
 )
@@ -264,17 +265,27 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
 			return err
 		}
-		_, err := Enqueue(ctx, tx, anxin.ActionRestrictMerchant, merchantID, "deposit:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
-			"merchant_id": merchantID, "action": "restrict_listing", "reason": "deposit_below_floor",
-			"deposit_fen": dep, "floor_fen": floor, "until": "deposit topped up",
-		})
+		facts := fmt.Sprintf("The shop's deposit is %d fen, below the floor of %d fen for its categories.", dep, floor)
+		_, err := issueSanction(ctx, tx, sanctionIssue{subjectType: anxin.SubjectMerchant, subjectID: merchantID, typ: anxin.SanctionRestrictListing,
+			source: anxin.SourceDeposit, originType: "deposit", originID: merchantID + ":" + strconv.FormatInt(ms(tx.Now), 10), cause: "deposit_below_floor",
+			reason: "The deposit is below the floor: publishing is restricted until it is topped up.", mode: enforcement.Queue,
+			explain: enforcement.Explanation{Facts: facts, Automation: "fully", TermsGround: "Deposit rules: the deposit floor",
+				Until: "until the deposit is topped up to the floor"},
+			extra: map[string]any{"reason_code": "deposit_below_floor", "deposit_fen": dep, "floor_fen": floor, "until": "deposit topped up"}})
 		return err
 	case !below && restricted:
 		if _, err := tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 0, lifted_at = ?, updated_at = ? WHERE merchant_id = ?`,
 			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
 			return err
 		}
-		_, err := Enqueue(ctx, tx, anxin.ActionNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
+		ss, err := loadSanctions(ctx, tx, `WHERE subject_id = ? AND source = 'deposit' AND status = 'active'`, merchantID)
+		if err != nil {
+			return err
+		}
+		if _, err := endSanctions(ctx, tx, ss, anxin.SanctionLifted, "deposit_topped_up"); err != nil {
+			return err
+		}
+		_, err = Enqueue(ctx, tx, anxin.ActionNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
 			"merchant_id": merchantID, "event": "restriction_lifted", "reason": "deposit_topped_up", "deposit_fen": dep, "floor_fen": floor,
 		})
 		return err

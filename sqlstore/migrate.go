@@ -18,7 +18,8 @@ var migrationFS embed.FS
 // Migration numbering: each capability owns a range so that capabilities can
 // add migrations independently — 0001–0099 foundation, 01xx governance,
 // 02xx protection and ledger, 03xx care, sampling and quality, 04xx
-// anti-counterfeit and IP, 05xx privacy, 06xx scale-out. Files are applied in
+// anti-counterfeit and IP, 05xx privacy, 06xx scale-out, 0700–0719 the one
+// enforcement model (sanctions from every source). Files are applied in
 // name order; the runner records each by name, so a migration added in a
 // lower range after a higher one was applied is still applied once.
 
@@ -108,6 +109,13 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 // transaction. On PostgreSQL it holds an advisory lock so replicas starting
 // together migrate once.
 func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
+	return db.MigrateTo(ctx, "")
+}
+
+// MigrateTo is Migrate stopping after the migration named last ("" for
+// all): the later ones stay pending. Tests use it to write data in an older
+// schema and check what a data migration makes of it.
+func (db *DB) MigrateTo(ctx context.Context, last string) (applied []string, err error) {
 	defer anxin.Wrap(&err, "migrate")
 	if db.Dialect == Postgres {
 		conn, err := db.SQL.Conn(ctx)
@@ -125,6 +133,9 @@ func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
 		return nil, err
 	}
 	for _, name := range pending {
+		if last != "" && name > last {
+			break
+		}
 		body, err := migrationFS.ReadFile(path.Join("migrations", string(db.Dialect), name+".sql"))
 		if err != nil {
 			return applied, err

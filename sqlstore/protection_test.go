@@ -472,13 +472,13 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 		if _, err := s.Enrol(protRole(anxin.MerchantRole("m1")), "m2", "anxingou"); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("enrolling another merchant = %v; want NotFound", err)
 		}
+		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "beauty", total: 20000}) // deposits need a known merchant
 		if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: "dep1", Account: "merchant_deposit:m1", AmountFen: 1000000}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: "gf", Account: "guarantee_fund", AmountFen: 10000000}); err != nil {
 			t.Fatal(err)
 		}
-		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "beauty", total: 20000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
 		event(t, db, s, anxin.EventShipmentScanned, map[string]string{"shipment_id": "s1", "order_id": "o1", "code": "delivered"})
 		c, _, err := s.FileClaim(protPlatformCtx, anxin.ClaimInput{Key: "cf", OrderID: "o1", BuyerID: "b1", ProgrammeID: "counterfeit", Type: "counterfeit"})
@@ -512,11 +512,19 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 		if _, err := ls.MerchantMoney(protRole(anxin.MerchantRole("m2")), "m1"); anxin.KindOf(err) != anxin.NotFound {
 			t.Errorf("another merchant's money = %v; want NotFound", err)
 		}
+		gov := sqlstore.NewGovernanceService(db)
+		dep, _, err := gov.FindSanctions(govOperator, anxin.SanctionFilter{MerchantID: "m1", Source: anxin.SourceDeposit, Active: true})
+		if err != nil || len(dep) != 1 || dep[0].EndsAt != nil || !strings.Contains(dep[0].Reasons.Restriction, "topped up") {
+			t.Fatalf("deposit sanctions = %+v, %v; want one open-ended restrict_listing until topped up", dep, err)
+		}
 		if _, err := ls.Fund(protFinanceCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 60000}); err != nil {
 			t.Fatal(err)
 		}
 		if money, _ = ls.MerchantMoney(protFinanceCtx, "m1"); money.Restricted {
 			t.Errorf("still restricted after top-up: %+v", money)
+		}
+		if sc, err := gov.FindSanction(govOperator, dep[0].ID); err != nil || sc.Status != anxin.SanctionLifted || sc.EndReason != "deposit_topped_up" {
+			t.Errorf("deposit sanction after the top-up = %+v, %v; want lifted", sc, err)
 		}
 		_, err = ls.Fund(protFinanceCtx, anxin.Funding{Key: "dep2", Account: "merchant_deposit:m1", AmountFen: 1})
 		wantKind(t, err, anxin.Conflict, "already used")

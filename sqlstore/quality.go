@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"anxin"
+	"anxin/enforcement"
 	"anxin/quality"
 )
 
@@ -506,9 +508,13 @@ func (s *QualityService) FindCampaign(ctx context.Context, id string) (*anxin.Ca
 	return out, err
 }
 
+// qualityRestrictDays is how long a quality campaign restricts publishing.
+const qualityRestrictDays = 7
+
 // EnforceCampaign acts on the category's merchants whose return rate on
 // orders delivered during the campaign is above its maximum (with at least
-// its minimum of orders): each is recorded once and sent merchant.restrict.
+// its minimum of orders): each is recorded once and gets a restrict_listing
+// sanction for qualityRestrictDays, with its statement and merchant.restrict.
 // Invalid if the campaign sets no maximum.
 func (s *QualityService) EnforceCampaign(ctx context.Context, id string) (n int, err error) {
 	defer anxin.Wrap(&err, "EnforceCampaign(%q)", id)
@@ -567,10 +573,14 @@ func (s *QualityService) EnforceCampaign(ctx context.Context, id string) (n int,
 			if k, _ := r.RowsAffected(); k == 0 {
 				continue
 			}
-			if _, err := Enqueue(ctx, tx, anxin.ActionRestrictMerchant, m, "campaign:"+c.ID+":"+m, map[string]any{
-				"merchant_id": m, "reason": "quality_campaign", "campaign_id": c.ID, "category": c.Category,
-				"return_rate": series.Rate(), "orders": series.Trials, "max_return_rate_bp": c.Rules.MaxReturnRateBP,
-			}); err != nil {
+			facts := fmt.Sprintf("In campaign %s (%s) the shop's return rate was %.1f %% over %d orders delivered, above the campaign's maximum of %.1f %%.",
+				c.ID, c.Category, series.Rate()*100, series.Trials, float64(c.Rules.MaxReturnRateBP)/100)
+			if _, err := issueSanction(ctx, tx, sanctionIssue{subjectType: anxin.SubjectMerchant, subjectID: m, typ: anxin.SanctionRestrictListing,
+				source: anxin.SourceQuality, originType: "campaign", originID: c.ID, cause: "quality_campaign", days: qualityRestrictDays,
+				reason: "The shop's return rate in a category quality campaign was above the campaign's maximum; publishing is restricted.",
+				mode:   enforcement.Queue, explain: enforcement.Explanation{Facts: facts, Automation: "fully", TermsGround: "Category quality campaign rules"},
+				extra: map[string]any{"reason_code": "quality_campaign", "campaign_id": c.ID, "category": c.Category, "return_rate": series.Rate(),
+					"orders": series.Trials, "max_return_rate_bp": c.Rules.MaxReturnRateBP}}); err != nil {
 				return err
 			}
 			n++

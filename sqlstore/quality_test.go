@@ -136,6 +136,10 @@ func TestQualityWatchAndCampaign(t *testing.T) {
 		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestrictMerchant], ","); got != "m_a" {
 			t.Fatalf("restricted %q", got)
 		}
+		qs, _, err := sqlstore.NewGovernanceService(db).FindSanctions(govOperator, anxin.SanctionFilter{Source: anxin.SourceQuality})
+		if err != nil || len(qs) != 1 || qs[0].SubjectID != "m_a" || qs[0].OriginID != c2.ID || qs[0].EndsAt == nil || !strings.Contains(qs[0].Reasons.Facts, "crayfish") {
+			t.Fatalf("quality sanctions = %+v, %v; want one timed restrict_listing on m_a from the campaign", qs, err)
+		}
 		rep, _ := sqlstore.NewReportService(db).Report(ctx, anxin.Period{From: start, To: start.AddDate(0, 0, 90)})
 		for _, s := range rep.Sections {
 			if s.Key == "quality" {

@@ -71,7 +71,7 @@ func (s *RelationService) refreshLocked(ctx context.Context) error {
 	// Risk: cleared-out merchants (mirror status or an IP clear-out) and
 	// shops shielded for repeat infringement.
 	risky, err := s.db.QueryContext(ctx, `SELECT id, 1000, 'cleared out' FROM merchants WHERE status = 'cleared'
-		UNION ALL SELECT merchant_id, CASE action WHEN 'clear_out' THEN 1000 ELSE 600 END, 'IP sanction: ' || action FROM ip_sanctions`)
+		UNION ALL SELECT subject_id, CASE type WHEN 'clear_out' THEN 1000 ELSE 600 END, 'IP sanction: ' || type FROM sanctions WHERE source = 'ip'`)
 	if err != nil {
 		return err
 	}

@@ -38,14 +38,14 @@ func governanceSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 		{"content_blocked", "Content items blocked", `SELECT COUNT(*) FROM gov_decisions
 			WHERE subject_type = 'content' AND outcome = 2 AND created_at >= ? AND created_at < ?`},
 		{"reviews_opened", "Review cases opened", `SELECT COUNT(*) FROM gov_cases WHERE created_at >= ? AND created_at < ?`},
-		{"merchant_penalties", "Merchant penalties", `SELECT COUNT(*) FROM gov_enforcements
-			WHERE target_type = 'merchant' AND action IN ('restrict_listing', 'shield_shop', 'freeze_payout', 'deduct_deposit')
+		{"merchant_penalties", "Merchant penalties", `SELECT COUNT(*) FROM sanctions
+			WHERE source = 'governance' AND subject_type = 'merchant' AND type IN ('restrict_listing', 'shield_shop', 'freeze_payout', 'deduct_deposit')
 			AND created_at >= ? AND created_at < ?`},
-		{"merchants_penalised", "Merchants penalised", `SELECT COUNT(DISTINCT merchant_id) FROM gov_enforcements
-			WHERE target_type = 'merchant' AND action IN ('restrict_listing', 'shield_shop', 'freeze_payout', 'deduct_deposit')
+		{"merchants_penalised", "Merchants penalised", `SELECT COUNT(DISTINCT subject_id) FROM sanctions
+			WHERE source = 'governance' AND subject_type = 'merchant' AND type IN ('restrict_listing', 'shield_shop', 'freeze_payout', 'deduct_deposit')
 			AND created_at >= ? AND created_at < ?`},
-		{"merchants_cleared", "Merchants cleared out", `SELECT COUNT(DISTINCT merchant_id) FROM gov_enforcements
-			WHERE action = 'clear_out' AND created_at >= ? AND created_at < ?`},
+		{"merchants_cleared", "Merchants cleared out", `SELECT COUNT(DISTINCT subject_id) FROM sanctions
+			WHERE source = 'governance' AND type = 'clear_out' AND created_at >= ? AND created_at < ?`},
 		{"appeals", "Appeals filed", `SELECT COUNT(*) FROM gov_appeals WHERE created_at >= ? AND created_at < ?`},
 		{"appeals_overturned", "Appeals overturned", `SELECT COUNT(*) FROM gov_appeals
 			WHERE status = 'overturned' AND decided_at >= ? AND decided_at < ?`},

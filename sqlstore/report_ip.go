@@ -33,7 +33,7 @@ func ipSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, erro
 	counts := []struct{ name, label, q string }{
 		{"links_removed", "Links removed on notices", `SELECT COUNT(*) FROM notices WHERE takedown_at >= ? AND takedown_at < ?`},
 		{"influencer_penalties", "Influencer penalties", `SELECT COUNT(*) FROM influencer_penalties WHERE created_at >= ? AND created_at < ?`},
-		{"shops_banned", "Shops banned for repeat infringement", `SELECT COUNT(*) FROM ip_sanctions WHERE action = 'clear_out' AND created_at >= ? AND created_at < ?`},
+		{"shops_banned", "Shops banned for repeat infringement", `SELECT COUNT(*) FROM sanctions WHERE source = 'ip' AND type = 'clear_out' AND created_at >= ? AND created_at < ?`},
 		{"notices", "Notices filed", `SELECT COUNT(*) FROM notices WHERE filed_at >= ? AND filed_at < ?`},
 		{"counter_notices", "Counter-notices", `SELECT COUNT(*) FROM notices WHERE counter_at >= ? AND counter_at < ?`},
 		{"reregistrations_caught", "Re-registrations caught", `SELECT COUNT(*) FROM reregistrations WHERE caught_at >= ? AND caught_at < ?`},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/enforcement"
 	"anxin/sampling"
 )
 
@@ -742,9 +743,17 @@ func interceptSample(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) 
 		anxin.NewID("svl"), x.ID, x.MerchantID, x.ListingID, reason, ms(tx.Now)); err != nil {
 		return err
 	}
-	if _, err := Enqueue(ctx, tx, anxin.ActionRestrictMerchant, x.MerchantID, x.ID, map[string]any{
-		"merchant_id": x.MerchantID, "reason": reason, "days": samplingRestrictDays, "sample_id": x.ID, "listings": ids,
-	}); err != nil {
+	what := "quality"
+	if safety {
+		what = "safety"
+	}
+	facts := "Sample " + x.ID + " of listing " + x.ListingID + " failed its " + what + " test at the lab (report " + x.ReportRef + "); " +
+		itoa(len(ids)) + " listing(s) of the same product were taken down."
+	if _, err := issueSanction(ctx, tx, sanctionIssue{subjectType: anxin.SubjectMerchant, subjectID: x.MerchantID, typ: anxin.SanctionRestrictListing,
+		source: anxin.SourceSampling, originType: "sample", originID: x.ID, cause: reason, days: samplingRestrictDays,
+		reason: "A product sample failed its lab test; publishing is restricted for " + itoa(samplingRestrictDays) + " days. A passing retest lifts it.",
+		mode:   enforcement.Queue, explain: enforcement.Explanation{Facts: facts, Automation: "not", TermsGround: "Product quality rules: failed random sampling"},
+		extra: map[string]any{"days": samplingRestrictDays, "sample_id": x.ID, "listings": ids, "cause": reason}}); err != nil {
 		return err
 	}
 	if _, err := Enqueue(ctx, tx, anxin.ActionNotify, x.MerchantID, "merchant:"+x.ID, map[string]any{
@@ -821,7 +830,14 @@ func restoreSample(ctx context.Context, tx *Tx, x *anxin.Sample) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE sampling_interceptions SET restored_at = ? WHERE sample_id = ? AND restored_at IS NULL`, ms(tx.Now), x.RetestOf); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE sampling_violations SET cleared_at = ? WHERE sample_id = ?`, ms(tx.Now), x.RetestOf)
+	if _, err := tx.ExecContext(ctx, `UPDATE sampling_violations SET cleared_at = ? WHERE sample_id = ?`, ms(tx.Now), x.RetestOf); err != nil {
+		return err
+	}
+	ss, err := loadSanctions(ctx, tx, `WHERE source = 'sampling' AND origin_type = 'sample' AND origin_id = ? AND status = 'active'`, x.RetestOf)
+	if err != nil {
+		return err
+	}
+	_, err = endSanctions(ctx, tx, ss, anxin.SanctionLifted, "retest_passed")
 	return err
 }
 

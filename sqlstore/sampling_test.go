@@ -229,6 +229,21 @@ func TestSamplingLifecycle(t *testing.T) {
 		if got := strings.Join(ob[anxin.ActionNotify], ","); got != "b_1,m_new" {
 			t.Errorf("notified %q; want buyer b_1 (bought l_01) and the merchant", got)
 		}
+		// The failure is a sanction in the one model: the publish gate
+		// refuses m_new with it, whatever governance's own record says.
+		gov := sqlstore.NewGovernanceService(db)
+		if err := gov.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sanctions, _, err := gov.FindSanctions(govOperator, anxin.SanctionFilter{MerchantID: "m_new", Source: anxin.SourceSampling, Active: true})
+		if err != nil || len(sanctions) != 1 || sanctions[0].Type != anxin.SanctionRestrictListing || sanctions[0].OriginID != target.ID ||
+			!strings.Contains(sanctions[0].Reasons.Facts, "CMA-2026-0042") {
+			t.Fatalf("sampling sanctions = %+v, %v; want one restrict_listing citing the lab report", sanctions, err)
+		}
+		gated, err := gov.CheckListings(govPlatform, []*anxin.ListingCheck{{ID: "l_new", Title: "纯棉毛巾", MerchantID: "m_new"}})
+		if err != nil || gated[0].Outcome != anxin.OutcomeBlock || gated[0].ReasonCode != anxin.ReasonPenaltyRestricted || gated[0].StatementID != sanctions[0].StatementID {
+			t.Fatalf("publish by m_new after a failed sample = %+v, %v; want PENALTY_RESTRICTED with the sampling statement", gated, err)
+		}
 		var live int64
 		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM listings WHERE merchant_id = 'm_new' AND status = 'live'`).Scan(&live)
 		if live != 0 {
@@ -260,6 +275,9 @@ func TestSamplingLifecycle(t *testing.T) {
 		}
 		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("restored %q", got)
+		}
+		if sc, err := gov.FindSanction(govOperator, sanctions[0].ID); err != nil || sc.Status != anxin.SanctionLifted || sc.EndReason != "retest_passed" {
+			t.Errorf("sampling sanction after a passing retest = %+v, %v; want lifted", sc, err)
 		}
 		rates, err := svc.PassRates(qualityCtx, plan.ID)
 		if err != nil || len(rates) != 1 || rates[0].Samples != 1 || rates[0].Passed != 0 {
