@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -335,54 +336,135 @@ func digits(s string) bool {
 	return true
 }
 
-// WriteList writes entries in format f. In FormatHMA an entry's Ref is the
-// indicator id (0 when empty) and the descriptor id is 0: Anxin is not a
-// ThreatExchange descriptor store. In FormatSignalFile only the hashes are
-// written.
-func WriteList(w io.Writer, f Format, entries []Entry) error {
-	bw := bufio.NewWriter(w)
-	switch f {
-	case FormatThreatExchangeCSV:
-		cw := csv.NewWriter(bw)
-		if err := cw.Write(teHeader); err != nil {
-			return err
-		}
-		for _, e := range entries {
-			cat := e.Category
-			if cat == "" {
-				cat = CategoryPositive
-			}
-			if err := cw.Write([]string{"pdq", e.Hash.Hex(), e.Source, cat, strings.Join(e.Tags, " ")}); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-	case FormatSignalFile:
-		for _, e := range entries {
-			if _, err := fmt.Fprintf(bw, "pdq %s\n", e.Hash.Hex()); err != nil {
-				return err
-			}
-		}
-	case FormatHMA:
-		cw := csv.NewWriter(bw)
-		for _, e := range entries {
-			ref := e.Ref
-			if !digits(ref) {
-				ref = "0"
-			}
-			if err := cw.Write([]string{e.Hash.Hex(), ref, "0", e.AddedOn, strings.Join(e.Tags, " ")}); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return err
-		}
-	default:
-		return anxin.Errorf(anxin.Invalid, "format must be threatexchange-csv, signal-file or hma.")
+// ListWriter writes a hash list entry by entry, so that an export of a
+// million hashes needs no more memory than one. In FormatHMA an entry's Ref
+// is the indicator id (0 when it is not a number) and the descriptor id is
+// 0: Anxin is not a ThreatExchange descriptor store. In FormatSignalFile
+// only the hashes are written. Call Flush at the end.
+type ListWriter struct {
+	f      Format
+	bw     *bufio.Writer
+	cw     *csv.Writer
+	header bool
+}
+
+// NewListWriter returns a writer of format f on w, or Invalid for an
+// unknown format.
+func NewListWriter(w io.Writer, f Format) (*ListWriter, error) {
+	if _, err := ParseFormat(string(f)); err != nil {
+		return nil, err
 	}
-	return bw.Flush()
+	lw := &ListWriter{f: f, bw: bufio.NewWriter(w)}
+	lw.cw = csv.NewWriter(lw.bw)
+	return lw, nil
+}
+
+// Write writes one entry.
+func (lw *ListWriter) Write(e Entry) error {
+	switch lw.f {
+	case FormatThreatExchangeCSV:
+		if !lw.header {
+			lw.header = true
+			if err := lw.cw.Write(teHeader); err != nil {
+				return err
+			}
+		}
+		cat := e.Category
+		if cat == "" {
+			cat = CategoryPositive
+		}
+		return lw.cw.Write([]string{"pdq", e.Hash.Hex(), e.Source, cat, strings.Join(e.Tags, " ")})
+	case FormatHMA:
+		ref := e.Ref
+		if !digits(ref) {
+			ref = "0"
+		}
+		return lw.cw.Write([]string{e.Hash.Hex(), ref, "0", e.AddedOn, strings.Join(e.Tags, " ")})
+	default:
+		_, err := fmt.Fprintf(lw.bw, "pdq %s\n", e.Hash.Hex())
+		return err
+	}
+}
+
+// Flush writes what is buffered (and, for an empty ThreatExchange CSV list,
+// its header).
+func (lw *ListWriter) Flush() error {
+	if lw.f == FormatThreatExchangeCSV && !lw.header {
+		lw.header = true
+		if err := lw.cw.Write(teHeader); err != nil {
+			return err
+		}
+	}
+	lw.cw.Flush()
+	if err := lw.cw.Error(); err != nil {
+		return err
+	}
+	return lw.bw.Flush()
+}
+
+// WriteList writes entries in format f (see ListWriter).
+func WriteList(w io.Writer, f Format, entries []Entry) error {
+	lw, err := NewListWriter(w, f)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := lw.Write(e); err != nil {
+			return err
+		}
+	}
+	return lw.Flush()
+}
+
+// tagInvestigation marks an imported hash its sharer had only as an
+// investigation seed, so that an export gives it back as one.
+const tagInvestigation = "category:" + CategoryInvestigation
+
+// KnownImages turns a list's entries into hash-bank items under one label,
+// brand and note, keeping each entry's tags and provenance. Entries marked
+// NEGATIVE_CLASS (a sharer's reviewed false positives) are left out and
+// counted in skipped; INVESTIGATION_SEED entries are kept with the tag
+// category:INVESTIGATION_SEED.
+func KnownImages(entries []Entry, label, brandID, note string) (items []anxin.KnownImage, skipped int) {
+	items = make([]anxin.KnownImage, 0, len(entries))
+	for _, e := range entries {
+		if e.Category == CategoryNegative {
+			skipped++
+			continue
+		}
+		tags := e.Tags
+		if e.Category == CategoryInvestigation {
+			tags = append(slices.Clone(tags), tagInvestigation)
+		}
+		items = append(items, anxin.KnownImage{PDQ: e.Hash.Hex(), Label: label, BrandID: brandID, Note: note,
+			Tags: tags, Source: e.Source, SourceRef: e.Ref})
+	}
+	return items, skipped
+}
+
+// EntryOf turns a hash-bank item into a list entry. Its tags are the
+// item's label, "brand:<id>" when it has a brand, and its own tags; its
+// source is the item's, or "anxin" for hashes added here. It returns
+// Invalid if the item's hash is malformed.
+func EntryOf(k anxin.KnownImage) (Entry, error) {
+	h, err := ParseHash256(k.PDQ)
+	if err != nil {
+		return Entry{}, err
+	}
+	e := Entry{Hash: h, Category: CategoryPositive, Source: k.Source, Ref: k.SourceRef, Tags: []string{k.Label}}
+	if e.Source == "" {
+		e.Source = "anxin"
+	}
+	if k.BrandID != "" {
+		e.Tags = append(e.Tags, "brand:"+k.BrandID)
+	}
+	for _, t := range k.Tags {
+		switch {
+		case t == tagInvestigation:
+			e.Category = CategoryInvestigation
+		case !slices.Contains(e.Tags, t):
+			e.Tags = append(e.Tags, t)
+		}
+	}
+	return e, nil
 }

@@ -53,6 +53,7 @@ type Server struct {
 	EventStream func(ctx context.Context) *anxin.EventStream
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
+	HashLists   anxin.HashListService
 	Counterfeit anxin.CounterfeitService
 	Relations   RelationNetwork
 
