@@ -23,7 +23,9 @@ var _ anxin.HashListService = (*HashBankService)(nil)
 // hex in place, and returns the problems found (nil if none).
 func validateKnownImages(items []anxin.KnownImage) []anxin.ItemError {
 	var details []anxin.ItemError
-	bad := func(i int, field, msg string) { details = append(details, anxin.ItemError{Index: i, Field: field, Message: msg}) }
+	bad := func(i int, field, msg string) {
+		details = append(details, anxin.ItemError{Index: i, Field: field, Message: msg})
+	}
 	for i := range items {
 		it := &items[i]
 		h, err := hashbank.ParseHash256(it.PDQ)
