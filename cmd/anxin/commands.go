@@ -39,6 +39,7 @@ func commands() []command {
 		{"audit", "verify the privacy audit log's hash chain", runAudit},
 		{"lexicon", "lexicon tools (anxin lexicon bench: scanner throughput)", runLexicon},
 		{"train", "train the counterfeit text model from confirmed outcomes", runTrain},
+		{"hashbank", "import and export PDQ hash lists (ThreatExchange, HMA)", runHashBank},
 	}
 }
 
