@@ -164,3 +164,38 @@ func FuzzReadList(f *testing.F) {
 		}
 	})
 }
+
+func TestKnownImagesAndEntryOf(t *testing.T) {
+	a, b, c := mustHash(t, hexA), mustHash(t, hexB), Hash256{1}
+	entries := []Entry{
+		{Hash: a, Category: CategoryPositive, Tags: []string{"x"}, Source: "Collab", Ref: "7"},
+		{Hash: b, Category: CategoryInvestigation, Source: "Collab"},
+		{Hash: c, Category: CategoryNegative, Source: "Collab"},
+	}
+	items, skipped := KnownImages(entries, "counterfeit", "b1", "shared")
+	want := []anxin.KnownImage{
+		{PDQ: hexA, Label: "counterfeit", BrandID: "b1", Note: "shared", Tags: []string{"x"}, Source: "Collab", SourceRef: "7"},
+		{PDQ: hexB, Label: "counterfeit", BrandID: "b1", Note: "shared", Tags: []string{"category:INVESTIGATION_SEED"}, Source: "Collab"},
+	}
+	if diff := cmp.Diff(want, items); diff != "" || skipped != 1 {
+		t.Fatalf("KnownImages skipped %d (want 1), mismatch (-want +got):\n%s", skipped, diff)
+	}
+	for i, wantEntry := range []Entry{
+		{Hash: a, Category: CategoryPositive, Tags: []string{"counterfeit", "brand:b1", "x"}, Source: "Collab", Ref: "7"},
+		{Hash: b, Category: CategoryInvestigation, Tags: []string{"counterfeit", "brand:b1"}, Source: "Collab"},
+	} {
+		got, err := EntryOf(items[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantEntry, got); diff != "" {
+			t.Errorf("EntryOf(item %d) mismatch (-want +got):\n%s", i, diff)
+		}
+	}
+	if e, _ := EntryOf(anxin.KnownImage{PDQ: hexA, Label: "brand_owned"}); e.Source != "anxin" || !cmp.Equal(e.Tags, []string{"brand_owned"}) {
+		t.Errorf("EntryOf(local item) = %+v; want source anxin, tags [brand_owned]", e)
+	}
+	if _, err := EntryOf(anxin.KnownImage{PDQ: "zz"}); anxin.KindOf(err) != anxin.Invalid {
+		t.Errorf("EntryOf(bad hash) = %v; want Invalid", err)
+	}
+}
