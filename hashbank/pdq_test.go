@@ -170,3 +170,24 @@ func TestPDQSmallAndFlatImages(t *testing.T) {
 		t.Errorf("PDQ(flat image) quality = %d; want 0", q)
 	}
 }
+
+// FuzzHashImage: arbitrary bytes are hashed or refused, never a panic, and
+// a hashed image's PDQ is its Dihedral[Original].
+func FuzzHashImage(f *testing.F) {
+	for _, name := range []string{"tiny-5x5.png", "tiny-12x7-gray.png", "palette-210x140.png", "gradient-300x200.jpg"} {
+		data, err := os.ReadFile(filepath.Join(pdqImageDir, name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := HashImage(data)
+		if err != nil {
+			return
+		}
+		if h.PDQ != h.Dihedral[Original] || h.Quality < 0 || h.Quality > 100 {
+			t.Fatalf("HashImage = %+v; want PDQ == Dihedral[orig] and quality 0..100", h)
+		}
+	})
+}
