@@ -100,7 +100,19 @@ func (s *HashBankService) Import(ctx context.Context, items []anxin.KnownImage, 
 		return res, err
 	}
 	res.Duplicates = len(items) - res.Added
-	return res, s.Refresh(ctx)
+	return res, s.refreshIfLoaded(ctx)
+}
+
+// refreshIfLoaded loads new rows into the index if this service has one; a
+// service that has not searched yet (the command line) loads on first use.
+func (s *HashBankService) refreshIfLoaded(ctx context.Context) error {
+	s.mu.RLock()
+	loaded := s.idx != nil
+	s.mu.RUnlock()
+	if !loaded {
+		return nil
+	}
+	return s.Refresh(ctx)
 }
 
 // Export calls fn with every PDQ entry matching f, oldest first (see
@@ -200,7 +212,7 @@ func (s *HashBankService) PromoteLegacy(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return n, s.Refresh(ctx)
+	return n, s.refreshIfLoaded(ctx)
 }
 
 // splitTags reads the tags column (tags separated by spaces; nil if none).
