@@ -202,9 +202,7 @@ func pdqCompute(img image.Image) *pdqState {
 		for y := range sh {
 			box1D(luma[y*sw:], tmp[y*sw:], sw, 1, wRows)
 		}
-		for x := range sw {
-			box1D(tmp[x:], luma[x:], sh, sw, wCols)
-		}
+		boxColumns(tmp, luma, sw, sh, wCols)
 	}
 	if sw == 64 && sh == 64 {
 		// The reference takes a 64×64 image as it is, unfiltered.
@@ -253,6 +251,48 @@ func box1D(in, out []float32, n, stride, full int) {
 			count--
 		}
 		out[o*stride] = sum / float32(count)
+	}
+}
+
+// boxColumns is box1D down every column of the w×h buffer in, into out,
+// with the columns' running sums kept side by side so that memory is read
+// row by row. Each column's sums see the same operations in the same order
+// as box1D's, so the results are identical.
+func boxColumns(in, out []float32, w, h, full int) {
+	ahead := full / 2
+	sums := make([]float32, w)
+	add := func(row int) {
+		for x, v := range in[row*w : row*w+w] {
+			sums[x] += v
+		}
+	}
+	sub := func(row int) {
+		for x, v := range in[row*w : row*w+w] {
+			sums[x] -= v
+		}
+	}
+	count := 0
+	for i := 0; i < ahead && i < h; i++ {
+		add(i)
+		count++
+	}
+	for o := range h {
+		if r := o + ahead; r < h {
+			add(r)
+			if l := r - full; l >= 0 {
+				sub(l)
+			} else {
+				count++
+			}
+		} else {
+			sub(r - full)
+			count--
+		}
+		c := float32(count)
+		dst := out[o*w : o*w+w]
+		for x := range dst {
+			dst[x] = sums[x] / c
+		}
 	}
 }
 
