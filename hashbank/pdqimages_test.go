@@ -17,7 +17,9 @@ import (
 //
 //	go test -run TestGeneratePDQImages -generate-pdq-images ./hashbank
 //
-// (and re-run the reference hasher on them: see doc/image-hashing.md).
+// (and re-run the reference hasher on them: see doc/image-hashing.md). The
+// libjpeg-pixels-*.png files there are not drawn here: they hold libjpeg's
+// decoding of the JPEGs.
 var generatePDQImages = flag.Bool("generate-pdq-images", false, "redraw the PDQ test images in testdata/pdq")
 
 const pdqImageDir = "testdata/pdq"
