@@ -206,6 +206,12 @@ type KnownImage struct {
 	Label   string `json:"label"` // counterfeit, logo_covered, brand_owned
 	BrandID string `json:"brand_id,omitempty"`
 	Note    string `json:"note,omitempty"`
+	// Tags, Source and SourceRef come with hashes imported from other
+	// platforms' lists: the sharer's labels, the collaboration or list the
+	// hash came from, and the sharer's id for it.
+	Tags      []string `json:"tags,omitempty"`
+	Source    string   `json:"source,omitempty"`
+	SourceRef string   `json:"source_ref,omitempty"`
 }
 
 // ImageMatch is a hash-bank search result.

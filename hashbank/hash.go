@@ -1,10 +1,14 @@
 // Package hashbank computes perceptual image hashes and answers "which known
 // hashes are within Hamming distance d" without a linear scan.
 //
-// Three hashes are computed from decoded image bytes: a 64-bit difference
-// hash (DHash), a 64-bit DCT hash (PHash) and a 256-bit PDQ-style DCT hash
-// (PDQ). Near-duplicate images (re-encoded, resized, lightly cropped or
-// recoloured) land within a small Hamming distance of each other.
+// Three hashes are computed from decoded image bytes: PDQ, the 256-bit hash
+// Meta published for sharing hash lists between platforms (see pdq.go; it
+// agrees with the reference implementation), and two classic 64-bit hashes,
+// a difference hash (DHash) and a DCT hash (PHash). Near-duplicate images
+// (re-encoded, resized, lightly cropped or recoloured) land within a small
+// Hamming distance of each other; PDQ's usual match threshold is 31 bits.
+// Hash lists are exchanged in the formats of ThreatExchange and
+// Hasher-Matcher-Actioner (exchange.go).
 //
 //	h, err := hashbank.HashImage(data) // data: JPEG, PNG or GIF bytes
 //	idx := hashbank.NewIndex256()
@@ -47,10 +51,13 @@ type Hashes struct {
 	PDQ    Hash256 `json:"pdq"`
 	Width  int     `json:"width"`
 	Height int     `json:"height"`
-	// Quality is the share of gradient energy in the image, 0..100. Flat
-	// images (a blank square) hash unreliably and score low; callers should
-	// not act on matches of images with quality under 20.
+	// Quality is PDQ's quality metric, 0..100, from the image's gradients.
+	// Flat images (a blank square) hash unreliably and score low; callers
+	// should not act on matches of images with quality under 50.
 	Quality int `json:"quality"`
+	// Dihedral holds the PDQ hashes of the image's rotated and mirrored
+	// copies, indexed by Original … FlipMinus1; Dihedral[Original] == PDQ.
+	Dihedral [8]Hash256 `json:"-"`
 }
 
 // Hex renders h as 64 hex digits.
@@ -108,56 +115,31 @@ func HashImage(data []byte) (Hashes, error) {
 	return HashDecoded(img), nil
 }
 
-// HashDecoded hashes an already decoded image.
+// HashDecoded hashes an already decoded image. DHash and PHash are taken
+// from PDQ's 64×64 luminance buffer, so the image is filtered once.
 func HashDecoded(img image.Image) Hashes {
 	b := img.Bounds()
 	h := Hashes{Width: b.Dx(), Height: b.Dy()}
-	if b.Empty() {
+	st := pdqCompute(img)
+	if !st.ok {
 		return h
 	}
-	g64 := luma(img, 64, 64)
-	h.PDQ, h.Quality = pdq(g64)
+	h.Quality = st.quality
+	var t [16][16]float32
+	for k := range 8 {
+		dihedral(&st.dct, &t, k)
+		h.Dihedral[k] = pdqBits(&t)
+	}
+	h.PDQ = h.Dihedral[Original]
+	g64 := make([]float64, 64*64)
+	for i := range 64 {
+		for j := range 64 {
+			g64[i*64+j] = float64(st.buf[i][j])
+		}
+	}
 	h.PHash = phash(resample(g64, 64, 64, 32, 32))
 	h.DHash = dhash(resample(g64, 64, 64, 9, 8))
 	return h
-}
-
-// luma box-averages img into a w×h grid of luminance values (0..255). Box
-// averaging over the source area makes the result independent of the
-// source's resolution, which is what lets resized copies hash alike.
-func luma(img image.Image, w, h int) []float64 {
-	b := img.Bounds()
-	sw, sh := b.Dx(), b.Dy()
-	out := make([]float64, w*h)
-	cnt := make([]float64, w*h)
-	// For big images sample with a stride: a few samples per cell are enough.
-	stepX := max(1, sw/(w*4))
-	stepY := max(1, sh/(h*4))
-	for y := 0; y < sh; y += stepY {
-		cy := y * h / sh
-		for x := 0; x < sw; x += stepX {
-			cx := x * w / sw
-			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			l := (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
-			out[cy*w+cx] += l
-			cnt[cy*w+cx]++
-		}
-	}
-	for i := range out {
-		if cnt[i] > 0 {
-			out[i] /= cnt[i]
-		}
-	}
-	// Cells no sample fell in (images smaller than the grid) copy a neighbour.
-	for i := range out {
-		if cnt[i] == 0 {
-			x, y := i%w, i/w
-			sx, sy := x*sw/w, y*sh/h
-			r, g, bl, _ := img.At(b.Min.X+sx, b.Min.Y+sy).RGBA()
-			out[i] = (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
-		}
-	}
-	return out
 }
 
 // resample box-averages a sw×sh grid into dw×dh.
@@ -205,8 +187,7 @@ func dctMatrix(n, k int) []float64 {
 }
 
 var (
-	dct32x8  = dctMatrix(32, 9)
-	dct64x16 = dctMatrix(64, 16)
+	dct32x8 = dctMatrix(32, 9)
 )
 
 // dct2 computes the k×k low-frequency 2-D DCT of an n×n grid.
@@ -257,31 +238,6 @@ func phash(g []float64) uint64 {
 		}
 	}
 	return h
-}
-
-// pdq is a PDQ-style 256-bit hash: the 16×16 lowest DCT frequencies of a
-// 64×64 luminance grid thresholded at their median. It also returns a
-// quality score from the grid's gradient energy.
-func pdq(g []float64) (Hash256, int) {
-	c := dct2(g, 64, 16, dct64x16)
-	med := median(append([]float64(nil), c...))
-	var h Hash256
-	for i, x := range c {
-		if x > med {
-			h[i/64] |= 1 << (63 - uint(i%64))
-		}
-	}
-	var grad float64
-	for y := 0; y < 63; y++ {
-		for x := 0; x < 63; x++ {
-			grad += math.Abs(g[y*64+x+1]-g[y*64+x]) + math.Abs(g[(y+1)*64+x]-g[y*64+x])
-		}
-	}
-	q := int(grad / 90)
-	if q > 100 {
-		q = 100
-	}
-	return h, q
 }
 
 // median sorts v in place and returns its median.

@@ -28,6 +28,8 @@ var routeAccess = map[string][]anxin.Action{
 	"POST /v1/sanctions":                        {anxin.ActionIssueSanctions},
 	"GET /v1/sanctions/{id}":                    {anxin.ActionReadSanctions},
 	"POST /v1/sanctions/{id}/appeals":           {anxin.ActionFileAppeal},
+	"POST /v1/hashbank:import":                  {anxin.ActionExchangeHashBank},
+	"GET /v1/hashbank/export":                   {anxin.ActionExchangeHashBank},
 	"GET /v1/statements/export":                 {anxin.ActionReadStatements},
 	"POST /v1/lexicons/{name}/import":           {anxin.ActionManagePolicy},
 	"GET /v1/models/content":                    {anxin.ActionReadGovernance},

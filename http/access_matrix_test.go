@@ -73,7 +73,7 @@ func newFullEnv(t testing.TB, db *sqlstore.DB) *fullEnv {
 	s.Streams = db
 	relations := sqlstore.NewRelationService(db)
 	hashBank := sqlstore.NewHashBankService(db)
-	s.Relations, s.HashBank = relations, hashBank
+	s.Relations, s.HashBank, s.HashLists = relations, hashBank, hashBank
 	s.IP = sqlstore.NewIPService(db)
 	counterfeit := sqlstore.NewCounterfeitService(db, relations, hashBank)
 	s.Counterfeit = counterfeit

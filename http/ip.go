@@ -39,6 +39,7 @@ func (s *Server) registerIPRoutes() {
 	s.handle("POST /v1/images:hash", s.api(s.handleImageHash))
 	s.handle("POST /v1/hashbank", s.api(s.handleHashBankAdd))
 	s.handle("GET /v1/hashbank/search", s.api(s.handleHashBankSearch))
+	s.registerHashListRoutes()
 	s.handle("POST /v1/counterfeit:score", s.api(s.handleCounterfeitScore))
 	s.handle("POST /v1/models/train", s.api(s.handleModelTrain))
 	s.handle("GET /v1/models", s.api(s.handleModels))
@@ -114,8 +115,12 @@ func (s *Server) handleImageHash(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	dihedral := map[string]string{}
+	for k, name := range hashbank.DihedralNames {
+		dihedral[name] = h.Dihedral[k].Hex()
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"pdq": h.PDQ.Hex(), "phash": strconv.FormatUint(h.PHash, 16), "dhash": strconv.FormatUint(h.DHash, 16),
+		"pdq": h.PDQ.Hex(), "pdq_dihedral": dihedral, "phash": strconv.FormatUint(h.PHash, 16), "dhash": strconv.FormatUint(h.DHash, 16),
 		"width": h.Width, "height": h.Height, "quality": h.Quality,
 	})
 	return nil

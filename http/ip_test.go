@@ -31,7 +31,7 @@ func newIPHarness(t *testing.T) *ipHarness {
 	s := anxinhttp.NewServer()
 	s.Keys = sqlstore.NewKeyService(db)
 	rel, hb := sqlstore.NewRelationService(db), sqlstore.NewHashBankService(db)
-	s.Relations, s.HashBank, s.IP = rel, hb, sqlstore.NewIPService(db)
+	s.Relations, s.HashBank, s.HashLists, s.IP = rel, hb, hb, sqlstore.NewIPService(db)
 	s.Counterfeit = sqlstore.NewCounterfeitService(db, rel, hb)
 	s.Marketplace = sqlstore.NewMarketplaceService(db)
 	srv := httptest.NewServer(s.Handler())

@@ -56,6 +56,7 @@ type Server struct {
 	EventStream func(ctx context.Context) *anxin.EventStream
 	IP          anxin.IPService
 	HashBank    anxin.HashBankService
+	HashLists   anxin.HashListService
 	Counterfeit anxin.CounterfeitService
 	// ContentModels stores the content classifier's versions (optional).
 	ContentModels anxin.ContentModelService

@@ -9,12 +9,10 @@ import (
 	"anxin/hashbank"
 )
 
-// Hash-bank labels.
-var hashLabels = map[string]bool{"counterfeit": true, "logo_covered": true, "brand_owned": true}
-
 // HashBankService stores known image hashes and answers Hamming-distance
 // queries from an in-memory multi-index (hashbank.Index256) that each
-// replica loads incrementally by seq.
+// replica loads incrementally by seq. Only PDQ rows are loaded: rows kept
+// from before real PDQ (signal type anxin_dct256_v0) are not searched.
 type HashBankService struct {
 	db *DB
 
@@ -37,16 +35,19 @@ func (s *HashBankService) Refresh(ctx context.Context) error {
 	if s.idx == nil {
 		s.idx, s.entries = hashbank.NewIndex256(), map[int64]anxin.KnownImage{}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, pdq, label, brand_id, note FROM hash_bank WHERE seq > ? ORDER BY seq`, s.lastSeq)
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, pdq, label, brand_id, note, tags, source, source_ref FROM hash_bank
+		WHERE seq > ? AND signal_type = 'pdq' ORDER BY seq`, s.lastSeq)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k anxin.KnownImage
-		if err := rows.Scan(&k.Seq, &k.PDQ, &k.Label, &k.BrandID, &k.Note); err != nil {
+		var tags string
+		if err := rows.Scan(&k.Seq, &k.PDQ, &k.Label, &k.BrandID, &k.Note, &tags, &k.Source, &k.SourceRef); err != nil {
 			return err
 		}
+		k.Tags = splitTags(tags)
 		h, err := hashbank.ParseHash256(k.PDQ)
 		if err != nil {
 			continue // validated on insert; skip rather than wedge every replica
@@ -79,39 +80,13 @@ func (s *HashBankService) Add(ctx context.Context, items []anxin.KnownImage) (in
 	if len(items) == 0 || len(items) > anxin.MaxBatch {
 		return 0, anxin.Errorf(anxin.Invalid, "Send 1 to %d images.", anxin.MaxBatch)
 	}
-	var details []anxin.ItemError
-	for i := range items {
-		it := &items[i]
-		h, err := hashbank.ParseHash256(it.PDQ)
-		switch {
-		case err != nil:
-			details = append(details, anxin.ItemError{Index: i, Field: "pdq", Message: anxin.MessageOf(err)})
-		case !hashLabels[it.Label]:
-			details = append(details, anxin.ItemError{Index: i, Field: "label", Message: "label must be counterfeit, logo_covered or brand_owned."})
-		case anxin.ValidateOptionalID("brand_id", it.BrandID) != nil:
-			details = append(details, anxin.ItemError{Index: i, Field: "brand_id", Message: anxin.MessageOf(anxin.ValidateOptionalID("brand_id", it.BrandID))})
-		case anxin.ValidateText("note", it.Note, anxin.MaxNameLen) != nil:
-			details = append(details, anxin.ItemError{Index: i, Field: "note", Message: "note must be text of at most 256 bytes."})
-		default:
-			it.PDQ = h.Hex()
-		}
-	}
-	if details != nil {
+	if details := validateKnownImages(items); details != nil {
 		return 0, &anxin.Error{Kind: anxin.Invalid, Message: "The batch was rejected; nothing was stored.", Details: details}
 	}
-	added := 0
-	err := s.db.Transact(ctx, func(tx *Tx) error {
-		added = 0
-		for _, it := range items {
-			r, err := tx.ExecContext(ctx, `INSERT INTO hash_bank (pdq, label, brand_id, note, created_at) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (pdq, label, brand_id) DO NOTHING`, it.PDQ, it.Label, it.BrandID, it.Note, ms(tx.Now))
-			if err != nil {
-				return err
-			}
-			n, _ := r.RowsAffected()
-			added += int(n)
-		}
-		return nil
+	var added int
+	err := s.db.Transact(ctx, func(tx *Tx) (err error) {
+		added, err = insertKnownImages(ctx, tx, items)
+		return err
 	})
 	if err != nil {
 		return 0, err

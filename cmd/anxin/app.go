@@ -215,6 +215,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	ip := sqlstore.NewIPService(m.DB)
 	s.Relations = relations
 	s.HashBank = hashBank
+	s.HashLists = hashBank
 	s.IP = ip
 	counterfeit := sqlstore.NewCounterfeitService(m.DB, relations, hashBank)
 	s.Counterfeit = counterfeit

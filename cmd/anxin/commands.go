@@ -43,6 +43,7 @@ func commands() []command {
 		{"bench", "drive a running server with checks, claims or events and print throughput and latency", runBench},
 		{"statements", "export statements of reasons (DSA Transparency Database shape)", runStatements},
 		{"eval", "measure detection on a labelled JSONL set (precision, recall, FPR)", runEval},
+		{"hashbank", "import and export PDQ hash lists (ThreatExchange, HMA)", runHashBank},
 	}
 }
 
