@@ -80,18 +80,19 @@ const (
 	maxAxisLabels    = 12
 	chartAxisLabelDY = 14
 	maxLabelRunes    = 24
+	rowH             = 22 // a horizontal bar's row
 )
 
 // chart is a bar chart laid out for the template.
 type chart struct {
-	Name, Title string
-	W, H        int
-	Bars        []bar
-	XLabels     []axisLabel
-	YTicks      []axisLabel
-	Baseline    float64 // y of the zero line
-	Left, Right float64
-	Empty       bool
+	Name, Title    string
+	W, H           int
+	Bars           []bar
+	Labels         []axisLabel // category labels (under the bars, or left of them)
+	Ticks          []axisLabel // value labels (the y axis, or at each bar's end)
+	X1, Y1, X2, Y2 float64     // the zero axis
+	Horizontal     bool
+	Empty          bool
 }
 
 type bar struct {
@@ -102,11 +103,11 @@ type bar struct {
 type axisLabel struct {
 	X, Y   float64
 	Text   string
-	Rotate bool // drawn at -40° from its end, so long category names never overlap
+	Anchor string // start, middle or end
 }
 
-// labelWidth estimates the width of an axis label in SVG units at the
-// report's 11px font: wide (CJK) characters about 11, others about 6.5.
+// labelWidth estimates the width of a label in SVG units at the report's
+// 11px font: wide (CJK) characters about 11, others about 6.5.
 func labelWidth(s string) float64 {
 	w := 0.0
 	for _, r := range s {
@@ -128,12 +129,14 @@ func shortLabel(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// barChart lays out a series as bars over a zero baseline with a y axis of
-// three ticks (0, half, max) and at most maxAxisLabels x labels.
+// barChart lays out a series. Labels that fit side by side under their
+// bars (days, short names) give vertical bars over a zero baseline with a
+// y axis of three ticks (0, half, max) and at most maxAxisLabels x labels;
+// longer category names give horizontal bars, one row each with its name
+// on the left and its value at the bar's end, so no label is ever rotated
+// or drawn over another.
 func barChart(s anxin.Series) chart {
-	c := chart{Name: s.Name, Title: s.Title, W: chartW, H: chartH, Left: padL, Right: chartW - padR}
-	plotH := float64(chartH - padT - padB)
-	c.Baseline = float64(padT) + plotH
+	c := chart{Name: s.Name, Title: s.Title, W: chartW, H: chartH}
 	n := len(s.Values)
 	hi := 0.0
 	for _, v := range s.Values {
@@ -146,44 +149,59 @@ func barChart(s anxin.Series) chart {
 		c.Empty = true
 		return c
 	}
+	unit := SeriesUnit(s.Name)
+	labels := make([]string, n)
+	widest := 0.0
+	for i := range labels {
+		labels[i] = strconv.Itoa(i + 1)
+		if i < len(s.Labels) {
+			labels[i] = s.Labels[i]
+		}
+		widest = max(widest, labelWidth(shortLabel(labels[i], maxLabelRunes)))
+	}
+	height := func(v float64, full float64) float64 {
+		if hi > 0 && v > 0 && !math.IsInf(v, 0) {
+			return v / hi * full
+		}
+		return 0
+	}
 	slot := float64(chartW-padL-padR) / float64(n)
 	every := (n + maxAxisLabels - 1) / maxAxisLabels
-	// Labels that would not fit side by side are rotated, and the chart
-	// grows by what they need below the axis.
-	widest := 0.0
-	for i := range s.Values {
-		if i < len(s.Labels) {
-			widest = max(widest, labelWidth(shortLabel(s.Labels[i], maxLabelRunes)))
+	if widest <= slot*float64(every)*0.9 {
+		plotH := float64(chartH - padT - padB)
+		base := float64(padT) + plotH
+		c.X1, c.Y1, c.X2, c.Y2 = padL, base, chartW-padR, base
+		for i, v := range s.Values {
+			h := height(v, plotH)
+			x := float64(padL) + float64(i)*slot
+			c.Bars = append(c.Bars, bar{X: round1(x + slot*0.1), Y: round1(base - h), W: round1(slot * 0.8), H: round1(h),
+				Tip: labels[i] + ": " + FormatValue(unit, v)})
+			if i%every == 0 {
+				c.Labels = append(c.Labels, axisLabel{X: round1(x + slot/2), Y: base + chartAxisLabelDY, Text: shortLabel(labels[i], maxLabelRunes), Anchor: "middle"})
+			}
 		}
-	}
-	rotate := widest > slot*float64(every)*0.9
-	if rotate {
-		extra := int(math.Ceil(widest*math.Sin(40*math.Pi/180))) + 8 - padB + chartAxisLabelDY
-		if extra > 0 {
-			c.H += extra
+		for _, f := range []float64{0, 0.5, 1} {
+			c.Ticks = append(c.Ticks, axisLabel{X: padL - 6, Y: round1(base - f*plotH + 4), Text: FormatValue(unit, hi*f), Anchor: "end"})
 		}
+		return c
 	}
+	// Horizontal: a row per category.
+	c.Horizontal = true
+	labelW := math.Ceil(min(widest, 280)) + 12
+	valueW := 0.0
+	for _, v := range s.Values {
+		valueW = max(valueW, labelWidth(FormatValue(unit, v)))
+	}
+	valueW += 10
+	plotW := float64(chartW-padR) - labelW - valueW
+	c.H = padT + n*rowH + 8
+	c.X1, c.Y1, c.X2, c.Y2 = labelW, padT, labelW, float64(c.H-8)
 	for i, v := range s.Values {
-		h := 0.0
-		if hi > 0 && v > 0 && !math.IsInf(v, 0) {
-			h = v / hi * plotH
-		}
-		lbl := strconv.Itoa(i + 1)
-		if i < len(s.Labels) {
-			lbl = s.Labels[i]
-		}
-		short := shortLabel(lbl, maxLabelRunes)
-		x := float64(padL) + float64(i)*slot
-		c.Bars = append(c.Bars, bar{
-			X: round1(x + slot*0.1), Y: round1(c.Baseline - h), W: round1(slot * 0.8), H: round1(h),
-			Tip: lbl + ": " + FormatValue(SeriesUnit(s.Name), v),
-		})
-		if i%every == 0 {
-			c.XLabels = append(c.XLabels, axisLabel{X: round1(x + slot/2), Y: c.Baseline + chartAxisLabelDY, Text: short, Rotate: rotate})
-		}
-	}
-	for _, f := range []float64{0, 0.5, 1} {
-		c.YTicks = append(c.YTicks, axisLabel{X: padL - 6, Y: round1(c.Baseline - f*plotH + 4), Text: FormatValue(SeriesUnit(s.Name), hi*f)})
+		w := height(v, plotW)
+		y := float64(padT + i*rowH)
+		c.Bars = append(c.Bars, bar{X: labelW, Y: y + 4, W: round1(w), H: rowH - 8, Tip: labels[i] + ": " + FormatValue(unit, v)})
+		c.Labels = append(c.Labels, axisLabel{X: labelW - 6, Y: y + rowH/2 + 4, Text: shortLabel(labels[i], maxLabelRunes), Anchor: "end"})
+		c.Ticks = append(c.Ticks, axisLabel{X: round1(labelW + w + 4), Y: y + rowH/2 + 4, Text: FormatValue(unit, v), Anchor: "start"})
 	}
 	return c
 }
@@ -231,6 +249,14 @@ const style = `
 .anxin-report svg .axis{stroke:#9aa7b4;stroke-width:1}
 .anxin-report svg text{font-size:11px;fill:#5a6775}
 .anxin-report .empty{color:#5a6775}
+@media print{
+.anxin-report{max-width:none;font-size:10.5pt;color:#000}
+.anxin-report h2{break-after:avoid}
+.anxin-report figure,.anxin-report table,.anxin-report .quality{break-inside:avoid}
+.anxin-report svg .bar{fill:#555}
+.anxin-report code{display:none}
+}
+@page{size:A4;margin:14mm}
 `
 
 var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin-report">
@@ -258,19 +284,15 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 <p class="empty">No data.</p>
 {{- else}}
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{.W}} {{.H}}" width="{{.W}}" height="{{.H}}" role="img" aria-label="{{.Title}}">
-<line class="axis" x1="{{.Left}}" y1="{{.Baseline}}" x2="{{.Right}}" y2="{{.Baseline}}"/>
-{{- range .YTicks}}
-<text x="{{.X}}" y="{{.Y}}" text-anchor="end">{{.Text}}</text>
+<line class="axis" x1="{{.X1}}" y1="{{.Y1}}" x2="{{.X2}}" y2="{{.Y2}}"/>
+{{- range .Ticks}}
+<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>
 {{- end}}
 {{- range .Bars}}
 <rect class="bar" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}"><title>{{.Tip}}</title></rect>
 {{- end}}
-{{- range .XLabels}}
-{{- if .Rotate}}
-<text x="{{.X}}" y="{{.Y}}" text-anchor="end" transform="rotate(-40 {{.X}} {{.Y}})">{{.Text}}</text>
-{{- else}}
-<text x="{{.X}}" y="{{.Y}}" text-anchor="middle">{{.Text}}</text>
-{{- end}}
+{{- range .Labels}}
+<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}">{{.Text}}</text>
 {{- end}}
 </svg>
 {{- end}}

@@ -59,7 +59,7 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 	if err != nil {
 		return sec, err
 	}
-	var answers, satisfied int64
+	var answers, satisfied, resolved int64
 	groupCSAT := map[string]float64{}
 	for rows.Next() {
 		var g string
@@ -68,7 +68,7 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 			rows.Close()
 			return sec, err
 		}
-		answers, satisfied = answers+a, satisfied+sat
+		answers, satisfied, resolved = answers+a, satisfied+sat, resolved+n
 		if a > 0 {
 			groupCSAT[g] = float64(sat) / float64(a)
 		}
@@ -100,6 +100,7 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 		{Name: "first_response_p50_s", Label: "Median first response", Value: float64(medianInt64(waits)) / 1000},
 		{Name: "csat_rate", Label: "Satisfaction (CSAT: share of answers 4–5 of 5)", Value: fraction(satisfied, answers)},
 		{Name: "surveys_answered", Label: "Surveys answered", Value: float64(answers)},
+		{Name: "survey_response_rate", Label: "Resolved requests whose survey was answered", Value: fraction(answers, resolved)},
 		{Name: "sla_breaches", Label: "SLA breaches", Value: float64(breaches)},
 	}
 	vol := anxin.Series{Name: "tickets_by_group", Title: "Requests by skill group"}

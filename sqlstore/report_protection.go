@@ -28,6 +28,11 @@ func protectionSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 		return sec, err
 	}
 	add("order_coverage_rate", "Paid orders covered by a programme", protectionRatio(covered, paid))
+	progs, err := db.count(ctx, `SELECT COUNT(DISTINCT id) FROM protection_programmes WHERE active = 1`)
+	if err != nil {
+		return sec, err
+	}
+	add("programmes", "Buyer-protection programmes in force", float64(progs))
 	enrolled, err := db.count(ctx, `SELECT COUNT(DISTINCT merchant_id) FROM protection_enrolments`)
 	if err != nil {
 		return sec, err
@@ -67,6 +72,13 @@ func protectionSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 		}
 		add(q.name, q.label, float64(v))
 	}
+	// The fund's cases and how much of what it paid first came back.
+	cases, err := db.count(ctx, `SELECT COUNT(*) FROM payouts WHERE funding = 'guarantee_fund' AND created_at >= ? AND created_at < ?`, from, to)
+	if err != nil {
+		return sec, err
+	}
+	add("fund_cases", "Cases the guarantee fund paid first", float64(cases))
+	add("fund_recovery_rate", "Recovered ÷ paid by the guarantee fund", protectionRatio(int64(metricValue(sec, "fund_recovered_fen")), int64(metricValue(sec, "fund_paid_fen"))))
 	chart := anxin.Series{Name: "claims_by_programme_outcome", Title: "Claims by programme and status"}
 	rows, err := db.QueryContext(ctx, `SELECT programme_id, status, COUNT(*) FROM claims WHERE created_at >= ? AND created_at < ?
 		GROUP BY programme_id, status ORDER BY programme_id, status`, from, to)
@@ -122,4 +134,15 @@ func refundTimes(ctx context.Context, db *DB, from, to int64) (p50, p90 float64,
 		return float64(ds[max(i, 0)]) / 1000
 	}
 	return rank(0.5), rank(0.9), rows.Err()
+}
+
+// metricValue returns the value of a metric already in the section (0 when
+// absent).
+func metricValue(sec anxin.Section, name string) float64 {
+	for _, m := range sec.Metrics {
+		if m.Name == name {
+			return m.Value
+		}
+	}
+	return 0
 }
