@@ -78,12 +78,11 @@ const CheckpointInterval = time.Second
 // WALLimit bounds the SQLite write-ahead log. A passive checkpoint copies
 // frames but never shrinks the file, and while readers keep old snapshots
 // open the log can never restart from its beginning, so under steady load
-// it only grows. When the file is over WALLimit after a passive checkpoint
-// (so that only the frames written since are left to copy), a TRUNCATE
-// checkpoint copies the rest and resets it to zero bytes; it waits at most
-// walTruncateWait for a writer or readers (it holds the write lock
-// meanwhile, so that wait plus the short copy is what a writer can be
-// delayed) and otherwise gives up until the next tick. journal_size_limit applies the same bound
+// it only grows. When the file is over WALLimit and a passive checkpoint
+// has copied every frame, a TRUNCATE checkpoint resets it to zero bytes;
+// it waits at most walTruncateWait for readers (it holds the write lock
+// meanwhile, so that is what a writer can be delayed) and is retried a few
+// times a tick, each after a fresh passive checkpoint. journal_size_limit applies the same bound
 // whenever the log restarts by itself.
 const WALLimit = 64 << 20
 
@@ -132,11 +131,19 @@ func (db *DB) checkpoint(ctx context.Context, path string) (truncated bool, err 
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = 10000`)
 	// A moment with no writer and no reader in the log is what TRUNCATE
-	// needs; under load it is found by trying a few times, each try
-	// bounded by walTruncateWait.
+	// needs; under load it is found by trying a few times. Each try first
+	// copies what it can without any lock (PASSIVE) and truncates only when
+	// that left nothing to copy, so the write lock is never held for a
+	// long copy, only for at most walTruncateWait while readers finish.
 	for try := range walTruncateTries {
 		if try > 0 {
 			time.Sleep(walTruncateGap)
+			if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &copied); err != nil {
+				return false, err
+			}
+		}
+		if copied < logFrames {
+			continue
 		}
 		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &copied); err != nil {
 			return false, err
