@@ -82,7 +82,9 @@ const CheckpointInterval = time.Second
 // has copied every frame, a TRUNCATE checkpoint resets it to zero bytes;
 // it waits at most walTruncateWait for readers (it holds the write lock
 // meanwhile, so that is what a writer can be delayed) and is retried a few
-// times a tick, each after a fresh passive checkpoint. journal_size_limit applies the same bound
+// times a tick, each after a fresh passive checkpoint. Past twice WALLimit
+// it truncates even when the last passive checkpoint left frames (those
+// written since it), so the log stays bounded under load that never pauses. journal_size_limit applies the same bound
 // whenever the log restarts by itself.
 const WALLimit = 64 << 20
 
@@ -142,7 +144,10 @@ func (db *DB) checkpoint(ctx context.Context, path string) (truncated bool, err 
 				return false, err
 			}
 		}
-		if copied < logFrames {
+		// Past twice the limit, the log is truncated even if frames are
+		// left to copy: those were written since the passive checkpoint
+		// just before, so the copy under the write lock stays short.
+		if copied < logFrames && st.Size() <= 2*db.walLimit {
 			continue
 		}
 		if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &copied); err != nil {
