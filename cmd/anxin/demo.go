@@ -44,23 +44,26 @@ import (
 // runner, webhook sender) are off while the demo feeds and runs the steps,
 // so that only the demo moves timers; they start when it serves the console.
 //
-// After the period, each capability's demo step runs (demoSteps), with the
-// clock at the period's end; a step may move the clock further (for example
-// past an appeal window) with env.Clock.Set and env.runJobs. The report is
-// printed for the calendar days from the period's start to the clock's
-// final day, both included, so everything the steps did is in it: that is
-// the simulated days plus the day after them, on which the steps ran.
+// Before the period is fed, each capability's demo step runs (demoSteps)
+// and queues its timed actions (env.at; see demo_schedule.go), which the
+// feed runs as the simulated clock passes them: every capability's activity
+// happens inside the period. After the feed each step's after function, if
+// any, prints its summary and checks its outcome. The report is printed for
+// exactly the simulated days, the first to the last, both included.
 
 // demoStep is one capability's part of the demo. Capabilities register their
 // steps in their own files (demo_<capability>.go):
 //
 //	func init() { demoSteps = append(demoSteps, demoStep{"governance", governanceDemo}) }
 //
-// Steps run in the order of registration (file-name order), after the
-// simulated period has been fed. A step returning an error stops the demo.
+// Steps run in the order of registration (file-name order), before the
+// simulated period is fed: run sets up and queues timed actions; after (may
+// be nil) runs once the period has been fed. An error, from either or from
+// a timed action, stops the demo.
 type demoStep struct {
-	name string
-	run  func(ctx context.Context, env *demoEnv) error
+	name  string
+	run   func(ctx context.Context, env *demoEnv) error
+	after func(ctx context.Context, env *demoEnv) error
 }
 
 // demoSteps are the capabilities' demo steps.
@@ -68,17 +71,16 @@ var demoSteps []demoStep
 
 // demoEnv is what a demo step gets: the running Main, the World with its
 // ground truth, the clock, an API client with the platform and operator keys,
-// and the progress writer. A step typically calls the API as a marketplace or
-// an operator would, and prints one progress line:
+// and the progress writer. A step queues timed actions that call the API as
+// a marketplace or an operator would:
 //
-//	t := time.Now()
-//	var d decision
-//	if err := env.post(ctx, env.Platform, "/v1/listings:check", l, &d); err != nil { ... }
-//	err := postBatches(ctx, env, env.Operator, "/v1/things", "items", things, nil)
+//	env.at(env.settled(l.UpdatedAt), func(ctx context.Context) error {
+//		var d decision
+//		return env.post(ctx, env.Platform, "/v1/listings:check", l, &d)
+//	})
 //	k, err := env.key(ctx, anxin.Role("merchant:"+id))   // act as a merchant
-//	env.Clock.Set(env.Clock.Now().Add(72 * time.Hour))  // let a window pass…
-//	n, err := env.runJobs(ctx)                           // …and run the timers due
-//	progress(env.Out, "listings checked", len(ls), "checks", t)
+//
+// and its after function prints one progress line.
 //
 // Errors from the API come back as *anxin.Error with the server's kind.
 type demoEnv struct {
@@ -90,7 +92,13 @@ type demoEnv struct {
 	BaseURL  string // http://host:port of the running server
 	Out      io.Writer
 
-	client *http.Client
+	client  *http.Client
+	queue   actionQueue // timed actions, earliest first
+	seq     int         // actions queued so far
+	jobsAt  time.Time   // when the timers last ran from runActions
+	jobsRan int         // timers run from runActions
+	actions int         // timed actions run
+	stepState
 }
 
 // demoClock is the demo's clock: set forward by the feeder, and running at
@@ -263,22 +271,25 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 		BaseURL: "http://" + bound.String(), Out: out,
 		client: &http.Client{Timeout: 5 * time.Minute},
 	}
+	for _, s := range demoSteps {
+		if err := s.run(ctx, env); err != nil {
+			return fmt.Errorf("demo step %s: %w", s.name, err)
+		}
+	}
 	if err := env.feed(ctx); err != nil {
 		return err
 	}
 	for _, s := range demoSteps {
-		t := time.Now()
-		if err := s.run(ctx, env); err != nil {
+		if s.after == nil {
+			continue
+		}
+		if err := s.after(ctx, env); err != nil {
 			return fmt.Errorf("demo step %s: %w", s.name, err)
 		}
-		if _, err := env.runJobs(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "%-28s done in %.1fs\n", "step "+s.name, time.Since(t).Seconds())
 	}
 
-	// The report covers the period and whatever the steps did after it.
-	last := clock.Now().In(anxin.MarketplaceTZ)
+	// The report covers exactly the simulated days.
+	last := w.Period.To.In(anxin.MarketplaceTZ).AddDate(0, 0, -1)
 	from := w.Period.From.In(anxin.MarketplaceTZ)
 	q := "/v1/report?format=md&from=" + from.Format(time.DateOnly) + "&to=" + last.Format(time.DateOnly)
 	md, err := env.getRaw(ctx, operator, q)
@@ -373,6 +384,11 @@ func (e *demoEnv) feed(ctx context.Context) error {
 	windows := int64(w.Period.To.Sub(w.Period.From) / window)
 	for i := int64(0); i < windows; i++ {
 		end := w.Period.From.Add(time.Duration(i+1) * window)
+		acted, err := e.runActions(ctx, end)
+		if err != nil {
+			return err
+		}
+		e.actions += acted
 		e.Clock.Set(end)
 		n, err := e.upsertAll(ctx, tl.windows[i])
 		if err != nil {
@@ -416,7 +432,8 @@ func (e *demoEnv) feed(ctx context.Context) error {
 	jobs += ran
 	progress(e.Out, "period fed", events, "events", t)
 	fmt.Fprintf(e.Out, "%-28s %10d items\n", "entities during the period", entities)
-	fmt.Fprintf(e.Out, "%-28s %10d stored, %d duplicates; %d timers ran\n", "events ingested", stored, dups, jobs)
+	fmt.Fprintf(e.Out, "%-28s %10d stored, %d duplicates; %d timers ran\n", "events ingested", stored, dups, jobs+e.jobsRan)
+	fmt.Fprintf(e.Out, "%-28s %10d actions in the period; %d fell after its end and did not run\n", "capability activity", e.actions, len(e.queue))
 	if stored+dups != len(w.Events) {
 		return fmt.Errorf("the server acknowledged %d of %d events", stored+dups, len(w.Events))
 	}

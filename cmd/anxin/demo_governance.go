@@ -11,7 +11,7 @@ import (
 	"anxin/sim"
 )
 
-func init() { demoSteps = append(demoSteps, demoStep{"governance", governanceDemo}) }
+func init() { demoSteps = append(demoSteps, demoStep{"governance", governanceDemo, governanceAfter}) }
 
 // demoCheckBatch is how many items the governance demo sends per check
 // request (the API takes up to 1,000).
@@ -52,43 +52,77 @@ func (q quality) String() string {
 	return fmt.Sprintf("precision %.3f recall %.3f (caught %d, missed %d, false flags %d, clean passed %d)", p, r, q.tp, q.fn, q.fp, q.tn)
 }
 
-// governanceDemo checks every listing and content item of the World through
-// the API as the marketplace would at publish time, compares the decisions
-// with ground truth, lets a reviewer work the queue (deciding as the truth
-// says) and a few merchants appeal their blocks.
+// govRun is what the governance step records for its summary.
+type govRun struct {
+	lq, silent, cq          quality
+	listings, content       int
+	decided, appeals        int
+	appealsQueued, reviewed int
+}
+
+// governanceDemo checks listings and content through the API as the
+// marketplace would at publish time: the catalogue already live before the
+// period in the first night, then every hour what was published in it,
+// stream segments in stream order. A reviewer works the queue at 10:00 and
+// 16:00 each day, deciding as the ground truth says; the merchants of a few
+// blocked listings appeal within a day or two and the reviewer decides the
+// appeal on the office calendar.
 func governanceDemo(ctx context.Context, env *demoEnv) error {
 	w := env.World
-	t := time.Now()
-	var ls []*anxin.ListingCheck
-	for _, l := range w.Listings {
-		ls = append(ls, &anxin.ListingCheck{ID: l.ID, Title: l.Title, Description: l.Description, Category: l.Category,
-			Brand: l.Brand, PriceFen: l.PriceFen, MerchantID: l.MerchantID})
-	}
-	listings, err := demoCheck(ctx, env, "/v1/listings:check", ls)
+	run := &govRun{}
+	env.govRun = run
+	reviewer, err := env.key(ctx, anxin.RoleReviewer)
 	if err != nil {
 		return err
 	}
-	var lq, silent quality
-	blocked := map[string]demoDecision{}
-	for _, d := range listings {
-		tr := w.Truth.Listings[d.ID]
-		flagged := len(d.Rules) > 0 && d.Outcome != "allow"
-		if tr.Violation != "" && tr.Term == "" {
-			silent.add(flagged, true) // a silent copy: only brand, price and images tell
-			continue
-		}
-		lq.add(flagged, tr.Violation != "")
-		if d.Outcome == "block" && d.StatementID != "" && d.ReasonCode == anxin.ReasonPolicyViolation {
-			blocked[d.ID] = d
-		}
+	onboarded := map[string]time.Time{}
+	for _, m := range w.Merchants {
+		onboarded[m.ID] = m.OnboardedAt
 	}
-	progress(env.Out, "listings checked", len(listings), "checks", t)
-	fmt.Fprintf(env.Out, "  listings with coded language: %s\n", lq)
-	if silent.tp+silent.fn > 0 {
-		fmt.Fprintf(env.Out, "  silent copies (no wording to find): %d of %d flagged\n", silent.tp, silent.tp+silent.fn)
+	// checkAt is when an item published at t by merchant m is checked:
+	// at the end of its hour (the first night for the live catalogue),
+	// once the mirror knows the merchant.
+	first := w.Period.From.Add(2 * time.Hour)
+	checkAt := func(t time.Time, m string) time.Time {
+		at := first
+		if !t.Before(w.Period.From) {
+			at = t.Truncate(time.Hour).Add(time.Hour)
+		}
+		if s := env.settled(onboarded[m]); at.Before(s) {
+			at = s
+		}
+		return at
 	}
-
-	t = time.Now()
+	lbatches := map[time.Time][]*anxin.ListingCheck{}
+	for _, l := range w.Listings {
+		at := checkAt(l.UpdatedAt, l.MerchantID)
+		lbatches[at] = append(lbatches[at], &anxin.ListingCheck{ID: l.ID, Title: l.Title, Description: l.Description, Category: l.Category,
+			Brand: l.Brand, PriceFen: l.PriceFen, MerchantID: l.MerchantID})
+	}
+	r := env.rand("governance")
+	for at, ls := range lbatches {
+		env.at(at, func(ctx context.Context) error {
+			ds, err := demoCheck(ctx, env, "/v1/listings:check", ls)
+			if err != nil {
+				return err
+			}
+			run.listings += len(ds)
+			for _, d := range ds {
+				tr := w.Truth.Listings[d.ID]
+				flagged := len(d.Rules) > 0 && d.Outcome != "allow"
+				if tr.Violation != "" && tr.Term == "" {
+					run.silent.add(flagged, true) // a silent copy: only brand, price and images tell
+					continue
+				}
+				run.lq.add(flagged, tr.Violation != "")
+				if d.Outcome == "block" && d.StatementID != "" && d.ReasonCode == anxin.ReasonPolicyViolation && run.appealsQueued < 10 {
+					run.appealsQueued++
+					governanceAppeal(env, reviewer, d, env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
+				}
+			}
+			return nil
+		})
+	}
 	content := slices.Clone(w.Content)
 	// Segments go out in stream order, as a live stream produces them.
 	slices.SortStableFunc(content, func(a, b *anxin.ContentItem) int {
@@ -97,28 +131,75 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 		}
 		return int(a.Seq - b.Seq)
 	})
-	cds, err := demoCheck(ctx, env, "/v1/content:check", content)
-	if err != nil {
+	cbatches := map[time.Time][]*anxin.ContentItem{}
+	for _, c := range content {
+		at := checkAt(c.UpdatedAt, "")
+		cbatches[at] = append(cbatches[at], c)
+	}
+	for at, cs := range cbatches {
+		env.at(at, func(ctx context.Context) error {
+			ds, err := demoCheck(ctx, env, "/v1/content:check", cs)
+			if err != nil {
+				return err
+			}
+			run.content += len(ds)
+			for _, d := range ds {
+				tr := w.Truth.Content[d.ID]
+				flagged := len(d.Rules) > 0 && d.Outcome != "allow"
+				if tr.Violation != "" && (tr.Term == "" || tr.Split && !flagged) {
+					continue // a split term is caught by the segment that completes it
+				}
+				run.cq.add(flagged, tr.Violation != "")
+			}
+			return nil
+		})
+	}
+	env.daily([]time.Duration{10 * time.Hour, 16 * time.Hour}, func(ctx context.Context) error {
+		n, err := governanceReview(ctx, env, reviewer)
+		run.decided += n
+		run.reviewed++
 		return err
-	}
-	var cq quality
-	for _, d := range cds {
-		tr := w.Truth.Content[d.ID]
-		flagged := len(d.Rules) > 0 && d.Outcome != "allow"
-		if tr.Violation != "" && (tr.Term == "" || tr.Split && !flagged) {
-			continue // a split term is caught by the segment that completes it
-		}
-		cq.add(flagged, tr.Violation != "")
-	}
-	progress(env.Out, "content checked", len(cds), "checks", t)
-	fmt.Fprintf(env.Out, "  content: %s\n", cq)
+	})
+	return nil
+}
 
-	// A reviewer works the queue, deciding as the ground truth says.
-	t = time.Now()
-	reviewer, err := env.key(ctx, anxin.RoleReviewer)
-	if err != nil {
-		return err
-	}
+// governanceAppeal queues a merchant's appeal of block d at t and the
+// reviewer's decision wait office hours later.
+func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, t time.Time, wait time.Duration) {
+	w := env.World
+	env.at(t, func(ctx context.Context) error {
+		k, err := env.key(ctx, anxin.MerchantRole(listingMerchant(w, d.ID)))
+		if err != nil {
+			return err
+		}
+		var a struct {
+			ID string `json:"id"`
+		}
+		if err := env.post(ctx, k, "/v1/statements/"+d.StatementID+"/appeals", map[string]string{"text": "This listing describes a genuine product."}, &a); err != nil {
+			if anxin.KindOf(err) == anxin.Conflict {
+				return nil
+			}
+			return err
+		}
+		env.at(officeAfter(env.Clock.Now(), wait), func(ctx context.Context) error {
+			res := anxin.ResUphold
+			if w.Truth.Listings[d.ID].Violation == "" {
+				res = anxin.ResOverturn
+			}
+			if err := env.post(ctx, reviewer, "/v1/appeals/"+a.ID+"/decide", map[string]string{"resolution": res, "note": "demo appeal review"}, nil); err != nil {
+				return err
+			}
+			env.govRun.appeals++
+			return nil
+		})
+		return nil
+	})
+}
+
+// governanceReview works the open review queue once, deciding as the
+// ground truth says, and returns how many cases it decided.
+func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, error) {
+	w := env.World
 	decided := 0
 	for {
 		var q struct {
@@ -129,10 +210,10 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 			} `json:"cases"`
 		}
 		if err := env.get(ctx, reviewer, "/v1/cases?status=open&limit=200", &q); err != nil {
-			return err
+			return decided, err
 		}
 		if len(q.Cases) == 0 {
-			break
+			return decided, nil
 		}
 		var uphold, overturn []string
 		for _, c := range q.Cases {
@@ -154,50 +235,24 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 				continue
 			}
 			if err := env.post(ctx, reviewer, "/v1/cases:bulk", map[string]any{"ids": b.ids, "action": b.action, "note": "demo review"}, nil); err != nil {
-				return err
+				return decided, err
 			}
 			decided += len(b.ids)
 		}
 	}
-	progress(env.Out, "review cases decided", decided, "cases", t)
+}
 
-	// Some merchants appeal blocks; a reviewer overturns those the truth
-	// calls clean and upholds the rest.
-	t = time.Now()
-	ids := make([]string, 0, len(blocked))
-	for id := range blocked {
-		ids = append(ids, id)
+func governanceAfter(ctx context.Context, env *demoEnv) error {
+	run := env.govRun
+	fmt.Fprintf(env.Out, "%-28s %10d checks through the period\n", "listings checked", run.listings)
+	fmt.Fprintf(env.Out, "  listings with coded language: %s\n", run.lq)
+	if run.silent.tp+run.silent.fn > 0 {
+		fmt.Fprintf(env.Out, "  silent copies (no wording to find): %d of %d flagged\n", run.silent.tp, run.silent.tp+run.silent.fn)
 	}
-	slices.Sort(ids)
-	appeals := 0
-	for _, id := range ids[:min(len(ids), 10)] {
-		d := blocked[id]
-		merchant := listingMerchant(w, id)
-		k, err := env.key(ctx, anxin.MerchantRole(merchant))
-		if err != nil {
-			return err
-		}
-		var a struct {
-			ID string `json:"id"`
-		}
-		if err := env.post(ctx, k, "/v1/statements/"+d.StatementID+"/appeals", map[string]string{"text": "This listing describes a genuine product."}, &a); err != nil {
-			if anxin.KindOf(err) == anxin.Conflict {
-				continue
-			}
-			return err
-		}
-		res := anxin.ResUphold
-		if w.Truth.Listings[id].Violation == "" {
-			res = anxin.ResOverturn
-		}
-		if err := env.post(ctx, reviewer, "/v1/appeals/"+a.ID+"/decide", map[string]string{"resolution": res, "note": "demo appeal review"}, nil); err != nil {
-			return err
-		}
-		appeals++
-	}
-	progress(env.Out, "appeals decided", appeals, "appeals", t)
-	_, err = env.runJobs(ctx)
-	return err
+	fmt.Fprintf(env.Out, "%-28s %10d checks\n", "content checked", run.content)
+	fmt.Fprintf(env.Out, "  content: %s\n", run.cq)
+	fmt.Fprintf(env.Out, "%-28s %10d cases in %d review sessions; %d appeals decided\n", "review cases decided", run.decided, run.reviewed, run.appeals)
+	return nil
 }
 
 // demoCheck sends items to a check endpoint in batches and returns the

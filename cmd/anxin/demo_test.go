@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"os"
 	"path/filepath"
@@ -36,33 +37,41 @@ func TestDemoSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo takes a few seconds")
 	}
-	// A step sees the fed marketplace, the clock at the period's end and
-	// a client that acts with any key.
-	var stepRan bool
+	// A step queues timed actions before the feed; each runs inside the
+	// period with the clock at its time, sees the marketplace as the
+	// mirror holds it then and acts with any key; actions due after the
+	// period never run.
+	var stepRan, lateRan bool
 	saved := demoSteps
 	t.Cleanup(func() { demoSteps = saved })
 	demoSteps = append(append([]demoStep(nil), saved...), demoStep{"test", func(ctx context.Context, env *demoEnv) error {
-		stepRan = true
-		if now := env.Clock.Now(); now.Before(env.World.Period.To) {
-			t.Errorf("a step runs at %v, before the period's end %v", now, env.World.Period.To)
-		}
-		m := env.World.Merchants[0].ID
-		k, err := env.key(ctx, anxin.Role("merchant:"+m))
-		if err != nil {
-			return err
-		}
-		for key, want := range map[string]anxin.Role{env.Operator: anxin.RoleOperator, env.Platform: anxin.RolePlatform, k: anxin.Role("merchant:" + m)} {
-			var a anxin.Actor
-			if err := env.get(ctx, key, "/v1/whoami", &a); err != nil || a.Role != want {
-				t.Errorf("whoami = %v, %v; want %s", a.Role, err, want)
+		p := env.World.Period
+		want := p.From.Add(36*time.Hour + 17*time.Minute)
+		env.at(p.To.Add(time.Minute), func(ctx context.Context) error { lateRan = true; return nil })
+		env.at(want, func(ctx context.Context) error {
+			stepRan = true
+			if now := env.Clock.Now(); now.Before(want) || now.After(want.Add(time.Minute)) {
+				t.Errorf("an action due at %v runs at %v", want, now)
 			}
-		}
-		// API errors come back with their kind.
-		if err := env.post(ctx, env.Platform, "/v1/events", map[string]any{"events": []any{}}, nil); anxin.KindOf(err) != anxin.Invalid {
-			t.Errorf("posting an empty batch = %v; want Invalid", err)
-		}
+			m := env.World.Merchants[0].ID
+			k, err := env.key(ctx, anxin.Role("merchant:"+m))
+			if err != nil {
+				return err
+			}
+			for key, want := range map[string]anxin.Role{env.Operator: anxin.RoleOperator, env.Platform: anxin.RolePlatform, k: anxin.Role("merchant:" + m)} {
+				var a anxin.Actor
+				if err := env.get(ctx, key, "/v1/whoami", &a); err != nil || a.Role != want {
+					t.Errorf("whoami = %v, %v; want %s", a.Role, err, want)
+				}
+			}
+			// API errors come back with their kind.
+			if err := env.post(ctx, env.Platform, "/v1/events", map[string]any{"events": []any{}}, nil); anxin.KindOf(err) != anxin.Invalid {
+				t.Errorf("posting an empty batch = %v; want Invalid", err)
+			}
+			return nil
+		})
 		return nil
-	}})
+	}, nil})
 
 	dir := filepath.Join(t.TempDir(), "demo")
 	start := time.Now()
@@ -72,7 +81,10 @@ func TestDemoSmall(t *testing.T) {
 	}
 	t.Logf("demo took %v", time.Since(start))
 	if !stepRan {
-		t.Error("the registered demo step did not run")
+		t.Error("the registered demo step's action did not run")
+	}
+	if lateRan {
+		t.Error("an action due after the period ran")
 	}
 	for _, want := range []string{
 		"# Anxin consumer-protection report",
@@ -89,11 +101,58 @@ func TestDemoSmall(t *testing.T) {
 	if code, _ := runCaptured(t, "demo", "--no-serve", "--data", dir); code != 1 {
 		t.Errorf("demo on a used dir exited %d; want 1", code)
 	}
-	// The report command reads the demo's database.
-	code, out = runCaptured(t, "report", "--data", dir, "--from", "2026-01-01", "--to", "2026-01-31", "--format", "json")
+	// The report command reads the demo's database; for exactly the
+	// simulated period (30 days from 2026-01-01) every capability shows
+	// what it did inside it, with real timings.
+	code, out = runCaptured(t, "report", "--data", dir, "--from", "2026-01-01", "--to", "2026-01-30", "--format", "json")
 	if code != 0 || !strings.Contains(out, `"orders": 10000`) {
-		t.Errorf("report on the demo = %d %.300q; want the 10,000 orders", code, out)
+		t.Fatalf("report on the demo = %d %.300q; want the 10,000 orders", code, out)
 	}
+	var rep map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report JSON: %v", err)
+	}
+	t.Logf("report for the period: %s", out)
+	for _, c := range demoReportFloors {
+		v, ok := rep[c.section][c.metric].(float64)
+		if !ok || v < c.min {
+			t.Errorf("report %s.%s = %v; want at least %v", c.section, c.metric, rep[c.section][c.metric], c.min)
+		}
+	}
+}
+
+// demoReportFloors are the figures the report for the small demo's period
+// (seed 7) must reach: every section's activity happened inside the period.
+// The floors sit below what the demo measures, so a change of seed-driven
+// detail does not break them while an empty or squashed month does.
+var demoReportFloors = []struct {
+	section, metric string
+	min             float64
+}{
+	{"governance", "listings_checked", 1500},
+	{"governance", "reviews_opened", 1},
+	{"governance", "appeals_decided", 1},
+	{"governance", "listings_delisted", 1},
+	{"protection", "claims_total", 100},
+	{"protection", "fund_paid_fen", 1},
+	{"protection", "refund_time_p90_s", 3600}, // the median is 0 s: most claims are paid automatically at filing
+	{"protection", "merchants_enrolled", 50},
+	{"care", "tickets_total", 300},
+	{"care", "first_response_p50_s", 600},
+	{"care", "resolution_72h_rate", 0.5},
+	{"care", "surveys_answered", 50},
+	{"care", "sla_breaches", 1},
+	{"sampling", "samples_total", 30},
+	{"sampling", "labs_used", 2},
+	{"sampling", "failures_intercepted", 1},
+	{"quality", "campaigns_total", 1},
+	{"quality", "monitors", 3},
+	{"ip", "notices", 10},
+	{"ip", "links_removed", 5},
+	{"ip", "counter_notices", 1},
+	{"privacy", "masked_waybill_rate", 0.8},
+	{"privacy", "sealed_field_rate", 0.9},
+	{"privacy", "alerts_total", 1},
 }
 
 func TestDemoDirSafety(t *testing.T) {
@@ -132,7 +191,7 @@ func TestDemoDirSafety(t *testing.T) {
 	if entries, _ := os.ReadDir(busy); len(entries) != 0 {
 		t.Errorf("demo on a busy address left %d files in its data dir", len(entries))
 	}
-	for _, args := range [][]string{{"--scale", "huge"}, {"--days", "0"}, {"--bogus"}} {
+	for _, args := range [][]string{{"--scale", "huge"}, {"--days", "0"}, {"--days", "10000"}, {"--days", "-3"}, {"--bogus"}} {
 		if code, _ := runCaptured(t, append([]string{"demo", "--data", t.TempDir(), "--no-serve"}, args...)...); code == 0 {
 			t.Errorf("demo %v exited 0; want an error", args)
 		}
