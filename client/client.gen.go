@@ -2028,6 +2028,36 @@ func (e WaybillPhoneMode) Valid() bool {
 	}
 }
 
+// Defines values for ListHealthz200JSONResponseBodyStatus.
+const (
+	Ok ListHealthz200JSONResponseBodyStatus = "ok"
+)
+
+// Valid indicates whether the value is a known member of the ListHealthz200JSONResponseBodyStatus enum.
+func (e ListHealthz200JSONResponseBodyStatus) Valid() bool {
+	switch e {
+	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListReadyz200JSONResponseBodyStatus.
+const (
+	Ready ListReadyz200JSONResponseBodyStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the ListReadyz200JSONResponseBodyStatus enum.
+func (e ListReadyz200JSONResponseBodyStatus) Valid() bool {
+	switch e {
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListAppealsParamsStatus.
 const (
 	ListAppealsParamsStatusOpen       ListAppealsParamsStatus = "open"
@@ -2700,6 +2730,17 @@ type AuditEvent struct {
 	Seq      *int    `json:"seq,omitempty"`
 }
 
+// AuditVerification defines model for AuditVerification.
+type AuditVerification struct {
+	AnchorSeq   *int    `json:"anchor_seq,omitempty"`
+	FirstBadSeq *int    `json:"first_bad_seq,omitempty"`
+	HeadSeq     int     `json:"head_seq"`
+	KeyedFrom   int     `json:"keyed_from"`
+	Ok          bool    `json:"ok"`
+	Reason      *string `json:"reason,omitempty"`
+	Rows        int     `json:"rows"`
+}
+
 // Brand defines model for Brand.
 type Brand struct {
 	Aliases           *[]string       `json:"aliases,omitempty"`
@@ -2847,6 +2888,16 @@ type CaseResolution string
 
 // CaseStatus defines model for Case.Status.
 type CaseStatus string
+
+// CaseExport A signed evidence bundle: verify signature over bundle with public_key (base64).
+type CaseExport struct {
+	Algorithm string `json:"algorithm"`
+
+	// Bundle The exported case: the cluster, its members and their links.
+	Bundle    *map[string]interface{} `json:"bundle,omitempty"`
+	PublicKey string                  `json:"public_key"`
+	Signature string                  `json:"signature"`
+}
 
 // CategoryQuota defines model for CategoryQuota.
 type CategoryQuota struct {
@@ -3154,6 +3205,14 @@ type EnforcementRecord struct {
 // EnforcementState defines model for EnforcementState.
 type EnforcementState string
 
+// Enrolment defines model for Enrolment.
+type Enrolment struct {
+	EnrolledAt  time.Time `json:"enrolled_at"`
+	MerchantId  string    `json:"merchant_id"`
+	ProgrammeId string    `json:"programme_id"`
+	Via         *string   `json:"via,omitempty"`
+}
+
 // Error defines model for Error.
 type Error struct {
 	Error struct {
@@ -3234,6 +3293,13 @@ type Evidence struct {
 // EvidenceKind text_match: a lexicon term; window_match: a term completed across stream segments; cautioned_match: a term lowered by a warning or news cue; pattern: a detector finding (term: mobile, landline, hotline, qq, wechat, url, obfuscated_url, domain, email, bank_card, id_number); intent: the offer or caution cue that decided a term; stuffing: a stretch of spam keyword runs; model: a feature of the content classifier that sent the item to review (score: its weight)
 type EvidenceKind string
 
+// GraphHub defines model for GraphHub.
+type GraphHub struct {
+	Holders int    `json:"holders"`
+	Type    string `json:"type"`
+	Value   string `json:"value"`
+}
+
 // GraphLink defines model for GraphLink.
 type GraphLink struct {
 	A      *GraphNode `json:"a,omitempty"`
@@ -3276,6 +3342,19 @@ type IdentityAttributeKind string
 
 // IdentityAttributeType defines model for IdentityAttribute.Type.
 type IdentityAttributeType string
+
+// ImageMatch defines model for ImageMatch.
+type ImageMatch struct {
+	BrandId   *string   `json:"brand_id,omitempty"`
+	Distance  int       `json:"distance"`
+	Label     string    `json:"label"`
+	Note      *string   `json:"note,omitempty"`
+	Pdq       string    `json:"pdq"`
+	Seq       int       `json:"seq"`
+	Source    *string   `json:"source,omitempty"`
+	SourceRef *string   `json:"source_ref,omitempty"`
+	Tags      *[]string `json:"tags,omitempty"`
+}
 
 // ImportSkip defines model for ImportSkip.
 type ImportSkip struct {
@@ -3386,6 +3465,30 @@ type LabTest struct {
 	// Safety A failure that is a safety issue: recent buyers of the product are warned.
 	Safety *bool  `json:"safety,omitempty"`
 	Test   string `json:"test"`
+}
+
+// LedgerAccount defines model for LedgerAccount.
+type LedgerAccount struct {
+	Account    string    `json:"account"`
+	BalanceFen int       `json:"balance_fen"`
+	Currency   string    `json:"currency"`
+	Kind       string    `json:"kind"`
+	Owner      *string   `json:"owner,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// LedgerPosting A balanced journal entry: its entries sum to zero.
+type LedgerPosting struct {
+	CreatedAt time.Time `json:"created_at"`
+	Currency  string    `json:"currency"`
+	Entries   *[]struct {
+		Account   string `json:"account"`
+		AmountFen int    `json:"amount_fen"`
+	} `json:"entries,omitempty"`
+	Id   string  `json:"id"`
+	Kind string  `json:"kind"`
+	Memo *string `json:"memo,omitempty"`
+	Ref  string  `json:"ref"`
 }
 
 // Lexicon defines model for Lexicon.
@@ -3553,6 +3656,19 @@ type Merchant struct {
 // MerchantStatus defines model for Merchant.Status.
 type MerchantStatus string
 
+// MerchantMoney defines model for MerchantMoney.
+type MerchantMoney struct {
+	AvailableFen    int        `json:"available_fen"`
+	Currency        string     `json:"currency"`
+	DepositFen      int        `json:"deposit_fen"`
+	DepositFloorFen int        `json:"deposit_floor_fen"`
+	MerchantId      string     `json:"merchant_id"`
+	PendingFen      int        `json:"pending_fen"`
+	ReceivableFen   int        `json:"receivable_fen"`
+	Restricted      bool       `json:"restricted"`
+	RestrictedAt    *time.Time `json:"restricted_at,omitempty"`
+}
+
 // MerchantView A mirrored merchant (status is the marketplace's) with Anxin's enforcement view.
 type MerchantView struct {
 	Attributes *map[string]string `json:"attributes,omitempty"`
@@ -3571,6 +3687,19 @@ type MerchantView struct {
 
 // MerchantViewStatus defines model for MerchantView.Status.
 type MerchantViewStatus string
+
+// ModelInfo defines model for ModelInfo.
+type ModelInfo struct {
+	CreatedAt time.Time `json:"created_at"`
+	Examples  int       `json:"examples"`
+	Metrics   struct {
+		Accuracy  float32 `json:"accuracy"`
+		HeldOut   int     `json:"held_out"`
+		Precision float32 `json:"precision"`
+		Recall    float32 `json:"recall"`
+	} `json:"metrics"`
+	Version int `json:"version"`
+}
 
 // NewTicket defines model for NewTicket.
 type NewTicket struct {
@@ -3855,6 +3984,19 @@ type QualityPoint struct {
 	Upper    *float32            `json:"upper,omitempty"`
 }
 
+// Reconciliation defines model for Reconciliation.
+type Reconciliation struct {
+	Failed     int `json:"failed"`
+	Mismatches *[]struct {
+		PayoutId string `json:"payout_id"`
+		Problem  string `json:"problem"`
+	} `json:"mismatches,omitempty"`
+	Paid    int `json:"paid"`
+	PaidFen int `json:"paid_fen"`
+	Payouts int `json:"payouts"`
+	Pending int `json:"pending"`
+}
+
 // Report defines model for Report.
 type Report struct {
 	Period struct {
@@ -3924,6 +4066,16 @@ type RevealedPII struct {
 	Purpose  *string                 `json:"purpose,omitempty"`
 }
 
+// RightsHolderStats defines model for RightsHolderStats.
+type RightsHolderStats struct {
+	AcceptanceRate      float32 `json:"acceptance_rate"`
+	Accepted            int     `json:"accepted"`
+	Notices             int     `json:"notices"`
+	Rejected            int     `json:"rejected"`
+	RightsHolderId      string  `json:"rights_holder_id"`
+	SelfServiceEligible bool    `json:"self_service_eligible"`
+}
+
 // Rule defines model for Rule.
 type Rule struct {
 	Actions        *[]EnforcementAction `json:"actions,omitempty"`
@@ -3963,6 +4115,15 @@ type RuleHit struct {
 	Outcome *Outcome `json:"outcome,omitempty"`
 	RuleId  *string  `json:"rule_id,omitempty"`
 	Shadow  *bool    `json:"shadow,omitempty"`
+}
+
+// RulePrecision A rule's reviewed precision: upheld / (upheld + overturned).
+type RulePrecision struct {
+	Fired      int     `json:"fired"`
+	Overturned int     `json:"overturned"`
+	Precision  float32 `json:"precision"`
+	RuleId     string  `json:"rule_id"`
+	Upheld     int     `json:"upheld"`
 }
 
 // SLAClock defines model for SLAClock.
@@ -4247,6 +4408,32 @@ type StatementAutomation string
 // StatementTargetType defines model for Statement.TargetType.
 type StatementTargetType string
 
+// StoredDecision A stored check decision with its evidence, as GET /v1/decisions/{id} returns it.
+type StoredDecision struct {
+	Actions        *[]EnforcementAction `json:"actions,omitempty"`
+	CaseId         *string              `json:"case_id,omitempty"`
+	CreatedAt      time.Time            `json:"created_at"`
+	CutStream      *bool                `json:"cut_stream,omitempty"`
+	Evidence       *[]Evidence          `json:"evidence,omitempty"`
+	Id             string               `json:"id"`
+	Kind           string               `json:"kind"`
+	Labels         *[]string            `json:"labels,omitempty"`
+	LexiconVersion *string              `json:"lexicon_version,omitempty"`
+	MerchantId     *string              `json:"merchant_id,omitempty"`
+	Outcome        Outcome              `json:"outcome"`
+	PolicyVersion  int                  `json:"policy_version"`
+	ReasonCode     *string              `json:"reason_code,omitempty"`
+	Reasons        *[]string            `json:"reasons,omitempty"`
+	Rules          *[]RuleHit           `json:"rules,omitempty"`
+	Seq            *int                 `json:"seq,omitempty"`
+	ShadowOutcome  *Outcome             `json:"shadow_outcome,omitempty"`
+	Stage          string               `json:"stage"`
+	StatementId    *string              `json:"statement_id,omitempty"`
+	StreamId       *string              `json:"stream_id,omitempty"`
+	SubjectId      string               `json:"subject_id"`
+	SubjectType    string               `json:"subject_type"`
+}
+
 // StreamCursor How far the outbox (decisions and actions) has been published to one broker sink, and which replica holds the lease to publish it.
 type StreamCursor struct {
 	// Lag Outbox messages not yet published.
@@ -4261,6 +4448,17 @@ type StreamCursor struct {
 
 	// Seq The last outbox message published.
 	Seq *int `json:"seq,omitempty"`
+}
+
+// TextTestResult What a text would get under a policy, with every hit; nothing is stored.
+type TextTestResult struct {
+	Errors     *[]string   `json:"errors,omitempty"`
+	Evidence   *[]Evidence `json:"evidence,omitempty"`
+	Labels     *[]string   `json:"labels,omitempty"`
+	Normalized string      `json:"normalized"`
+	Outcome    Outcome     `json:"outcome"`
+	Reasons    *[]string   `json:"reasons,omitempty"`
+	Rules      *[]RuleHit  `json:"rules,omitempty"`
 }
 
 // Ticket defines model for Ticket.
@@ -4313,6 +4511,27 @@ type TicketStatus string
 // UpsertResult defines model for UpsertResult.
 type UpsertResult struct {
 	Upserted int `json:"upserted"`
+}
+
+// VaultStatus defines model for VaultStatus.
+type VaultStatus struct {
+	CurrentVersion int `json:"current_version"`
+	Records        int `json:"records"`
+	StaleDataKeys  int `json:"stale_data_keys"`
+	Versions       *[]struct {
+		Current  bool `json:"current"`
+		DataKeys int  `json:"data_keys"`
+		InKek    bool `json:"in_kek"`
+		Version  int  `json:"version"`
+	} `json:"versions,omitempty"`
+}
+
+// VirtualRoute defines model for VirtualRoute.
+type VirtualRoute struct {
+	ExpiresAt time.Time `json:"expires_at"`
+	Extension string    `json:"extension"`
+	Number    string    `json:"number"`
+	Target    string    `json:"target"`
 }
 
 // Waybill defines model for Waybill.
@@ -4393,6 +4612,12 @@ type ID = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// ListHealthz200JSONResponseBodyStatus defines parameters for ListHealthz.
+type ListHealthz200JSONResponseBodyStatus string
+
+// ListReadyz200JSONResponseBodyStatus defines parameters for ListReadyz.
+type ListReadyz200JSONResponseBodyStatus string
 
 // UpsertAftersalesJSONBody defines parameters for UpsertAftersales.
 type UpsertAftersalesJSONBody struct {
@@ -22638,8 +22863,21 @@ type ClientWithResponsesInterface interface {
 type ListHealthzResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Status  ListHealthz200JSONResponseBodyStatus `json:"status"`
+		Version string                               `json:"version"`
+	}
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListHealthzResponse) GetJSON200() *struct {
+	Status  ListHealthz200JSONResponseBodyStatus `json:"status"`
+	Version string                               `json:"version"`
+} {
+	return r.JSON200
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -22720,8 +22958,15 @@ func (r ListMetricsResponse) ContentType() string {
 type ListOpenapiJsonResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *map[string]interface{}
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListOpenapiJsonResponse) GetJSON200() *map[string]interface{} {
+	return r.JSON200
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -22761,10 +23006,21 @@ func (r ListOpenapiJsonResponse) ContentType() string {
 type ListReadyzResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Status ListReadyz200JSONResponseBodyStatus `json:"status"`
+	}
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListReadyzResponse) GetJSON200() *struct {
+	Status ListReadyz200JSONResponseBodyStatus `json:"status"`
+} {
+	return r.JSON200
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -22885,6 +23141,13 @@ func (r UpsertAftersalesResponse) ContentType() string {
 type ListAppealsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Appeals []Appeal `json:"appeals"`
+
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string `json:"next_cursor,omitempty"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -22893,6 +23156,16 @@ type ListAppealsResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAppealsResponse) GetJSON200() *struct {
+	Appeals []Appeal `json:"appeals"`
+
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -23030,10 +23303,21 @@ func (r DecideAppealsByIdResponse) ContentType() string {
 type ListBrandsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []Brand `json:"items"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListBrandsResponse) GetJSON200() *struct {
+	Items []Brand `json:"items"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -23078,6 +23362,8 @@ func (r ListBrandsResponse) ContentType() string {
 type CreateBrandsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Brand
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -23086,6 +23372,11 @@ type CreateBrandsResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateBrandsResponse) GetJSON200() *Brand {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -23140,12 +23431,19 @@ func (r CreateBrandsResponse) ContentType() string {
 type GetBrandsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Brand
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetBrandsByIdResponse) GetJSON200() *Brand {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -24940,6 +25238,13 @@ func (r TransferCareTicketsByIdResponse) ContentType() string {
 type ListCasesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Cases []Case `json:"cases"`
+
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string `json:"next_cursor,omitempty"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -24948,6 +25253,16 @@ type ListCasesResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCasesResponse) GetJSON200() *struct {
+	Cases []Case `json:"cases"`
+
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -25306,6 +25621,17 @@ func (r CreateCasesNotesByIdResponse) ContentType() string {
 type BulkCasesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Results []struct {
+			// Error Why the action failed for this case.
+			Error *string `json:"error,omitempty"`
+			Id    string  `json:"id"`
+
+			// Status The case status after the action.
+			Status *string `json:"status,omitempty"`
+		} `json:"results"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -25314,6 +25640,20 @@ type BulkCasesResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BulkCasesResponse) GetJSON200() *struct {
+	Results []struct {
+		// Error Why the action failed for this case.
+		Error *string `json:"error,omitempty"`
+		Id    string  `json:"id"`
+
+		// Status The case status after the action.
+		Status *string `json:"status,omitempty"`
+	} `json:"results"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -25368,6 +25708,13 @@ func (r BulkCasesResponse) ContentType() string {
 type ListClaimsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Claims []Claim `json:"claims"`
+
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string `json:"next_cursor,omitempty"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -25380,6 +25727,16 @@ type ListClaimsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListClaimsResponse) GetJSON200() *struct {
+	Claims []Claim `json:"claims"`
+
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26156,6 +26513,8 @@ func (r ScoreCounterfeitResponse) ContentType() string {
 type GetDecisionsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StoredDecision
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -26164,6 +26523,11 @@ type GetDecisionsByIdResponse struct {
 	JSON404 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDecisionsByIdResponse) GetJSON200() *StoredDecision {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -26218,6 +26582,10 @@ func (r GetDecisionsByIdResponse) ContentType() string {
 type ListEnrolmentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Enrolments []Enrolment `json:"enrolments"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -26230,6 +26598,13 @@ type ListEnrolmentsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListEnrolmentsResponse) GetJSON200() *struct {
+	Enrolments []Enrolment `json:"enrolments"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26294,6 +26669,10 @@ func (r ListEnrolmentsResponse) ContentType() string {
 type CreateEnrolmentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Enrolments []Enrolment `json:"enrolments"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -26306,6 +26685,13 @@ type CreateEnrolmentsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateEnrolmentsResponse) GetJSON200() *struct {
+	Enrolments []Enrolment `json:"enrolments"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26522,10 +26908,21 @@ func (r PostEventsResponse) ContentType() string {
 type ListGraphHubsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []GraphHub `json:"items"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListGraphHubsResponse) GetJSON200() *struct {
+	Items []GraphHub `json:"items"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -26698,12 +27095,19 @@ func (r GetGraphByKindAndIdResponse) ContentType() string {
 type ListGraphExportByKindAndIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CaseExport
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListGraphExportByKindAndIdResponse) GetJSON200() *CaseExport {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -26753,12 +27157,25 @@ func (r ListGraphExportByKindAndIdResponse) ContentType() string {
 type CreateHashbankResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Added    int `json:"added"`
+		Received int `json:"received"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateHashbankResponse) GetJSON200() *struct {
+	Added    int `json:"added"`
+	Received int `json:"received"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -26870,12 +27287,23 @@ func (r ExportHashListResponse) ContentType() string {
 type ListHashbankSearchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []ImageMatch `json:"items"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListHashbankSearchResponse) GetJSON200() *struct {
+	Items []ImageMatch `json:"items"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27001,6 +27429,11 @@ func (r ImportHashListResponse) ContentType() string {
 type CreateIdentityResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Received        int              `json:"received"`
+		Reregistrations []Reregistration `json:"reregistrations"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27009,6 +27442,14 @@ type CreateIdentityResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateIdentityResponse) GetJSON200() *struct {
+	Received        int              `json:"received"`
+	Reregistrations []Reregistration `json:"reregistrations"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27311,12 +27752,23 @@ func (r ListJobsResponse) ContentType() string {
 type ListKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Keys []Actor `json:"keys"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListKeysResponse) GetJSON200() *struct {
+	Keys []Actor `json:"keys"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -27366,6 +27818,15 @@ func (r ListKeysResponse) ContentType() string {
 type CreateKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Id string `json:"id"`
+
+		// Key The secret, shown only here.
+		Key  string `json:"key"`
+		Name string `json:"name"`
+		Role string `json:"role"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27374,6 +27835,18 @@ type CreateKeysResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateKeysResponse) GetJSON201() *struct {
+	Id string `json:"id"`
+
+	// Key The secret, shown only here.
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+} {
+	return r.JSON201
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27497,6 +27970,13 @@ func (r DeleteKeysByIdResponse) ContentType() string {
 type ListLedgerAccountsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Accounts []LedgerAccount `json:"accounts"`
+
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string `json:"next_cursor,omitempty"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27509,6 +27989,16 @@ type ListLedgerAccountsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLedgerAccountsResponse) GetJSON200() *struct {
+	Accounts []LedgerAccount `json:"accounts"`
+
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27573,6 +28063,8 @@ func (r ListLedgerAccountsResponse) ContentType() string {
 type CreateLedgerFundingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *LedgerPosting
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27585,6 +28077,11 @@ type CreateLedgerFundingsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateLedgerFundingsResponse) GetJSON201() *LedgerPosting {
+	return r.JSON201
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27649,6 +28146,8 @@ func (r CreateLedgerFundingsResponse) ContentType() string {
 type GetLedgerMerchantsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MerchantMoney
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27661,6 +28160,11 @@ type GetLedgerMerchantsByIdResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLedgerMerchantsByIdResponse) GetJSON200() *MerchantMoney {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27725,6 +28229,12 @@ func (r GetLedgerMerchantsByIdResponse) ContentType() string {
 type ListLedgerPostingsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string         `json:"next_cursor,omitempty"`
+		Postings   []LedgerPosting `json:"postings"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27737,6 +28247,15 @@ type ListLedgerPostingsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLedgerPostingsResponse) GetJSON200() *struct {
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string         `json:"next_cursor,omitempty"`
+	Postings   []LedgerPosting `json:"postings"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27801,6 +28320,8 @@ func (r ListLedgerPostingsResponse) ContentType() string {
 type ListLedgerReconciliationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Reconciliation
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -27813,6 +28334,11 @@ type ListLedgerReconciliationResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLedgerReconciliationResponse) GetJSON200() *Reconciliation {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -27877,12 +28403,41 @@ func (r ListLedgerReconciliationResponse) ContentType() string {
 type ListLexiconsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Lexicons []struct {
+			Active      bool    `json:"active"`
+			Description *string `json:"description,omitempty"`
+			Name        string  `json:"name"`
+
+			// Terms The number of terms.
+			Terms     int       `json:"terms"`
+			UpdatedAt time.Time `json:"updated_at"`
+			Version   int       `json:"version"`
+		} `json:"lexicons"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLexiconsResponse) GetJSON200() *struct {
+	Lexicons []struct {
+		Active      bool    `json:"active"`
+		Description *string `json:"description,omitempty"`
+		Name        string  `json:"name"`
+
+		// Terms The number of terms.
+		Terms     int       `json:"terms"`
+		UpdatedAt time.Time `json:"updated_at"`
+		Version   int       `json:"version"`
+	} `json:"lexicons"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -28215,6 +28770,8 @@ func (r CreateLexiconsImportByNameResponse) ContentType() string {
 type TestLexiconsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TextTestResult
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -28223,6 +28780,11 @@ type TestLexiconsResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r TestLexiconsResponse) GetJSON200() *TextTestResult {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -28870,10 +29432,21 @@ func (r ListMerchantsEnforcementByIdResponse) ContentType() string {
 type ListModelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []ModelInfo `json:"items"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListModelsResponse) GetJSON200() *struct {
+	Items []ModelInfo `json:"items"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -29245,12 +29818,19 @@ func (r PromoteModelsContentByVersionResponse) ContentType() string {
 type CreateModelsTrainResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ModelInfo
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateModelsTrainResponse) GetJSON201() *ModelInfo {
+	return r.JSON201
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -29300,10 +29880,27 @@ func (r CreateModelsTrainResponse) ContentType() string {
 type ListNoticesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []Notice `json:"items"`
+
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string `json:"next_cursor,omitempty"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListNoticesResponse) GetJSON200() *struct {
+	Items []Notice `json:"items"`
+
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -29417,12 +30014,19 @@ func (r CreateNoticesResponse) ContentType() string {
 type GetNoticesByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Notice
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetNoticesByIdResponse) GetJSON200() *Notice {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -29472,6 +30076,8 @@ func (r GetNoticesByIdResponse) ContentType() string {
 type CreateNoticesCounterByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Notice
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -29480,6 +30086,11 @@ type CreateNoticesCounterByIdResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateNoticesCounterByIdResponse) GetJSON200() *Notice {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -29534,12 +30145,19 @@ func (r CreateNoticesCounterByIdResponse) ContentType() string {
 type DecideNoticesByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Notice
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideNoticesByIdResponse) GetJSON200() *Notice {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -29589,12 +30207,19 @@ func (r DecideNoticesByIdResponse) ContentType() string {
 type CreateNoticesLegalActionByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Notice
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateNoticesLegalActionByIdResponse) GetJSON200() *Notice {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -30144,6 +30769,12 @@ func (r ListOrdersWaybillByIdResponse) ContentType() string {
 type ListPayoutsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string  `json:"next_cursor,omitempty"`
+		Payouts    []Payout `json:"payouts"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -30156,6 +30787,15 @@ type ListPayoutsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPayoutsResponse) GetJSON200() *struct {
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string  `json:"next_cursor,omitempty"`
+	Payouts    []Payout `json:"payouts"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -30303,12 +30943,23 @@ func (r AckPayoutsByIdResponse) ContentType() string {
 type ListPiiGrantsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Grants []PIIGrant `json:"grants"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPiiGrantsResponse) GetJSON200() *struct {
+	Grants []PIIGrant `json:"grants"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -30565,12 +31216,23 @@ func (r ApprovePiiGrantsByIdResponse) ContentType() string {
 type ListPiiSearchResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Results []MaskedPII `json:"results"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPiiSearchResponse) GetJSON200() *struct {
+	Results []MaskedPII `json:"results"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -30620,12 +31282,23 @@ func (r ListPiiSearchResponse) ContentType() string {
 type ListPoliciesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Policies []Policy `json:"policies"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPoliciesResponse) GetJSON200() *struct {
+	Policies []Policy `json:"policies"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -31230,12 +31903,19 @@ func (r ListPrivacyAuditResponse) ContentType() string {
 type ListPrivacyAuditVerifyResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditVerification
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListPrivacyAuditVerifyResponse) GetJSON200() *AuditVerification {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -31285,6 +31965,10 @@ func (r ListPrivacyAuditVerifyResponse) ContentType() string {
 type ListProgrammesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Programmes []Programme `json:"programmes"`
+	}
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -31297,6 +31981,13 @@ type ListProgrammesResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListProgrammesResponse) GetJSON200() *struct {
+	Programmes []Programme `json:"programmes"`
+} {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -32248,10 +32939,21 @@ func (r ListReportResponse) ContentType() string {
 type ListRightsHoldersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Items []RightsHolderStats `json:"items"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRightsHoldersResponse) GetJSON200() *struct {
+	Items []RightsHolderStats `json:"items"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -32296,12 +32998,23 @@ func (r ListRightsHoldersResponse) ContentType() string {
 type ListRulesPrecisionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Rules []RulePrecision `json:"rules"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRulesPrecisionResponse) GetJSON200() *struct {
+	Rules []RulePrecision `json:"rules"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -33852,12 +34565,27 @@ func (r GetShipmentResponse) ContentType() string {
 type ListStatementsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextCursor The cursor of the next page; empty on the last page.
+		NextCursor *string     `json:"next_cursor,omitempty"`
+		Statements []Statement `json:"statements"`
+	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStatementsResponse) GetJSON200() *struct {
+	// NextCursor The cursor of the next page; empty on the last page.
+	NextCursor *string     `json:"next_cursor,omitempty"`
+	Statements []Statement `json:"statements"`
+} {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -34219,12 +34947,19 @@ func (r ListStreamsResponse) ContentType() string {
 type ListVaultStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VaultStatus
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Error
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListVaultStatusResponse) GetJSON200() *VaultStatus {
+	return r.JSON200
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -34274,6 +35009,8 @@ func (r ListVaultStatusResponse) ContentType() string {
 type CreateVirtualNumbersByCallResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *VirtualRoute
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -34282,6 +35019,11 @@ type CreateVirtualNumbersByCallResponse struct {
 	JSON404 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateVirtualNumbersByCallResponse) GetJSON200() *VirtualRoute {
+	return r.JSON200
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -38491,8 +39233,15 @@ func ParseListHealthzResponse(rsp *http.Response) (*ListHealthzResponse, error) 
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Status  ListHealthz200JSONResponseBodyStatus `json:"status"`
+			Version string                               `json:"version"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
@@ -38520,9 +39269,6 @@ func ParseListMetricsResponse(rsp *http.Response) (*ListMetricsResponse, error) 
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -38549,8 +39295,12 @@ func ParseListOpenapiJsonResponse(rsp *http.Response) (*ListOpenapiJsonResponse,
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
@@ -38578,8 +39328,14 @@ func ParseListReadyzResponse(rsp *http.Response) (*ListReadyzResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Status ListReadyz200JSONResponseBodyStatus `json:"status"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Error
@@ -38675,8 +39431,17 @@ func ParseListAppealsResponse(rsp *http.Response) (*ListAppealsResponse, error) 
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Appeals []Appeal `json:"appeals"`
+
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -38793,8 +39558,14 @@ func ParseListBrandsResponse(rsp *http.Response) (*ListBrandsResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []Brand `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -38829,8 +39600,12 @@ func ParseCreateBrandsResponse(rsp *http.Response) (*CreateBrandsResponse, error
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Brand
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -38879,8 +39654,12 @@ func ParseGetBrandsByIdResponse(rsp *http.Response) (*GetBrandsByIdResponse, err
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Brand
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -40309,8 +41088,17 @@ func ParseListCasesResponse(rsp *http.Response) (*ListCasesResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Cases []Case `json:"cases"`
+
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -40603,8 +41391,21 @@ func ParseBulkCasesResponse(rsp *http.Response) (*BulkCasesResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Results []struct {
+				// Error Why the action failed for this case.
+				Error *string `json:"error,omitempty"`
+				Id    string  `json:"id"`
+
+				// Status The case status after the action.
+				Status *string `json:"status,omitempty"`
+			} `json:"results"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -40653,8 +41454,17 @@ func ParseListClaimsResponse(rsp *http.Response) (*ListClaimsResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Claims []Claim `json:"claims"`
+
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -41294,8 +42104,12 @@ func ParseGetDecisionsByIdResponse(rsp *http.Response) (*GetDecisionsByIdRespons
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StoredDecision
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -41344,8 +42158,14 @@ func ParseListEnrolmentsResponse(rsp *http.Response) (*ListEnrolmentsResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Enrolments []Enrolment `json:"enrolments"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -41408,8 +42228,14 @@ func ParseCreateEnrolmentsResponse(rsp *http.Response) (*CreateEnrolmentsRespons
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Enrolments []Enrolment `json:"enrolments"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -41597,8 +42423,14 @@ func ParseListGraphHubsResponse(rsp *http.Response) (*ListGraphHubsResponse, err
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []GraphHub `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -41729,8 +42561,12 @@ func ParseListGraphExportByKindAndIdResponse(rsp *http.Response) (*ListGraphExpo
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CaseExport
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -41772,8 +42608,15 @@ func ParseCreateHashbankResponse(rsp *http.Response) (*CreateHashbankResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Added    int `json:"added"`
+			Received int `json:"received"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -41862,8 +42705,14 @@ func ParseListHashbankSearchResponse(rsp *http.Response) (*ListHashbankSearchRes
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []ImageMatch `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -41966,8 +42815,15 @@ func ParseCreateIdentityResponse(rsp *http.Response) (*CreateIdentityResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Received        int              `json:"received"`
+			Reregistrations []Reregistration `json:"reregistrations"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42202,8 +43058,14 @@ func ParseListKeysResponse(rsp *http.Response) (*ListKeysResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Keys []Actor `json:"keys"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -42245,8 +43107,19 @@ func ParseCreateKeysResponse(rsp *http.Response) (*CreateKeysResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 201:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Id string `json:"id"`
+
+			// Key The secret, shown only here.
+			Key  string `json:"key"`
+			Name string `json:"name"`
+			Role string `json:"role"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42352,8 +43225,17 @@ func ParseListLedgerAccountsResponse(rsp *http.Response) (*ListLedgerAccountsRes
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Accounts []LedgerAccount `json:"accounts"`
+
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42416,8 +43298,12 @@ func ParseCreateLedgerFundingsResponse(rsp *http.Response) (*CreateLedgerFunding
 	}
 
 	switch {
-	case rsp.StatusCode == 201:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest LedgerPosting
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42480,8 +43366,12 @@ func ParseGetLedgerMerchantsByIdResponse(rsp *http.Response) (*GetLedgerMerchant
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MerchantMoney
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42544,8 +43434,16 @@ func ParseListLedgerPostingsResponse(rsp *http.Response) (*ListLedgerPostingsRes
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string         `json:"next_cursor,omitempty"`
+			Postings   []LedgerPosting `json:"postings"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42608,8 +43506,12 @@ func ParseListLedgerReconciliationResponse(rsp *http.Response) (*ListLedgerRecon
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Reconciliation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -42672,8 +43574,23 @@ func ParseListLexiconsResponse(rsp *http.Response) (*ListLexiconsResponse, error
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Lexicons []struct {
+				Active      bool    `json:"active"`
+				Description *string `json:"description,omitempty"`
+				Name        string  `json:"name"`
+
+				// Terms The number of terms.
+				Terms     int       `json:"terms"`
+				UpdatedAt time.Time `json:"updated_at"`
+				Version   int       `json:"version"`
+			} `json:"lexicons"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -42941,8 +43858,12 @@ func ParseTestLexiconsResponse(rsp *http.Response) (*TestLexiconsResponse, error
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TextTestResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -43454,8 +44375,14 @@ func ParseListModelsResponse(rsp *http.Response) (*ListModelsResponse, error) {
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []ModelInfo `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -43742,8 +44669,12 @@ func ParseCreateModelsTrainResponse(rsp *http.Response) (*CreateModelsTrainRespo
 	}
 
 	switch {
-	case rsp.StatusCode == 201:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ModelInfo
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -43785,8 +44716,17 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []Notice `json:"items"`
+
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -43875,8 +44815,12 @@ func ParseGetNoticesByIdResponse(rsp *http.Response) (*GetNoticesByIdResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Notice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -43918,8 +44862,12 @@ func ParseCreateNoticesCounterByIdResponse(rsp *http.Response) (*CreateNoticesCo
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Notice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -43968,8 +44916,12 @@ func ParseDecideNoticesByIdResponse(rsp *http.Response) (*DecideNoticesByIdRespo
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Notice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -44011,8 +44963,12 @@ func ParseCreateNoticesLegalActionByIdResponse(rsp *http.Response) (*CreateNotic
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Notice
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -44444,8 +45400,16 @@ func ParseListPayoutsResponse(rsp *http.Response) (*ListPayoutsResponse, error) 
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string  `json:"next_cursor,omitempty"`
+			Payouts    []Payout `json:"payouts"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -44576,8 +45540,14 @@ func ParseListPiiGrantsResponse(rsp *http.Response) (*ListPiiGrantsResponse, err
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Grants []PIIGrant `json:"grants"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -44784,8 +45754,14 @@ func ParseListPiiSearchResponse(rsp *http.Response) (*ListPiiSearchResponse, err
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Results []MaskedPII `json:"results"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -44827,8 +45803,14 @@ func ParseListPoliciesResponse(rsp *http.Response) (*ListPoliciesResponse, error
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Policies []Policy `json:"policies"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -45303,8 +46285,12 @@ func ParseListPrivacyAuditVerifyResponse(rsp *http.Response) (*ListPrivacyAuditV
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditVerification
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -45346,8 +46332,14 @@ func ParseListProgrammesResponse(rsp *http.Response) (*ListProgrammesResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Programmes []Programme `json:"programmes"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -46108,8 +47100,14 @@ func ParseListRightsHoldersResponse(rsp *http.Response) (*ListRightsHoldersRespo
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Items []RightsHolderStats `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -46144,8 +47142,14 @@ func ParseListRulesPrecisionResponse(rsp *http.Response) (*ListRulesPrecisionRes
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Rules []RulePrecision `json:"rules"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -47373,8 +48377,16 @@ func ParseListStatementsResponse(rsp *http.Response) (*ListStatementsResponse, e
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextCursor The cursor of the next page; empty on the last page.
+			NextCursor *string     `json:"next_cursor,omitempty"`
+			Statements []Statement `json:"statements"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -47657,8 +48669,12 @@ func ParseListVaultStatusResponse(rsp *http.Response) (*ListVaultStatusResponse,
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VaultStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Error
@@ -47700,8 +48716,12 @@ func ParseCreateVirtualNumbersByCallResponse(rsp *http.Response) (*CreateVirtual
 	}
 
 	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest VirtualRoute
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error

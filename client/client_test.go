@@ -99,6 +99,14 @@ func TestClientAgainstServer(t *testing.T) {
 	if d.Outcome != client.Review || d.CaseId == nil || *d.CaseId == "" {
 		t.Fatalf("check decision = %+v; want review with a case", d)
 	}
+	cases, err := c.ListCasesWithResponse(ctx, &client.ListCasesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cases.StatusCode() != 200 || cases.JSON200 == nil || len(cases.JSON200.Cases) != 1 || cases.JSON200.Cases[0].Id == nil || *cases.JSON200.Cases[0].Id != *d.CaseId {
+		t.Fatalf("cases = %d %s; want the one case %s", cases.StatusCode(), cases.Body, *d.CaseId)
+	}
+
 	// A bad request decodes into the shared error shape.
 	var bad client.ListingCheckRequest
 	if err := bad.FromListingCheck(client.ListingCheck{Id: ""}); err != nil {
