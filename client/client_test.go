@@ -38,8 +38,9 @@ func TestClientInSync(t *testing.T) {
 }
 
 // newClient starts a server on real SQLite services and returns a client
-// authenticated as a platform key and the key's id.
-func newClient(t *testing.T) (*client.ClientWithResponses, string) {
+// authenticated as a platform key, the key's id, and a client with an
+// operator key.
+func newClient(t *testing.T) (*client.ClientWithResponses, string, *client.ClientWithResponses) {
 	t.Helper()
 	db := sqltest.OpenSQLite(t, nil)
 	gov := sqlstore.NewGovernanceService(db)
@@ -53,23 +54,28 @@ func newClient(t *testing.T) (*client.ClientWithResponses, string) {
 	s.Governance, s.Reviews, s.Enforcement = gov, gov, gov
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	key, k, err := ks.CreateKey(context.Background(), "client-test", anxin.RolePlatform)
-	if err != nil {
-		t.Fatal(err)
+	connect := func(role anxin.Role) (*client.ClientWithResponses, string) {
+		key, k, err := ks.CreateKey(context.Background(), "client-test", role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(func(ctx context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+key)
+			return nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, k.KeyID
 	}
-	c, err := client.NewClientWithResponses(srv.URL, client.WithRequestEditorFn(func(ctx context.Context, req *http.Request) error {
-		req.Header.Set("Authorization", "Bearer "+key)
-		return nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, k.KeyID
+	c, id := connect(anxin.RolePlatform)
+	op, _ := connect(anxin.RoleOperator)
+	return c, id, op
 }
 
 func TestClientAgainstServer(t *testing.T) {
 	ctx := context.Background()
-	c, keyID := newClient(t)
+	c, keyID, operator := newClient(t)
 
 	me, err := c.GetWhoamiWithResponse(ctx)
 	if err != nil {
@@ -99,7 +105,7 @@ func TestClientAgainstServer(t *testing.T) {
 	if d.Outcome != client.Review || d.CaseId == nil || *d.CaseId == "" {
 		t.Fatalf("check decision = %+v; want review with a case", d)
 	}
-	cases, err := c.ListCasesWithResponse(ctx, &client.ListCasesParams{})
+	cases, err := operator.ListCasesWithResponse(ctx, &client.ListCasesParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
