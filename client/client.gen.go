@@ -2241,6 +2241,24 @@ func (e ListCasesParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListCasesParamsFormat.
+const (
+	ListCasesParamsFormatCsv  ListCasesParamsFormat = "csv"
+	ListCasesParamsFormatJson ListCasesParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListCasesParamsFormat enum.
+func (e ListCasesParamsFormat) Valid() bool {
+	switch e {
+	case ListCasesParamsFormatCsv:
+		return true
+	case ListCasesParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BulkCasesJSONBodyAction.
 const (
 	BulkCasesJSONBodyActionClaim    BulkCasesJSONBodyAction = "claim"
@@ -2256,6 +2274,24 @@ func (e BulkCasesJSONBodyAction) Valid() bool {
 	case BulkCasesJSONBodyActionOverturn:
 		return true
 	case BulkCasesJSONBodyActionUphold:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListClaimsParamsFormat.
+const (
+	ListClaimsParamsFormatCsv  ListClaimsParamsFormat = "csv"
+	ListClaimsParamsFormatJson ListClaimsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListClaimsParamsFormat enum.
+func (e ListClaimsParamsFormat) Valid() bool {
+	switch e {
+	case ListClaimsParamsFormatCsv:
+		return true
+	case ListClaimsParamsFormatJson:
 		return true
 	default:
 		return false
@@ -2433,6 +2469,24 @@ func (e TestLexiconsJSONBodyKind) Valid() bool {
 	}
 }
 
+// Defines values for ListNoticesParamsFormat.
+const (
+	ListNoticesParamsFormatCsv  ListNoticesParamsFormat = "csv"
+	ListNoticesParamsFormatJson ListNoticesParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListNoticesParamsFormat enum.
+func (e ListNoticesParamsFormat) Valid() bool {
+	switch e {
+	case ListNoticesParamsFormatCsv:
+		return true
+	case ListNoticesParamsFormatJson:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AckPayoutsByIdJSONBodyStatus.
 const (
 	AckPayoutsByIdJSONBodyStatusFailed AckPayoutsByIdJSONBodyStatus = "failed"
@@ -2489,19 +2543,19 @@ func (e ResolvePrivacyAlertsByIdJSONBodyResolution) Valid() bool {
 
 // Defines values for ListReportParamsFormat.
 const (
-	Html ListReportParamsFormat = "html"
-	Json ListReportParamsFormat = "json"
-	Md   ListReportParamsFormat = "md"
+	ListReportParamsFormatHtml ListReportParamsFormat = "html"
+	ListReportParamsFormatJson ListReportParamsFormat = "json"
+	ListReportParamsFormatMd   ListReportParamsFormat = "md"
 )
 
 // Valid indicates whether the value is a known member of the ListReportParamsFormat enum.
 func (e ListReportParamsFormat) Valid() bool {
 	switch e {
-	case Html:
+	case ListReportParamsFormatHtml:
 		return true
-	case Json:
+	case ListReportParamsFormatJson:
 		return true
-	case Md:
+	case ListReportParamsFormatMd:
 		return true
 	default:
 		return false
@@ -2604,6 +2658,24 @@ func (e ListSanctionsParamsType) Valid() bool {
 	case ListSanctionsParamsTypeShieldShop:
 		return true
 	case ListSanctionsParamsTypeWarning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListStatementsParamsFormat.
+const (
+	ListStatementsParamsFormatCsv  ListStatementsParamsFormat = "csv"
+	ListStatementsParamsFormatJson ListStatementsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListStatementsParamsFormat enum.
+func (e ListStatementsParamsFormat) Valid() bool {
+	switch e {
+	case ListStatementsParamsFormatCsv:
+		return true
+	case ListStatementsParamsFormatJson:
 		return true
 	default:
 		return false
@@ -4744,10 +4816,16 @@ type ListCasesParams struct {
 	// Cursor Opaque cursor from the previous page's next_cursor.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Format json (the default) or csv: one page as RFC 4180 CSV with a header row; cells that a spreadsheet would run as a formula are prefixed with a single quote.
+	Format *ListCasesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
 // ListCasesParamsStatus defines parameters for ListCases.
 type ListCasesParamsStatus string
+
+// ListCasesParamsFormat defines parameters for ListCases.
+type ListCasesParamsFormat string
 
 // CreateCasesNotesByIdJSONBody defines parameters for CreateCasesNotesById.
 type CreateCasesNotesByIdJSONBody struct {
@@ -4779,7 +4857,13 @@ type ListClaimsParams struct {
 	// Cursor Opaque cursor from the previous page's next_cursor.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Format json (the default) or csv: one page as RFC 4180 CSV with a header row; cells that a spreadsheet would run as a formula are prefixed with a single quote.
+	Format *ListClaimsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
+
+// ListClaimsParamsFormat defines parameters for ListClaims.
+type ListClaimsParamsFormat string
 
 // CreateClaimsParams defines parameters for CreateClaims.
 type CreateClaimsParams struct {
@@ -5077,14 +5161,19 @@ type CreateModelsTrainJSONBody struct {
 
 // ListNoticesParams defines parameters for ListNotices.
 type ListNoticesParams struct {
-	State      *string `form:"state,omitempty" json:"state,omitempty"`
-	BrandId    *string `form:"brand_id,omitempty" json:"brand_id,omitempty"`
-	MerchantId *string `form:"merchant_id,omitempty" json:"merchant_id,omitempty"`
+	// Format json (the default) or csv: one page as RFC 4180 CSV with a header row; cells that a spreadsheet would run as a formula are prefixed with a single quote.
+	Format     *ListNoticesParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+	State      *string                  `form:"state,omitempty" json:"state,omitempty"`
+	BrandId    *string                  `form:"brand_id,omitempty" json:"brand_id,omitempty"`
+	MerchantId *string                  `form:"merchant_id,omitempty" json:"merchant_id,omitempty"`
 
 	// Cursor Opaque cursor from the previous page's next_cursor.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
+
+// ListNoticesParamsFormat defines parameters for ListNotices.
+type ListNoticesParamsFormat string
 
 // CreateNoticesParams defines parameters for CreateNotices.
 type CreateNoticesParams struct {
@@ -5296,7 +5385,13 @@ type ListStatementsParams struct {
 	// Cursor Opaque cursor from the previous page's next_cursor.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Format json (the default) or csv: one page as RFC 4180 CSV with a header row; cells that a spreadsheet would run as a formula are prefixed with a single quote.
+	Format *ListStatementsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
+
+// ListStatementsParamsFormat defines parameters for ListStatements.
+type ListStatementsParamsFormat string
 
 // ListStatementsExportParams defines parameters for ListStatementsExport.
 type ListStatementsExportParams struct {
@@ -14184,6 +14279,18 @@ func NewListCasesRequest(server string, params *ListCasesParams) (*http.Request,
 
 		}
 
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -14503,6 +14610,18 @@ func NewListClaimsRequest(server string, params *ListClaimsParams) (*http.Reques
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -17097,6 +17216,18 @@ func NewListNoticesRequest(server string, params *ListNoticesParams) (*http.Requ
 		// styled parameters, preserving literal commas as delimiters
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
 
 		if params.State != nil {
 
@@ -20022,6 +20153,18 @@ func NewListStatementsRequest(server string, params *ListStatementsParams) (*htt
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -25235,6 +25378,11 @@ func (r TransferCareTicketsByIdResponse) ContentType() string {
 	return ""
 }
 
+// ListCasesResponse200Headers the declared response headers of an HTTP 200 response for ListCases
+type ListCasesResponse200Headers struct {
+	AnxinNextCursor *string
+}
+
 type ListCasesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25253,6 +25401,8 @@ type ListCasesResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListCasesResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -25705,6 +25855,11 @@ func (r BulkCasesResponse) ContentType() string {
 	return ""
 }
 
+// ListClaimsResponse200Headers the declared response headers of an HTTP 200 response for ListClaims
+type ListClaimsResponse200Headers struct {
+	AnxinNextCursor *string
+}
+
 type ListClaimsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -25727,6 +25882,8 @@ type ListClaimsResponse struct {
 	JSON409 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListClaimsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -29877,6 +30034,11 @@ func (r CreateModelsTrainResponse) ContentType() string {
 	return ""
 }
 
+// ListNoticesResponse200Headers the declared response headers of an HTTP 200 response for ListNotices
+type ListNoticesResponse200Headers struct {
+	AnxinNextCursor *string
+}
+
 type ListNoticesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -29891,6 +30053,8 @@ type ListNoticesResponse struct {
 	JSON401 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListNoticesResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -34562,6 +34726,11 @@ func (r GetShipmentResponse) ContentType() string {
 	return ""
 }
 
+// ListStatementsResponse200Headers the declared response headers of an HTTP 200 response for ListStatements
+type ListStatementsResponse200Headers struct {
+	AnxinNextCursor *string
+}
+
 type ListStatementsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -34577,6 +34746,8 @@ type ListStatementsResponse struct {
 	JSON403 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListStatementsResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -41128,6 +41299,22 @@ func ParseListCasesResponse(rsp *http.Response) (*ListCasesResponse, error) {
 		}
 		response.JSON429 = &dest
 
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListCasesResponse200Headers
+		if values := rsp.Header.Values("Anxin-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Anxin-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AnxinNextCursor = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -41508,6 +41695,22 @@ func ParseListClaimsResponse(rsp *http.Response) (*ListClaimsResponse, error) {
 		}
 		response.JSON429 = &dest
 
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListClaimsResponse200Headers
+		if values := rsp.Header.Values("Anxin-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Anxin-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AnxinNextCursor = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -44742,6 +44945,22 @@ func ParseListNoticesResponse(rsp *http.Response) (*ListNoticesResponse, error) 
 		}
 		response.JSON429 = &dest
 
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListNoticesResponse200Headers
+		if values := rsp.Header.Values("Anxin-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Anxin-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AnxinNextCursor = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -48409,6 +48628,22 @@ func ParseListStatementsResponse(rsp *http.Response) (*ListStatementsResponse, e
 		}
 		response.JSON429 = &dest
 
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListStatementsResponse200Headers
+		if values := rsp.Header.Values("Anxin-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Anxin-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AnxinNextCursor = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
