@@ -18,7 +18,9 @@ import (
 )
 
 // Config is oapi-codegen's configuration: types and a client with
-// responses parsed into typed structs, in package client.
+// responses parsed into typed structs, in package client. Pruning is off
+// because oapi-codegen prunes schemas used only by the document's webhooks
+// while still generating their request-body types.
 const Config = `package: client
 generate:
   models: true
