@@ -370,10 +370,17 @@ func (s *Server) handleCaseList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantCSV(r)
+	if err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	cs, next, err := s.Reviews.FindCases(r.Context(), anxin.CaseFilter{Status: q.Get("status"), MerchantID: q.Get("merchant_id"), RuleID: q.Get("rule_id"), Page: page})
 	if err != nil {
 		return err
+	}
+	if asCSV {
+		return writeCSV(w, "cases", next, caseCSV, cs)
 	}
 	if cs == nil {
 		cs = []*anxin.Case{}
@@ -504,7 +511,14 @@ func (s *Server) handleStatementList(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantCSV(r)
+	if err != nil {
+		return err
+	}
 	sts, next, err := s.Enforcement.FindStatements(r.Context(), r.URL.Query().Get("merchant_id"), page)
+	if err == nil && asCSV {
+		return writeCSV(w, "statements", next, statementCSV, sts)
+	}
 	return reply(w, http.StatusOK, map[string]any{"statements": sts, "next_cursor": next}, err)
 }
 

@@ -246,10 +246,17 @@ func (s *Server) handleNoticeList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantCSV(r)
+	if err != nil {
+		return err
+	}
 	f := anxin.NoticeFilter{State: q.Get("state"), BrandID: q.Get("brand_id"), MerchantID: q.Get("merchant_id"), Page: page}
 	ns, next, err := s.IP.FindNotices(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	if asCSV {
+		return writeCSV(w, "notices", next, noticeCSV, ns)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(ns), "next_cursor": next})
 	return nil

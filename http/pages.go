@@ -19,4 +19,5 @@ func (s *Server) registerCapabilityPages() {
 	s.registerJobPages()
 	s.registerStreamPages()
 	s.registerReportPages()
+	s.registerCSVPages()
 }

@@ -93,9 +93,16 @@ func (s *Server) handleClaimList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	asCSV, err := wantCSV(r)
+	if err != nil {
+		return err
+	}
 	cs, next, err := ps.FindClaims(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	if asCSV {
+		return writeCSV(w, "claims", next, claimCSV, cs)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"claims": nonNil(cs), "next_cursor": next})
 	return nil
