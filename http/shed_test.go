@@ -56,7 +56,9 @@ func TestOverloadSheds(t *testing.T) {
 	}
 
 	// A request that arrives while full but gets a slot within the wait
-	// is served.
+	// is served (a long wait here, so a loaded machine cannot make the
+	// slot come too late).
+	s.QueueWait = 10 * time.Second
 	got := make(chan int, 1)
 	go func() {
 		rec := httptest.NewRecorder()
