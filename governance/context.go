@@ -85,6 +85,11 @@ func cues() *lexicon.Matcher {
 // and news cues: a contact word in a warning about off-platform trade.
 func cautionable(category string) bool { return category == "contact" }
 
+// impersonates reports whether a category's texts pose as the police, a
+// court or a bank, so that news cues (公安, 涉嫌, 法院) are part of the offence
+// and do not lower it; warning cues still do.
+func impersonates(category string) bool { return category == "phishing" }
+
 // neutral categories are not risky nouns: intent does not apply to them.
 func neutral(category string) bool {
 	switch category {
@@ -217,6 +222,9 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 				}
 			}
 			continue
+		}
+		if impersonates(cat) {
+			bestD[2] = 1 << 30 // its own wording names the police and the court
 		}
 		switch {
 		case bestD[2] <= newsReach:
