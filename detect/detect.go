@@ -46,7 +46,9 @@ func (h Hit) Quote(s string) string { return s[h.Start:h.End] }
 // finder holds one call's state.
 type finder struct {
 	*scratch
-	hits []Hit
+	src     string // the text given to Find
+	hits    []Hit
+	nextDot bool // the group being read follows a dot
 }
 
 // Find returns every hit in s, ordered by start. Overlaps are resolved so
@@ -57,7 +59,7 @@ func Find(s string) []Hit {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	sc.units = toUnits(s, sc.units)
-	f := &finder{scratch: sc}
+	f := &finder{scratch: sc, src: s}
 	f.numbers()
 	f.domains()
 	f.contacts()

@@ -8,7 +8,10 @@ type digit struct {
 }
 
 // group is digits[from:to]: digits written without a separator between them.
-type group struct{ from, to int32 }
+type group struct {
+	from, to int32
+	dot      bool // a dot stands before the group: only a dotted mobile (138.0013.8000) may use it
+}
 
 func (g group) len() int { return int(g.to - g.from) }
 
@@ -56,6 +59,7 @@ func (f *finder) run(i int) int {
 	u := f.units
 	f.digits, f.groups = f.digits[:0], f.groups[:0]
 	j := i
+	f.nextDot = false
 	for {
 		from := int32(len(f.digits))
 		for j < len(u) {
@@ -71,7 +75,8 @@ func (f *finder) run(i int) int {
 			f.digits = append(f.digits, digit{xDigit, int32(j)})
 			j++
 		}
-		f.groups = append(f.groups, group{from, int32(len(f.digits))})
+		f.groups = append(f.groups, group{from, int32(len(f.digits)), f.nextDot})
+		f.nextDot = false
 		k := j
 		// An area code in brackets: "(0755)8888 8888".
 		if len(f.groups) == 1 && k < len(u) && u[k].r == ')' && f.groups[0].len() >= 3 && f.digits[0].d == 0 {
@@ -80,6 +85,10 @@ func (f *finder) run(i int) int {
 		for n := 0; k < len(u) && n < 3 && isNumSep(u[k].r); n++ {
 			k++
 		}
+		dot := false
+		if k == j && k < len(u) && (u[k].r == '.' || u[k].r == '·') {
+			k, dot = k+1, true
+		}
 		if k == j || k >= len(u) {
 			break
 		}
@@ -87,6 +96,9 @@ func (f *finder) run(i int) int {
 			break
 		}
 		j = k
+		if dot {
+			f.nextDot = true
+		}
 	}
 	f.classify()
 	return j
@@ -133,6 +145,17 @@ func (f *finder) grouping(a, b int) (shortest, longest int) {
 
 func (f *finder) kindOf(a, b, total int) Kind {
 	ds := f.window(a, b)
+	for _, g := range f.groups[a+1 : b+1] {
+		if !g.dot {
+			continue
+		}
+		// Dots join digits only in a mobile written 3.4.4; otherwise they
+		// are decimals, versions or addresses.
+		if b-a == 2 && f.groups[a].len() == 3 && f.groups[a+1].len() == 4 && f.groups[b].len() == 4 && f.mobile(a, b, total) {
+			return Mobile
+		}
+		return ""
+	}
 	for _, d := range ds[:len(ds)-1] {
 		if d.d == xDigit {
 			return ""

@@ -28,10 +28,13 @@ var (
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
-		"不出售", "拒售", "上当", "受骗", "诈骗", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"不出售", "拒售", "上当", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
+		"novel", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
-		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
+		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
+		"收缴", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
+		"风险提示", "温馨提示", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
 		"court", "charged with", "reported"}
 	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
 	negators = []string{"不", "没", "别", "勿", "禁止", "严禁", "非法", "拒绝", "不得", "切勿", "谨防", "绝不", "从不", "不会", "不要", "dont", "don't", "never", "no"}
@@ -77,6 +80,15 @@ func cues() *lexicon.Matcher {
 	})
 	return cueMatcher
 }
+
+// cautionable reports whether a neutral category is still lowered by warning
+// and news cues: a contact word in a warning about off-platform trade.
+func cautionable(category string) bool { return category == "contact" }
+
+// impersonates reports whether a category's texts pose as the police, a
+// court or a bank, so that news cues (公安, 涉嫌, 法院) are part of the offence
+// and do not lower it; warning cues still do.
+func impersonates(category string) bool { return category == "phishing" }
 
 // neutral categories are not risky nouns: intent does not apply to them.
 func neutral(category string) bool {
@@ -125,7 +137,7 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 	needSeg, risky := false, false
 	for _, h := range hits {
 		needSeg = needSeg || e.word[h.Term]
-		risky = risky || !neutral(e.terms[h.Term].Category)
+		risky = risky || !neutral(e.terms[h.Term].Category) || cautionable(e.terms[h.Term].Category)
 	}
 	if !needSeg && !risky {
 		return c
@@ -171,7 +183,8 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 	c.intent, c.cue = make([]int8, len(hits)), make([]int, len(hits))
 	for i, h := range hits {
 		c.cue[i] = -1
-		if c.drop[i] || neutral(e.terms[h.Term].Category) {
+		cat := e.terms[h.Term].Category
+		if c.drop[i] || neutral(cat) && !cautionable(cat) {
 			continue
 		}
 		sent := sentenceOf(sentences, h.OrigStart)
@@ -198,6 +211,20 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 			if d < bestD[class] {
 				best[class], bestD[class] = j, d
 			}
+		}
+		if neutral(cat) {
+			// A contact word is lowered by a warning or news cue (加QQ的都是骗子,
+			// 打击站外交易) but never raised: it is not a risky noun.
+			if !contact && (bestD[2] <= newsReach || bestD[1] <= cautionReach && bestD[0] > offerReach) {
+				c.intent[i], c.cue[i] = intentCaution, best[1]
+				if bestD[2] <= newsReach {
+					c.cue[i] = best[2]
+				}
+			}
+			continue
+		}
+		if impersonates(cat) {
+			bestD[2] = 1 << 30 // its own wording names the police and the court
 		}
 		switch {
 		case bestD[2] <= newsReach:

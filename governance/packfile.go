@@ -48,6 +48,8 @@ type termSettings struct {
 	// exceptPrefix and exceptSuffix make allow-contexts from each term:
 	// with prefix 无法, the term 根治糖尿病 gets 无法根治糖尿病.
 	exceptPrefix, exceptSuffix []string
+	// word makes the terms fire only on word boundaries (see context.go).
+	word bool
 }
 
 // loadPackLexicons reads the lexicons of the pack folder dir in fsys.
@@ -102,7 +104,7 @@ func loadPackLexicons(fsys fs.FS, dir string) ([]*anxin.Lexicon, error) {
 
 // parseTermFile parses one category file; errors name the file and line.
 func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error) {
-	set := termSettings{severity: 3, pinyin: "auto"}
+	set := termSettings{severity: 3, pinyin: "auto", word: true}
 	var out []anxin.LexiconTerm
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	n := 0
@@ -135,6 +137,11 @@ func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error)
 				if val != "all" {
 					set.kinds = splitList(val)
 				}
+			case "word":
+				if val != "on" && val != "off" {
+					return nil, fail("word must be on or off")
+				}
+				set.word = val == "on"
 			case "except":
 				set.except = splitList(val)
 			case "except-prefix":
@@ -173,6 +180,15 @@ func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error)
 				ts.kinds = splitList(v)
 			case "pinyin":
 				ts.pinyin = strings.TrimSpace(v)
+			case "word":
+				switch strings.TrimSpace(v) {
+				case "on":
+					ts.word = true
+				case "off":
+					ts.word = false
+				default:
+					return nil, fail("word must be on or off")
+				}
 			default:
 				return nil, fail("unknown option %q", k)
 			}
@@ -194,7 +210,7 @@ func parseTermFile(name, category string, b []byte) ([]anxin.LexiconTerm, error)
 				except = append(slices.Clip(except), p+x)
 			}
 			t := anxin.LexiconTerm{Pattern: p, Aliases: aliases, Category: category, Severity: ts.severity,
-				Kinds: ts.kinds, Except: containing(p, aliases, except)}
+				Kinds: ts.kinds, Except: containing(p, aliases, except), Word: ts.word}
 			switch ts.pinyin {
 			case "on":
 				t.Pinyin = true

