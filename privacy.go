@@ -247,6 +247,20 @@ type AuditEvent struct {
 	Hash      string    `json:"hash"`
 }
 
+// AuditFilter selects audit events for SearchAudit. Empty fields match
+// everything; From is inclusive and To exclusive. BeforeSeq pages backwards:
+// only rows older than it (0 for the newest). Limit defaults to 100, at most
+// 1000.
+type AuditFilter struct {
+	ActorKey  string
+	Action    string
+	OrderID   string
+	Outcome   string
+	From, To  time.Time
+	BeforeSeq int64
+	Limit     int
+}
+
 // AuditVerification is the result of checking the audit chain. FirstBadSeq
 // names the first row that was edited, removed or reordered.
 type AuditVerification struct {
@@ -327,6 +341,8 @@ type PrivacyService interface {
 	VerifyAudit(ctx context.Context) (*AuditVerification, error)
 	// FindOrderAudit is FindAudit restricted to one order's events.
 	FindOrderAudit(ctx context.Context, orderID string, afterSeq int64, limit int) ([]*AuditEvent, error)
+	// SearchAudit lists the audit events matching f, newest first.
+	SearchAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 
 	FindAlerts(ctx context.Context, status string) ([]*PrivacyAlert, error)
 	ResolveAlert(ctx context.Context, id, resolution string) error

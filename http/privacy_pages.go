@@ -157,23 +157,3 @@ func (s *Server) handleGrantsRevoke(w http.ResponseWriter, r *http.Request) erro
 	}
 	return s.renderGrants(w, r, "Grant revoked.")
 }
-
-// handleAuditPage shows the newest audit events and the chain's status.
-func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.privacyService()
-	if err != nil {
-		return err
-	}
-	v, err := p.VerifyAudit(r.Context())
-	if err != nil {
-		return err
-	}
-	evs, err := p.FindAudit(r.Context(), max(0, v.HeadSeq-200), 200)
-	if err != nil {
-		return err
-	}
-	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
-		evs[i], evs[j] = evs[j], evs[i]
-	}
-	return s.render(w, r, "privacy_audit", map[string]any{"Chain": v, "Events": evs})
-}
