@@ -111,7 +111,7 @@ func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, id, flash 
 		return err
 	}
 	return s.renderFlash(w, r, "ip_notice", map[string]any{
-		"N": noticeRow{Notice: n, BrandName: brands[n.BrandID], ReasonTitle: reasons[n.Reason]},
+		"N":         noticeRow{Notice: n, BrandName: brands[n.BrandID], ReasonTitle: reasons[n.Reason]},
 		"CanDecide": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionDecideNotice),
 	}, flash)
 }
