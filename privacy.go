@@ -345,7 +345,9 @@ type PrivacyService interface {
 	SearchAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 
 	FindAlerts(ctx context.Context, status string) ([]*PrivacyAlert, error)
-	ResolveAlert(ctx context.Context, id, resolution string) error
+	// ResolveAlert closes an open alert as confirmed or false_positive with
+	// the officer's note (at most 500 bytes, one line; kept in the audit log).
+	ResolveAlert(ctx context.Context, id, resolution, note string) error
 
 	VaultStatus(ctx context.Context) (*VaultStatus, error)
 }
