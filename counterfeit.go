@@ -172,6 +172,7 @@ type NoticeFilter struct {
 	State      string
 	BrandID    string
 	MerchantID string
+	Reason     string // a complaint taxonomy code
 	Page
 }
 

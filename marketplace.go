@@ -442,6 +442,9 @@ type Page struct {
 type MarketplaceFilter struct {
 	MerchantID string // restricts to one merchant; forced for merchant actors
 	Status     string
+	// Query searches merchants by id prefix or name and listings by id
+	// prefix or title (case-insensitive substring); "" matches all.
+	Query string
 	Page
 }
 

@@ -247,6 +247,20 @@ type AuditEvent struct {
 	Hash      string    `json:"hash"`
 }
 
+// AuditFilter selects audit events for SearchAudit. Empty fields match
+// everything; From is inclusive and To exclusive. BeforeSeq pages backwards:
+// only rows older than it (0 for the newest). Limit defaults to 100, at most
+// 1000.
+type AuditFilter struct {
+	ActorKey  string
+	Action    string
+	OrderID   string
+	Outcome   string
+	From, To  time.Time
+	BeforeSeq int64
+	Limit     int
+}
+
 // AuditVerification is the result of checking the audit chain. FirstBadSeq
 // names the first row that was edited, removed or reordered.
 type AuditVerification struct {
@@ -327,9 +341,13 @@ type PrivacyService interface {
 	VerifyAudit(ctx context.Context) (*AuditVerification, error)
 	// FindOrderAudit is FindAudit restricted to one order's events.
 	FindOrderAudit(ctx context.Context, orderID string, afterSeq int64, limit int) ([]*AuditEvent, error)
+	// SearchAudit lists the audit events matching f, newest first.
+	SearchAudit(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 
 	FindAlerts(ctx context.Context, status string) ([]*PrivacyAlert, error)
-	ResolveAlert(ctx context.Context, id, resolution string) error
+	// ResolveAlert closes an open alert as confirmed or false_positive with
+	// the officer's note (at most 500 bytes, one line; kept in the audit log).
+	ResolveAlert(ctx context.Context, id, resolution, note string) error
 
 	VaultStatus(ctx context.Context) (*VaultStatus, error)
 }

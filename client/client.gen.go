@@ -5265,6 +5265,8 @@ type ListPrivacyAlertsParamsStatus string
 
 // ResolvePrivacyAlertsByIdJSONBody defines parameters for ResolvePrivacyAlertsById.
 type ResolvePrivacyAlertsByIdJSONBody struct {
+	// Note Why; kept in the audit log, so no personal data. The console requires it.
+	Note       *string                                    `json:"note,omitempty"`
 	Resolution ResolvePrivacyAlertsByIdJSONBodyResolution `json:"resolution"`
 }
 

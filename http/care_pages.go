@@ -1,7 +1,6 @@
 package http
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -31,9 +30,9 @@ func (s *Server) clockViews(cs []anxin.SLAClock) []clockView {
 		if c.State == anxin.ClockRunning && c.DueAt != nil {
 			d := c.DueAt.Sub(now)
 			if d >= 0 {
-				v.Left = shortDuration(d) + " left"
+				v.Left = humanDuration(d.Truncate(time.Second)) + " left"
 			} else {
-				v.Left = "overdue " + shortDuration(-d)
+				v.Left = "overdue " + humanDuration(-d.Truncate(time.Second))
 			}
 		}
 		switch {
@@ -45,20 +44,6 @@ func (s *Server) clockViews(cs []anxin.SLAClock) []clockView {
 		out = append(out, v)
 	}
 	return out
-}
-
-// shortDuration renders d as "2d 3h", "1h 12m" or "45s".
-func shortDuration(d time.Duration) string {
-	d = d.Truncate(time.Second)
-	switch {
-	case d >= 24*time.Hour:
-		return fmt.Sprintf("%dd %dh", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh %dm", d/time.Hour, d%time.Hour/time.Minute)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm %ds", d/time.Minute, d%time.Minute/time.Second)
-	}
-	return fmt.Sprintf("%ds", d/time.Second)
 }
 
 type ticketRow struct {

@@ -53,7 +53,7 @@ func TestCareConsole(t *testing.T) {
 	ts.do(anxin.RolePlatform, "POST", "/v1/care/tickets", map[string]any{"requester_kind": "buyer", "requester_id": "b_1", "subject": "<script>alert(1)</script>", "body": "快递三天了还没收到"}, &tk)
 	clock.t = clock.t.Add(20 * time.Minute)
 	st, body := ts.page(anxin.RoleCare, "GET", "/console/care", nil)
-	if st != 200 || !strings.Contains(body, `data-ticket="`+tk.ID+`"`) || !strings.Contains(body, "40m 0s left") {
+	if st != 200 || !strings.Contains(body, `data-ticket="`+tk.ID+`"`) || !strings.Contains(body, "40 min left") {
 		t.Fatalf("queue page = %d:\n%s", st, body)
 	}
 	if strings.Contains(body, "<script>alert") {

@@ -69,6 +69,7 @@ type view struct {
 	Nav   []navItem
 	Flash string
 	Data  any
+	names *keyNames
 }
 
 const sessionCookie = "anxin_session"
@@ -82,9 +83,15 @@ var (
 func loadTemplates() (map[string]*template.Template, error) {
 	tmplOnce.Do(func() {
 		funcs := template.FuncMap{
-			"fen":  func(v int64) string { return formatFen(v) },
-			"pct":  func(v float64) string { return formatPct(v) },
-			"list": func(v ...string) []string { return v },
+			"fen":      func(v int64) string { return formatFen(v) },
+			"pct":      func(v float64) string { return formatPct(v) },
+			"list":     func(v ...string) []string { return v },
+			"when":     consoleTime("2006-01-02 15:04"),
+			"whens":    consoleTime("2006-01-02 15:04:05"),
+			"day":      consoleDay,
+			"dur":      consoleDuration,
+			"moneyneg": moneyClass,
+			"tz":       consoleZone,
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {
@@ -199,7 +206,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		return anxin.Errorf(anxin.Internal, "no template %s", name)
 	}
 	actor := anxin.ActorFromContext(r.Context())
-	v := view{Actor: actor, CSRF: csrfFrom(r), Flash: flash, Data: data}
+	v := view{Actor: actor, CSRF: csrfFrom(r), Flash: flash, Data: data, names: &keyNames{load: s.keyNameLoader(r.Context())}}
 	for _, n := range consoleNav {
 		if actor.Role != "" && (n.Action == "" || anxin.Can(actor.Role, n.Action)) {
 			n.Active = n.Path == r.URL.Path || (n.Path != "/console/" && strings.HasPrefix(r.URL.Path, n.Path))

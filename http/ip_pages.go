@@ -16,6 +16,7 @@ func (s *Server) registerIPPages() {
 	s.handle("GET /console/ip/graph", s.page(s.handleGraphPage))
 	s.handle("GET /console/ip/graph/export", s.page(s.handleGraphExportPage))
 	s.handle("GET /console/ip/notices", s.page(s.handleNoticesPage))
+	s.handle("GET /console/ip/notices/{id}", s.page(s.handleNoticePage))
 	s.handle("POST /console/ip/notices/{id}/decide", s.page(s.handleNoticeDecidePage))
 	s.handle("GET /console/ip/brands", s.page(s.handleBrandsPage))
 }
@@ -120,35 +121,6 @@ func (s *Server) handleGraphExportPage(w http.ResponseWriter, r *http.Request) e
 	w.Header().Set("Content-Disposition", `attachment; filename="case-export.json"`)
 	writeJSON(w, http.StatusOK, e)
 	return nil
-}
-
-func (s *Server) handleNoticesPage(w http.ResponseWriter, r *http.Request) error {
-	state := r.URL.Query().Get("state")
-	ns, next, err := s.IP.FindNotices(r.Context(), anxin.NoticeFilter{State: state, Page: anxin.Page{Cursor: r.URL.Query().Get("cursor"), Limit: 100}})
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "ip_notices", map[string]any{
-		"Notices": ns, "Next": next, "State": state,
-		"CanDecide": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionDecideNotice),
-		"States":    []string{"", anxin.NoticeFiled, anxin.NoticeTakenDown, anxin.NoticeCountered, anxin.NoticeReinstated, anxin.NoticeUpheld, anxin.NoticeRejected},
-	})
-}
-
-func (s *Server) handleNoticeDecidePage(w http.ResponseWriter, r *http.Request) error {
-	accept := r.PostFormValue("accept") == "true"
-	n, err := s.IP.DecideNotice(r.Context(), r.PathValue("id"), accept, strings.TrimSpace(r.PostFormValue("reason")))
-	if err != nil {
-		return err
-	}
-	ns, next, err := s.IP.FindNotices(r.Context(), anxin.NoticeFilter{State: anxin.NoticeFiled, Page: anxin.Page{Limit: 100}})
-	if err != nil {
-		return err
-	}
-	return s.renderFlash(w, r, "ip_notices", map[string]any{
-		"Notices": ns, "Next": next, "State": anxin.NoticeFiled, "CanDecide": true,
-		"States": []string{"", anxin.NoticeFiled, anxin.NoticeTakenDown, anxin.NoticeCountered, anxin.NoticeReinstated, anxin.NoticeUpheld, anxin.NoticeRejected},
-	}, "Notice "+n.ID+" is now "+n.State+".")
 }
 
 func (s *Server) handleBrandsPage(w http.ResponseWriter, r *http.Request) error {

@@ -78,9 +78,37 @@ func TestIPConsolePages(t *testing.T) {
 	if code != 200 || m == nil {
 		t.Fatalf("notices page = %d without a filed notice", code)
 	}
+	for _, want := range []string{"<td>Lumen</td>", "Genuine-vs-fake comparison", `href="/console/listings/l1"`, `href="/console/ip/notices/` + m[1] + `"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("notices page lacks %s", want)
+		}
+	}
+	for q, want := range map[string]bool{"brand=b1&reason=trademark.fake.zjdb": true, "reason=copyright": false, "brand=b2": false} {
+		_, body := h.page(anxin.RoleOperator, "GET", "/console/ip/notices?"+q, nil)
+		if got := strings.Contains(body, `data-notice="`+m[1]+`"`); got != want {
+			t.Errorf("notices?%s lists the notice = %v; want %v", q, got, want)
+		}
+	}
+	for _, bad := range []string{"reason=trademark.nope", "state=lost", "brand=" + url.QueryEscape("b 1")} {
+		if code, _ := h.page(anxin.RoleOperator, "GET", "/console/ip/notices?"+bad, nil); code != 400 {
+			t.Errorf("notices?%s = %d; want 400", bad, code)
+		}
+	}
+	code, body = h.page(anxin.RoleOperator, "GET", "/console/ip/notices/"+m[1], nil)
+	if code != 200 || !strings.Contains(body, `id="notice-listing"`) || !strings.Contains(body, `id="notice-reject"`) {
+		t.Fatalf("notice page = %d", code)
+	}
+	if code, _ := h.page(anxin.RoleOperator, "POST", "/console/ip/notices/"+m[1]+"/decide", url.Values{"accept": {"false"}, "reason": {" "}}); code != 400 {
+		t.Errorf("a rejection without a reason = %d; want 400", code)
+	}
 	code, body = h.page(anxin.RoleOperator, "POST", "/console/ip/notices/"+m[1]+"/decide", url.Values{"accept": {"true"}})
 	if code != 200 || !strings.Contains(body, "is now taken_down") {
 		t.Fatalf("decide = %d", code)
+	}
+	// The same form posted again does not act twice.
+	code, body = h.page(anxin.RoleOperator, "POST", "/console/ip/notices/"+m[1]+"/decide", url.Values{"accept": {"false"}, "reason": {"changed my mind"}})
+	if code != 200 || !strings.Contains(body, "already decided (taken_down)") {
+		t.Errorf("second decision = %d; want the notice shown as already decided", code)
 	}
 	if code, body := h.page(anxin.RoleOperator, "GET", "/console/ip/brands", nil); code != 200 || !strings.Contains(body, `id="rights-holders"`) {
 		t.Errorf("brands page = %d", code)

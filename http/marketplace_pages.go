@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"anxin"
@@ -47,6 +48,12 @@ func (s *Server) mirrorPage(r *http.Request) (anxin.MarketplaceService, anxin.Ma
 		return nil, anxin.MarketplaceFilter{}, err
 	}
 	f, err := marketplaceFilter(r)
+	if err == nil {
+		f.Query = strings.TrimSpace(r.URL.Query().Get("q"))
+		if len(f.Query) > 200 {
+			err = anxin.Errorf(anxin.Invalid, "The search text is longer than 200 bytes.")
+		}
+	}
 	return svc, f, err
 }
 

@@ -120,3 +120,33 @@ func TestMarketplacePages(t *testing.T) {
 		}
 	}
 }
+
+// TestMerchantSearchPage finds merchants by id prefix and by name, keeps
+// the search in the form and refuses an oversized search.
+func TestMerchantSearchPage(t *testing.T) {
+	env := newAPIEnv(t, nil, nil)
+	env.do(anxin.RolePlatform, "POST", "/v1/merchants", mustJSON(map[string]any{"items": []map[string]any{{"id": "m_tea", "name": "Tea House"}, {"id": "m_rice", "name": "Rice Co"}, {"id": "shop_9", "name": "Green Tea Garden"}}}))
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"m_", []string{"m_rice", "m_tea"}},
+		{"tea", []string{"m_tea", "shop_9"}},
+		{"Rice", []string{"m_rice"}},
+	} {
+		code, body := env.page(anxin.RoleOperator, "/console/merchants?q="+c.q)
+		if got := attrValues(body, "data-merchant"); code != 200 || !slices.Equal(got, c.want) {
+			t.Errorf("merchants?q=%s = %d %v; want %v", c.q, code, got, c.want)
+		}
+		if !regexp.MustCompile(`id="q" value="` + c.q + `"`).MatchString(body) {
+			t.Errorf("merchants?q=%s: the search box lost the search", c.q)
+		}
+	}
+	long := make([]byte, 201)
+	for i := range long {
+		long[i] = 'a'
+	}
+	if code, _ := env.page(anxin.RoleOperator, "/console/merchants?q="+string(long)); code != 400 {
+		t.Errorf("an oversized search = %d; want 400", code)
+	}
+}

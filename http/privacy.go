@@ -293,11 +293,12 @@ func (s *Server) handleAlertResolve(w http.ResponseWriter, r *http.Request) erro
 	}
 	var in struct {
 		Resolution string `json:"resolution"`
+		Note       string `json:"note"`
 	}
 	if err := readJSON(r, &in); err != nil {
 		return err
 	}
-	if err := p.ResolveAlert(r.Context(), r.PathValue("id"), in.Resolution); err != nil {
+	if err := p.ResolveAlert(r.Context(), r.PathValue("id"), in.Resolution, in.Note); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -90,7 +90,16 @@ func (s *Server) handlePrivacyResolve(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	if err := p.ResolveAlert(r.Context(), r.PathValue("id"), r.PostFormValue("resolution")); err != nil {
+	id, resolution := r.PathValue("id"), r.PostFormValue("resolution")
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	if note == "" {
+		return anxin.Errorf(anxin.Invalid, "Resolving an alert needs a note saying why; it is kept in the audit log.")
+	}
+	if err := p.ResolveAlert(r.Context(), id, resolution, note); err != nil {
+		if anxin.KindOf(err) == anxin.NotFound && alertResolved(r, p, id) {
+			// The same form posted twice: the first post resolved it.
+			return s.renderPrivacy(w, r, "Alert "+id+" was already resolved; nothing was changed.")
+		}
 		return err
 	}
 	return s.renderPrivacy(w, r, "Alert resolved; its case is closed.")
@@ -100,7 +109,17 @@ func (s *Server) handleGrantsPage(w http.ResponseWriter, r *http.Request) error 
 	return s.renderGrants(w, r, "")
 }
 
+// grantForm is the grant form as typed, kept when it is shown again with an
+// error.
+type grantForm struct {
+	Role, Purpose, OrderID, Hours, Note, Token string
+}
+
 func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, flash string) error {
+	return s.renderGrantsForm(w, r, http.StatusOK, flash, "", grantForm{Hours: "24"})
+}
+
+func (s *Server) renderGrantsForm(w http.ResponseWriter, r *http.Request, status int, flash, formErr string, form grantForm) error {
 	p, err := s.privacyService()
 	if err != nil {
 		return err
@@ -115,24 +134,43 @@ func (s *Server) renderGrants(w http.ResponseWriter, r *http.Request, flash stri
 			wildcards = append(wildcards, g)
 		}
 	}
-	return s.renderFlash(w, r, "privacy_grants", map[string]any{"Grants": gs, "Wildcards": wildcards, "Purposes": anxin.Purposes, "Now": s.now(),
-		"Me": anxin.ActorFromContext(r.Context()).KeyID}, flash)
+	if form.Token == "" {
+		form.Token = newFormToken()
+	}
+	return s.renderStatus(w, r, status, "privacy_grants", map[string]any{"Grants": gs, "Wildcards": wildcards, "Purposes": anxin.Purposes, "Now": s.now(),
+		"Me": anxin.ActorFromContext(r.Context()).KeyID, "Form": form, "FormError": formErr}, flash)
 }
 
+// handleGrantsCreate requests a grant. An invalid form is shown again with
+// its error and everything typed; the same form posted twice requests one
+// grant.
 func (s *Server) handleGrantsCreate(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.privacyService()
 	if err != nil {
 		return err
 	}
-	hours, err := strconv.Atoi(r.PostFormValue("hours"))
-	if err != nil || hours < 1 || hours > anxin.MaxGrantDays*24 || r.PostFormValue("order_id") == "*" && hours > 24 {
-		return anxin.Errorf(anxin.Invalid, "Hours must be a whole number from 1 to %d (at most 24 for every order, *).", anxin.MaxGrantDays*24)
+	form := grantForm{Role: strings.TrimSpace(r.PostFormValue("role")), Purpose: r.PostFormValue("purpose"), OrderID: strings.TrimSpace(r.PostFormValue("order_id")),
+		Hours: strings.TrimSpace(r.PostFormValue("hours")), Note: r.PostFormValue("note"), Token: r.PostFormValue("form_token")}
+	if ok, earlier := consoleForms.claim(r, s.now()); !ok {
+		return s.renderGrants(w, r, "This form was already submitted"+strings.TrimPrefix(" ("+earlier+")", " ()")+"; no second grant was requested.")
 	}
-	g := &anxin.PIIGrant{Role: anxin.Role(r.PostFormValue("role")), Purpose: r.PostFormValue("purpose"), OrderID: r.PostFormValue("order_id"),
-		Note: r.PostFormValue("note"), ExpiresAt: s.now().Add(time.Duration(hours) * time.Hour)}
+	fail := func(err error) error {
+		consoleForms.release(r)
+		if anxin.KindOf(err) != anxin.Invalid {
+			return err
+		}
+		return s.renderGrantsForm(w, r, http.StatusBadRequest, "", anxin.MessageOf(err), form)
+	}
+	hours, err := strconv.Atoi(form.Hours)
+	if err != nil || hours < 1 || hours > anxin.MaxGrantDays*24 || form.OrderID == "*" && hours > 24 {
+		return fail(anxin.Errorf(anxin.Invalid, "Hours must be a whole number from 1 to %d (at most 24 for every order, *).", anxin.MaxGrantDays*24))
+	}
+	g := &anxin.PIIGrant{Role: anxin.Role(form.Role), Purpose: form.Purpose, OrderID: form.OrderID,
+		Note: form.Note, ExpiresAt: s.now().Add(time.Duration(hours) * time.Hour)}
 	if err := p.CreateGrant(r.Context(), g); err != nil {
-		return err
+		return fail(err)
 	}
+	consoleForms.done(r, "grant "+g.ID)
 	return s.renderGrants(w, r, "Grant "+g.ID+" requested; it takes effect when a second privacy officer approves it.")
 }
 
@@ -158,22 +196,16 @@ func (s *Server) handleGrantsRevoke(w http.ResponseWriter, r *http.Request) erro
 	return s.renderGrants(w, r, "Grant revoked.")
 }
 
-// handleAuditPage shows the newest audit events and the chain's status.
-func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.privacyService()
+// alertResolved reports whether the alert with id exists and is resolved.
+func alertResolved(r *http.Request, p anxin.PrivacyService, id string) bool {
+	as, err := p.FindAlerts(r.Context(), "resolved")
 	if err != nil {
-		return err
+		return false
 	}
-	v, err := p.VerifyAudit(r.Context())
-	if err != nil {
-		return err
+	for _, a := range as {
+		if a.ID == id {
+			return true
+		}
 	}
-	evs, err := p.FindAudit(r.Context(), max(0, v.HeadSeq-200), 200)
-	if err != nil {
-		return err
-	}
-	for i, j := 0, len(evs)-1; i < j; i, j = i+1, j-1 {
-		evs[i], evs[j] = evs[j], evs[i]
-	}
-	return s.render(w, r, "privacy_audit", map[string]any{"Chain": v, "Events": evs})
+	return false
 }

@@ -361,7 +361,7 @@ func TestPrivacyConsole(t *testing.T) {
 	if code != 200 || !strings.Contains(body, `class="flash"`) || !strings.Contains(body, `data-grant="grt_`) {
 		t.Fatalf("grant form = %d\n%s", code, body)
 	}
-	if code, body := e.page("privacy", "POST", "/console/privacy/grants", url.Values{"role": {"merchant:m1"}, "purpose": {"legal"}, "order_id": {"o1"}, "hours": {"2"}}); code != 400 || !strings.Contains(body, `id="error-message"`) {
+	if code, body := e.page("privacy", "POST", "/console/privacy/grants", url.Values{"role": {"merchant:m1"}, "purpose": {"legal"}, "order_id": {"o1"}, "hours": {"2"}}); code != 400 || !strings.Contains(body, `id="grant-error"`) || !strings.Contains(body, `id="grant-role" value="merchant:m1"`) {
 		t.Fatalf("bad grant form = %d", code)
 	}
 	e.do("merchant:m1", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "ship"})

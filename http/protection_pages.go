@@ -66,8 +66,13 @@ func (s *Server) showClaim(w http.ResponseWriter, r *http.Request, flash string)
 	for _, e := range c.Evidence {
 		tl = append(tl, timelineItem{e.CreatedAt, "evidence " + e.Kind, e.ContentType + ", " + strconv.FormatInt(e.SizeBytes, 10) + " bytes"})
 	}
+	names := s.keyNameLoader(r.Context())()
 	for _, d := range c.Decisions {
-		tl = append(tl, timelineItem{d.CreatedAt, "decision: " + d.Outcome + " (" + d.Reason + ") by " + d.DecidedBy, d.Statement})
+		by := d.DecidedBy
+		if n, ok := names[by]; ok {
+			by = n
+		}
+		tl = append(tl, timelineItem{d.CreatedAt, "decision: " + d.Outcome + " (" + d.Reason + ") by " + by, d.Statement})
 	}
 	if c.Appeal != nil {
 		tl = append(tl, timelineItem{c.Appeal.CreatedAt, "appeal by " + c.Appeal.Appellant + ": " + c.Appeal.Status, c.Appeal.Reason})

@@ -398,6 +398,9 @@ func (s *IPService) FindNotices(ctx context.Context, f anxin.NoticeFilter) ([]*a
 	if f.BrandID != "" {
 		where, args = append(where, "brand_id = ?"), append(args, f.BrandID)
 	}
+	if f.Reason != "" {
+		where, args = append(where, "reason = ?"), append(args, f.Reason)
+	}
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
 		if err != nil {

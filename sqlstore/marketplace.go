@@ -848,6 +848,7 @@ func (s *MarketplaceService) FindMerchants(ctx context.Context, f anxin.Marketpl
 	if err != nil || !ok {
 		return []*anxin.Merchant{}, "", err
 	}
+	q.search(f.Query, "name")
 	return findPage(ctx, s.db, q, merchantCols, "merchants", pageLimit(f.Limit), scanMerchant, func(m *anxin.Merchant) string { return m.ID })
 }
 
@@ -863,6 +864,7 @@ func (s *MarketplaceService) FindListings(ctx context.Context, f anxin.Marketpla
 	if err != nil || !ok {
 		return []*anxin.Listing{}, "", err
 	}
+	q.search(f.Query, "title")
 	return findPage(ctx, s.db, q, listingCols, "listings", pageLimit(f.Limit), scanListing, func(l *anxin.Listing) string { return l.ID })
 }
 

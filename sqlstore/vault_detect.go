@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"anxin"
 )
@@ -238,7 +241,7 @@ func (s *VaultService) FindAlerts(ctx context.Context, status string) ([]*anxin.
 // ResolveAlert closes an open alert and its case. "false_positive" lifts
 // the throttle; "confirmed" keeps the key throttled (revoke it). NotFound if
 // the alert is absent or already resolved. Role: privacy.
-func (s *VaultService) ResolveAlert(ctx context.Context, id, resolution string) error {
+func (s *VaultService) ResolveAlert(ctx context.Context, id, resolution, note string) error {
 	if err := anxin.Authorize(ctx, anxin.ActionManageAlerts); err != nil {
 		return err
 	}
@@ -247,6 +250,14 @@ func (s *VaultService) ResolveAlert(ctx context.Context, id, resolution string) 
 	}
 	if resolution != "confirmed" && resolution != "false_positive" {
 		return anxin.Errorf(anxin.Invalid, "resolution must be confirmed or false_positive.")
+	}
+	note = strings.TrimSpace(note)
+	if len(note) > 500 || strings.ContainsAny(note, "\r\n") || !utf8.ValidString(note) {
+		return anxin.Errorf(anxin.Invalid, "The note must be one line of at most 500 bytes.")
+	}
+	detail := "alert=" + id + " resolution=" + resolution
+	if note != "" {
+		detail += " note=" + strconv.Quote(note)
 	}
 	return s.db.Transact(ctx, func(tx *Tx) error {
 		var principal, caseID string
@@ -279,6 +290,6 @@ func (s *VaultService) ResolveAlert(ctx context.Context, id, resolution string) 
 				return err
 			}
 		}
-		return appendAudit(ctx, tx, &anxin.AuditEvent{Action: "resolve_alert", Outcome: "allowed", Detail: "alert=" + id + " resolution=" + resolution})
+		return appendAudit(ctx, tx, &anxin.AuditEvent{Action: "resolve_alert", Outcome: "allowed", Detail: detail})
 	})
 }

@@ -420,10 +420,10 @@ func TestExfiltrationDetection(t *testing.T) {
 		if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), alerts[0].CaseID) || strings.Contains(string(msgs[0].Payload), "138") {
 			t.Fatalf("outbox = %+v", msgs)
 		}
-		if err := s.ResolveAlert(asKey(anxin.RolePrivacy), alerts[0].ID, "false_positive"); err != nil {
+		if err := s.ResolveAlert(asKey(anxin.RolePrivacy), alerts[0].ID, "false_positive", ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ResolveAlert(asKey(anxin.RolePrivacy), alerts[0].ID, "false_positive"); anxin.KindOf(err) != anxin.NotFound {
+		if err := s.ResolveAlert(asKey(anxin.RolePrivacy), alerts[0].ID, "false_positive", ""); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("ResolveAlert twice = %v; want NotFound", err)
 		}
 

@@ -35,7 +35,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	chromium := findChromium(t)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
 	m := NewMain()
 	m.Config.DSN = filepath.Join(t.TempDir(), "anxin.db")
@@ -203,6 +203,26 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 
+	// Merchants are found by name; times name the marketplace zone; the
+	// active navigation item is marked for assistive technology.
+	step("merchant search",
+		chromedp.Click(chromedp.CSS(`#nav a[href="/console/merchants"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#q")),
+		chromedp.SendKeys(chromedp.CSS("#q"), "tea"),
+		chromedp.Submit(chromedp.CSS("#q")),
+		chromedp.WaitVisible(chromedp.CSS(`input#q[value="tea"]`)), // the attribute is set only by the reloaded page
+		chromedp.WaitVisible(chromedp.CSS(`table#merchants tr[data-merchant="m_tea"]`)),
+	)
+	if got := text("table#merchants tbody"); strings.Contains(got, "m_rice") {
+		t.Errorf("searching merchants for tea shows %q", got)
+	}
+	if got := text(`#nav a[aria-current="page"]`); got != "Merchants" {
+		t.Errorf("aria-current marks %q; want Merchants", got)
+	}
+	if got := text("#tz"); !strings.Contains(got, "Asia/Shanghai") {
+		t.Errorf("header zone = %q; want Asia/Shanghai", got)
+	}
+
 	// The operator uploads the labelled dev set and sees the figures the
 	// evaluate package computes for the same (default) engine.
 	devSet, err := filepath.Abs(filepath.Join("..", "..", "testdata", "eval", "dev.jsonl"))
@@ -219,6 +239,50 @@ func TestConsoleInBrowser(t *testing.T) {
 	want := browserEvalFigures(t, devSet)
 	if got := text(`#eval-overall tr[data-threshold="flagged"] td.recall`); got != want {
 		t.Errorf("evaluation page recall = %q; want %q", got, want)
+	}
+
+	// A privacy officer requests a decrypt grant: a bad form comes back with
+	// its error and what was typed; corrected, it requests the grant, which
+	// the audit log, filtered by action, then shows.
+	privacyKey, _, err := keys.CreateKey(ctx, "officer", anxin.RolePrivacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("privacy sign-in",
+		chromedp.Click(chromedp.CSS(`header.top form button`)),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#key"), privacyKey),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#nav")),
+		chromedp.Click(chromedp.CSS(`#nav a[href="/console/privacy/grants"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#grant-form")),
+		chromedp.SendKeys(chromedp.CSS("#grant-role"), "care"),
+		chromedp.SendKeys(chromedp.CSS("#grant-order"), "o_0"),
+		chromedp.SetValue(chromedp.CSS("#grant-hours"), "9999"),
+		chromedp.SendKeys(chromedp.CSS("#grant-note"), "ticket 12"),
+		chromedp.Click(chromedp.CSS("#grant-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#grant-error")),
+	)
+	kctx, cancelKept := context.WithTimeout(bctx, 30*time.Second)
+	defer cancelKept()
+	kept, err := chromedp.Run(kctx, chromedp.Value(chromedp.CSS("#grant-note")))
+	if err != nil || kept != "ticket 12" {
+		t.Errorf("the grant form kept note %q; want ticket 12", kept)
+	}
+	step("grant request",
+		chromedp.SetValue(chromedp.CSS("#grant-purpose"), "care"),
+		chromedp.SetValue(chromedp.CSS("#grant-hours"), "2"),
+		chromedp.Click(chromedp.CSS("#grant-submit")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+		chromedp.Click(chromedp.CSS(`#nav a[href="/console/privacy/audit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#audit-filter")),
+		chromedp.SetValue(chromedp.CSS("#audit-action"), "grant"),
+		chromedp.Click(chromedp.CSS("#audit-submit")),
+		chromedp.WaitReady(chromedp.CSS("#audit-action option[selected]")), // set only by the filtered page
+		chromedp.WaitVisible(chromedp.CSS("table#audit tr[data-seq]")),
+	)
+	if got := text("table#audit tr[data-seq]"); !strings.Contains(got, "officer (privacy)") || !strings.Contains(got, "o_0") {
+		t.Errorf("audit row = %q; want the officer's grant of o_0", got)
 	}
 }
 

@@ -1,0 +1,59 @@
+package http
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHumanDuration(t *testing.T) {
+	for _, c := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "0 s"},
+		{350 * time.Millisecond, "350 ms"},
+		{12 * time.Second, "12 s"},
+		{45 * time.Minute, "45 min"},
+		{72 * time.Minute, "1 h 12 min"},
+		{259200 * time.Second, "3 d"},
+		{52 * time.Hour, "2 d 4 h"},
+		{-5 * time.Minute, "−5 min"},
+	} {
+		if got := humanDuration(c.in); got != c.want {
+			t.Errorf("humanDuration(%v) = %q; want %q", c.in, got, c.want)
+		}
+	}
+	if got := consoleDuration(int64(259200)); got != "3 d" {
+		t.Errorf("consoleDuration(259200 s) = %q; want 3 d", got)
+	}
+	if got := consoleDuration(nil); got != "—" {
+		t.Errorf("consoleDuration(nil) = %q; want —", got)
+	}
+}
+
+func TestConsoleTime(t *testing.T) {
+	at := time.Date(2026, 3, 3, 17, 30, 0, 0, time.UTC) // 01:30 next day in Shanghai
+	got := string(consoleTime("2006-01-02 15:04")(at))
+	if !strings.Contains(got, ">2026-03-04 01:30 UTC+8</time>") || !strings.Contains(got, `datetime="2026-03-03T17:30:00Z"`) {
+		t.Errorf("consoleTime = %s; want the Shanghai time with its zone and the UTC instant", got)
+	}
+	if got := string(consoleTime("2006-01-02")((*time.Time)(nil))); got != "—" {
+		t.Errorf("consoleTime(nil) = %q; want —", got)
+	}
+	if got := consoleDay(&at); got != "2026-03-04" {
+		t.Errorf("consoleDay = %q; want 2026-03-04", got)
+	}
+	if got := zoneLabel(time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("IST", 19800))); got != "UTC+5:30" {
+		t.Errorf("zoneLabel(IST) = %q; want UTC+5:30", got)
+	}
+}
+
+func TestFormatFenAndFlag(t *testing.T) {
+	if got := formatFen(-123456789); got != "-¥1,234,567.89" {
+		t.Errorf("formatFen = %q", got)
+	}
+	if moneyClass(-1) != "neg" || moneyClass(0) != "" {
+		t.Errorf("moneyClass does not flag negatives only")
+	}
+}
