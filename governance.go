@@ -358,6 +358,16 @@ type Decision struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// DecisionFilter selects stored decisions; empty fields match all, and a
+// zero From or To leaves that end open.
+type DecisionFilter struct {
+	SubjectType string // listing or content
+	Outcome     string // allow, review or block
+	MerchantID  string
+	From, To    time.Time
+	Page        Page
+}
+
 // Case states and resolutions.
 const (
 	CaseOpen     = "open"
@@ -545,6 +555,10 @@ type GovernanceService interface {
 	CheckListings(ctx context.Context, ls []*ListingCheck) ([]*Decision, error)
 	CheckContent(ctx context.Context, cs []*ContentItem) ([]*Decision, error)
 	FindDecision(ctx context.Context, id string) (*Decision, error)
+	// FindDecisions lists stored decisions, newest first, filtered by
+	// subject type, outcome, merchant and period. Invalid for an unknown
+	// subject type or outcome; Forbidden without read access.
+	FindDecisions(ctx context.Context, f DecisionFilter) ([]*Decision, string, error)
 	// TestText checks text as kind with the active lexicons and policy (or
 	// the given policy version when not 0) without storing anything.
 	TestText(ctx context.Context, kind, text string, policyVersion int) (*TestResult, error)

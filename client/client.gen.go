@@ -1166,19 +1166,19 @@ func (e OrderStatus) Valid() bool {
 
 // Defines values for Outcome.
 const (
-	Allow  Outcome = "allow"
-	Block  Outcome = "block"
-	Review Outcome = "review"
+	OutcomeAllow  Outcome = "allow"
+	OutcomeBlock  Outcome = "block"
+	OutcomeReview Outcome = "review"
 )
 
 // Valid indicates whether the value is a known member of the Outcome enum.
 func (e Outcome) Valid() bool {
 	switch e {
-	case Allow:
+	case OutcomeAllow:
 		return true
-	case Block:
+	case OutcomeBlock:
 		return true
-	case Review:
+	case OutcomeReview:
 		return true
 	default:
 		return false
@@ -2328,6 +2328,63 @@ func (e CreateClaimsResponseByIdJSONBodyResponse) Valid() bool {
 	case Accept:
 		return true
 	case Reject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDecisionsParamsSubjectType.
+const (
+	ListDecisionsParamsSubjectTypeContent ListDecisionsParamsSubjectType = "content"
+	ListDecisionsParamsSubjectTypeListing ListDecisionsParamsSubjectType = "listing"
+)
+
+// Valid indicates whether the value is a known member of the ListDecisionsParamsSubjectType enum.
+func (e ListDecisionsParamsSubjectType) Valid() bool {
+	switch e {
+	case ListDecisionsParamsSubjectTypeContent:
+		return true
+	case ListDecisionsParamsSubjectTypeListing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDecisionsParamsOutcome.
+const (
+	ListDecisionsParamsOutcomeAllow  ListDecisionsParamsOutcome = "allow"
+	ListDecisionsParamsOutcomeBlock  ListDecisionsParamsOutcome = "block"
+	ListDecisionsParamsOutcomeReview ListDecisionsParamsOutcome = "review"
+)
+
+// Valid indicates whether the value is a known member of the ListDecisionsParamsOutcome enum.
+func (e ListDecisionsParamsOutcome) Valid() bool {
+	switch e {
+	case ListDecisionsParamsOutcomeAllow:
+		return true
+	case ListDecisionsParamsOutcomeBlock:
+		return true
+	case ListDecisionsParamsOutcomeReview:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDecisionsParamsFormat.
+const (
+	ListDecisionsParamsFormatCsv  ListDecisionsParamsFormat = "csv"
+	ListDecisionsParamsFormatJson ListDecisionsParamsFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ListDecisionsParamsFormat enum.
+func (e ListDecisionsParamsFormat) Valid() bool {
+	switch e {
+	case ListDecisionsParamsFormatCsv:
+		return true
+	case ListDecisionsParamsFormatJson:
 		return true
 	default:
 		return false
@@ -4929,6 +4986,33 @@ type ScoreCounterfeitJSONBody struct {
 	Listing           *map[string]interface{} `json:"listing,omitempty"`
 }
 
+// ListDecisionsParams defines parameters for ListDecisions.
+type ListDecisionsParams struct {
+	SubjectType *ListDecisionsParamsSubjectType `form:"subject_type,omitempty" json:"subject_type,omitempty"`
+	Outcome     *ListDecisionsParamsOutcome     `form:"outcome,omitempty" json:"outcome,omitempty"`
+	MerchantId  *string                         `form:"merchant_id,omitempty" json:"merchant_id,omitempty"`
+
+	// From First day, marketplace time.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included.
+	To     *openapi_types.Date        `form:"to,omitempty" json:"to,omitempty"`
+	Format *ListDecisionsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's next_cursor.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListDecisionsParamsSubjectType defines parameters for ListDecisions.
+type ListDecisionsParamsSubjectType string
+
+// ListDecisionsParamsOutcome defines parameters for ListDecisions.
+type ListDecisionsParamsOutcome string
+
+// ListDecisionsParamsFormat defines parameters for ListDecisions.
+type ListDecisionsParamsFormat string
+
 // ListEnrolmentsParams defines parameters for ListEnrolments.
 type ListEnrolmentsParams struct {
 	// MerchantId Defaults to the caller's merchant.
@@ -6961,6 +7045,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/counterfeit:score (the `ScoreCounterfeit` operationId).
 	ScoreCounterfeit(ctx context.Context, body ScoreCounterfeitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDecisions Stored decisions, newest first, with their evidence; ?format=csv for a spreadsheet.
+	//
+	// Roles: auditor, operator, reviewer.
+	//
+	// Corresponds with GET /v1/decisions (the `ListDecisions` operationId).
+	ListDecisions(ctx context.Context, params *ListDecisionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDecisionsById A stored decision with its evidence.
 	//
@@ -9689,6 +9780,23 @@ func (c *Client) ScoreCounterfeitWithBody(ctx context.Context, contentType strin
 // Corresponds with POST /v1/counterfeit:score (the `ScoreCounterfeit` operationId).
 func (c *Client) ScoreCounterfeit(ctx context.Context, body ScoreCounterfeitJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewScoreCounterfeitRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDecisions Stored decisions, newest first, with their evidence; ?format=csv for a spreadsheet.
+//
+// Roles: auditor, operator, reviewer.
+//
+// Corresponds with GET /v1/decisions (the `ListDecisions` operationId).
+func (c *Client) ListDecisions(ctx context.Context, params *ListDecisionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDecisionsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -15040,6 +15148,144 @@ func NewScoreCounterfeitRequestWithBody(server string, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListDecisionsRequest constructs an http.Request for the ListDecisions method
+func NewListDecisionsRequest(server string, params *ListDecisionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/decisions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.SubjectType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "subject_type", *params.SubjectType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MerchantId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "merchant_id", *params.MerchantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -21483,6 +21729,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/counterfeit:score (the `ScoreCounterfeit` operationId).
 	ScoreCounterfeitWithResponse(ctx context.Context, body ScoreCounterfeitJSONRequestBody, reqEditors ...RequestEditorFn) (*ScoreCounterfeitResponse, error)
 
+	// ListDecisionsWithResponse Stored decisions, newest first, with their evidence; ?format=csv for a spreadsheet.
+	//
+	// Roles: auditor, operator, reviewer.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/decisions (the `ListDecisions` operationId).
+	ListDecisionsWithResponse(ctx context.Context, params *ListDecisionsParams, reqEditors ...RequestEditorFn) (*ListDecisionsResponse, error)
+
 	// GetDecisionsByIdWithResponse A stored decision with its evidence.
 	//
 	// Roles: auditor, operator, platform, reviewer.
@@ -26663,6 +26918,88 @@ func (r ScoreCounterfeitResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ScoreCounterfeitResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListDecisionsResponse200Headers the declared response headers of an HTTP 200 response for ListDecisions
+type ListDecisionsResponse200Headers struct {
+	AnxinNextCursor *string
+}
+
+type ListDecisionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Decisions  *[]StoredDecision `json:"decisions,omitempty"`
+		NextCursor *string           `json:"next_cursor,omitempty"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ListDecisionsResponse200Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDecisionsResponse) GetJSON200() *struct {
+	Decisions  *[]StoredDecision `json:"decisions,omitempty"`
+	NextCursor *string           `json:"next_cursor,omitempty"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDecisionsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDecisionsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListDecisionsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListDecisionsResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDecisionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDecisionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDecisionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDecisionsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -36857,6 +37194,21 @@ func (c *ClientWithResponses) ScoreCounterfeitWithResponse(ctx context.Context, 
 	return ParseScoreCounterfeitResponse(rsp)
 }
 
+// ListDecisionsWithResponse Stored decisions, newest first, with their evidence; ?format=csv for a spreadsheet.
+//
+// Roles: auditor, operator, reviewer.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/decisions (the `ListDecisions` operationId).
+func (c *ClientWithResponses) ListDecisionsWithResponse(ctx context.Context, params *ListDecisionsParams, reqEditors ...RequestEditorFn) (*ListDecisionsResponse, error) {
+	rsp, err := c.ListDecisions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDecisionsResponse(rsp)
+}
+
 // GetDecisionsByIdWithResponse A stored decision with its evidence.
 //
 // Roles: auditor, operator, platform, reviewer.
@@ -42290,6 +42642,79 @@ func ParseScoreCounterfeitResponse(rsp *http.Response) (*ScoreCounterfeitRespons
 		}
 		response.JSON429 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListDecisionsResponse parses an HTTP response from a ListDecisionsWithResponse call
+func ParseListDecisionsResponse(rsp *http.Response) (*ListDecisionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDecisionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Decisions  *[]StoredDecision `json:"decisions,omitempty"`
+			NextCursor *string           `json:"next_cursor,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/csv) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ListDecisionsResponse200Headers
+		if values := rsp.Header.Values("Anxin-Next-Cursor"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Anxin-Next-Cursor", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.AnxinNextCursor = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

@@ -70,6 +70,7 @@ var routeAccess = map[string][]anxin.Action{
 
 	"POST /v1/listings:check":              {anxin.ActionCheck},
 	"POST /v1/content:check":               {anxin.ActionCheck},
+	"GET /v1/decisions":                    {anxin.ActionReadGovernance},
 	"GET /v1/decisions/{id}":               {anxin.ActionCheck, anxin.ActionReadGovernance},
 	"GET /v1/lexicons":                     {anxin.ActionReadGovernance},
 	"POST /v1/lexicons:test":               {anxin.ActionReadGovernance},

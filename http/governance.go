@@ -33,6 +33,7 @@ func (s *Server) registerGovernanceRoutes() {
 	s.handle("POST /v1/listings:check", s.api(s.handleListingsCheck))
 	s.handle("POST /v1/content:check", s.api(s.handleContentCheck))
 	s.handle("GET /v1/decisions/{id}", s.api(s.handleDecisionView))
+	s.registerDecisionListRoutes()
 
 	s.handle("GET /v1/lexicons", s.api(s.handleLexiconList))
 	s.handle("POST /v1/lexicons:test", s.api(s.handleLexiconTest))
