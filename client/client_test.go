@@ -102,7 +102,7 @@ func TestClientAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Outcome != client.Review || d.CaseId == nil || *d.CaseId == "" {
+	if d.Outcome != client.OutcomeReview || d.CaseId == nil || *d.CaseId == "" {
 		t.Fatalf("check decision = %+v; want review with a case", d)
 	}
 	cases, err := operator.ListCasesWithResponse(ctx, &client.ListCasesParams{})
