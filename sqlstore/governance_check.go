@@ -605,3 +605,13 @@ func (s *GovernanceService) counterfeitEvidence(ctx context.Context, tx *Tx, lis
 	}
 	return recordFlag(ctx, tx, listingID, sc, bySignals, coded > 0)
 }
+
+// queryRowCached is QueryRowContext through the statement cache (see
+// execCached), for fixed query texts on the hot paths: the check, the
+// protection hook on ingest and the claim decision.
+func (tx *Tx) queryRowCached(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.cachedStmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
+}
