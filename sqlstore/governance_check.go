@@ -221,19 +221,48 @@ var (
 		labels, reasons, rule_ids, evidence, created_at)`, cols: 14}
 )
 
-// decisionBatch holds a transaction's decision rows not yet written.
+// decisionBatch holds a transaction's decision rows not yet written, and
+// the point totals of the merchants it has read (totals), so that adding a
+// violation does not read them back.
 type decisionBatch struct {
 	decisions, rules, cases [][]any
+	totals                  map[string]enforcement.Totals
 }
 
-// queueDecision queues one gov_decisions row; the first one registers the
-// flush before COMMIT.
-func (tx *Tx) queueDecision(ctx context.Context, row []any) {
+// checkBatch returns the transaction's decision batch, creating it and
+// registering its flush before COMMIT the first time.
+func (tx *Tx) checkBatch(ctx context.Context) *decisionBatch {
 	if tx.decisions == nil {
-		tx.decisions = new(decisionBatch)
+		tx.decisions = &decisionBatch{totals: map[string]enforcement.Totals{}}
 		tx.onCommit(func() error { return tx.flushDecisions(context.WithoutCancel(ctx)) })
 	}
-	tx.decisions.decisions = append(tx.decisions.decisions, row)
+	return tx.decisions
+}
+
+// queueDecision queues one gov_decisions row.
+func (tx *Tx) queueDecision(ctx context.Context, row []any) {
+	b := tx.checkBatch(ctx)
+	b.decisions = append(b.decisions, row)
+}
+
+// notePoints adds a violation just inserted at tx.Now to the merchant's
+// cached totals, if they were read in this transaction (both the cycle and
+// the window contain tx.Now).
+func (tx *Tx) notePoints(merchantID, track string, points int, counterfeit bool) {
+	if tx.decisions == nil {
+		return
+	}
+	if t, ok := tx.decisions.totals[merchantID]; ok {
+		addViolations(&t, track, points, counterfeit, 1, true, true)
+		tx.decisions.totals[merchantID] = t
+	}
+}
+
+// forgetTotals drops the cached totals (violations were reversed).
+func (tx *Tx) forgetTotals() {
+	if tx.decisions != nil {
+		clear(tx.decisions.totals)
+	}
 }
 
 // queueCase queues one gov_cases row, after its decision's.
@@ -352,21 +381,24 @@ func govStrings(s []string) []string {
 // gate: its standing sanctions from every source, points this cycle,
 // counterfeit findings and violations in the last 365 days, in one query
 // (on the check path it runs inside the group commit, where every round
-// trip holds up the whole group).
+// trip holds up the whole group). The violations are summed in the query
+// (see violationCuts), so a merchant with a long record costs one row per
+// track and window, not one per violation.
 func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
 	m := rules.Merchant{ID: id}
 	if id == "" {
 		return m, nil, nil
 	}
-	since := tx.Now.Add(-enforcement.CounterfeitWindow)
-	from := min(ms(since), ms(enforcement.CycleStart(tx.Now)))
+	cycle, window, from := violationCuts(tx.Now)
 	rows, err := tx.queryCached(ctx, `SELECT 0 AS part, id, subject_type, type, source, status, cause, statement_id, starts_at, ends_at, created_at,
-			'' AS track, 0 AS points, 0 AS counterfeit
+			'' AS track, 0 AS points, 0 AS counterfeit, 1 AS n
 		FROM sanctions WHERE subject_id = ? AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
 		UNION ALL
-		SELECT 1, '', '', '', '', '', '', '', 0, NULL, created_at, track, points, counterfeit
+		SELECT 1, '', '', '', '', '', '', '', CASE WHEN created_at >= ? THEN 1 ELSE 0 END, NULL, CASE WHEN created_at >= ? THEN 1 ELSE 0 END,
+			track, SUM(points), counterfeit, COUNT(*)
 		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
-		ORDER BY 1, 11 DESC`, id, ms(tx.Now), id, from)
+		GROUP BY 9, 11, 12, 14
+		ORDER BY 1, 11 DESC`, id, ms(tx.Now), cycle, window, id, from)
 	if err != nil {
 		return m, nil, err
 	}
@@ -377,10 +409,10 @@ func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*a
 		var part, start, at int64
 		var end sql.NullInt64
 		var track string
-		var pts, cf int
+		var pts, cf, n int
 		sc := new(anxin.Sanction)
 		if err := rows.Scan(&part, &sc.ID, &sc.SubjectType, &sc.Type, &sc.Source, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end, &at,
-			&track, &pts, &cf); err != nil {
+			&track, &pts, &cf, &n); err != nil {
 			return m, nil, err
 		}
 		if part == 0 {
@@ -394,33 +426,79 @@ func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*a
 			}
 			continue
 		}
-		t.Add(track, pts, cf == 1, fromMS(at), tx.Now)
+		addViolations(&t, track, pts, cf == 1, n, start == 1, at == 1)
 	}
 	if err := rows.Err(); err != nil {
 		return m, nil, err
 	}
 	m.General, m.Serious, m.Counterfeit, m.Violations = t.General, t.Serious, t.Counterfeit, t.Violations
 	m.Known = len(sanctions) > 0 || t.Violations > 0
+	tx.checkBatch(ctx).totals[id] = t
 	return m, sanctions, nil
 }
 
+// violationCuts returns, in stored milliseconds, where now's points cycle
+// starts, where the 365-day counterfeit window starts and the earlier of
+// the two (what a totals query reads from). A violation at `at` counts in
+// the window when it is not before now-365d (enforcement.Totals.Add); the
+// window cut is rounded up to a whole millisecond so that `created_at >=
+// window` says exactly that of a stored millisecond.
+func violationCuts(now time.Time) (cycle, window, from int64) {
+	w := now.Add(-enforcement.CounterfeitWindow)
+	cycle, window = ms(enforcement.CycleStart(now)), ms(w)
+	if time.UnixMilli(window).Before(w) {
+		window++
+	}
+	return cycle, window, min(cycle, window)
+}
+
+// addViolations adds n violations on one track, summed to pts points, to
+// t the way enforcement.Totals.Add adds them one by one: the points if
+// they fall in the cycle, the violations and counterfeit findings if they
+// fall in the window.
+func addViolations(t *enforcement.Totals, track string, pts int, counterfeit bool, n int, inCycle, inWindow bool) {
+	if inCycle {
+		switch track {
+		case "general":
+			t.General += pts
+		case "serious":
+			t.Serious += pts
+		}
+	}
+	if inWindow {
+		t.Violations += n
+		if counterfeit {
+			t.Counterfeit += n
+		}
+	}
+}
+
+// pointTotals returns a merchant's point totals at tx.Now: from the
+// transaction's cache when a check read them in it (kept current by
+// notePoints and forgetTotals), else from the database.
 func pointTotals(ctx context.Context, tx *Tx, merchantID string) (enforcement.Totals, error) {
+	if tx.decisions != nil {
+		if t, ok := tx.decisions.totals[merchantID]; ok {
+			return t, nil
+		}
+	}
 	var t enforcement.Totals
-	from := min(ms(tx.Now.Add(-enforcement.CounterfeitWindow)), ms(enforcement.CycleStart(tx.Now)))
-	rows, err := tx.queryCached(ctx, `SELECT track, points, counterfeit, created_at FROM gov_violations
-		WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?`, merchantID, from)
+	cycle, window, from := violationCuts(tx.Now)
+	rows, err := tx.queryCached(ctx, `SELECT track, SUM(points), counterfeit, CASE WHEN created_at >= ? THEN 1 ELSE 0 END,
+			CASE WHEN created_at >= ? THEN 1 ELSE 0 END, COUNT(*)
+		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
+		GROUP BY 1, 3, 4, 5`, cycle, window, merchantID, from)
 	if err != nil {
 		return t, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var track string
-		var pts, cf int
-		var at int64
-		if err := rows.Scan(&track, &pts, &cf, &at); err != nil {
+		var pts, cf, inCycle, inWindow, n int
+		if err := rows.Scan(&track, &pts, &cf, &inCycle, &inWindow, &n); err != nil {
 			return t, err
 		}
-		t.Add(track, pts, cf == 1, fromMS(at), tx.Now)
+		addViolations(&t, track, pts, cf == 1, n, inCycle == 1, inWindow == 1)
 	}
 	return t, rows.Err()
 }
@@ -526,4 +604,14 @@ func (s *GovernanceService) counterfeitEvidence(ctx context.Context, tx *Tx, lis
 		return nil
 	}
 	return recordFlag(ctx, tx, listingID, sc, bySignals, coded > 0)
+}
+
+// queryRowCached is QueryRowContext through the statement cache (see
+// execCached), for fixed query texts on the hot paths: the check, the
+// protection hook on ingest and the claim decision.
+func (tx *Tx) queryRowCached(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.cachedStmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, q, args...)
 }

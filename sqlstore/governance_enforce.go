@@ -206,6 +206,7 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
 			return err
 		}
+		tx.notePoints(merchantID, f.Points.Track, f.Points.Points, f.Points.Counterfeit)
 		added = true
 	}
 	if !added {
@@ -287,6 +288,7 @@ func (s *GovernanceService) reverseStatement(ctx context.Context, tx *Tx, st *an
 	if _, err := tx.ExecContext(ctx, `UPDATE gov_violations SET reversed = 1 WHERE statement_id = ?`, st.ID); err != nil {
 		return err
 	}
+	tx.forgetTotals()
 	if st.MerchantID == "" {
 		return nil
 	}

@@ -45,7 +45,7 @@ func ledgerError(err error) error {
 // every booking idempotent.
 func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posting) (string, error) {
 	var existing string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM ledger_postings WHERE ref = ?`, ref).Scan(&existing)
+	err := tx.queryRowCached(ctx, `SELECT id FROM ledger_postings WHERE ref = ?`, ref).Scan(&existing)
 	if err == nil {
 		return existing, nil
 	}
@@ -59,7 +59,7 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 		return "", ledgerError(err)
 	}
 	id := anxin.NewID("pst")
-	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_postings (id, kind, ref, currency, memo, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.execCached(ctx, `INSERT INTO ledger_postings (id, kind, ref, currency, memo, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, kind, ref, p.Currency, p.Memo, ms(tx.Now)); err != nil {
 		return "", err
 	}
@@ -92,7 +92,7 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 		if _, err := ledger.Add(bal, e.Amount); err != nil {
 			return "", ledgerError(err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_balances (account, currency, kind, owner, balance_fen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		if _, err := tx.execCached(ctx, `INSERT INTO ledger_balances (account, currency, kind, owner, balance_fen, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account, currency) DO UPDATE SET balance_fen = ledger_balances.balance_fen + excluded.balance_fen, updated_at = excluded.updated_at`,
 			string(e.Account), p.Currency, string(e.Account.Kind()), e.Account.Owner(), e.Amount, ms(tx.Now)); err != nil {
 			return "", err
@@ -110,7 +110,7 @@ func balance(ctx context.Context, tx *Tx, a ledger.Account, currency string, loc
 		q += ` FOR UPDATE`
 	}
 	var v int64
-	err := tx.QueryRowContext(ctx, q, string(a), currency).Scan(&v)
+	err := tx.queryRowCached(ctx, q, string(a), currency).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil
 	}
@@ -223,7 +223,7 @@ func recoverFrom(ctx context.Context, tx *Tx, kind, ref, payoutID, merchantID, o
 	}
 	if payoutID != "" {
 		for _, t := range takes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO recoveries (id, payout_id, posting_id, account, amount_fen, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			if _, err := tx.execCached(ctx, `INSERT INTO recoveries (id, payout_id, posting_id, account, amount_fen, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 				anxin.NewID("rcv"), payoutID, id, string(t.Account), t.Amount, ms(tx.Now)); err != nil {
 				return "", 0, err
 			}
@@ -240,7 +240,7 @@ func recoverFrom(ctx context.Context, tx *Tx, kind, ref, payoutID, merchantID, o
 // lifts the restriction once it is topped up.
 func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string) error {
 	var cats string
-	err := tx.QueryRowContext(ctx, `SELECT categories FROM merchants WHERE id = ?`, merchantID).Scan(&cats)
+	err := tx.queryRowCached(ctx, `SELECT categories FROM merchants WHERE id = ?`, merchantID).Scan(&cats)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
@@ -250,9 +250,9 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 		return err
 	}
 	var restricted bool
-	err = tx.QueryRowContext(ctx, `SELECT restricted FROM merchant_deposits WHERE merchant_id = ?`, merchantID).Scan(&restricted)
+	err = tx.queryRowCached(ctx, `SELECT restricted FROM merchant_deposits WHERE merchant_id = ?`, merchantID).Scan(&restricted)
 	if errors.Is(err, sql.ErrNoRows) {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO merchant_deposits (merchant_id, floor_fen, restricted, updated_at) VALUES (?, ?, 0, ?)`, merchantID, floor, ms(tx.Now)); err != nil {
+		if _, err := tx.execCached(ctx, `INSERT INTO merchant_deposits (merchant_id, floor_fen, restricted, updated_at) VALUES (?, ?, 0, ?)`, merchantID, floor, ms(tx.Now)); err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -261,7 +261,7 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 	below := dep < floor
 	switch {
 	case below && !restricted:
-		if _, err := tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 1, restricted_at = ?, updated_at = ? WHERE merchant_id = ?`,
+		if _, err := tx.execCached(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 1, restricted_at = ?, updated_at = ? WHERE merchant_id = ?`,
 			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 			extra: map[string]any{"reason_code": "deposit_below_floor", "deposit_fen": dep, "floor_fen": floor, "until": "deposit topped up"}})
 		return err
 	case !below && restricted:
-		if _, err := tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 0, lifted_at = ?, updated_at = ? WHERE merchant_id = ?`,
+		if _, err := tx.execCached(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 0, lifted_at = ?, updated_at = ? WHERE merchant_id = ?`,
 			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
 			return err
 		}
@@ -290,7 +290,7 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 		})
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE merchant_deposits SET floor_fen = ?, updated_at = ? WHERE merchant_id = ?`, floor, ms(tx.Now), merchantID)
+	_, err = tx.execCached(ctx, `UPDATE merchant_deposits SET floor_fen = ?, updated_at = ? WHERE merchant_id = ?`, floor, ms(tx.Now), merchantID)
 	return err
 }
 
@@ -369,7 +369,7 @@ func (db *DB) VerifyLedger(ctx context.Context) (*LedgerCheck, error) {
 		}
 		// Balances against the sum of entries, both ways.
 		sums := map[[2]string]int64{}
-		rows, err := tx.QueryContext(ctx, `SELECT account, currency, SUM(amount_fen) FROM ledger_entries GROUP BY account, currency`)
+		rows, err := tx.queryCached(ctx, `SELECT account, currency, SUM(amount_fen) FROM ledger_entries GROUP BY account, currency`)
 		if err != nil {
 			return err
 		}
@@ -383,7 +383,7 @@ func (db *DB) VerifyLedger(ctx context.Context) (*LedgerCheck, error) {
 			sums[[2]string{a, cur}] = s
 		}
 		rows.Close()
-		rows, err = tx.QueryContext(ctx, `SELECT account, currency, balance_fen FROM ledger_balances`)
+		rows, err = tx.queryCached(ctx, `SELECT account, currency, balance_fen FROM ledger_balances`)
 		if err != nil {
 			return err
 		}

@@ -77,7 +77,7 @@ func (s *ProtectionService) FileClaim(ctx context.Context, in anxin.ClaimInput) 
 // same key is returned when its fields match (Conflict otherwise).
 func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.ClaimInput, source string) (string, bool, error) {
 	var id, order, buyer, prog, typ string
-	err := tx.QueryRowContext(ctx, `SELECT id, order_id, buyer_id, programme_id, type FROM claims WHERE idem_key = ?`, in.Key).Scan(&id, &order, &buyer, &prog, &typ)
+	err := tx.queryRowCached(ctx, `SELECT id, order_id, buyer_id, programme_id, type FROM claims WHERE idem_key = ?`, in.Key).Scan(&id, &order, &buyer, &prog, &typ)
 	if err == nil {
 		if order != in.OrderID || buyer != in.BuyerID || prog != in.ProgrammeID || typ != in.Type {
 			return "", false, anxin.Errorf(anxin.Conflict, "The key %s was already used for a different claim.", in.Key)
@@ -106,7 +106,7 @@ func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.Clai
 		return "", false, protectionErr(r)
 	}
 	var existing string
-	err = tx.QueryRowContext(ctx, `SELECT id FROM claims WHERE order_id = ? AND programme_id = ?`, in.OrderID, in.ProgrammeID).Scan(&existing)
+	err = tx.queryRowCached(ctx, `SELECT id FROM claims WHERE order_id = ? AND programme_id = ?`, in.OrderID, in.ProgrammeID).Scan(&existing)
 	if err == nil {
 		return "", false, anxin.Errorf(anxin.Conflict, "Order %s already has claim %s under programme %s.", in.OrderID, existing, in.ProgrammeID)
 	} else if !errors.Is(err, sql.ErrNoRows) {
@@ -117,7 +117,7 @@ func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.Clai
 	if h := p.Auto.MerchantResponseHours; h > 0 && source == "buyer" && p.Kind != protection.KindInstantRefund {
 		deadline = ms(tx.Now.Add(time.Duration(h) * time.Hour))
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO claims (id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status,
+	if _, err := tx.execCached(ctx, `INSERT INTO claims (id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status,
 		currency, merchant_deadline, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, in.Key, in.OrderID, f.order.BuyerID, f.order.MerchantID, p.ID, p.Version, in.Type, source, anxin.ClaimOpen,
 		f.currency, deadline, ms(tx.Now), ms(tx.Now)); err != nil {
@@ -148,7 +148,7 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 	o := &f.order
 	var items string
 	var paid, shipped, delivered, cancelled sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT id, buyer_id, merchant_id, total_fen, currency, items, paid_at, shipped_at, delivered_at, cancelled_at, promised_ship_at
+	err := tx.queryRowCached(ctx, `SELECT id, buyer_id, merchant_id, total_fen, currency, items, paid_at, shipped_at, delivered_at, cancelled_at, promised_ship_at
 		FROM orders WHERE id = ?`, orderID).Scan(&o.ID, &o.BuyerID, &o.MerchantID, &o.TotalFen, &f.currency, &items, &paid, &shipped, &delivered, &cancelled, &f.promised)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, anxin.Errorf(anxin.NotFound, "Order not found.")
@@ -159,7 +159,7 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 	o.Currency = f.currency
 	o.PaidAt, o.SignedAt, o.CancelledAt = fromNullMS(paid), fromNullMS(delivered), fromNullMS(cancelled)
 	var pickup, signed sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT MIN(CASE WHEN sc.code = 'pickup' THEN sc.at END), MIN(CASE WHEN sc.code = 'delivered' THEN sc.at END)
+	if err := tx.queryRowCached(ctx, `SELECT MIN(CASE WHEN sc.code = 'pickup' THEN sc.at END), MIN(CASE WHEN sc.code = 'delivered' THEN sc.at END)
 		FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id
 		WHERE sh.order_id = ? AND sc.code IN ('pickup', 'delivered')`, orderID).Scan(&pickup, &signed); err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 	first := true
 	for _, it := range its {
 		var cat, attrs string
-		err := tx.QueryRowContext(ctx, `SELECT category, attributes FROM listings WHERE id = ?`, it.ListingID).Scan(&cat, &attrs)
+		err := tx.queryRowCached(ctx, `SELECT category, attributes FROM listings WHERE id = ?`, it.ListingID).Scan(&cat, &attrs)
 		if errors.Is(err, sql.ErrNoRows) {
 			first = false
 			o.ListingFlags = map[string]bool{}
@@ -207,11 +207,11 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 		}
 	}
 	f.standing = "good"
-	err = tx.QueryRowContext(ctx, `SELECT standing FROM buyers WHERE id = ?`, o.BuyerID).Scan(&f.standing)
+	err = tx.queryRowCached(ctx, `SELECT standing FROM buyers WHERE id = ?`, o.BuyerID).Scan(&f.standing)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT programme_id FROM order_coverage WHERE order_id = ?`, orderID)
+	rows, err := tx.queryCached(ctx, `SELECT programme_id FROM order_coverage WHERE order_id = ?`, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 		return nil, err
 	}
 	rows.Close()
-	erows, err := tx.QueryContext(ctx, `SELECT programme_id FROM protection_enrolments WHERE merchant_id = ?`, o.MerchantID)
+	erows, err := tx.queryCached(ctx, `SELECT programme_id FROM protection_enrolments WHERE merchant_id = ?`, o.MerchantID)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func loadFacts(ctx context.Context, tx *Tx, orderID string) (*orderFacts, error)
 // payment time. Invalid when the order was not covered by it.
 func coveredProgramme(ctx context.Context, tx *Tx, orderID, programmeID string) (*protection.Programme, error) {
 	var version int
-	err := tx.QueryRowContext(ctx, `SELECT programme_version FROM order_coverage WHERE order_id = ? AND programme_id = ?`, orderID, programmeID).Scan(&version)
+	err := tx.queryRowCached(ctx, `SELECT programme_version FROM order_coverage WHERE order_id = ? AND programme_id = ?`, orderID, programmeID).Scan(&version)
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := programmeVersion(ctx, tx, programmeID, 0); err != nil {
 			return nil, err
@@ -271,7 +271,7 @@ func programmeVersion(ctx context.Context, tx *Tx, id string, version int) (*pro
 	var cfg string
 	var v int
 	var active bool
-	err := tx.QueryRowContext(ctx, q, args...).Scan(&cfg, &v, &active)
+	err := tx.queryRowCached(ctx, q, args...).Scan(&cfg, &v, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, anxin.Errorf(anxin.NotFound, "Programme %s not found.", id)
 	}
@@ -307,7 +307,7 @@ func loadClaimRow(ctx context.Context, tx *Tx, id string) (*claimRow, error) {
 	r := &claimRow{}
 	var deadline sql.NullInt64
 	var created int64
-	err := tx.QueryRowContext(ctx, `SELECT id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status, currency,
+	err := tx.queryRowCached(ctx, `SELECT id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status, currency,
 		merchant_response, merchant_deadline, return_picked_up, created_at FROM claims WHERE id = ?`, id).Scan(
 		&r.id, &r.key, &r.orderID, &r.buyerID, &r.merchantID, &r.programmeID, &r.version, &r.typ, &r.source, &r.status, &r.currency,
 		&r.response, &deadline, &r.returnPickedUp, &created)
@@ -334,7 +334,7 @@ func (s *ProtectionService) fullCase(ctx context.Context, tx *Tx, r *claimRow) (
 	if r.deadline != nil {
 		c.MerchantDeadline = *r.deadline
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT e.kind, e.sha256, EXISTS (SELECT 1 FROM claim_evidence o WHERE o.sha256 = e.sha256 AND o.claim_id <> e.claim_id)
+	rows, err := tx.queryCached(ctx, `SELECT e.kind, e.sha256, EXISTS (SELECT 1 FROM claim_evidence o WHERE o.sha256 = e.sha256 AND o.claim_id <> e.claim_id)
 		FROM claim_evidence e WHERE e.claim_id = ? ORDER BY e.created_at, e.id`, r.id)
 	if err != nil {
 		return nil, err
@@ -356,19 +356,19 @@ func (s *ProtectionService) fullCase(ctx context.Context, tx *Tx, r *claimRow) (
 		g = protection.DefaultGuards
 	}
 	since := ms(r.createdAt.Add(-time.Duration(g.VelocityWindowHours) * time.Hour))
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM claims WHERE buyer_id = ? AND source = 'buyer' AND created_at >= ? AND created_at <= ? AND id <> ?`,
+	if err := tx.queryRowCached(ctx, `SELECT COUNT(*) FROM claims WHERE buyer_id = ? AND source = 'buyer' AND created_at >= ? AND created_at <= ? AND id <> ?`,
 		r.buyerID, since, ms(r.createdAt), r.id).Scan(&c.BuyerRecentClaims); err != nil {
 		return nil, err
 	}
 	if p.Auto.BuyerQuotaFen > 0 {
 		qs := ms(tx.Now.Add(-time.Duration(p.Auto.QuotaWindowDays) * 24 * time.Hour))
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(p.amount_fen), 0) FROM payouts p JOIN claim_decisions d ON d.id = p.decision_id
+		if err := tx.queryRowCached(ctx, `SELECT COALESCE(SUM(p.amount_fen), 0) FROM payouts p JOIN claim_decisions d ON d.id = p.decision_id
 			WHERE p.buyer_id = ? AND p.programme_id = ? AND p.created_at >= ? AND d.automated = 1`, r.buyerID, p.ID, qs).Scan(&c.BuyerQuotaUsedFen); err != nil {
 			return nil, err
 		}
 	}
 	// Refund-like payouts already made on the order: they bound what is left.
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE order_id = ? AND refund_like = 1`, r.orderID).Scan(&c.OrderPaidFen); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE order_id = ? AND refund_like = 1`, r.orderID).Scan(&c.OrderPaidFen); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -397,15 +397,15 @@ func (s *ProtectionService) adjudicate(ctx context.Context, tx *Tx, id string) e
 func (s *ProtectionService) apply(ctx context.Context, tx *Tx, r *claimRow, c *protection.Case, d protection.Decision, by string) error {
 	stmt := d.Statement(c.Programme)
 	if d.Outcome == protection.Pending {
-		_, err := tx.ExecContext(ctx, `UPDATE claims SET reason = ?, statement = ?, updated_at = ? WHERE id = ?`, d.Reason, stmt, ms(tx.Now), r.id)
+		_, err := tx.execCached(ctx, `UPDATE claims SET reason = ?, statement = ?, updated_at = ? WHERE id = ?`, d.Reason, stmt, ms(tx.Now), r.id)
 		return err
 	}
 	var seq int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_decisions WHERE claim_id = ?`, r.id).Scan(&seq); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_decisions WHERE claim_id = ?`, r.id).Scan(&seq); err != nil {
 		return err
 	}
 	decID := anxin.NewID("dec")
-	if _, err := tx.ExecContext(ctx, `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
+	if _, err := tx.execCached(ctx, `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, decID, r.id, seq, d.Outcome, d.Reason, stmt, approvedAmount(d), by, b2i(d.Automated), ms(tx.Now)); err != nil {
 		return err
 	}
@@ -414,7 +414,7 @@ func (s *ProtectionService) apply(ctx context.Context, tx *Tx, r *claimRow, c *p
 	if d.Outcome == protection.Escalate {
 		decided = nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, amount_fen = ?, automated = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
+	if _, err := tx.execCached(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, amount_fen = ?, automated = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
 		status, d.Reason, stmt, approvedAmount(d), b2i(d.Automated && d.Outcome != protection.Escalate), decided, ms(tx.Now), r.id); err != nil {
 		return err
 	}
@@ -442,7 +442,7 @@ func (s *ProtectionService) pay(ctx context.Context, tx *Tx, r *claimRow, p *pro
 		return anxin.Errorf(anxin.Invalid, "The payout amount %d is out of range.", d.AmountFen)
 	}
 	var existing string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM payouts WHERE claim_id = ?`, r.id).Scan(&existing)
+	err := tx.queryRowCached(ctx, `SELECT id FROM payouts WHERE claim_id = ?`, r.id).Scan(&existing)
 	if err == nil {
 		return anxin.Errorf(anxin.Conflict, "Claim %s was already paid (payout %s).", r.id, existing)
 	} else if !errors.Is(err, sql.ErrNoRows) {
@@ -490,7 +490,7 @@ func (s *ProtectionService) pay(ctx context.Context, tx *Tx, r *claimRow, p *pro
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO payouts (id, claim_id, trigger_key, decision_id, order_id, buyer_id, merchant_id, programme_id, amount_fen, currency,
+	_, err = tx.execCached(ctx, `INSERT INTO payouts (id, claim_id, trigger_key, decision_id, order_id, buyer_id, merchant_id, programme_id, amount_fen, currency,
 		funding, form, refund_like, posting_id, message_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		payoutID, r.id, trigger, decisionID, r.orderID, r.buyerID, r.merchantID, p.ID, d.AmountFen, r.currency,
 		string(p.Funding), d.Form, b2i(!p.AllowOverOrder), postingID, msgID, anxin.PayoutPending, ms(tx.Now))
@@ -531,7 +531,7 @@ func (s *ProtectionService) FindClaim(ctx context.Context, id string) (*anxin.Cl
 }
 
 func claimDetails(ctx context.Context, tx *Tx, c *anxin.Claim) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id, kind, content_type, sha256, size_bytes, created_at FROM claim_evidence WHERE claim_id = ? ORDER BY created_at, id`, c.ID)
+	rows, err := tx.queryCached(ctx, `SELECT id, kind, content_type, sha256, size_bytes, created_at FROM claim_evidence WHERE claim_id = ? ORDER BY created_at, id`, c.ID)
 	if err != nil {
 		return err
 	}
@@ -546,7 +546,7 @@ func claimDetails(ctx context.Context, tx *Tx, c *anxin.Claim) error {
 		c.Evidence = append(c.Evidence, e)
 	}
 	rows.Close()
-	rows, err = tx.QueryContext(ctx, `SELECT id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at FROM claim_decisions WHERE claim_id = ? ORDER BY seq`, c.ID)
+	rows, err = tx.queryCached(ctx, `SELECT id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at FROM claim_decisions WHERE claim_id = ? ORDER BY seq`, c.ID)
 	if err != nil {
 		return err
 	}
@@ -564,7 +564,7 @@ func claimDetails(ctx context.Context, tx *Tx, c *anxin.Claim) error {
 	a := &anxin.ClaimAppeal{ClaimID: c.ID}
 	var at int64
 	var decided sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT appellant, reason, status, created_at, decided_at FROM claim_appeals WHERE claim_id = ?`, c.ID).Scan(&a.Appellant, &a.Reason, &a.Status, &at, &decided)
+	err = tx.queryRowCached(ctx, `SELECT appellant, reason, status, created_at, decided_at FROM claim_appeals WHERE claim_id = ?`, c.ID).Scan(&a.Appellant, &a.Reason, &a.Status, &at, &decided)
 	if err == nil {
 		a.CreatedAt, a.DecidedAt = fromMS(at), fromNullMS(decided)
 		c.Appeal = a

@@ -40,13 +40,13 @@ func (s *ProtectionService) AddEvidence(ctx context.Context, claimID, kind, cont
 			return anxin.Errorf(anxin.Conflict, "Claim %s is decided; evidence can be added to an appeal only.", claimID)
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM claim_evidence WHERE claim_id = ? AND sha256 = ?`, claimID, sum).Scan(&n); err != nil {
+		if err := tx.queryRowCached(ctx, `SELECT COUNT(*) FROM claim_evidence WHERE claim_id = ? AND sha256 = ?`, claimID, sum).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			return anxin.Errorf(anxin.Conflict, "This file is already attached to claim %s.", claimID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_evidence (id, claim_id, kind, content_type, sha256, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.execCached(ctx, `INSERT INTO claim_evidence (id, claim_id, kind, content_type, sha256, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			anxin.NewID("evd"), claimID, kind, contentType, sum, len(data), ms(tx.Now)); err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *ProtectionService) RespondClaim(ctx context.Context, claimID, response,
 		if !tx.Now.Before(*r.deadline) {
 			return anxin.Errorf(anxin.Conflict, "The merchant's response window closed at %s.", r.deadline.Format(time.RFC3339))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE claims SET merchant_response = ?, merchant_note = ?, updated_at = ? WHERE id = ?`, response, note, ms(tx.Now), claimID); err != nil {
+		if _, err := tx.execCached(ctx, `UPDATE claims SET merchant_response = ?, merchant_note = ?, updated_at = ? WHERE id = ?`, response, note, ms(tx.Now), claimID); err != nil {
 			return err
 		}
 		if err := CancelJob(ctx, tx, JobClaimDeadline, claimID); err != nil {
@@ -147,7 +147,7 @@ func (s *ProtectionService) DecideClaim(ctx context.Context, claimID, outcome, r
 
 func (s *ProtectionService) decideAppeal(ctx context.Context, tx *Tx, r *claimRow, c *protection.Case, outcome, reason string, amountFen int64, by string) error {
 	var prior, priorBy string
-	if err := tx.QueryRowContext(ctx, `SELECT outcome, decided_by FROM claim_decisions WHERE claim_id = ? AND outcome IN ('approve', 'deny', 'uphold', 'overturn')
+	if err := tx.queryRowCached(ctx, `SELECT outcome, decided_by FROM claim_decisions WHERE claim_id = ? AND outcome IN ('approve', 'deny', 'uphold', 'overturn')
 		ORDER BY seq DESC LIMIT 1`, r.id).Scan(&prior, &priorBy); err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (s *ProtectionService) decideAppeal(ctx context.Context, tx *Tx, r *claimRo
 		return anxin.Errorf(anxin.Invalid, "A decision needs a reason.")
 	}
 	var paid bool
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM payouts WHERE claim_id = ?`, r.id).Scan(&paid); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT COUNT(*) > 0 FROM payouts WHERE claim_id = ?`, r.id).Scan(&paid); err != nil {
 		return err
 	}
 	wasApproved := paid
@@ -169,7 +169,7 @@ func (s *ProtectionService) decideAppeal(ctx context.Context, tx *Tx, r *claimRo
 	if (outcome == protection.Approve) != wasApproved {
 		appeal = "overturned"
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE claim_appeals SET status = ?, decided_at = ? WHERE claim_id = ?`, appeal, ms(tx.Now), r.id); err != nil {
+	if _, err := tx.execCached(ctx, `UPDATE claim_appeals SET status = ?, decided_at = ? WHERE claim_id = ?`, appeal, ms(tx.Now), r.id); err != nil {
 		return err
 	}
 	if appeal == "overturned" && outcome == protection.Approve {
@@ -189,14 +189,14 @@ func (s *ProtectionService) decideAppeal(ctx context.Context, tx *Tx, r *claimRo
 	}
 	stmt := fmt.Sprintf("Appeal %s by a person: %s. This decision is final within Anxin; external redress remains open.", appeal, reason)
 	var seq int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_decisions WHERE claim_id = ?`, r.id).Scan(&seq); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_decisions WHERE claim_id = ?`, r.id).Scan(&seq); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
+	if _, err := tx.execCached(ctx, `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?)`, anxin.NewID("dec"), r.id, seq, dec, "appeal_"+appeal, stmt, by, ms(tx.Now)); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
+	_, err := tx.execCached(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
 		status, "appeal_"+appeal, stmt, ms(tx.Now), ms(tx.Now), r.id)
 	return err
 }
@@ -205,10 +205,10 @@ func (s *ProtectionService) decideAppeal(ctx context.Context, tx *Tx, r *claimRo
 // claim whose approval was overturned; the guarantee fund bears the payout.
 func reverseRecovery(ctx context.Context, tx *Tx, claimID string) error {
 	var payoutID, currency string
-	if err := tx.QueryRowContext(ctx, `SELECT id, currency FROM payouts WHERE claim_id = ?`, claimID).Scan(&payoutID, &currency); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT id, currency FROM payouts WHERE claim_id = ?`, claimID).Scan(&payoutID, &currency); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT account, amount_fen FROM recoveries WHERE payout_id = ? ORDER BY created_at, id`, payoutID)
+	rows, err := tx.queryCached(ctx, `SELECT account, amount_fen FROM recoveries WHERE payout_id = ? ORDER BY created_at, id`, payoutID)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func (s *ProtectionService) AppealClaim(ctx context.Context, claimID, reason str
 			return err
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM claim_appeals WHERE claim_id = ?`, claimID).Scan(&n); err != nil {
+		if err := tx.queryRowCached(ctx, `SELECT COUNT(*) FROM claim_appeals WHERE claim_id = ?`, claimID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -277,17 +277,17 @@ func (s *ProtectionService) AppealClaim(ctx context.Context, claimID, reason str
 			return anxin.Errorf(anxin.Conflict, "Claim %s is %s; only decided claims can be appealed.", claimID, r.status)
 		}
 		var decided sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT decided_at FROM claims WHERE id = ?`, claimID).Scan(&decided); err != nil {
+		if err := tx.queryRowCached(ctx, `SELECT decided_at FROM claims WHERE id = ?`, claimID).Scan(&decided); err != nil {
 			return err
 		}
 		if decided.Valid && tx.Now.Sub(fromMS(decided.Int64)) > AppealWindow {
 			return anxin.Errorf(anxin.Invalid, "The 30-day appeal window closed.")
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_appeals (claim_id, appellant, reason, status, created_at) VALUES (?, ?, ?, 'open', ?)`,
+		if _, err := tx.execCached(ctx, `INSERT INTO claim_appeals (claim_id, appellant, reason, status, created_at) VALUES (?, ?, ?, 'open', ?)`,
 			claimID, appellant, reason, ms(tx.Now)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE claims SET status = ?, updated_at = ? WHERE id = ?`, anxin.ClaimAppealed, ms(tx.Now), claimID)
+		_, err = tx.execCached(ctx, `UPDATE claims SET status = ?, updated_at = ? WHERE id = ?`, anxin.ClaimAppealed, ms(tx.Now), claimID)
 		return err
 	})
 	if err != nil {
@@ -355,7 +355,7 @@ func (s *ProtectionService) AckPayout(ctx context.Context, id string, ack anxin.
 	err = s.db.TransactOpts(ctx, money, func(tx *Tx) error {
 		var status, posting string
 		var amount int64
-		err = tx.QueryRowContext(ctx, `SELECT status, ack_posting, ack_amount FROM payouts WHERE id = ?`, id).Scan(&status, &posting, &amount)
+		err = tx.queryRowCached(ctx, `SELECT status, ack_posting, ack_amount FROM payouts WHERE id = ?`, id).Scan(&status, &posting, &amount)
 		if errors.Is(err, sql.ErrNoRows) {
 			return anxin.Errorf(anxin.NotFound, "Payout not found.")
 		}
@@ -365,7 +365,7 @@ func (s *ProtectionService) AckPayout(ctx context.Context, id string, ack anxin.
 		err = nil
 		switch {
 		case status == anxin.PayoutPending:
-			if _, err := tx.ExecContext(ctx, `UPDATE payouts SET status = ?, ack_posting = ?, ack_amount = ?, ack_note = ?, acked_at = ? WHERE id = ?`,
+			if _, err := tx.execCached(ctx, `UPDATE payouts SET status = ?, ack_posting = ?, ack_amount = ?, ack_note = ?, acked_at = ? WHERE id = ?`,
 				ack.Status, ack.PostingID, ack.AmountFen, ack.Note, ms(tx.Now), id); err != nil {
 				return err
 			}
@@ -383,7 +383,7 @@ func (s *ProtectionService) AckPayout(ctx context.Context, id string, ack anxin.
 
 func findPayoutByID(ctx context.Context, tx *Tx, id string) (*anxin.Payout, bool, error) {
 	var claimID string
-	if err := tx.QueryRowContext(ctx, `SELECT claim_id FROM payouts WHERE id = ?`, id).Scan(&claimID); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT claim_id FROM payouts WHERE id = ?`, id).Scan(&claimID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, false, anxin.Errorf(anxin.NotFound, "Payout not found.")
 		}

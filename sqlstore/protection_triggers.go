@@ -75,7 +75,7 @@ func (c *programmeCache) current(ctx context.Context, tx *Tx) ([]*protection.Pro
 	if c.loaded {
 		return c.latest, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT p.config, p.version, p.active FROM protection_programmes p
+	rows, err := tx.queryCached(ctx, `SELECT p.config, p.version, p.active FROM protection_programmes p
 		WHERE p.version = (SELECT MAX(version) FROM protection_programmes q WHERE q.id = p.id) ORDER BY p.id`)
 	if err != nil {
 		return nil, err
@@ -182,7 +182,7 @@ func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, c *programme
 // pending settlement once the order is delivered.
 func settleEscrow(ctx context.Context, tx *Tx, orderID string) error {
 	var merchant, currency string
-	if err := tx.QueryRowContext(ctx, `SELECT merchant_id, currency FROM orders WHERE id = ?`, orderID).Scan(&merchant, &currency); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT merchant_id, currency FROM orders WHERE id = ?`, orderID).Scan(&merchant, &currency); err != nil {
 		return nil // not mirrored: nothing to settle
 	}
 	if ledger.ValidCurrency(currency) != nil || merchant == "" {
@@ -227,7 +227,7 @@ func (s *ProtectionService) onScan(ctx context.Context, tx *Tx, c *programmeCach
 // eventProgrammes returns the programme versions that covered the order and
 // are triggered by event, through cache c (which may be nil).
 func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, c *programmeCache, orderID, event string) ([]*protection.Programme, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT programme_id, programme_version FROM order_coverage WHERE order_id = ?`, orderID)
+	rows, err := tx.queryCached(ctx, `SELECT programme_id, programme_version FROM order_coverage WHERE order_id = ?`, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -267,13 +267,13 @@ func (s *ProtectionService) triggerEvent(ctx context.Context, tx *Tx, c *program
 	}
 	var buyer string
 	if len(ps) > 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT buyer_id FROM orders WHERE id = ?`, orderID).Scan(&buyer); err != nil {
+		if err := tx.queryRowCached(ctx, `SELECT buyer_id FROM orders WHERE id = ?`, orderID).Scan(&buyer); err != nil {
 			return err
 		}
 	}
 	for _, p := range ps {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM claims WHERE order_id = ? AND programme_id = ?`, orderID, p.ID).Scan(&n); err != nil {
+		if err := tx.queryRowCached(ctx, `SELECT COUNT(*) FROM claims WHERE order_id = ? AND programme_id = ?`, orderID, p.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -330,7 +330,7 @@ func (s *ProtectionService) handleLostCheck(ctx context.Context, tx *Tx, job *an
 		return nil
 	}
 	var last *int64
-	if err := tx.QueryRowContext(ctx, `SELECT MAX(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id WHERE sh.order_id = ?`, j.OrderID).Scan(&last); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT MAX(sc.at) FROM shipment_scans sc JOIN shipments sh ON sh.id = sc.shipment_id WHERE sh.order_id = ?`, j.OrderID).Scan(&last); err != nil {
 		return err
 	}
 	if last != nil && *last > j.ScanAt {
@@ -350,7 +350,7 @@ func (s *ProtectionService) handleClaimDeadline(ctx context.Context, tx *Tx, job
 // onReturnPickup marks the order's open claims as having a collected return
 // and re-adjudicates them (闪电退货 pays on pickup).
 func (s *ProtectionService) onReturnPickup(ctx context.Context, tx *Tx, orderID string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM claims WHERE order_id = ? AND status = ?`, orderID, anxin.ClaimOpen)
+	rows, err := tx.queryCached(ctx, `SELECT id FROM claims WHERE order_id = ? AND status = ?`, orderID, anxin.ClaimOpen)
 	if err != nil {
 		return err
 	}
@@ -365,7 +365,7 @@ func (s *ProtectionService) onReturnPickup(ctx context.Context, tx *Tx, orderID 
 	}
 	rows.Close()
 	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `UPDATE claims SET return_picked_up = 1, updated_at = ? WHERE id = ?`, ms(tx.Now), id); err != nil {
+		if _, err := tx.execCached(ctx, `UPDATE claims SET return_picked_up = 1, updated_at = ? WHERE id = ?`, ms(tx.Now), id); err != nil {
 			return err
 		}
 		if err := s.adjudicate(ctx, tx, id); err != nil {

@@ -20,23 +20,29 @@ import (
 	"anxin"
 )
 
-const benchUsage = "bench check|claims|events --addr URL --key KEY [--rate N | --clients N] [--duration D] [--warmup D] [--batch N] [--orders N] [--json]"
+const benchUsage = "bench check|claims|events --addr URL --key KEY [--rate N | --clients N] [--duration D] [--warmup D] [--batch N] [--orders N] [--compare URL [--pid N --compare-pid N]] [--json]"
 
 // benchConfig is what one bench run does.
 type benchConfig struct {
-	target   string
-	addr     string
-	key      string
-	rate     int // requests per second, open loop; 0 for closed loop
-	clients  int // concurrent clients, closed loop
-	duration time.Duration
-	warmup   time.Duration
-	batch    int // events per request (events)
-	orders   int // orders prepared for claims
-	timeout  time.Duration
+	target     string
+	addr       string
+	key        string
+	rate       int // requests per second, open loop; 0 for closed loop
+	clients    int // concurrent clients, closed loop
+	duration   time.Duration
+	warmup     time.Duration
+	batch      int // events per request (events)
+	orders     int // orders prepared for claims
+	timeout    time.Duration
+	compare    string // floor server measured in the same run (check, events)
+	pid        int    // with compare: the local server's process, for CPU per item
+	comparePid int    // and the floor's
 }
 
 func runBench(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "floor" {
+		return runBenchFloor(ctx, args[1:])
+	}
 	if len(args) == 0 || !slices.Contains([]string{"check", "claims", "events"}, args[0]) {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			fmt.Println("Usage: anxin " + benchUsage)
@@ -62,7 +68,12 @@ events  POST /v1/events: whole order lives (created, paid, shipped,
 answered (closed loop). --rate N sends N requests a second on a fixed
 schedule whatever the answers (open loop); latency is measured from each
 request's scheduled send time, so a slow server cannot hide its queueing.
-Requests during --warmup are sent but not counted.`)
+Requests during --warmup are sent but not counted.
+
+--compare URL measures a floor server (anxin bench floor) in the same run:
+the floor and --addr take turns, a quarter of --duration each, twice, and
+the ratio of their throughputs is printed, so a noisy machine drifts both
+alike.`)
 	fs.StringVar(&c.addr, "addr", envOr("ANXIN_BENCH_ADDR", "http://127.0.0.1:8080"), "server `url`")
 	fs.StringVar(&c.key, "key", os.Getenv("ANXIN_BENCH_KEY"), "API `key` (platform role) (env ANXIN_BENCH_KEY)")
 	fs.IntVar(&c.rate, "rate", 0, "open loop: `requests` per second")
@@ -72,12 +83,18 @@ Requests during --warmup are sent but not counted.`)
 	fs.IntVar(&c.batch, "batch", 1000, "events: `events` per request")
 	fs.IntVar(&c.orders, "orders", 0, "claims: `orders` to prepare (default: enough for the run at --rate, else 20000)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "per-request `timeout`")
+	fs.StringVar(&c.compare, "compare", "", "check, events: floor server `url` (anxin bench floor) measured in turns with --addr")
+	fs.IntVar(&c.pid, "pid", 0, "with --compare: the local server's `process` id, to report CPU time per item")
+	fs.IntVar(&c.comparePid, "compare-pid", 0, "with --compare: the local floor's `process` id")
 	asJSON := fs.Bool("json", false, "print one JSON line instead of text")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if err := c.validate(); err != nil {
 		return err
+	}
+	if c.compare != "" {
+		return benchCompare(ctx, c, *asJSON)
 	}
 	res, err := bench(ctx, c)
 	if err != nil {
@@ -116,6 +133,22 @@ func (c *benchConfig) validate() error {
 		return anxin.Errorf(anxin.Invalid, "--orders must be from 1 to 10,000,000.")
 	case c.timeout <= 0 || c.timeout > 10*time.Minute:
 		return anxin.Errorf(anxin.Invalid, "--timeout must be from 1ms to 10m.")
+	}
+	if c.compare != "" {
+		u, err := url.Parse(c.compare)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return anxin.Errorf(anxin.Invalid, "--compare must be an http or https URL such as http://127.0.0.1:18090.")
+		}
+		if c.target == "claims" {
+			return anxin.Errorf(anxin.Invalid, "--compare works with check and events (the floor serves no claims).")
+		}
+		if c.duration < 4*time.Second {
+			return anxin.Errorf(anxin.Invalid, "--compare needs a --duration of at least 4s (four turns).")
+		}
+		c.compare = strings.TrimRight(c.compare, "/")
+	}
+	if c.pid < 0 || c.comparePid < 0 || (c.pid > 0 || c.comparePid > 0) && c.compare == "" {
+		return anxin.Errorf(anxin.Invalid, "--pid and --compare-pid are process ids and go with --compare.")
 	}
 	if c.rate == 0 && c.clients == 0 {
 		c.clients = 32
@@ -194,13 +227,24 @@ func bench(ctx context.Context, c benchConfig) (*loadResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	samples, elapsed, exhausted, err := runLoad(ctx, c, client, gen, 0)
+	if err != nil {
+		return nil, err
+	}
+	return summarise(c, samples, elapsed, exhausted), nil
+}
+
+// runLoad sends the load of c to c.addr, numbering requests from first,
+// and returns the measured samples and the time from the first measured
+// send to the last answer.
+func runLoad(ctx context.Context, c benchConfig, client *http.Client, gen benchTarget, first int) ([]sample, time.Duration, bool, error) {
 	var mu sync.Mutex
 	var samples []sample
 	start := time.Now()
 	measureFrom := start.Add(c.warmup)
 	end := measureFrom.Add(c.duration)
 	send := func(i int, scheduled time.Time) bool {
-		path, body, items, ok := gen.next(i)
+		path, body, items, ok := gen.next(first + i)
 		if !ok {
 			return false
 		}
@@ -270,11 +314,10 @@ func bench(ctx context.Context, c benchConfig) (*loadResult, error) {
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return nil, 0, false, ctx.Err()
 	}
 	// From the first measured send to the last answer.
-	elapsed := time.Since(measureFrom)
-	return summarise(c, samples, elapsed, exhausted), nil
+	return samples, time.Since(measureFrom), exhausted, nil
 }
 
 // summarise turns the samples into the result.

@@ -48,6 +48,9 @@ repeated message ids).`)
 	if err != nil {
 		return err
 	}
+	if err := startPprof(os.Getenv("ANXIN_PPROF")); err != nil {
+		return err
+	}
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
 	m.Config.VaultKEKFile = f.kekFile(dsn)
