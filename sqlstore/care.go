@@ -74,10 +74,10 @@ func (s *CareService) ensureDefaults(ctx context.Context) error {
 	return err
 }
 
-// careGroup is a group with its compiled calendar.
+// careGroup is a group with its compiled calendar and its round-robin
+// cursor.
 type careGroup struct {
-	anxin.SkillGroup
-	cal  *care.Calendar
+	care.Group
 	next int64
 }
 
@@ -103,24 +103,10 @@ func loadGroup(ctx context.Context, tx *Tx, id string) (*careGroup, error) {
 	if err := json.Unmarshal([]byte(def), &c); err != nil {
 		return nil, err
 	}
-	if g.cal, err = care.NewCalendar(c); err != nil {
+	if g.Cal, err = care.NewCalendar(c); err != nil {
 		return nil, fmt.Errorf("stored calendar %s: %w", c.ID, err)
 	}
 	return g, nil
-}
-
-func (g *careGroup) budget(priority, kind string) time.Duration {
-	t := g.Targets[priority]
-	var m int64
-	switch kind {
-	case anxin.ClockFirstResponse:
-		m = t.FirstResponseMin
-	case anxin.ClockNextResponse:
-		m = t.NextResponseMin
-	case anxin.ClockResolution:
-		m = t.ResolutionMin
-	}
-	return time.Duration(m) * time.Minute
 }
 
 // classifier returns the newest stored model, or one trained on the seed
@@ -289,14 +275,11 @@ func saveClock(ctx context.Context, tx *Tx, ticketID string, c anxin.SLAClock) e
 	return nil
 }
 
-// updateClocks applies fn to each of the ticket's clocks and saves the
-// ones it reports changed.
-func updateClocks(ctx context.Context, tx *Tx, t *anxin.Ticket, fn func(c *anxin.SLAClock) bool) error {
-	for i := range t.Clocks {
-		if fn(&t.Clocks[i]) {
-			if err := saveClock(ctx, tx, t.ID, t.Clocks[i]); err != nil {
-				return err
-			}
+// saveClocks saves the clocks a care transition changed.
+func saveClocks(ctx context.Context, tx *Tx, ticketID string, clocks []anxin.SLAClock) error {
+	for _, c := range clocks {
+		if err := saveClock(ctx, tx, ticketID, c); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -366,19 +349,12 @@ func (s *CareService) CreateTicket(ctx context.Context, n *anxin.NewTicket) (_ *
 		if err := insertMessage(ctx, tx, &anxin.Message{TicketID: t.ID, AuthorKind: "customer", AuthorID: t.RequesterID, Body: firstNonEmpty(t.Body, t.Subject), Attachments: t.Attachments}); err != nil {
 			return err
 		}
-		for _, kind := range []string{anxin.ClockFirstResponse, anxin.ClockResolution} {
-			b := g.budget(t.Priority, kind)
-			if b <= 0 {
-				continue
-			}
-			c, err := care.StartClock(kind, b, g.WarnAtBP, tx.Now, g.cal)
-			if err != nil {
-				return err
-			}
-			if err := saveClock(ctx, tx, t.ID, c); err != nil {
-				return err
-			}
-			t.Clocks = append(t.Clocks, c)
+		clocks, err := care.OpenClocks(t, g.Group, tx.Now)
+		if err != nil {
+			return err
+		}
+		if err := saveClocks(ctx, tx, t.ID, clocks); err != nil {
+			return err
 		}
 		if n.IdempotencyKey != "" {
 			if err := rememberTicketKey(ctx, tx, scope, n.IdempotencyKey, request, t.ID); err != nil {
@@ -593,36 +569,14 @@ func (s *CareService) Reply(ctx context.Context, id string, r anxin.Reply) (_ *a
 	}
 	var msg *anxin.Message
 	_, err = s.mutate(ctx, id, func(tx *Tx, t *anxin.Ticket, g *careGroup) error {
-		now := tx.Now
 		if agent {
 			msg = &anxin.Message{TicketID: t.ID, AuthorKind: "agent", AuthorID: actor.KeyID, Body: r.Body, Attachments: r.Attachments}
-			if t.FirstResponseAt == nil {
-				t.FirstResponseAt = &now
-			}
-			if t.AssigneeID == "" {
-				t.AssigneeID = actor.KeyID
-			}
-			if t.Status == anxin.TicketResolved {
-				return anxin.Errorf(anxin.Conflict, "The ticket is resolved; it reopens when the customer replies.")
-			}
-			err := updateClocks(ctx, tx, t, func(c *anxin.SLAClock) bool {
-				switch {
-				case c.Kind == anxin.ClockFirstResponse || c.Kind == anxin.ClockNextResponse:
-					if c.State == anxin.ClockRunning || c.State == anxin.ClockPaused {
-						care.Stop(c, now, g.cal)
-						return true
-					}
-				case r.Waiting && c.State == anxin.ClockRunning:
-					care.Pause(c, now, g.cal)
-					return true
-				}
-				return false
-			})
+			clocks, err := care.AgentReply(t, g.Group, actor.KeyID, r.Waiting, tx.Now)
 			if err != nil {
 				return err
 			}
-			if r.Waiting {
-				t.Status = anxin.TicketWaiting
+			if err := saveClocks(ctx, tx, t.ID, clocks); err != nil {
+				return err
 			}
 		} else {
 			if m := anxin.MerchantScope(ctx); m != "" && (t.RequesterKind != anxin.RequesterMerchant || t.RequesterID != m) {
@@ -632,55 +586,17 @@ func (s *CareService) Reply(ctx context.Context, id string, r anxin.Reply) (_ *a
 				return insertMessage(ctx, tx, msg)
 			}
 			msg = &anxin.Message{TicketID: t.ID, AuthorKind: "customer", AuthorID: t.RequesterID, Body: r.Body, Attachments: r.Attachments}
-			if err := s.customerActivity(ctx, tx, t, g); err != nil {
+			clocks, err := care.CustomerReply(t, g.Group, tx.Now)
+			if err != nil {
+				return err
+			}
+			if err := saveClocks(ctx, tx, t.ID, clocks); err != nil {
 				return err
 			}
 		}
 		return insertMessage(ctx, tx, msg)
 	})
 	return msg, err
-}
-
-// customerActivity resumes or reopens a ticket on a customer message and
-// starts a next-response cycle once the first response was given.
-func (s *CareService) customerActivity(ctx context.Context, tx *Tx, t *anxin.Ticket, g *careGroup) error {
-	now := tx.Now
-	if t.Status == anxin.TicketResolved {
-		t.ResolvedAt = nil
-	}
-	t.Status = anxin.TicketOpen
-	err := updateClocks(ctx, tx, t, func(c *anxin.SLAClock) bool {
-		if c.Kind == anxin.ClockResolution && c.State != anxin.ClockRunning {
-			if c.State == anxin.ClockMet || c.State == anxin.ClockMissed {
-				c.State, c.StoppedAt = anxin.ClockPaused, nil
-			}
-			if err := care.Resume(c, g.WarnAtBP, now, g.cal); err != nil {
-				return false
-			}
-			return true
-		}
-		if c.Kind == anxin.ClockFirstResponse && c.State == anxin.ClockPaused {
-			care.Resume(c, g.WarnAtBP, now, g.cal)
-			return true
-		}
-		return false
-	})
-	if err != nil || t.FirstResponseAt == nil {
-		return err
-	}
-	b := g.budget(t.Priority, anxin.ClockNextResponse)
-	if b <= 0 {
-		return nil
-	}
-	c, ok := clockOf(t, anxin.ClockNextResponse)
-	if ok && c.State == anxin.ClockRunning {
-		return nil // already owed
-	}
-	c.Kind, c.BudgetS = anxin.ClockNextResponse, int64(b/time.Second)
-	if err := care.Restart(&c, g.WarnAtBP, now, g.cal); err != nil {
-		return err
-	}
-	return saveClock(ctx, tx, t.ID, c)
 }
 
 // AddNote adds an internal note that only agents see.
@@ -773,31 +689,19 @@ func (s *CareService) Transfer(ctx context.Context, id, group, reason string) (_
 		return nil, err
 	}
 	return s.mutate(ctx, id, func(tx *Tx, t *anxin.Ticket, g *careGroup) error {
-		if t.Group == group {
-			return anxin.Errorf(anxin.Conflict, "The ticket is already in %s.", group)
-		}
 		ng, err := loadGroup(ctx, tx, group)
 		if err != nil {
 			return err
 		}
-		now := tx.Now
-		var rerr error
-		err = updateClocks(ctx, tx, t, func(c *anxin.SLAClock) bool {
-			if c.State != anxin.ClockRunning {
-				return false
-			}
-			care.Pause(c, now, g.cal)
-			if err := care.Resume(c, ng.WarnAtBP, now, ng.cal); err != nil {
-				rerr = err
-			}
-			return true
-		})
-		if err != nil || rerr != nil {
-			return errors.Join(err, rerr)
-		}
 		note := &anxin.Message{TicketID: t.ID, AuthorKind: "system", AuthorID: anxin.ActorFromContext(ctx).KeyID, Internal: true,
 			Body: "Transferred from " + t.Group + " to " + group + ". " + reason}
-		t.Group, t.RoutedBy, t.AssigneeID = group, "agent", ""
+		clocks, err := care.Transfer(t, g.Group, ng.Group, tx.Now)
+		if err != nil {
+			return err
+		}
+		if err := saveClocks(ctx, tx, t.ID, clocks); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE care_tickets SET label_confirmed = 1 WHERE id = ?`, t.ID); err != nil {
 			return err
 		}
@@ -822,23 +726,13 @@ func (s *CareService) Merge(ctx context.Context, id, into string) (_ *anxin.Tick
 		if err != nil {
 			return err
 		}
-		if target.Status == anxin.TicketMerged {
-			return anxin.Errorf(anxin.Conflict, "Ticket %s was itself merged into %s.", target.ID, target.MergedInto)
-		}
-		if target.RequesterKind != t.RequesterKind || target.RequesterID != t.RequesterID {
-			return anxin.Errorf(anxin.Invalid, "Only tickets from the same requester can be merged.")
-		}
-		now := tx.Now
-		if err := updateClocks(ctx, tx, t, func(c *anxin.SLAClock) bool {
-			if c.State == anxin.ClockRunning || c.State == anxin.ClockPaused {
-				care.Stop(c, now, g.cal)
-				return true
-			}
-			return false
-		}); err != nil {
+		clocks, err := care.Merge(t, target, g.Group, tx.Now)
+		if err != nil {
 			return err
 		}
-		t.Status, t.MergedInto = anxin.TicketMerged, target.ID
+		if err := saveClocks(ctx, tx, t.ID, clocks); err != nil {
+			return err
+		}
 		actor := anxin.ActorFromContext(ctx).KeyID
 		for _, m := range []*anxin.Message{
 			{TicketID: t.ID, AuthorKind: "system", AuthorID: actor, Internal: true, Body: "Merged into " + target.ID + "."},
@@ -860,30 +754,11 @@ func (s *CareService) SetWaiting(ctx context.Context, id string, waiting bool) (
 		return nil, err
 	}
 	return s.mutate(ctx, id, func(tx *Tx, t *anxin.Ticket, g *careGroup) error {
-		if t.Status == anxin.TicketResolved {
-			return anxin.Errorf(anxin.Conflict, "The ticket is resolved.")
+		clocks, err := care.SetWaiting(t, g.Group, waiting, tx.Now)
+		if err != nil {
+			return err
 		}
-		now := tx.Now
-		var rerr error
-		err := updateClocks(ctx, tx, t, func(c *anxin.SLAClock) bool {
-			if waiting && c.State == anxin.ClockRunning {
-				care.Pause(c, now, g.cal)
-				return true
-			}
-			if !waiting && c.State == anxin.ClockPaused {
-				rerr = care.Resume(c, g.WarnAtBP, now, g.cal)
-				return true
-			}
-			return false
-		})
-		if err != nil || rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		t.Status = anxin.TicketOpen
-		if waiting {
-			t.Status = anxin.TicketWaiting
-		}
-		return nil
+		return saveClocks(ctx, tx, t.ID, clocks)
 	})
 }
 
@@ -900,22 +775,13 @@ func (s *CareService) Resolve(ctx context.Context, id, resolution string) (_ *an
 		return nil, err
 	}
 	return s.mutate(ctx, id, func(tx *Tx, t *anxin.Ticket, g *careGroup) error {
-		if t.Status == anxin.TicketResolved {
-			return anxin.Errorf(anxin.Conflict, "The ticket is already resolved.")
-		}
 		now := tx.Now
-		if err := updateClocks(ctx, tx, t, func(c *anxin.SLAClock) bool {
-			if c.State == anxin.ClockRunning || c.State == anxin.ClockPaused {
-				care.Stop(c, now, g.cal)
-				return true
-			}
-			return false
-		}); err != nil {
+		clocks, err := care.Resolve(t, g.Group, anxin.ActorFromContext(ctx).KeyID, now)
+		if err != nil {
 			return err
 		}
-		t.Status, t.ResolvedAt = anxin.TicketResolved, &now
-		if t.AssigneeID == "" {
-			t.AssigneeID = anxin.ActorFromContext(ctx).KeyID
+		if err := saveClocks(ctx, tx, t.ID, clocks); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE care_tickets SET label_confirmed = 1 WHERE id = ?`, t.ID); err != nil {
 			return err
@@ -923,7 +789,7 @@ func (s *CareService) Resolve(ctx context.Context, id, resolution string) (_ *an
 		if err := insertMessage(ctx, tx, &anxin.Message{TicketID: t.ID, AuthorKind: "agent", AuthorID: anxin.ActorFromContext(ctx).KeyID, Body: resolution}); err != nil {
 			return err
 		}
-		_, err := Enqueue(ctx, tx, MsgCareSurveyRequest, t.ID, t.ID+":"+strconv.FormatInt(ms(now), 10), map[string]any{
+		_, err = Enqueue(ctx, tx, MsgCareSurveyRequest, t.ID, t.ID+":"+strconv.FormatInt(ms(now), 10), map[string]any{
 			"ticket_id": t.ID, "requester_kind": t.RequesterKind, "requester_id": t.RequesterID, "group": t.Group, "resolved_at": now,
 		})
 		return err
@@ -1107,14 +973,7 @@ func (s *CareService) HandleSLAJob(ctx context.Context, tx *Tx, job *anxin.Job) 
 		if _, err := Enqueue(ctx, tx, typ, t.ID, key, payload); err != nil {
 			return err
 		}
-		if ev == care.EventEscalated && !t.Escalated {
-			t.Escalated = true
-			for i, pr := range anxin.Priorities[:len(anxin.Priorities)-1] {
-				if pr == t.Priority {
-					t.Priority = anxin.Priorities[i+1]
-					break
-				}
-			}
+		if ev == care.EventEscalated && care.Escalate(t) {
 			if _, err := tx.ExecContext(ctx, `UPDATE care_tickets SET escalated = 1, priority = ?, updated_at = ? WHERE id = ?`, t.Priority, ms(tx.Now), t.ID); err != nil {
 				return err
 			}
