@@ -451,29 +451,22 @@ func (s *ProtectionService) pay(ctx context.Context, tx *Tx, r *claimRow, p *pro
 	payoutID := anxin.NewID("pay")
 	buyer := ledger.BuyerPayout(r.buyerID)
 	memo := fmt.Sprintf("claim %s under %s v%d", r.id, p.ID, p.Version)
+	route, perr := protection.PayoutRoute(p.Funding)
+	if perr != nil {
+		return protectionErr(perr)
+	}
 	var postingID string
-	switch p.Funding {
-	case protection.FundMerchant:
+	if route.FromMerchant {
 		postingID, _, err = recoverFrom(ctx, tx, "payout", "payout:"+payoutID, payoutID, r.merchantID, r.orderID, r.currency, d.AmountFen, buyer, memo)
-	case protection.FundGuaranteeFund:
+	} else {
 		var tp ledger.Posting
-		if tp, err = ledger.Transfer(r.currency, ledger.GuaranteeFund, buyer, d.AmountFen, memo+" (先行赔付)"); err != nil {
-			return ledgerError(err)
-		}
-		if postingID, err = appendPosting(ctx, tx, "payout", "payout:"+payoutID, tp); err != nil {
-			return err
-		}
-		_, _, err = recoverFrom(ctx, tx, "recovery", "recovery:"+payoutID, payoutID, r.merchantID, r.orderID, r.currency, d.AmountFen, ledger.GuaranteeFund, "recovery of "+memo)
-	default:
-		from := map[protection.Funding]ledger.Account{
-			protection.FundLogisticsPool: ledger.LogisticsPool, protection.FundFreightPool: ledger.FreightPool,
-			protection.FundInsurer: ledger.Owned(ledger.KindInsurerRecv, "default"),
-		}[p.Funding]
-		var tp ledger.Posting
-		if tp, err = ledger.Transfer(r.currency, from, buyer, d.AmountFen, memo); err != nil {
+		if tp, err = ledger.Transfer(r.currency, route.From, buyer, d.AmountFen, memo+route.Note); err != nil {
 			return ledgerError(err)
 		}
 		postingID, err = appendPosting(ctx, tx, "payout", "payout:"+payoutID, tp)
+		if err == nil && route.Recover {
+			_, _, err = recoverFrom(ctx, tx, "recovery", "recovery:"+payoutID, payoutID, r.merchantID, r.orderID, r.currency, d.AmountFen, route.From, "recovery of "+memo)
+		}
 	}
 	if err != nil {
 		return err
