@@ -489,13 +489,16 @@ func loadWrappedKeyTx(ctx context.Context, tx *Tx, id string) (vault.WrappedKey,
 // order is paid or shipped, delivered less than OpenAfterDelivery ago, or has
 // an after-sale request still open.
 func (s *VaultService) orderOpen(ctx context.Context, tx *Tx, o *piiOrder) (bool, error) {
-	switch {
-	case o.CancelledAt.Valid || o.Status == anxin.OrderCancelled:
-	case o.DeliveredAt.Valid:
-		if ms(tx.Now) < o.DeliveredAt.Int64+s.Config.OpenAfterDelivery.Milliseconds() {
-			return true, nil
+	d := privacy.OrderDates{Status: o.Status}
+	for _, f := range []struct {
+		v  sql.NullInt64
+		to *time.Time
+	}{{o.PaidAt, &d.PaidAt}, {o.DeliveredAt, &d.DeliveredAt}, {o.CancelledAt, &d.CancelledAt}} {
+		if f.v.Valid {
+			*f.to = fromMS(f.v.Int64)
 		}
-	case o.Status == anxin.OrderPaid || o.Status == anxin.OrderShipped || o.PaidAt.Valid:
+	}
+	if privacy.OrderOpen(d, s.Config.OpenAfterDelivery, tx.Now) {
 		return true, nil
 	}
 	var n int64
@@ -542,8 +545,8 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 		if ferr != nil {
 			return refuse(ctx, tx, ev, ferr)
 		}
-		if !slices.Contains(anxin.PurposesFor(actor.Role), req.Purpose) {
-			return refuse(ctx, tx, ev, anxin.Errorf(anxin.Forbidden, "Role %s may not decrypt for %s.", actor.Role.Base(), req.Purpose))
+		if err := privacy.CheckPurpose(actor.Role, req.Purpose); err != nil {
+			return refuse(ctx, tx, ev, err)
 		}
 		o, err := scopedOrder(ctx, tx, orderID)
 		if err != nil {
@@ -557,8 +560,8 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 			actor.KeyID, ms(tx.Now)-60_000).Scan(&recent); err != nil {
 			return nil, err
 		}
-		if recent >= int64(s.Config.DecryptsPerMinute) {
-			return refuse(ctx, tx, ev, anxin.Errorf(anxin.RateLimited, "More than %d decrypts in a minute; slow down.", s.Config.DecryptsPerMinute))
+		if err := privacy.CheckRate(recent, s.Config.DecryptsPerMinute); err != nil {
+			return refuse(ctx, tx, ev, err)
 		}
 		candidates, err := grantCandidates(ctx, tx, actor.Role, req.Purpose, orderID)
 		if err != nil {
@@ -579,22 +582,22 @@ func (s *VaultService) DecryptPII(ctx context.Context, orderID string, req anxin
 		if raised != "" {
 			return refuse(ctx, tx, ev, anxin.Errorf(anxin.RateLimited, "Unusual access volume: decrypts for this key are suspended pending a privacy review (alert %s).", raised))
 		}
-		if req.Purpose != anxin.PurposeLegal {
+		if privacy.NeedsOpenOrder(req.Purpose) {
 			open, err := s.orderOpen(ctx, tx, o)
 			if err != nil {
 				return nil, err
 			}
-			if !open {
-				return refuse(ctx, tx, ev, anxin.Errorf(anxin.Forbidden, "The order is closed; its personal data can no longer be decrypted for %s.", req.Purpose))
+			if err := privacy.CheckOrderOpen(req.Purpose, open); err != nil {
+				return refuse(ctx, tx, ev, err)
 			}
 		}
-		if req.Purpose == anxin.PurposeDelivery {
+		if privacy.NeedsWaybill(req.Purpose) {
 			var n int64
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM privacy_waybills WHERE order_id = ? AND reveal_ref = ?`, orderID, req.RevealRef).Scan(&n); err != nil {
 				return nil, err
 			}
-			if n == 0 {
-				return refuse(ctx, tx, ev, anxin.Errorf(anxin.Forbidden, "The delivery reveal needs the reveal_ref printed on this order's waybill."))
+			if err := privacy.CheckWaybill(req.Purpose, n > 0); err != nil {
+				return refuse(ctx, tx, ev, err)
 			}
 		}
 		r, err := loadRecord(ctx, tx, orderID)
