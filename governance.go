@@ -372,21 +372,21 @@ type CaseNote struct {
 	At   time.Time `json:"at"`
 }
 
-// Outbox message types governance sends besides the foundation's
+// Message types (webhooks) governance sends besides the foundation's
 // listing.delist, listing.ban, listing.restore, merchant.restrict,
 // merchant.clear_out and notify. Every payload carries the statement id.
 const (
-	ActionInterceptListing   = "listing.intercept"
-	ActionShieldShop         = "merchant.shield"
-	ActionFreezePayout       = "merchant.freeze_payout"
-	ActionDeductDeposit      = "merchant.deduct_deposit"
-	ActionReinstateMerchant  = "merchant.reinstate"
-	ActionPenaliseInfluencer = "influencer.penalise"
-	ActionCutStream          = "stream.cut"
-	ActionRemoveFromCart     = "stream.remove_from_cart"
-	ActionHideContent        = "content.hide"
-	ActionReverseEnforcement = "enforcement.reverse"
-	ActionCaseOpened         = "case.opened"
+	MessageInterceptListing   = "listing.intercept"
+	MessageShieldShop         = "merchant.shield"
+	MessageFreezePayout       = "merchant.freeze_payout"
+	MessageDeductDeposit      = "merchant.deduct_deposit"
+	MessageReinstateMerchant  = "merchant.reinstate"
+	MessagePenaliseInfluencer = "influencer.penalise"
+	MessageCutStream          = "stream.cut"
+	MessageRemoveFromCart     = "stream.remove_from_cart"
+	MessageHideContent        = "content.hide"
+	MessageReverseEnforcement = "enforcement.reverse"
+	MessageCaseOpened         = "case.opened"
 )
 
 // Case is a review-queue item opened by a review decision.

@@ -85,7 +85,7 @@ func (e *whEnv) deadDelivery() string {
 	e.t.Helper()
 	ctx := context.Background()
 	err := e.db.Transact(ctx, func(tx *sqlstore.Tx) error {
-		_, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l_1", "l_1", map[string]string{"listing_id": "l_1"})
+		_, err := sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, "l_1", "l_1", map[string]string{"listing_id": "l_1"})
 		return err
 	})
 	if err != nil {
@@ -349,7 +349,7 @@ func TestStreamsStatus(t *testing.T) {
 	ctx := context.Background()
 	cur := sqlstore.NewOutboxCursor(e.db, "nats:market.anxin", "replica_a")
 	err := e.db.Transact(ctx, func(tx *sqlstore.Tx) error {
-		_, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l1", "k1", map[string]string{"listing_id": "l1"})
+		_, err := sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, "l1", "k1", map[string]string{"listing_id": "l1"})
 		return err
 	})
 	if err != nil {

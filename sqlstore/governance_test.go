@@ -78,7 +78,7 @@ func TestGovernanceCheckBlockAndReview(t *testing.T) {
 		if err != nil || st.AppealDeadline == nil || !strings.Contains(st.Facts, "高仿") || st.MerchantID != "m1" {
 			t.Fatalf("FindStatement = %+v, %v", st, err)
 		}
-		if types := outboxTypes(t, db); types[anxin.ActionInterceptListing] != 1 {
+		if types := outboxTypes(t, db); types[anxin.MessageInterceptListing] != 1 {
 			t.Errorf("outbox = %v; want one listing.intercept", types)
 		}
 		rec, err := g.MerchantRecord(govOperator, "m1")
@@ -193,7 +193,7 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 			t.Errorf("publish after overturn = %+v; want allow", ok)
 		}
 		types := outboxTypes(t, db)
-		if types[anxin.ActionRestoreListing] != 1 || types[anxin.ActionReverseEnforcement] != 1 || types[anxin.ActionRestrictMerchant] != 1 {
+		if types[anxin.MessageRestoreListing] != 1 || types[anxin.MessageReverseEnforcement] != 1 || types[anxin.MessageRestrictMerchant] != 1 {
 			t.Errorf("outbox = %v; want a restore, a reversal and a restriction", types)
 		}
 		st, _ := g.FindStatement(merchant, first.StatementID)
@@ -246,7 +246,7 @@ func TestGovernanceSanctionExpires(t *testing.T) {
 	if n, err := jobs.RunDue(context.Background(), 0); err != nil || n != 1 {
 		t.Fatalf("RunDue = %d, %v; want the reinstatement job", n, err)
 	}
-	if outboxTypes(t, db)[anxin.ActionReinstateMerchant] != 1 {
+	if outboxTypes(t, db)[anxin.MessageReinstateMerchant] != 1 {
 		t.Error("no merchant.reinstate message")
 	}
 	if d := checkOne(t, g, anxin.ListingCheck{ID: "c", Title: "毛巾", MerchantID: "m5"}); d.Outcome != anxin.OutcomeAllow {
@@ -273,7 +273,7 @@ func TestGovernanceStreamWindow(t *testing.T) {
 		if err != nil || !ds[0].CutStream {
 			t.Fatalf("drug segment = %+v, %v; want the stream cut", ds, err)
 		}
-		if outboxTypes(t, db)[anxin.ActionCutStream] != 1 {
+		if outboxTypes(t, db)[anxin.MessageCutStream] != 1 {
 			t.Error("no stream.cut message")
 		}
 	})

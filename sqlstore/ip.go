@@ -251,9 +251,9 @@ func takedown(ctx context.Context, tx *Tx, n *anxin.Notice, reason counterfeit.R
 	if _, err := tx.ExecContext(ctx, `UPDATE listings SET status = 'delisted', updated_at = ? WHERE id = ?`, ms(now), n.ListingID); err != nil {
 		return err
 	}
-	action := anxin.ActionDelistListing
+	action := anxin.MessageDelistListing
 	if reason.Family == "counterfeit" {
-		action = anxin.ActionBanListing
+		action = anxin.MessageBanListing
 	}
 	if _, err := Enqueue(ctx, tx, action, n.ListingID, "notice:"+n.ID, map[string]any{
 		"listing_id": n.ListingID, "merchant_id": n.MerchantID, "notice_id": n.ID, "reason": n.Reason,

@@ -91,7 +91,7 @@ func (s *IPService) CounterNotice(ctx context.Context, id, statement string) (*a
 			n.State, ms(now), statement, ms(at), id); err != nil {
 			return err
 		}
-		if _, err := Enqueue(ctx, tx, anxin.ActionNotify, n.ID, "counter:"+n.ID, map[string]any{
+		if _, err := Enqueue(ctx, tx, anxin.MessageNotify, n.ID, "counter:"+n.ID, map[string]any{
 			"to": "rights_holder:" + n.RightsHolderID, "notice_id": n.ID, "event": "counter_notice",
 			"reinstate_at": at, "statement": "The merchant counter-noticed; the link returns on the reinstatement date unless you report legal action.",
 		}); err != nil {
@@ -157,7 +157,7 @@ func (s *IPService) HandleReinstate(ctx context.Context, tx *Tx, j *anxin.Job) e
 	if _, err := tx.ExecContext(ctx, `UPDATE listings SET status = 'live', updated_at = ? WHERE id = ?`, ms(now), n.ListingID); err != nil {
 		return err
 	}
-	_, err = Enqueue(ctx, tx, anxin.ActionRestoreListing, n.ListingID, "reinstate:"+n.ID, map[string]any{
+	_, err = Enqueue(ctx, tx, anxin.MessageRestoreListing, n.ListingID, "reinstate:"+n.ID, map[string]any{
 		"listing_id": n.ListingID, "merchant_id": n.MerchantID, "notice_id": n.ID,
 		"statement": "Reinstated after a counter-notice: the rights holder reported no legal action in time.",
 	})

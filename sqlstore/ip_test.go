@@ -94,7 +94,7 @@ func TestNoticeFlow(t *testing.T) {
 		if err != nil || again.ID != n.ID {
 			t.Fatalf("FileNotice(same key) = %v, %v; want the first notice %s", again, err, n.ID)
 		}
-		msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionBanListing, 10)
+		msgs, _ := db.OutboxMessages(context.Background(), anxin.MessageBanListing, 10)
 		if len(msgs) != 1 || msgs[0].SubjectID != "l0" {
 			t.Fatalf("ban messages = %d; want one for l0", len(msgs))
 		}
@@ -172,9 +172,9 @@ func TestNoticeFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		clear, _ := db.OutboxMessages(context.Background(), anxin.ActionClearOutMerchant, 10)
+		clear, _ := db.OutboxMessages(context.Background(), anxin.MessageClearOutMerchant, 10)
 		// Shielding is sent as merchant.shield, like governance's.
-		shield, _ := db.OutboxMessages(context.Background(), anxin.ActionShieldShop, 10)
+		shield, _ := db.OutboxMessages(context.Background(), anxin.MessageShieldShop, 10)
 		if len(clear) != 1 || len(shield) != 1 {
 			t.Fatalf("sanctions: %d clear-outs, %d shields; want one each", len(clear), len(shield))
 		}

@@ -287,7 +287,7 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 		if _, err := endSanctions(ctx, tx, ss, anxin.SanctionLifted, "deposit_topped_up"); err != nil {
 			return err
 		}
-		_, err = Enqueue(ctx, tx, anxin.ActionNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
+		_, err = Enqueue(ctx, tx, anxin.MessageNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
 			"merchant_id": merchantID, "event": "restriction_lifted", "reason": "deposit_topped_up", "deposit_fen": dep, "floor_fen": floor,
 		})
 		return err

@@ -474,7 +474,7 @@ func (s *ProtectionService) pay(ctx context.Context, tx *Tx, r *claimRow, p *pro
 	if r.source == "event" {
 		trigger = r.key
 	}
-	msgID, err := Enqueue(ctx, tx, anxin.ActionPayBuyer, r.orderID, payoutID, map[string]any{
+	msgID, err := Enqueue(ctx, tx, anxin.MessagePayBuyer, r.orderID, payoutID, map[string]any{
 		"payout_id": payoutID, "claim_id": r.id, "order_id": r.orderID, "buyer_id": r.buyerID,
 		"amount_fen": d.AmountFen, "currency": r.currency, "form": d.Form, "posting_id": postingID,
 		"programme_id": p.ID, "ack_url": "/v1/payouts/" + payoutID + "/ack",

@@ -233,7 +233,7 @@ func TestDamageClaimLifecycle(t *testing.T) {
 		if got := balanceOf(t, db, "merchant_pending:m1"); got != 0 {
 			t.Errorf("merchant_pending = %d; want 0 (recovered)", got)
 		}
-		msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionPayBuyer, 10)
+		msgs, _ := db.OutboxMessages(context.Background(), anxin.MessagePayBuyer, 10)
 		if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), c.Payout.PostingID) {
 			t.Fatalf("payout webhooks = %v; want one carrying the posting id", msgs)
 		}
@@ -506,7 +506,7 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 		if err != nil || !money.Restricted || money.DepositFloor != 1000000 {
 			t.Fatalf("MerchantMoney = %+v, %v; want restricted under the regulated floor", money, err)
 		}
-		if msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionRestrictMerchant, 10); len(msgs) != 1 {
+		if msgs, _ := db.OutboxMessages(context.Background(), anxin.MessageRestrictMerchant, 10); len(msgs) != 1 {
 			t.Fatalf("merchant.restrict messages = %d; want 1", len(msgs))
 		}
 		if _, err := ls.MerchantMoney(protRole(anxin.MerchantRole("m2")), "m1"); anxin.KindOf(err) != anxin.NotFound {

@@ -346,7 +346,7 @@ func evaluateDay(ctx context.Context, tx *Tx, day string) ([]*anxin.QualityAlert
 			return nil, err
 		}
 		if n, _ := r.RowsAffected(); n == 1 {
-			if _, err := Enqueue(ctx, tx, anxin.ActionNotify, m.Key, "quality:"+m.ID+":"+day, map[string]any{
+			if _, err := Enqueue(ctx, tx, anxin.MessageNotify, m.Key, "quality:"+m.ID+":"+day, map[string]any{
 				"to": "quality", "template": "quality_alert", "monitor_id": m.ID, "scope": m.Scope, "key": m.Key, "metric": m.Metric,
 				"day": day, "value": a.Value, "baseline": a.Baseline, "upper": a.Upper, "lower": a.Lower,
 			}); err != nil {

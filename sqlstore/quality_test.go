@@ -133,7 +133,7 @@ func TestQualityWatchAndCampaign(t *testing.T) {
 		if n, _ = svc.EnforceCampaign(qualityCtx, c2.ID); n != 0 {
 			t.Fatalf("second enforcement acted on %d merchants again", n)
 		}
-		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestrictMerchant], ","); got != "m_a" {
+		if got := strings.Join(outboxSubjects(t, db)[anxin.MessageRestrictMerchant], ","); got != "m_a" {
 			t.Fatalf("restricted %q", got)
 		}
 		qs, _, err := sqlstore.NewGovernanceService(db).FindSanctions(govOperator, anxin.SanctionFilter{Source: anxin.SourceQuality})

@@ -247,7 +247,7 @@ func interceptSample(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) 
 		if _, err := tx.ExecContext(ctx, `UPDATE listings SET status = 'delisted', updated_at = ? WHERE id = ? AND status = 'live'`, ms(tx.Now), id); err != nil {
 			return err
 		}
-		if _, err := Enqueue(ctx, tx, anxin.ActionDelistListing, id, x.ID+":"+id, map[string]any{
+		if _, err := Enqueue(ctx, tx, anxin.MessageDelistListing, id, x.ID+":"+id, map[string]any{
 			"listing_id": id, "merchant_id": x.MerchantID, "reason": reason, "sample_id": x.ID, "report_ref": x.ReportRef,
 		}); err != nil {
 			return err
@@ -270,7 +270,7 @@ func interceptSample(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) 
 		extra: map[string]any{"days": samplingRestrictDays, "sample_id": x.ID, "listings": ids, "cause": reason}}); err != nil {
 		return err
 	}
-	if _, err := Enqueue(ctx, tx, anxin.ActionNotify, x.MerchantID, "merchant:"+x.ID, map[string]any{
+	if _, err := Enqueue(ctx, tx, anxin.MessageNotify, x.MerchantID, "merchant:"+x.ID, map[string]any{
 		"to": "merchant", "merchant_id": x.MerchantID, "template": "sampling_failed", "sample_id": x.ID, "reason": reason,
 		"retest_until": tx.Now.Add(samplingRetestDays * 24 * time.Hour), "listings": ids,
 	}); err != nil {
@@ -308,7 +308,7 @@ func interceptSample(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) 
 		return err
 	}
 	for _, w := range warns {
-		if _, err := Enqueue(ctx, tx, anxin.ActionNotify, w.buyer, "buyer:"+x.ID+":"+w.order, map[string]any{
+		if _, err := Enqueue(ctx, tx, anxin.MessageNotify, w.buyer, "buyer:"+x.ID+":"+w.order, map[string]any{
 			"to": "buyer", "buyer_id": w.buyer, "order_id": w.order, "listing_id": w.listing, "template": "safety_warning", "sample_id": x.ID,
 		}); err != nil {
 			return err
@@ -334,7 +334,7 @@ func restoreSample(ctx context.Context, tx *Tx, x *anxin.Sample) error {
 	}
 	rows.Close()
 	for _, id := range ids {
-		if _, err := Enqueue(ctx, tx, anxin.ActionRestoreListing, id, x.ID+":"+id, map[string]any{"listing_id": id, "reason": "sampling_retest_passed", "sample_id": x.ID}); err != nil {
+		if _, err := Enqueue(ctx, tx, anxin.MessageRestoreListing, id, x.ID+":"+id, map[string]any{"listing_id": id, "reason": "sampling_retest_passed", "sample_id": x.ID}); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE listings SET status = 'live', updated_at = ? WHERE id = ? AND status = 'delisted'`, ms(tx.Now), id); err != nil {

@@ -220,13 +220,13 @@ func TestSamplingLifecycle(t *testing.T) {
 			t.Fatalf("RecordResult = %+v, %v", x, err)
 		}
 		ob := outboxSubjects(t, db)
-		if got := strings.Join(ob[anxin.ActionDelistListing], ","); got != "l_00,l_01,l_02,l_03" {
+		if got := strings.Join(ob[anxin.MessageDelistListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("delisted %s; want the four listings of product p_cray", got)
 		}
-		if got := strings.Join(ob[anxin.ActionRestrictMerchant], ","); got != "m_new" {
+		if got := strings.Join(ob[anxin.MessageRestrictMerchant], ","); got != "m_new" {
 			t.Errorf("restricted %q", got)
 		}
-		if got := strings.Join(ob[anxin.ActionNotify], ","); got != "b_1,m_new" {
+		if got := strings.Join(ob[anxin.MessageNotify], ","); got != "b_1,m_new" {
 			t.Errorf("notified %q; want buyer b_1 (bought l_01) and the merchant", got)
 		}
 		// The failure is a sanction in the one model: the publish gate
@@ -273,7 +273,7 @@ func TestSamplingLifecycle(t *testing.T) {
 		if _, err := svc.RecordResult(qualityCtx, rt.ID, anxin.LabResult{ReportRef: "CNAS-77", Results: []anxin.LabTest{{Test: "microbial", Pass: true}}}); err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
+		if got := strings.Join(outboxSubjects(t, db)[anxin.MessageRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("restored %q", got)
 		}
 		if sc, err := gov.FindSanction(govOperator, sanctions[0].ID); err != nil || sc.Status != anxin.SanctionLifted || sc.EndReason != "retest_passed" {

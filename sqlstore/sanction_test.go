@@ -127,7 +127,7 @@ func TestSanctionIssueGateAppeal(t *testing.T) {
 		if _, err := g.DecideAppeal(govOperator, a.ID, anxin.ResOverturn, "self"); anxin.KindOf(err) != anxin.Forbidden {
 			t.Errorf("appeal decided by the issuer = %v; want Forbidden", err)
 		}
-		reversals := len(outboxOf(t, db, anxin.ActionReverseEnforcement))
+		reversals := len(outboxOf(t, db, anxin.MessageReverseEnforcement))
 		if a, err = g.DecideAppeal(govSecond, a.ID, anxin.ResOverturn, "carrier confirmed theft"); err != nil || a.Status != anxin.AppealOverturned {
 			t.Fatalf("DecideAppeal = %+v, %v", a, err)
 		}
@@ -136,7 +136,7 @@ func TestSanctionIssueGateAppeal(t *testing.T) {
 		if got.Status != anxin.SanctionLifted || got.EndReason != "appeal_upheld" || still.Status != anxin.SanctionActive {
 			t.Errorf("after the overturn: restriction %s, warning %s; want lifted and active", got.Status, still.Status)
 		}
-		if msgs := outboxOf(t, db, anxin.ActionReverseEnforcement); len(msgs)-reversals != 1 || !strings.Contains(string(msgs[len(msgs)-1].Payload), sc.ID) {
+		if msgs := outboxOf(t, db, anxin.MessageReverseEnforcement); len(msgs)-reversals != 1 || !strings.Contains(string(msgs[len(msgs)-1].Payload), sc.ID) {
 			t.Errorf("reversal webhooks = %d new; want one naming %s", len(msgs)-reversals, sc.ID)
 		}
 		if _, err := g.FileSanctionAppeal(merchant, sc.ID, "once more"); anxin.KindOf(err) != anxin.Conflict || !strings.Contains(anxin.MessageOf(err), "already lifted") {

@@ -416,7 +416,7 @@ func TestExfiltrationDetection(t *testing.T) {
 		if _, err := s.DecryptPII(m1, "o0", anxin.DecryptRequest{Purpose: anxin.PurposeShip}); anxin.KindOf(err) != anxin.RateLimited {
 			t.Fatalf("DecryptPII while throttled = %v; want RateLimited", err)
 		}
-		msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionNotify, 10)
+		msgs, _ := db.OutboxMessages(context.Background(), anxin.MessageNotify, 10)
 		if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), alerts[0].CaseID) || strings.Contains(string(msgs[0].Payload), "138") {
 			t.Fatalf("outbox = %+v", msgs)
 		}

@@ -89,7 +89,7 @@ func TestWebhookCRUD(t *testing.T) {
 		}
 
 		// A message fans out to both; deleting one webhook removes its delivery.
-		enqueue(t, db, anxin.ActionDelistListing, "l_1")
+		enqueue(t, db, anxin.MessageDelistListing, "l_1")
 		if n, err := s.FanOut(context.Background(), 0); n != 1 || err != nil {
 			t.Fatalf("FanOut = %d, %v; want 1", n, err)
 		}
@@ -100,7 +100,7 @@ func TestWebhookCRUD(t *testing.T) {
 			t.Fatalf("DeleteWebhook(again) = %v; want NotFound", err)
 		}
 		ds, _, err := s.FindDeliveries(ctx, "", anxin.Page{})
-		if err != nil || len(ds) != 1 || ds[0].WebhookID != w.ID || ds[0].MessageType != anxin.ActionDelistListing || ds[0].State != anxin.DeliveryPending {
+		if err != nil || len(ds) != 1 || ds[0].WebhookID != w.ID || ds[0].MessageType != anxin.MessageDelistListing || ds[0].State != anxin.DeliveryPending {
 			t.Fatalf("FindDeliveries = %+v, %v; want one pending delivery to %s", ds, err, w.ID)
 		}
 		if _, _, err := s.FindDeliveries(ctx, "lost", anxin.Page{}); anxin.KindOf(err) != anxin.Invalid {
@@ -135,9 +135,9 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 		}
 		for i := range 5 {
 			clock.t = clock.t.Add(time.Second)
-			enqueue(t, db, anxin.ActionDelistListing, "l_"+string(rune('a'+i)))
+			enqueue(t, db, anxin.MessageDelistListing, "l_"+string(rune('a'+i)))
 		}
-		enqueue(t, db, anxin.ActionPayBuyer, "p_1")
+		enqueue(t, db, anxin.MessagePayBuyer, "p_1")
 		if n, err := s.FanOut(bg, 0); n != 6 || err != nil {
 			t.Fatalf("FanOut = %d, %v; want 6", n, err)
 		}
@@ -198,7 +198,7 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 		}
 		for _, b := range again {
 			res := anxin.DeliveryResult{State: anxin.DeliveryDelivered, Status: 204}
-			if b.MessageType == anxin.ActionPayBuyer {
+			if b.MessageType == anxin.MessagePayBuyer {
 				res = anxin.DeliveryResult{State: anxin.DeliveryDead, Status: 500, Error: "HTTP 500\x00\xff" + strings.Repeat("x", 900)}
 			}
 			if err := s.RecordAttempt(bg, "w2", b, res); err != nil {
