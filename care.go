@@ -426,9 +426,9 @@ func init() {
 type CareService interface {
 	// CreateTicket validates n, routes it (the classifier picks the group
 	// when n.Group is empty) and starts its clocks. A merchant actor opens
-	// tickets as itself. Invalid or TooLarge for bad input, NotFound for a
-	// referenced order, claim or listing that does not exist (or is
-	// another merchant's); nothing is stored then. With an idempotency key,
+	// tickets as itself. Invalid or TooLarge for bad input and for a
+	// referenced order, claim or listing that does not exist or belongs to
+	// another merchant; nothing is stored then. With an idempotency key,
 	// a replay returns the first ticket; the same key with other fields is
 	// Conflict.
 	CreateTicket(ctx context.Context, n *NewTicket) (*Ticket, error)
