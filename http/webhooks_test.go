@@ -14,14 +14,11 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
-
-type whClock struct{ t time.Time }
-
-func (c *whClock) Now() time.Time { return c.t }
 
 // whEnv is a server with real webhook and job services on SQLite, and a key
 // per role.
@@ -35,7 +32,7 @@ type whEnv struct {
 
 func newWHEnv(t *testing.T) *whEnv {
 	t.Helper()
-	clock := &whClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	db := sqltest.OpenSQLite(t, clock)
 	s := anxinhttp.NewServer()
 	s.Clock = clock

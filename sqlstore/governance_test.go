@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/governance"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
@@ -60,7 +61,7 @@ func outboxTypes(t *testing.T, db *sqlstore.DB) map[string]int {
 }
 
 func TestGovernanceCheckBlockAndReview(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		d := checkOne(t, g, anxin.ListingCheck{ID: "l1", Title: "高仿 女包 专柜品质", MerchantID: "m1"})
@@ -138,7 +139,7 @@ func TestGovernanceCheckBlockAndReview(t *testing.T) {
 }
 
 func TestGovernancePointsSanctionsAppeal(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		merchant := govAs(anxin.MerchantRole("m9"), "k_m9")
@@ -203,7 +204,7 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 
 		// Appeal windows close.
 		d := checkOne(t, g, anxin.ListingCheck{ID: "lz", Title: "冰毒", MerchantID: "m9"})
-		clock.t = clock.t.Add(31 * 24 * time.Hour)
+		clock.Set(clock.Now().Add(31 * 24 * time.Hour))
 		if _, err := g.FileAppeal(merchant, d.StatementID, "late"); anxin.KindOf(err) != anxin.Conflict {
 			t.Errorf("late appeal = %v; want Conflict", err)
 		}
@@ -234,7 +235,7 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 }
 
 func TestGovernanceSanctionExpires(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	db := sqltest.OpenSQLite(t, clock)
 	g := newGov(t, db)
 	for _, id := range []string{"a", "b"} {
@@ -242,7 +243,7 @@ func TestGovernanceSanctionExpires(t *testing.T) {
 	}
 	jobs := &sqlstore.JobRunner{DB: db}
 	jobs.Handle(sqlstore.JobSanctionEnd, g.HandleSanctionEnd)
-	clock.t = clock.t.Add(8 * 24 * time.Hour)
+	clock.Set(clock.Now().Add(8 * 24 * time.Hour))
 	if n, err := jobs.RunDue(context.Background(), 0); err != nil || n != 1 {
 		t.Fatalf("RunDue = %d, %v; want the reinstatement job", n, err)
 	}

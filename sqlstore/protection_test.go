@@ -9,22 +9,10 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
-
-// protClock is a settable clock safe for concurrent use.
-type protClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *protClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *protClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var protT0 = time.Date(2026, 5, 4, 2, 0, 0, 0, time.UTC)
 
@@ -125,10 +113,8 @@ func event(t *testing.T, db *sqlstore.DB, s *sqlstore.ProtectionService, typ str
 
 func newProtection(t *testing.T, db *sqlstore.DB) *sqlstore.ProtectionService {
 	t.Helper()
-	if c, ok := db.Clock.(*protClock); ok {
-		c.mu.Lock()
-		c.t = protT0 // sqltest.Run shares one clock between the sqlite and postgres subtests
-		c.mu.Unlock()
+	if c, ok := db.Clock.(*anxintest.Clock); ok {
+		c.Set(protT0) // sqltest.Run shares one clock between the sqlite and postgres subtests
 	}
 	s := sqlstore.NewProtectionService(db)
 	if err := s.InstallDefaultProgrammes(context.Background()); err != nil {
@@ -171,8 +157,8 @@ func wantKind(t *testing.T, err error, kind anxin.Kind, msg string) {
 }
 
 func TestDamageClaimLifecycle(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
-		clock := db.Clock.(*protClock)
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
+		clock := db.Clock.(*anxintest.Clock)
 		s := newProtection(t, db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 20000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
@@ -265,8 +251,8 @@ func TestDamageClaimLifecycle(t *testing.T) {
 }
 
 func TestFileClaimRefusals(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
-		clock := db.Clock.(*protClock)
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
+		clock := db.Clock.(*anxintest.Clock)
 		s := newProtection(t, db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "fresh", total: 5000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
@@ -319,7 +305,7 @@ func TestFileClaimRefusals(t *testing.T) {
 }
 
 func TestEvidenceMustMatchItsBytes(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 5000})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
@@ -360,7 +346,7 @@ func TestEvidenceMustMatchItsBytes(t *testing.T) {
 }
 
 func TestConcurrentClaimsPayOnce(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 9900})
 		event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": "o1"})
@@ -394,8 +380,8 @@ func TestConcurrentClaimsPayOnce(t *testing.T) {
 }
 
 func TestLateShipmentAndLostParcelTriggers(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
-		clock := db.Clock.(*protClock)
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
+		clock := db.Clock.(*anxintest.Clock)
 		s := newProtection(t, db)
 		runner := &sqlstore.JobRunner{DB: db}
 		s.RegisterJobs(runner)
@@ -463,7 +449,7 @@ func TestLateShipmentAndLostParcelTriggers(t *testing.T) {
 }
 
 func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		ls := sqlstore.NewLedgerService(db)
 		if _, err := s.Enrol(protRole(anxin.MerchantRole("m1")), "m1", "anxingou"); err != nil {
@@ -548,7 +534,7 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 }
 
 func TestAckPayoutAndReconcile(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		ls := sqlstore.NewLedgerService(db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 3000})
@@ -580,7 +566,7 @@ func TestAckPayoutAndReconcile(t *testing.T) {
 }
 
 func TestSaveProgrammeRejectsOverpaying(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		cfg := `{"id":"greedy","name":"Greedy","kind":"damage_return","trigger":{"type":"claim","claim_types":["damaged"]},
 			"window":{"start":"signed","hours":72},"payout":{"kind":"percentage","rate_bp":15000},"funding":"merchant","auto":{"approve_max_fen":100}}`
@@ -622,7 +608,7 @@ func protectionReport(t *testing.T, db *sqlstore.DB) map[string]float64 {
 }
 
 func TestRefundOnReturnPickupAndReconcileMismatch(t *testing.T) {
-	sqltest.Run(t, &protClock{t: protT0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
 		s := newProtection(t, db)
 		ls := sqlstore.NewLedgerService(db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 12000})

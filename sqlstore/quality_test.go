@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -54,9 +55,9 @@ func seedDeliveries(t *testing.T, db *sqlstore.DB, start time.Time, days, perDay
 
 func TestQualityWatchAndCampaign(t *testing.T) {
 	start := time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC) // 2026-03-02 00:00 Shanghai
-	clock := &fixedClock{}
+	clock := anxintest.NewClock(time.Time{})
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start.AddDate(0, 0, 70)
+		clock.Set(start.AddDate(0, 0, 70))
 		ctx := context.Background()
 		// 70 days: m_a returns 4 of 20 a day until day 35, then 1; m_b
 		// returns 2 of 20 throughout, except a spike of 12 on day 68.

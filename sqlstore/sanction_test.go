@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
 
 func TestSanctionIssueGateAppeal(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		merchant := govAs(anxin.MerchantRole("m7"), "k_m7")
@@ -174,7 +175,7 @@ func outboxOf(t *testing.T, db *sqlstore.DB, typ string) []*anxin.OutboxMessage 
 // four old restriction paths' tables, migrates, and checks that each became
 // a sanction with a statement that the gate reads.
 func TestSanctionMigration(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	run := func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		db, err := sqlstore.Open(ctx, dsn, clock)
@@ -185,7 +186,7 @@ func TestSanctionMigration(t *testing.T) {
 		if _, err := db.MigrateTo(ctx, "0601_outbox_txid"); err != nil {
 			t.Fatal(err)
 		}
-		now := clock.t.UnixMilli()
+		now := clock.Now().UnixMilli()
 		day := int64(86400000)
 		for _, q := range []string{
 			`INSERT INTO gov_statements (id, version, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)

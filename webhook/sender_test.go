@@ -15,34 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/webhook"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// testClock is a settable clock shared by the database, the sender and the
-// receiver.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
+func newClock() *anxintest.Clock {
+	return anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newClock() *testClock { return &testClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)} }
 
 var operator = anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "k_op", Role: anxin.RoleOperator})
 
@@ -130,10 +114,10 @@ type fixture struct {
 	db     *sqlstore.DB
 	store  *sqlstore.WebhookService
 	sender *webhook.Sender
-	clock  *testClock
+	clock  *anxintest.Clock
 }
 
-func newFixture(t *testing.T, db *sqlstore.DB, clock *testClock) *fixture {
+func newFixture(t *testing.T, db *sqlstore.DB, clock *anxintest.Clock) *fixture {
 	store := sqlstore.NewWebhookService(db)
 	return &fixture{db: db, store: store, clock: clock, sender: &webhook.Sender{
 		Store: store, Clock: clock, Worker: "w_test",
