@@ -419,21 +419,49 @@ func init() {
 // ticket is NotFound to them. Lookups return NotFound for absent ids;
 // state changes on a resolved or merged ticket that do not apply return
 // Conflict.
+//
+// Every state change on a merged ticket is Conflict naming the ticket it
+// was merged into. The SLA rules each change applies (which clock stops,
+// pauses or resumes) are those of package care.
 type CareService interface {
+	// CreateTicket validates n, routes it (the classifier picks the group
+	// when n.Group is empty) and starts its clocks. A merchant actor opens
+	// tickets as itself. Invalid or TooLarge for bad input and for a
+	// referenced order, claim or listing that does not exist or belongs to
+	// another merchant; nothing is stored then. With an idempotency key,
+	// a replay returns the first ticket; the same key with other fields is
+	// Conflict.
 	CreateTicket(ctx context.Context, n *NewTicket) (*Ticket, error)
+	// FindTicket returns a ticket with its clocks and messages; internal
+	// notes only for care agents. NotFound if absent or hidden.
 	FindTicket(ctx context.Context, id string) (*Ticket, error)
+	// FindTickets pages tickets; Invalid for a bad filter or cursor.
 	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, string, error)
 	// Reply adds a public message: an agent's (care role) or the
-	// customer's (platform relaying the buyer, or the merchant).
+	// customer's (platform relaying the buyer, or the merchant). Invalid
+	// for an empty or oversized body; Conflict for an agent's reply on a
+	// resolved ticket (the customer's reply reopens it).
 	Reply(ctx context.Context, id string, r Reply) (*Message, error)
+	// AddNote adds an internal note; Forbidden for anyone but care agents.
 	AddNote(ctx context.Context, id, body string) (*Message, error)
 	// Assign gives the ticket to agent, or picks one by strategy
-	// ("round_robin" or "least_loaded") among the group's agents.
+	// ("round_robin" or "least_loaded") among the group's agents. Invalid
+	// for an unknown strategy or a group without agents.
 	Assign(ctx context.Context, id, agent, strategy string) (*Ticket, error)
+	// Transfer moves the ticket to another skill group. Invalid for an
+	// unknown group, Conflict when it is already there.
 	Transfer(ctx context.Context, id, group, reason string) (*Ticket, error)
+	// Merge folds duplicate id into ticket into. Invalid into itself or
+	// across requesters; Conflict when into was merged itself.
 	Merge(ctx context.Context, id, into string) (*Ticket, error)
+	// SetWaiting pauses or resumes the ticket's clocks; Conflict on a
+	// resolved ticket.
 	SetWaiting(ctx context.Context, id string, waiting bool) (*Ticket, error)
+	// Resolve closes the ticket and asks the requester for a survey;
+	// Conflict if already resolved.
 	Resolve(ctx context.Context, id, resolution string) (*Ticket, error)
+	// AnswerSurvey records a 1–5 score once. Invalid for a score outside
+	// 1..5; Conflict for a ticket not resolved or already rated.
 	AnswerSurvey(ctx context.Context, id string, score int, comment string) error
 	CSAT(ctx context.Context, p Period) (*CSATReport, error)
 	SLAEvents(ctx context.Context, p Period, limit int) ([]SLAEvent, error)

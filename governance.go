@@ -265,9 +265,17 @@ type ListingCheck struct {
 	Stage string `json:"stage,omitempty"`
 }
 
-// Validate checks a listing check. Texts are bounded by MaxNameLen (title)
-// and MaxTextLen (description); invalid UTF-8 and control characters are
-// rejected.
+// Listing returns the listing a check describes: a check submits a
+// listing's content before (or after) it is published.
+func (l *ListingCheck) Listing() *Listing {
+	return &Listing{ID: l.ID, MerchantID: l.MerchantID, Title: l.Title, Description: l.Description,
+		Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen}
+}
+
+// Validate checks a listing check with the listing's own field rules
+// (Listing.validateContent), so that whatever a check accepts the mirror
+// accepts too; only the merchant is optional here. Invalid UTF-8 and
+// control characters are rejected.
 func (l *ListingCheck) Validate() error {
 	if err := ValidateID("id", l.ID); err != nil {
 		return err
@@ -275,19 +283,7 @@ func (l *ListingCheck) Validate() error {
 	if err := ValidateOptionalID("merchant_id", l.MerchantID); err != nil {
 		return err
 	}
-	if err := ValidateText("title", l.Title, MaxNameLen*4); err != nil {
-		return err
-	}
-	if err := ValidateText("description", l.Description, MaxTextLen); err != nil {
-		return err
-	}
-	if err := ValidateText("category", l.Category, MaxNameLen); err != nil {
-		return err
-	}
-	if err := ValidateText("brand", l.Brand, MaxNameLen); err != nil {
-		return err
-	}
-	if err := ValidateAmount("price_fen", l.PriceFen); err != nil {
+	if err := l.Listing().validateContent(); err != nil {
 		return err
 	}
 	switch l.Stage {
@@ -386,21 +382,21 @@ type CaseNote struct {
 	At   time.Time `json:"at"`
 }
 
-// Outbox message types governance sends besides the foundation's
+// Message types (webhooks) governance sends besides the foundation's
 // listing.delist, listing.ban, listing.restore, merchant.restrict,
 // merchant.clear_out and notify. Every payload carries the statement id.
 const (
-	ActionInterceptListing   = "listing.intercept"
-	ActionShieldShop         = "merchant.shield"
-	ActionFreezePayout       = "merchant.freeze_payout"
-	ActionDeductDeposit      = "merchant.deduct_deposit"
-	ActionReinstateMerchant  = "merchant.reinstate"
-	ActionPenaliseInfluencer = "influencer.penalise"
-	ActionCutStream          = "stream.cut"
-	ActionRemoveFromCart     = "stream.remove_from_cart"
-	ActionHideContent        = "content.hide"
-	ActionReverseEnforcement = "enforcement.reverse"
-	ActionCaseOpened         = "case.opened"
+	MessageInterceptListing   = "listing.intercept"
+	MessageShieldShop         = "merchant.shield"
+	MessageFreezePayout       = "merchant.freeze_payout"
+	MessageDeductDeposit      = "merchant.deduct_deposit"
+	MessageReinstateMerchant  = "merchant.reinstate"
+	MessagePenaliseInfluencer = "influencer.penalise"
+	MessageCutStream          = "stream.cut"
+	MessageRemoveFromCart     = "stream.remove_from_cart"
+	MessageHideContent        = "content.hide"
+	MessageReverseEnforcement = "enforcement.reverse"
+	MessageCaseOpened         = "case.opened"
 )
 
 // Case is a review-queue item opened by a review decision.

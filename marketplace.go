@@ -197,15 +197,11 @@ func (b *Buyer) Validate() error {
 	return nil
 }
 
-// Validate checks a listing from an upsert.
-func (l *Listing) Validate() error {
-	if err := ValidateID("id", l.ID); err != nil {
-		return err
-	}
-	if err := ValidateID("merchant_id", l.MerchantID); err != nil {
-		return err
-	}
-	if err := ValidateText("title", l.Title, MaxNameLen); err != nil {
+// validateContent checks what a listing says about the product, the
+// fields a listing check shares with it: title (MaxTitleLen), description
+// (MaxTextLen), category and brand (MaxNameLen) and price.
+func (l *Listing) validateContent() error {
+	if err := ValidateText("title", l.Title, MaxTitleLen); err != nil {
 		return err
 	}
 	if err := ValidateText("description", l.Description, MaxTextLen); err != nil {
@@ -217,7 +213,18 @@ func (l *Listing) Validate() error {
 	if err := ValidateText("brand", l.Brand, MaxNameLen); err != nil {
 		return err
 	}
-	if err := ValidateAmount("price_fen", l.PriceFen); err != nil {
+	return ValidateAmount("price_fen", l.PriceFen)
+}
+
+// Validate checks a listing from an upsert.
+func (l *Listing) Validate() error {
+	if err := ValidateID("id", l.ID); err != nil {
+		return err
+	}
+	if err := ValidateID("merchant_id", l.MerchantID); err != nil {
+		return err
+	}
+	if err := l.validateContent(); err != nil {
 		return err
 	}
 	if err := validateCurrency(&l.Currency); err != nil {

@@ -8,17 +8,19 @@ import (
 	"time"
 )
 
-// Action types sent to the marketplace as webhooks. Capabilities add their
-// own; the payload of each is documented in the OpenAPI document under
-// components.schemas.WebhookPayload.
+// Message types: the type of each outbox message, sent to the marketplace
+// as a webhook (what the marketplace should do or know). They are named
+// Message…, not Action…, because Action… names the authorization actions
+// of authz.go. Capabilities add their own; the payload of each is
+// documented in the OpenAPI document under components.schemas.WebhookPayload.
 const (
-	ActionDelistListing    = "listing.delist"
-	ActionBanListing       = "listing.ban"
-	ActionRestoreListing   = "listing.restore"
-	ActionRestrictMerchant = "merchant.restrict"
-	ActionClearOutMerchant = "merchant.clear_out"
-	ActionPayBuyer         = "buyer.pay"
-	ActionNotify           = "notify"
+	MessageDelistListing    = "listing.delist"
+	MessageBanListing       = "listing.ban"
+	MessageRestoreListing   = "listing.restore"
+	MessageRestrictMerchant = "merchant.restrict"
+	MessageClearOutMerchant = "merchant.clear_out"
+	MessagePayBuyer         = "buyer.pay"
+	MessageNotify           = "notify"
 )
 
 // OutboxMessage is an action or notification for the marketplace, written in

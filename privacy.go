@@ -328,6 +328,11 @@ type PrivacyService interface {
 	SealPII(ctx context.Context, orderID string, in *PIIInput) (*MaskedPII, error)
 	MaskedPII(ctx context.Context, orderID string) (*MaskedPII, error)
 	Waybill(ctx context.Context, orderID string) (*Waybill, error)
+	// DecryptPII reveals an order's personal data for a purpose after the
+	// reveal ladder of package privacy (fields, purpose, rate, grant, open
+	// order, waybill reference): the first refusing step's error is
+	// returned and audited. Invalid for a sealed field that fails its
+	// integrity check (audited as tampered).
 	DecryptPII(ctx context.Context, orderID string, req DecryptRequest) (*RevealedPII, error)
 	SearchPII(ctx context.Context, q PIISearch) ([]*MaskedPII, error)
 	RouteCall(ctx context.Context, number, extension string) (*VirtualRoute, error)

@@ -317,9 +317,15 @@ type ProtectionService interface {
 	AddEvidence(ctx context.Context, claimID, kind, contentType string, data []byte) (*Claim, error)
 	// RespondClaim records the merchant's accept or reject, once.
 	RespondClaim(ctx context.Context, claimID, response, note string) (*Claim, error)
-	// DecideClaim is a person's decision on an escalated or appealed claim.
+	// DecideClaim is a person's decision on an escalated or appealed
+	// claim (the rules are protection.Decide and protection.DecideAppeal).
+	// Conflict for a claim in any other state; Forbidden when the person
+	// deciding an appeal made the decision appealed; Invalid for another
+	// outcome, an empty reason or an amount out of range.
 	DecideClaim(ctx context.Context, claimID, outcome, reason string, amountFen int64) (*Claim, error)
-	// AppealClaim opens the claim's one appeal; Conflict on a second.
+	// AppealClaim opens the claim's one appeal (protection.CheckAppeal):
+	// Conflict on a second appeal or an undecided claim; Invalid for the
+	// party the decision favoured or after the 30-day window.
 	AppealClaim(ctx context.Context, claimID, reason string) (*Claim, error)
 
 	FindProgrammes(ctx context.Context) ([]*ProgrammeRecord, error)
@@ -367,6 +373,10 @@ type LedgerService interface {
 	MerchantMoney(ctx context.Context, merchantID string) (*MerchantMoney, error)
 	// Fund credits a pool or a deposit from outside the books, idempotently
 	// by key. A deposit reaching its floor lifts the publishing restriction.
+	// Invalid for a non-positive amount, an unknown currency or an account
+	// that may not be funded from outside (ledger.ExternallyFundable);
+	// NotFound for a merchant the mirror does not know; Conflict for a key
+	// reused with other fields.
 	Fund(ctx context.Context, f Funding) (*LedgerPosting, error)
 	Reconcile(ctx context.Context) (*Reconciliation, error)
 }

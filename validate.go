@@ -8,7 +8,8 @@ import (
 // the README; a value over a limit is rejected whole with Invalid or TooLarge.
 const (
 	MaxIDLen      = 128      // bytes in any id
-	MaxNameLen    = 256      // bytes in a name or title
+	MaxNameLen    = 256      // bytes in a name
+	MaxTitleLen   = 1024     // bytes in a listing's title, in a check and in the mirror alike
 	MaxTextLen    = 64 << 10 // bytes in a description or content text
 	MaxAttributes = 64       // entries in an attribute map
 	MaxImages     = 32       // image hashes on a listing or content item

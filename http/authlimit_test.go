@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	anxinhttp "anxin/http"
 )
 
@@ -16,7 +17,7 @@ import (
 // that address gets 429 with a Retry-After, even with a good key, until the
 // bucket refills; a missing key does not count.
 func TestBadKeysLimitedPerIP(t *testing.T) {
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	env := newAPIEnv(t, nil, func(s *anxinhttp.Server) { s.BadKeyLimit = 5; s.Clock = clock })
 	for range 10 {
 		if code, _ := env.doKey("", "GET", "/v1/whoami", nil); code != 401 {
@@ -35,7 +36,7 @@ func TestBadKeysLimitedPerIP(t *testing.T) {
 	if code, _ := env.do(anxin.RolePlatform, "GET", "/v1/whoami", nil); code != 429 {
 		t.Fatalf("good key from a blocked address = %d; want 429 (a guesser must not learn which key is live)", code)
 	}
-	clock.t = clock.t.Add(12 * time.Second)
+	clock.Set(clock.Now().Add(12 * time.Second))
 	if code, _ := env.do(anxin.RolePlatform, "GET", "/v1/whoami", nil); code != 200 {
 		t.Fatalf("good key 12 s later = %d; want 200", code)
 	}

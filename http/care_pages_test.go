@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 )
 
@@ -47,11 +48,11 @@ func (ts *testServer) page(role anxin.Role, method, path string, form url.Values
 }
 
 func TestCareConsole(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC))
 	ts := newTestServer(t, clock, anxin.RolePlatform, anxin.RoleCare, anxin.RoleQuality)
 	var tk anxin.Ticket
 	ts.do(anxin.RolePlatform, "POST", "/v1/care/tickets", map[string]any{"requester_kind": "buyer", "requester_id": "b_1", "subject": "<script>alert(1)</script>", "body": "快递三天了还没收到"}, &tk)
-	clock.t = clock.t.Add(20 * time.Minute)
+	clock.Set(clock.Now().Add(20 * time.Minute))
 	st, body := ts.page(anxin.RoleCare, "GET", "/console/care", nil)
 	if st != 200 || !strings.Contains(body, `data-ticket="`+tk.ID+`"`) || !strings.Contains(body, "40 min left") {
 		t.Fatalf("queue page = %d:\n%s", st, body)
@@ -79,7 +80,7 @@ func TestCareConsole(t *testing.T) {
 }
 
 func TestSamplingAndQualityConsole(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 	ts := newTestServer(t, clock, anxin.RoleQuality, anxin.RoleOperator, anxin.RoleCare)
 	var p anxin.SamplingPlan
 	ts.do(anxin.RoleQuality, "POST", "/v1/sampling/plans", map[string]any{"name": "Q2 fresh", "budget_fen": 100000, "from": "2026-04-01T00:00:00Z", "to": "2026-07-01T00:00:00Z", "quotas": []map[string]any{{"category": "fresh", "quota": 3}}}, &p)

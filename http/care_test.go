@@ -12,14 +12,11 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
-
-type testClock struct{ t time.Time }
-
-func (c *testClock) Now() time.Time { return c.t }
 
 // testServer is an HTTP server on real SQLite services with one key per
 // role named in roles.
@@ -89,7 +86,7 @@ type apiError struct {
 }
 
 func TestCareAPI(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC))
 	merchant := anxin.MerchantRole("m_1")
 	other := anxin.MerchantRole("m_2")
 	ts := newTestServer(t, clock, anxin.RolePlatform, anxin.RoleCare, merchant, other, anxin.RoleQuality)
@@ -135,7 +132,7 @@ func TestCareAPI(t *testing.T) {
 	if st := ts.do(merchant, "GET", "/v1/care/tickets/"+tk.ID, nil, nil); st != 200 {
 		t.Errorf("the merchant concerned gets the ticket: %d; want 200", st)
 	}
-	clock.t = clock.t.Add(5 * time.Minute)
+	clock.Set(clock.Now().Add(5 * time.Minute))
 	if st := ts.do(anxin.RoleCare, "POST", "/v1/care/tickets/"+tk.ID+"/replies", map[string]any{"body": "非常抱歉，马上为您处理"}, nil); st != 201 {
 		t.Fatalf("agent reply = %d", st)
 	}
@@ -189,7 +186,7 @@ func TestCareAPI(t *testing.T) {
 }
 
 func TestCareMetrics(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC))
 	ts := newTestServer(t, clock, anxin.RolePlatform)
 	ts.do(anxin.RolePlatform, "POST", "/v1/care/tickets", map[string]any{"requester_kind": "buyer", "requester_id": "b", "body": "退款", "group": "after_sales"}, nil)
 	resp, err := http.Get(ts.srv.URL + "/metrics")

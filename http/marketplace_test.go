@@ -13,17 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"anxin"
+	"anxin/anxintest"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
-
-	"github.com/google/go-cmp/cmp"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c *fixedClock) Now() time.Time { return c.t }
 
 var t0 = time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
 
@@ -39,7 +36,7 @@ type apiEnv struct {
 func newAPIEnv(t testing.TB, db *sqlstore.DB, configure func(*anxinhttp.Server)) *apiEnv {
 	t.Helper()
 	if db == nil {
-		db = sqltest.OpenSQLite(t, &fixedClock{t: t0})
+		db = sqltest.OpenSQLite(t, anxintest.NewClock(t0))
 	}
 	s := anxinhttp.NewServer()
 	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

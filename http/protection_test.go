@@ -12,14 +12,11 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
-
-type protClock struct{ t time.Time }
-
-func (c *protClock) Now() time.Time { return c.t }
 
 // protectionServer returns a test server on real SQLite services, with keys
 // per role, and an order o1 (buyer b1, merchant m1, 5000 fen) paid through
@@ -27,7 +24,7 @@ func (c *protClock) Now() time.Time { return c.t }
 func protectionServer(t *testing.T) (*httptest.Server, map[string]string, *sqlstore.DB) {
 	t.Helper()
 	ctx := context.Background()
-	db := sqltest.OpenSQLite(t, &protClock{t: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)})
+	db := sqltest.OpenSQLite(t, anxintest.NewClock(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)))
 	prot := sqlstore.NewProtectionService(db)
 	if err := prot.InstallDefaultProgrammes(ctx); err != nil {
 		t.Fatal(err)

@@ -5,10 +5,11 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 )
 
 func TestQualityAPI(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 	ts := newTestServer(t, clock, anxin.RoleQuality, anxin.RoleOperator, anxin.RoleCare)
 	if st := ts.do(anxin.RoleQuality, "POST", "/v1/quality/monitors", map[string]any{"scope": "planet", "key": "x", "metric": "return_rate"}, nil); st != 400 {
 		t.Fatalf("bad scope = %d", st)

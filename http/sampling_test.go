@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 )
 
 func TestSamplingAPI(t *testing.T) {
-	clock := &testClock{t: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 	ts := newTestServer(t, clock, anxin.RoleQuality, anxin.RoleOperator, anxin.MerchantRole("m_1"))
 	plan := map[string]any{"name": "Q2", "budget_fen": -5, "from": "2026-04-01T00:00:00Z", "to": "2026-07-01T00:00:00Z", "quotas": []map[string]any{{"category": "fresh", "quota": 3}}}
 	var e apiError

@@ -14,14 +14,11 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
-
-type whClock struct{ t time.Time }
-
-func (c *whClock) Now() time.Time { return c.t }
 
 // whEnv is a server with real webhook and job services on SQLite, and a key
 // per role.
@@ -35,7 +32,7 @@ type whEnv struct {
 
 func newWHEnv(t *testing.T) *whEnv {
 	t.Helper()
-	clock := &whClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	db := sqltest.OpenSQLite(t, clock)
 	s := anxinhttp.NewServer()
 	s.Clock = clock
@@ -85,7 +82,7 @@ func (e *whEnv) deadDelivery() string {
 	e.t.Helper()
 	ctx := context.Background()
 	err := e.db.Transact(ctx, func(tx *sqlstore.Tx) error {
-		_, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l_1", "l_1", map[string]string{"listing_id": "l_1"})
+		_, err := sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, "l_1", "l_1", map[string]string{"listing_id": "l_1"})
 		return err
 	})
 	if err != nil {
@@ -349,7 +346,7 @@ func TestStreamsStatus(t *testing.T) {
 	ctx := context.Background()
 	cur := sqlstore.NewOutboxCursor(e.db, "nats:market.anxin", "replica_a")
 	err := e.db.Transact(ctx, func(tx *sqlstore.Tx) error {
-		_, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l1", "k1", map[string]string{"listing_id": "l1"})
+		_, err := sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, "l1", "k1", map[string]string{"listing_id": "l1"})
 		return err
 	})
 	if err != nil {

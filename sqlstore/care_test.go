@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -49,9 +50,9 @@ func slaEvents(t *testing.T, db *sqlstore.DB) []string {
 
 func TestCareTicketLifecycle(t *testing.T) {
 	start := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC) // 09:00 in Shanghai, a Tuesday
-	clock := &fixedClock{t: start}
+	clock := anxintest.NewClock(start)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start
+		clock.Set(start)
 		svc := sqlstore.NewCareService(db)
 		if _, err := db.ExecContext(context.Background(), `INSERT INTO orders (id, merchant_id, buyer_id, items, created_at, updated_at) VALUES ('o_1', 'm_1', 'b_1', '[]', 0, 0)`); err != nil {
 			t.Fatal(err)
@@ -70,7 +71,7 @@ func TestCareTicketLifecycle(t *testing.T) {
 			t.Fatalf("clocks = %+v / %+v", fr, res)
 		}
 		// Agent answers after 10 minutes and asks for photos.
-		clock.t = start.Add(10 * time.Minute)
+		clock.Set(start.Add(10 * time.Minute))
 		if _, err := svc.Reply(careCtx, tk.ID, anxin.Reply{Body: "请提供照片", Waiting: true}); err != nil {
 			t.Fatal(err)
 		}
@@ -80,21 +81,21 @@ func TestCareTicketLifecycle(t *testing.T) {
 		if got.Status != anxin.TicketWaiting || fr.State != anxin.ClockMet || res.State != anxin.ClockPaused || res.ConsumedS != 600 {
 			t.Fatalf("after waiting reply: status %s, fr %+v, res %+v", got.Status, fr, res)
 		}
-		if got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(clock.t) || got.AssigneeID != "agent_a" {
+		if got.FirstResponseAt == nil || !got.FirstResponseAt.Equal(clock.Now()) || got.AssigneeID != "agent_a" {
 			t.Fatalf("first response at %v, assignee %q", got.FirstResponseAt, got.AssigneeID)
 		}
 		// The buyer answers two hours later: resolution resumes, next response owed.
-		clock.t = start.Add(130 * time.Minute)
+		clock.Set(start.Add(130 * time.Minute))
 		if _, err := svc.Reply(platformCtx, tk.ID, anxin.Reply{Body: "照片已上传"}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = svc.FindTicket(careCtx, tk.ID)
 		res, _ = clockByKind(got, anxin.ClockResolution)
 		nr, ok := clockByKind(got, anxin.ClockNextResponse)
-		if got.Status != anxin.TicketOpen || !ok || nr.State != anxin.ClockRunning || !nr.DueAt.Equal(clock.t.Add(4*time.Hour)) {
+		if got.Status != anxin.TicketOpen || !ok || nr.State != anxin.ClockRunning || !nr.DueAt.Equal(clock.Now().Add(4*time.Hour)) {
 			t.Fatalf("after customer reply: status %s next-response %+v", got.Status, nr)
 		}
-		if want := clock.t.Add(72*time.Hour - 10*time.Minute); !res.DueAt.Equal(want) {
+		if want := clock.Now().Add(72*time.Hour - 10*time.Minute); !res.DueAt.Equal(want) {
 			t.Fatalf("resolution due %v; want %v (paused two hours)", res.DueAt, want)
 		}
 		if _, err := svc.AddNote(careCtx, tk.ID, "商家同意退款"); err != nil {
@@ -103,7 +104,7 @@ func TestCareTicketLifecycle(t *testing.T) {
 		if err := svc.AnswerSurvey(platformCtx, tk.ID, 5, ""); anxin.KindOf(err) != anxin.Conflict {
 			t.Fatalf("AnswerSurvey before resolution = %v; want Conflict", err)
 		}
-		clock.t = start.Add(3 * time.Hour)
+		clock.Set(start.Add(3 * time.Hour))
 		if _, err := svc.Resolve(careCtx, tk.ID, "已退款"); err != nil {
 			t.Fatal(err)
 		}
@@ -157,9 +158,9 @@ func clockByKind(t *anxin.Ticket, kind string) (anxin.SLAClock, bool) {
 
 func TestCareSLAEscalationAndBreach(t *testing.T) {
 	start := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: start}
+	clock := anxintest.NewClock(start)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start
+		clock.Set(start)
 		ctx := context.Background()
 		svc := sqlstore.NewCareService(db)
 		tk, err := svc.CreateTicket(platformCtx, &anxin.NewTicket{RequesterKind: "buyer", RequesterID: "b_1", Subject: "refund", Body: "退款还没到账", Group: anxin.GroupPayment})
@@ -167,7 +168,7 @@ func TestCareSLAEscalationAndBreach(t *testing.T) {
 			t.Fatal(err)
 		}
 		run := func(at time.Duration) {
-			clock.t = start.Add(at)
+			clock.Set(start.Add(at))
 			if _, err := careRunner(db, svc).RunDue(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
@@ -217,7 +218,7 @@ func TestCareSLAEscalationAndBreach(t *testing.T) {
 // scheduling and firing: the breach fires once, from the stored timer.
 func TestCareSLASurvivesReopen(t *testing.T) {
 	start := time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: start}
+	clock := anxintest.NewClock(start)
 	path := filepath.Join(t.TempDir(), "anxin.db")
 	ctx := context.Background()
 	open := func() *sqlstore.DB {
@@ -236,7 +237,7 @@ func TestCareSLASurvivesReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	clock.t = start.Add(15 * time.Minute) // urgent first response: 15 min
+	clock.Set(start.Add(15 * time.Minute)) // urgent first response: 15 min
 	for i := 0; i < 2; i++ {
 		db = open()
 		svc = sqlstore.NewCareService(db)
@@ -254,7 +255,7 @@ func TestCareSLASurvivesReopen(t *testing.T) {
 }
 
 func TestCareBadInput(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 1, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		svc := sqlstore.NewCareService(db)
 		sha := strings.Repeat("a", 64)
@@ -311,9 +312,9 @@ func TestCareBadInput(t *testing.T) {
 
 func TestCareAssignTransferMerge(t *testing.T) {
 	start := time.Date(2026, 3, 6, 9, 0, 0, 0, time.UTC) // Friday 17:00 in Shanghai
-	clock := &fixedClock{t: start}
+	clock := anxintest.NewClock(start)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start
+		clock.Set(start)
 		svc := sqlstore.NewCareService(db)
 		groups, err := svc.FindGroups(careCtx)
 		if err != nil || len(groups) != 12 {
@@ -362,9 +363,9 @@ func TestCareAssignTransferMerge(t *testing.T) {
 			t.Fatalf("after transfer: group %s, due %v, assignee %q", tk.Group, fr.DueAt, tk.AssigneeID)
 		}
 		// Thirty minutes later on the business calendar: 30 min consumed, due Monday 09:30.
-		clock.t = start.Add(30 * time.Minute)
+		clock.Set(start.Add(30 * time.Minute))
 		svc.SetWaiting(careCtx, ids[0], true)
-		clock.t = start.Add(50 * time.Hour)
+		clock.Set(start.Add(50 * time.Hour))
 		tk, _ = svc.SetWaiting(careCtx, ids[0], false) // Sunday 11:00 local: closed until Monday 09:00
 		fr, _ = clockByKind(tk, anxin.ClockFirstResponse)
 		mon := time.Date(2026, 3, 9, 1, 30, 0, 0, time.UTC)

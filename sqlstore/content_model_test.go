@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/classify"
 	"anxin/governance"
 	"anxin/sqlstore"
@@ -45,7 +46,7 @@ func checkText(t *testing.T, g *sqlstore.GovernanceService, id, text string) *an
 }
 
 func TestContentModelLifecycle(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		seed := readLabels(t, "../testdata/train/content.jsonl")
@@ -205,7 +206,7 @@ func containsRule(d *anxin.Decision, id string) bool {
 // TestContentModelDamagedInStore: a model whose stored bytes were damaged
 // is refused with the codec's error by a replica that has not read it yet.
 func TestContentModelDamagedInStore(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		if _, err := g.AddContentExamples(govOperator, readLabels(t, "../testdata/train/content.jsonl")); err != nil {

@@ -7,13 +7,10 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c *fixedClock) Now() time.Time { return c.t }
 
 func TestMigrationListsMatch(t *testing.T) {
 	s, _ := (&sqlstore.DB{Dialect: sqlstore.SQLite}).Migrations()
@@ -46,16 +43,16 @@ func TestMigrateAndSchemaCheck(t *testing.T) {
 }
 
 func TestJobsRunOnceAndRetry(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		ctx := context.Background()
 		err := db.Transact(ctx, func(tx *sqlstore.Tx) error {
 			for range 2 { // scheduling twice keeps one job
-				if err := sqlstore.Schedule(ctx, tx, "test.tick", "k1", clock.t.Add(time.Hour), map[string]string{"a": "b"}); err != nil {
+				if err := sqlstore.Schedule(ctx, tx, "test.tick", "k1", clock.Now().Add(time.Hour), map[string]string{"a": "b"}); err != nil {
 					return err
 				}
 			}
-			return sqlstore.Schedule(ctx, tx, "test.fail", "k2", clock.t, nil)
+			return sqlstore.Schedule(ctx, tx, "test.fail", "k2", clock.Now(), nil)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -78,11 +75,11 @@ func TestJobsRunOnceAndRetry(t *testing.T) {
 		if n, err := r.RunDue(ctx, 0); n != 1 || err != nil {
 			t.Fatalf("RunDue before the tick is due = %d, %v; want 1 (the failing job)", n, err)
 		}
-		clock.t = clock.t.Add(time.Hour)
+		clock.Set(clock.Now().Add(time.Hour))
 		if n, err := r.RunDue(ctx, 0); n != 2 || err != nil { // the tick, and the retry of the failure
 			t.Fatalf("RunDue at the hour = %d, %v; want 2", n, err)
 		}
-		clock.t = clock.t.Add(24 * time.Hour)
+		clock.Set(clock.Now().Add(24 * time.Hour))
 		if n, _ := r.RunDue(ctx, 0); n != 0 {
 			t.Fatalf("RunDue after everything finished = %d; want 0", n)
 		}

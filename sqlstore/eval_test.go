@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/evaluate"
 	"anxin/report"
 	"anxin/sqlstore"
@@ -14,7 +15,7 @@ import (
 )
 
 func TestEvalResults(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		if _, err := db.LatestEvalResult(operator, time.Time{}); anxin.KindOf(err) != anxin.NotFound {
 			t.Fatalf("LatestEvalResult(empty) = %v; want NotFound", err)
@@ -48,7 +49,7 @@ func TestEvalResults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		clock.t = clock.t.Add(time.Hour)
+		clock.Set(clock.Now().Add(time.Hour))
 		second, err := db.StoreEvalResult(operator, "test.jsonl", s)
 		if err != nil {
 			t.Fatal(err)

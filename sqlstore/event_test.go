@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 
@@ -70,7 +71,7 @@ func snapshot(t *testing.T, db *sqlstore.DB) string {
 }
 
 func TestIngestEventsAppliesMirror(t *testing.T) {
-	clock := &fixedClock{t: t0.Add(72 * time.Hour)}
+	clock := anxintest.NewClock(t0.Add(72 * time.Hour))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		ctx := platform
 		es := sqlstore.NewEventService(db)
@@ -112,7 +113,7 @@ func TestIngestEventsAppliesMirror(t *testing.T) {
 		o1, _ = ms.FindOrder(operator, "o_1")
 		want1 := &anxin.Order{ID: "o_1", MerchantID: "m_1", BuyerID: "b_1", Items: []anxin.OrderItem{{ListingID: "l_1", Quantity: 1, UnitPriceFen: 500}},
 			TotalFen: 500, Currency: "CNY", Status: anxin.OrderDelivered, CreatedAt: t0, PaidAt: tp(t0.Add(10 * time.Minute)),
-			ShippedAt: tp(t0.Add(20 * time.Hour)), DeliveredAt: tp(t0.Add(40 * time.Hour)), UpdatedAt: clock.t}
+			ShippedAt: tp(t0.Add(20 * time.Hour)), DeliveredAt: tp(t0.Add(40 * time.Hour)), UpdatedAt: clock.Now()}
 		if diff := cmp.Diff(want1, o1); diff != "" {
 			t.Errorf("o_1 after out-of-order events mismatch (-want +got):\n%s", diff)
 		}
@@ -124,7 +125,7 @@ func TestIngestEventsAppliesMirror(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantShip := &anxin.Shipment{ID: "s_1", OrderID: "o_1", Carrier: "SF", TrackingNo: "SF123", Status: "in_transit", UpdatedAt: clock.t,
+		wantShip := &anxin.Shipment{ID: "s_1", OrderID: "o_1", Carrier: "SF", TrackingNo: "SF123", Status: "in_transit", UpdatedAt: clock.Now(),
 			Events: []anxin.CarrierEvent{{Code: "pickup", At: t0.Add(21 * time.Hour)}, {Code: "in_transit", At: t0.Add(30 * time.Hour), Location: hostile}}}
 		if diff := cmp.Diff(wantShip, sh); diff != "" {
 			t.Errorf("s_1 mismatch (-want +got):\n%s", diff)
@@ -151,7 +152,7 @@ func TestIngestEventsAppliesMirror(t *testing.T) {
 
 		// Replaying everything stores nothing and changes nothing.
 		before := snapshot(t, db)
-		clock.t = clock.t.Add(time.Hour)
+		clock.Set(clock.Now().Add(time.Hour))
 		res, err = es.IngestEvents(ctx, append(append([]*anxin.Event{}, batch1...), batch2...))
 		if err != nil || res.Received != 11 || res.Stored != 0 || res.Duplicates != 11 {
 			t.Errorf("replay = %+v, %v; want 11 duplicates", res, err)
@@ -265,7 +266,7 @@ func TestIngestEventsHooks(t *testing.T) {
 // TestIngestEventsLargeBatch crosses the chunk sizes and puts several events
 // for one order in one batch, which must go in separate upsert rounds.
 func TestIngestEventsLargeBatch(t *testing.T) {
-	sqltest.Run(t, &fixedClock{t: t0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(t0), func(t *testing.T, db *sqlstore.DB) {
 		events := mixedBatch(0, 1337)
 		es := sqlstore.NewEventService(db)
 		res, err := es.IngestEvents(platform, events)
@@ -334,7 +335,7 @@ func mixedBatch(base, n int) []*anxin.Event {
 // snapshot (status created, no timestamps) replaces the body but cannot move
 // the order back.
 func TestUpsertAfterEventsKeepsProgress(t *testing.T) {
-	sqltest.Run(t, &fixedClock{t: t0}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(t0), func(t *testing.T, db *sqlstore.DB) {
 		es := sqlstore.NewEventService(db)
 		ms := sqlstore.NewMarketplaceService(db)
 		if _, err := es.IngestEvents(platform, []*anxin.Event{

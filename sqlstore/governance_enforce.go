@@ -21,18 +21,18 @@ const JobSanctionEnd = "governance.sanction_end"
 
 // outboxType maps an action to the webhook type the marketplace receives.
 var outboxType = map[string]string{
-	rules.ActInterceptPublish:   anxin.ActionInterceptListing,
-	rules.ActBanListing:         anxin.ActionBanListing,
-	rules.ActDelist:             anxin.ActionDelistListing,
-	rules.ActRestrictListing:    anxin.ActionRestrictMerchant,
-	rules.ActShieldShop:         anxin.ActionShieldShop,
-	rules.ActFreezePayout:       anxin.ActionFreezePayout,
-	rules.ActDeductDeposit:      anxin.ActionDeductDeposit,
-	rules.ActClearOut:           anxin.ActionClearOutMerchant,
-	rules.ActPenaliseInfluencer: anxin.ActionPenaliseInfluencer,
-	rules.ActCutStream:          anxin.ActionCutStream,
-	rules.ActRemoveFromCart:     anxin.ActionRemoveFromCart,
-	rules.ActHideContent:        anxin.ActionHideContent,
+	rules.ActInterceptPublish:   anxin.MessageInterceptListing,
+	rules.ActBanListing:         anxin.MessageBanListing,
+	rules.ActDelist:             anxin.MessageDelistListing,
+	rules.ActRestrictListing:    anxin.MessageRestrictMerchant,
+	rules.ActShieldShop:         anxin.MessageShieldShop,
+	rules.ActFreezePayout:       anxin.MessageFreezePayout,
+	rules.ActDeductDeposit:      anxin.MessageDeductDeposit,
+	rules.ActClearOut:           anxin.MessageClearOutMerchant,
+	rules.ActPenaliseInfluencer: anxin.MessagePenaliseInfluencer,
+	rules.ActCutStream:          anxin.MessageCutStream,
+	rules.ActRemoveFromCart:     anxin.MessageRemoveFromCart,
+	rules.ActHideContent:        anxin.MessageHideContent,
 }
 
 type statementInput struct {
@@ -179,7 +179,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		}
 	}
 	if len(in.actions) == 0 {
-		if _, err := Enqueue(ctx, tx, anxin.ActionNotify, in.targetID, "statement:"+st.ID, map[string]any{
+		if _, err := Enqueue(ctx, tx, anxin.MessageNotify, in.targetID, "statement:"+st.ID, map[string]any{
 			"statement_id": st.ID, "merchant_id": in.merchantID, "kind": "statement", "reason": st.Reason, "appeal_status": st.AppealStatus}); err != nil {
 			return nil, err
 		}
@@ -273,7 +273,7 @@ func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *
 	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET status = 'expired', ended_at = ?, end_reason = 'ended' WHERE id = ?`, ms(tx.Now), p.EnforcementID); err != nil {
 		return err
 	}
-	_, err = Enqueue(ctx, tx, anxin.ActionReinstateMerchant, subject, "end:"+p.EnforcementID, map[string]any{
+	_, err = Enqueue(ctx, tx, anxin.MessageReinstateMerchant, subject, "end:"+p.EnforcementID, map[string]any{
 		"merchant_id": subject, "action": typ, "statement_id": statementID, "enforcement_id": p.EnforcementID, "sanction_id": p.EnforcementID, "source": source})
 	return err
 }
@@ -363,9 +363,9 @@ func reverseEnforcements(ctx context.Context, tx *Tx, statementID, status string
 		if err := CancelJob(ctx, tx, JobSanctionEnd, r.id); err != nil {
 			return err
 		}
-		typ := anxin.ActionReverseEnforcement
+		typ := anxin.MessageReverseEnforcement
 		if r.ttype == "listing" {
-			typ = anxin.ActionRestoreListing
+			typ = anxin.MessageRestoreListing
 		}
 		if _, err := Enqueue(ctx, tx, typ, r.tid, "reverse:"+r.id, map[string]any{"statement_id": statementID, "action": r.action,
 			"target_type": r.ttype, "target_id": r.tid, "merchant_id": r.merchant, "enforcement_id": r.id, "status": status}); err != nil {

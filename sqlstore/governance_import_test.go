@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/governance"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
 
 func TestGovernanceImportLexicon(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		parse := func(list string) *anxin.LexiconImport {

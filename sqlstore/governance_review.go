@@ -35,7 +35,7 @@ func openCase(ctx context.Context, tx *Tx, d *anxin.Decision) error {
 	}
 	tx.queueCase([]any{d.CaseID, d.ID, d.SubjectType, d.SubjectID, d.Kind, d.MerchantID, d.Stage, casePriority(d), "open",
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(ids), govJSON(d.Evidence), ms(tx.Now)})
-	_, err := Enqueue(ctx, tx, anxin.ActionCaseOpened, d.SubjectID, "case:"+d.CaseID, map[string]any{
+	_, err := Enqueue(ctx, tx, anxin.MessageCaseOpened, d.SubjectID, "case:"+d.CaseID, map[string]any{
 		"case_id": d.CaseID, "decision_id": d.ID, "subject_type": d.SubjectType, "subject_id": d.SubjectID, "stage": d.Stage,
 		"hold": d.Stage == anxin.StagePublish})
 	return err
@@ -279,9 +279,9 @@ func (s *GovernanceService) DecideCase(ctx context.Context, id, resolution, note
 			}
 		} else {
 			label = "overturned"
-			typ, subject := anxin.ActionNotify, d.SubjectID
+			typ, subject := anxin.MessageNotify, d.SubjectID
 			if d.SubjectType == "listing" {
-				typ = anxin.ActionRestoreListing
+				typ = anxin.MessageRestoreListing
 			}
 			if _, err := Enqueue(ctx, tx, typ, subject, "release:"+c.ID, map[string]any{"case_id": c.ID, "decision_id": d.ID,
 				"subject_type": d.SubjectType, "subject_id": d.SubjectID, "kind": "review_released"}); err != nil {

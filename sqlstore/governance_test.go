@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/governance"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
@@ -60,7 +61,7 @@ func outboxTypes(t *testing.T, db *sqlstore.DB) map[string]int {
 }
 
 func TestGovernanceCheckBlockAndReview(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		d := checkOne(t, g, anxin.ListingCheck{ID: "l1", Title: "高仿 女包 专柜品质", MerchantID: "m1"})
@@ -78,7 +79,7 @@ func TestGovernanceCheckBlockAndReview(t *testing.T) {
 		if err != nil || st.AppealDeadline == nil || !strings.Contains(st.Facts, "高仿") || st.MerchantID != "m1" {
 			t.Fatalf("FindStatement = %+v, %v", st, err)
 		}
-		if types := outboxTypes(t, db); types[anxin.ActionInterceptListing] != 1 {
+		if types := outboxTypes(t, db); types[anxin.MessageInterceptListing] != 1 {
 			t.Errorf("outbox = %v; want one listing.intercept", types)
 		}
 		rec, err := g.MerchantRecord(govOperator, "m1")
@@ -138,7 +139,7 @@ func TestGovernanceCheckBlockAndReview(t *testing.T) {
 }
 
 func TestGovernancePointsSanctionsAppeal(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		merchant := govAs(anxin.MerchantRole("m9"), "k_m9")
@@ -193,7 +194,7 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 			t.Errorf("publish after overturn = %+v; want allow", ok)
 		}
 		types := outboxTypes(t, db)
-		if types[anxin.ActionRestoreListing] != 1 || types[anxin.ActionReverseEnforcement] != 1 || types[anxin.ActionRestrictMerchant] != 1 {
+		if types[anxin.MessageRestoreListing] != 1 || types[anxin.MessageReverseEnforcement] != 1 || types[anxin.MessageRestrictMerchant] != 1 {
 			t.Errorf("outbox = %v; want a restore, a reversal and a restriction", types)
 		}
 		st, _ := g.FindStatement(merchant, first.StatementID)
@@ -203,7 +204,7 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 
 		// Appeal windows close.
 		d := checkOne(t, g, anxin.ListingCheck{ID: "lz", Title: "冰毒", MerchantID: "m9"})
-		clock.t = clock.t.Add(31 * 24 * time.Hour)
+		clock.Set(clock.Now().Add(31 * 24 * time.Hour))
 		if _, err := g.FileAppeal(merchant, d.StatementID, "late"); anxin.KindOf(err) != anxin.Conflict {
 			t.Errorf("late appeal = %v; want Conflict", err)
 		}
@@ -234,7 +235,7 @@ func TestGovernancePointsSanctionsAppeal(t *testing.T) {
 }
 
 func TestGovernanceSanctionExpires(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	db := sqltest.OpenSQLite(t, clock)
 	g := newGov(t, db)
 	for _, id := range []string{"a", "b"} {
@@ -242,11 +243,11 @@ func TestGovernanceSanctionExpires(t *testing.T) {
 	}
 	jobs := &sqlstore.JobRunner{DB: db}
 	jobs.Handle(sqlstore.JobSanctionEnd, g.HandleSanctionEnd)
-	clock.t = clock.t.Add(8 * 24 * time.Hour)
+	clock.Set(clock.Now().Add(8 * 24 * time.Hour))
 	if n, err := jobs.RunDue(context.Background(), 0); err != nil || n != 1 {
 		t.Fatalf("RunDue = %d, %v; want the reinstatement job", n, err)
 	}
-	if outboxTypes(t, db)[anxin.ActionReinstateMerchant] != 1 {
+	if outboxTypes(t, db)[anxin.MessageReinstateMerchant] != 1 {
 		t.Error("no merchant.reinstate message")
 	}
 	if d := checkOne(t, g, anxin.ListingCheck{ID: "c", Title: "毛巾", MerchantID: "m5"}); d.Outcome != anxin.OutcomeAllow {
@@ -273,7 +274,7 @@ func TestGovernanceStreamWindow(t *testing.T) {
 		if err != nil || !ds[0].CutStream {
 			t.Fatalf("drug segment = %+v, %v; want the stream cut", ds, err)
 		}
-		if outboxTypes(t, db)[anxin.ActionCutStream] != 1 {
+		if outboxTypes(t, db)[anxin.MessageCutStream] != 1 {
 			t.Error("no stream.cut message")
 		}
 	})

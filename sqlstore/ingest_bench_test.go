@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -68,7 +69,7 @@ func openIngestDBs(tb testing.TB, dsn string, n int) []*sqlstore.DB {
 	ctx := context.Background()
 	dbs := make([]*sqlstore.DB, n)
 	for i := range dbs {
-		db, err := sqlstore.Open(ctx, dsn, &fixedClock{t: t0})
+		db, err := sqlstore.Open(ctx, dsn, anxintest.NewClock(t0))
 		if err != nil {
 			tb.Fatalf("open replica %d: %v", i, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -160,7 +161,7 @@ func ingestState(t *testing.T, db *sqlstore.DB) string {
 // same batches leaves them, and that the books verify.
 func TestIngestConcurrentEqualsSerial(t *testing.T) {
 	const orders = 90
-	sqltest.RunReplicas(t, &fixedClock{t: t0}, 3, func(t *testing.T, dbs []*sqlstore.DB) {
+	sqltest.RunReplicas(t, anxintest.NewClock(t0), 3, func(t *testing.T, dbs []*sqlstore.DB) {
 		prepareIngest(t, dbs)
 		phases := overlappingBatches(orders)
 		for p, batches := range phases {
@@ -191,9 +192,9 @@ func TestIngestConcurrentEqualsSerial(t *testing.T) {
 
 		var serial *sqlstore.DB
 		if dbs[0].Dialect == sqlstore.Postgres {
-			serial = sqltest.OpenPostgres(t, &fixedClock{t: t0})
+			serial = sqltest.OpenPostgres(t, anxintest.NewClock(t0))
 		} else {
-			serial = sqltest.OpenSQLite(t, &fixedClock{t: t0})
+			serial = sqltest.OpenSQLite(t, anxintest.NewClock(t0))
 		}
 		prepareIngest(t, []*sqlstore.DB{serial})
 		es := sqlstore.NewEventService(serial)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/hashbank"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
@@ -55,10 +56,10 @@ func testBuy(listing string) *anxin.Notice {
 }
 
 func TestNoticeFlow(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)} // Monday 10:00 in Shanghai
-	start := clock.t
+	clock := anxintest.NewClock(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)) // Monday 10:00 in Shanghai
+	start := clock.Now()
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start
+		clock.Set(start)
 		ipWorld(t, db)
 		ip := sqlstore.NewIPService(db)
 		rh := as(anxin.RightsHolderRole("rh1"))
@@ -94,7 +95,7 @@ func TestNoticeFlow(t *testing.T) {
 		if err != nil || again.ID != n.ID {
 			t.Fatalf("FileNotice(same key) = %v, %v; want the first notice %s", again, err, n.ID)
 		}
-		msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionBanListing, 10)
+		msgs, _ := db.OutboxMessages(context.Background(), anxin.MessageBanListing, 10)
 		if len(msgs) != 1 || msgs[0].SubjectID != "l0" {
 			t.Fatalf("ban messages = %d; want one for l0", len(msgs))
 		}
@@ -132,14 +133,14 @@ func TestNoticeFlow(t *testing.T) {
 		// Ten business days later (two weeks), the job reinstates the link.
 		runner := &sqlstore.JobRunner{DB: db}
 		runner.Handle(sqlstore.JobIPReinstate, ip.HandleReinstate)
-		clock.t = clock.t.Add(13 * 24 * time.Hour)
+		clock.Set(clock.Now().Add(13 * 24 * time.Hour))
 		if k, _ := runner.RunDue(context.Background(), 0); k != 0 {
 			t.Fatalf("reinstatement ran %d jobs before the tenth business day", k)
 		}
 		if _, err := ip.ReportLegalAction(as(anxin.RightsHolderRole("rh1")), n2.ID, "(2026) 沪0115民初123号"); err != nil {
 			t.Fatal(err)
 		}
-		clock.t = clock.t.Add(2 * 24 * time.Hour)
+		clock.Set(clock.Now().Add(2 * 24 * time.Hour))
 		if k, err := runner.RunDue(context.Background(), 0); k != 1 || err != nil {
 			t.Fatalf("RunDue at the end of the window = %d, %v; want 1", k, err)
 		}
@@ -159,7 +160,7 @@ func TestNoticeFlow(t *testing.T) {
 		if up, _ := ip.FindNotice(rh, c2.ID); up.State != anxin.NoticeUpheld || !up.LegalAction {
 			t.Fatalf("notice after legal action = %+v", up)
 		}
-		clock.t = clock.t.Add(30 * 24 * time.Hour)
+		clock.Set(clock.Now().Add(30 * 24 * time.Hour))
 		runner.RunDue(context.Background(), 0)
 		if got, _ := ip.FindNotice(rh, n2.ID); got.State != anxin.NoticeUpheld {
 			t.Fatalf("upheld notice changed to %s", got.State)
@@ -172,9 +173,9 @@ func TestNoticeFlow(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		clear, _ := db.OutboxMessages(context.Background(), anxin.ActionClearOutMerchant, 10)
+		clear, _ := db.OutboxMessages(context.Background(), anxin.MessageClearOutMerchant, 10)
 		// Shielding is sent as merchant.shield, like governance's.
-		shield, _ := db.OutboxMessages(context.Background(), anxin.ActionShieldShop, 10)
+		shield, _ := db.OutboxMessages(context.Background(), anxin.MessageShieldShop, 10)
 		if len(clear) != 1 || len(shield) != 1 {
 			t.Fatalf("sanctions: %d clear-outs, %d shields; want one each", len(clear), len(shield))
 		}
@@ -190,7 +191,7 @@ func TestNoticeFlow(t *testing.T) {
 			t.Errorf("RightsHolders = %+v, %v", stats, err)
 		}
 
-		rep, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{From: clock.t.AddDate(-1, 0, 0), To: clock.t.Add(time.Hour)})
+		rep, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{From: clock.Now().AddDate(-1, 0, 0), To: clock.Now().Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}

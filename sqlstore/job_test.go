@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -20,7 +21,7 @@ import (
 // have exactly one effect, and its done_by must name the runner whose
 // effect it is.
 func TestJobRunnersRunEachJobOnce(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	const jobs = 500
 	sqltest.RunReplicas(t, clock, 3, func(t *testing.T, dbs []*sqlstore.DB) {
 		ctx := context.Background()
@@ -30,7 +31,7 @@ func TestJobRunnersRunEachJobOnce(t *testing.T) {
 		}
 		err := db.Transact(ctx, func(tx *sqlstore.Tx) error {
 			for i := range jobs {
-				if err := sqlstore.Schedule(ctx, tx, "test.effect", "k"+strconv.Itoa(i), clock.t.Add(-time.Duration(i)*time.Second), nil); err != nil {
+				if err := sqlstore.Schedule(ctx, tx, "test.effect", "k"+strconv.Itoa(i), clock.Now().Add(-time.Duration(i)*time.Second), nil); err != nil {
 					return err
 				}
 			}

@@ -244,28 +244,30 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	floor := protection.DepositFloor(jsonStrings(cats))
 	dep, err := balance(ctx, tx, ledger.Owned(ledger.KindMerchantDeposit, merchantID), currency, false)
 	if err != nil {
 		return err
 	}
-	var restricted bool
+	var restricted, known bool
 	err = tx.queryRowCached(ctx, `SELECT restricted FROM merchant_deposits WHERE merchant_id = ?`, merchantID).Scan(&restricted)
-	if errors.Is(err, sql.ErrNoRows) {
+	known = err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	v := protection.CheckDeposit(jsonStrings(cats), dep, restricted)
+	floor := v.Floor
+	if !known {
 		if _, err := tx.execCached(ctx, `INSERT INTO merchant_deposits (merchant_id, floor_fen, restricted, updated_at) VALUES (?, ?, 0, ?)`, merchantID, floor, ms(tx.Now)); err != nil {
 			return err
 		}
-	} else if err != nil {
-		return err
 	}
-	below := dep < floor
-	switch {
-	case below && !restricted:
+	switch v.Action {
+	case protection.DepositRestrict:
 		if _, err := tx.execCached(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 1, restricted_at = ?, updated_at = ? WHERE merchant_id = ?`,
 			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
 			return err
 		}
-		facts := fmt.Sprintf("The shop's deposit is %d fen, below the floor of %d fen for its categories.", dep, floor)
+		facts := v.Facts
 		_, err := issueSanction(ctx, tx, sanctionIssue{subjectType: anxin.SubjectMerchant, subjectID: merchantID, typ: anxin.SanctionRestrictListing,
 			source: anxin.SourceDeposit, originType: "deposit", originID: merchantID + ":" + strconv.FormatInt(ms(tx.Now), 10), cause: "deposit_below_floor",
 			reason: "The deposit is below the floor: publishing is restricted until it is topped up.", mode: enforcement.Queue,
@@ -273,7 +275,7 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 				Until: "until the deposit is topped up to the floor"},
 			extra: map[string]any{"reason_code": "deposit_below_floor", "deposit_fen": dep, "floor_fen": floor, "until": "deposit topped up"}})
 		return err
-	case !below && restricted:
+	case protection.DepositLift:
 		if _, err := tx.execCached(ctx, `UPDATE merchant_deposits SET floor_fen = ?, restricted = 0, lifted_at = ?, updated_at = ? WHERE merchant_id = ?`,
 			floor, ms(tx.Now), ms(tx.Now), merchantID); err != nil {
 			return err
@@ -285,7 +287,7 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 		if _, err := endSanctions(ctx, tx, ss, anxin.SanctionLifted, "deposit_topped_up"); err != nil {
 			return err
 		}
-		_, err = Enqueue(ctx, tx, anxin.ActionNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
+		_, err = Enqueue(ctx, tx, anxin.MessageNotify, merchantID, "deposit-lifted:"+merchantID+":"+strconv.FormatInt(ms(tx.Now), 10), map[string]any{
 			"merchant_id": merchantID, "event": "restriction_lifted", "reason": "deposit_topped_up", "deposit_fen": dep, "floor_fen": floor,
 		})
 		return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 
@@ -39,9 +40,9 @@ const hostile = `x'); DROP TABLE orders; -- "q" ? $1 \ %_ 中文`
 
 func TestMarketplaceUpsertAndFind(t *testing.T) {
 	start := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: start}
+	clock := anxintest.NewClock(start)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start
+		clock.Set(start)
 		ms := sqlstore.NewMarketplaceService(db)
 		merchant := &anxin.Merchant{ID: "m_1", Name: hostile, Status: "active", Categories: []string{"food", hostile},
 			Attributes: map[string]string{"k": hostile}, OnboardedAt: start.Add(-48 * time.Hour)}
@@ -58,12 +59,12 @@ func TestMarketplaceUpsertAndFind(t *testing.T) {
 			t.Errorf("FindMerchant(m_1) mismatch (-want +got):\n%s", diff)
 		}
 		// A later upsert without onboarded_at keeps the earliest one.
-		clock.t = start.Add(time.Hour)
+		clock.Set(start.Add(time.Hour))
 		if err := ms.UpsertMerchants(platform, []*anxin.Merchant{{ID: "m_1", Name: "Renamed"}}); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = ms.FindMerchant(operator, "m_1")
-		if got.Name != "Renamed" || !got.OnboardedAt.Equal(merchant.OnboardedAt) || !got.UpdatedAt.Equal(clock.t) {
+		if got.Name != "Renamed" || !got.OnboardedAt.Equal(merchant.OnboardedAt) || !got.UpdatedAt.Equal(clock.Now()) {
 			t.Errorf("after re-upsert FindMerchant = %+v; want name Renamed, onboarded %v", got, merchant.OnboardedAt)
 		}
 
@@ -77,7 +78,7 @@ func TestMarketplaceUpsertAndFind(t *testing.T) {
 			t.Fatal(err)
 		}
 		wl := *listing
-		wl.UpdatedAt = clock.t
+		wl.UpdatedAt = clock.Now()
 		if diff := cmp.Diff(&wl, gl); diff != "" {
 			t.Errorf("FindListing mismatch (-want +got):\n%s", diff)
 		}
@@ -92,7 +93,7 @@ func TestMarketplaceUpsertAndFind(t *testing.T) {
 			t.Fatal(err)
 		}
 		wo := *order
-		wo.TotalFen, wo.Currency, wo.Status, wo.UpdatedAt = 3998, "CNY", anxin.OrderPaid, clock.t
+		wo.TotalFen, wo.Currency, wo.Status, wo.UpdatedAt = 3998, "CNY", anxin.OrderPaid, clock.Now()
 		if diff := cmp.Diff(&wo, gotOrder); diff != "" {
 			t.Errorf("FindOrder mismatch (-want +got):\n%s", diff)
 		}
@@ -125,7 +126,7 @@ func TestMarketplaceUpsertAndFind(t *testing.T) {
 
 func TestMarketplaceShipments(t *testing.T) {
 	start := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
-	sqltest.Run(t, &fixedClock{t: start}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(start), func(t *testing.T, db *sqlstore.DB) {
 		ms := sqlstore.NewMarketplaceService(db)
 		sh := &anxin.Shipment{ID: "s_1", OrderID: "o_1", Carrier: "SF", TrackingNo: hostile, Events: []anxin.CarrierEvent{
 			{Code: "in_transit", At: start.Add(2 * time.Hour), Location: "Hangzhou"},

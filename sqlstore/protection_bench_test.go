@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -20,9 +21,9 @@ func BenchmarkClaimDecision(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var db *sqlstore.DB
 			if name == "sqlite" {
-				db = sqltest.OpenSQLite(b, &protClock{t: protT0})
+				db = sqltest.OpenSQLite(b, anxintest.NewClock(protT0))
 			} else {
-				db = sqltest.OpenPostgres(b, &protClock{t: protT0})
+				db = sqltest.OpenPostgres(b, anxintest.NewClock(protT0))
 			}
 			s := sqlstore.NewProtectionService(db)
 			if err := s.InstallDefaultProgrammes(context.Background()); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 )
 
 // AppealWindow is how long after a decision either party may appeal.
-const AppealWindow = 30 * 24 * time.Hour
+const AppealWindow = protection.AppealWindow
 
 // AddEvidence implements anxin.ProtectionService. The file's bytes must be
 // what its declared type says (sniffed); only its hash and size are kept.
@@ -151,53 +150,39 @@ func (s *ProtectionService) decideAppeal(ctx context.Context, tx *Tx, r *claimRo
 		ORDER BY seq DESC LIMIT 1`, r.id).Scan(&prior, &priorBy); err != nil {
 		return err
 	}
-	if priorBy == by {
-		return anxin.Errorf(anxin.Forbidden, "An appeal is decided by someone other than the original decider.")
-	}
-	if outcome != protection.Approve && outcome != protection.Deny {
-		return anxin.Errorf(anxin.Invalid, "outcome must be approve or deny.")
-	}
-	if reason == "" {
-		return anxin.Errorf(anxin.Invalid, "A decision needs a reason.")
-	}
 	var paid bool
 	if err := tx.queryRowCached(ctx, `SELECT COUNT(*) > 0 FROM payouts WHERE claim_id = ?`, r.id).Scan(&paid); err != nil {
 		return err
 	}
-	wasApproved := paid
-	appeal := "upheld"
-	if (outcome == protection.Approve) != wasApproved {
-		appeal = "overturned"
-	}
-	if _, err := tx.execCached(ctx, `UPDATE claim_appeals SET status = ?, decided_at = ? WHERE claim_id = ?`, appeal, ms(tx.Now), r.id); err != nil {
+	ad, err := protection.DecideAppeal(protection.AppealFacts{PriorDecidedBy: priorBy, DecidedBy: by, Paid: paid}, outcome, reason)
+	if err != nil {
 		return err
 	}
-	if appeal == "overturned" && outcome == protection.Approve {
-		d, perr := protection.Decide(c, outcome, "appeal overturned: "+reason, amountFen)
+	if _, err := tx.ExecContext(ctx, `UPDATE claim_appeals SET status = ?, decided_at = ? WHERE claim_id = ?`, ad.Result, ms(tx.Now), r.id); err != nil {
+		return err
+	}
+	if ad.Pay {
+		d, perr := protection.Decide(c, outcome, ad.Reason, amountFen)
 		if perr != nil {
 			return protectionErr(perr)
 		}
 		return s.apply(ctx, tx, r, c, d, by)
 	}
-	dec := "uphold"
-	status := map[bool]string{true: anxin.ClaimApproved, false: anxin.ClaimDenied}[wasApproved]
-	if appeal == "overturned" {
-		dec, status = "overturn", anxin.ClaimDenied
+	if ad.ReverseRecovery {
 		if err := reverseRecovery(ctx, tx, r.id); err != nil {
 			return err
 		}
 	}
-	stmt := fmt.Sprintf("Appeal %s by a person: %s. This decision is final within Anxin; external redress remains open.", appeal, reason)
 	var seq int
 	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM claim_decisions WHERE claim_id = ?`, r.id).Scan(&seq); err != nil {
 		return err
 	}
 	if _, err := tx.execCached(ctx, `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?)`, anxin.NewID("dec"), r.id, seq, dec, "appeal_"+appeal, stmt, by, ms(tx.Now)); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?)`, anxin.NewID("dec"), r.id, seq, ad.Record, ad.Code, ad.Statement, by, ms(tx.Now)); err != nil {
 		return err
 	}
-	_, err := tx.execCached(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
-		status, "appeal_"+appeal, stmt, ms(tx.Now), ms(tx.Now), r.id)
+	_, err = tx.execCached(ctx, `UPDATE claims SET status = ?, reason = ?, statement = ?, decided_at = ?, updated_at = ? WHERE id = ?`,
+		ad.Status, ad.Code, ad.Statement, ms(tx.Now), ms(tx.Now), r.id)
 	return err
 }
 
@@ -250,9 +235,9 @@ func (s *ProtectionService) AppealClaim(ctx context.Context, claimID, reason str
 	if err := anxin.ValidateText("reason", reason, 4000); err != nil {
 		return nil, err
 	}
-	appellant := "buyer"
+	appellant := protection.AppellantBuyer
 	if anxin.MerchantScope(ctx) != "" {
-		appellant = "merchant"
+		appellant = protection.AppellantMerchant
 	}
 	err = s.db.TransactOpts(ctx, money, func(tx *Tx) error {
 		r, err := loadClaimRow(ctx, tx, claimID)
@@ -266,22 +251,16 @@ func (s *ProtectionService) AppealClaim(ctx context.Context, claimID, reason str
 		if err := tx.queryRowCached(ctx, `SELECT COUNT(*) FROM claim_appeals WHERE claim_id = ?`, claimID).Scan(&n); err != nil {
 			return err
 		}
-		if n > 0 {
-			return anxin.Errorf(anxin.Conflict, "Claim %s was already appealed; a claim can be appealed once.", claimID)
-		}
-		switch {
-		case r.status == anxin.ClaimApproved && appellant == "merchant", r.status == anxin.ClaimDenied && appellant == "buyer":
-		case r.status == anxin.ClaimApproved || r.status == anxin.ClaimDenied:
-			return anxin.Errorf(anxin.Invalid, "Only the party the decision went against may appeal it.")
-		default:
-			return anxin.Errorf(anxin.Conflict, "Claim %s is %s; only decided claims can be appealed.", claimID, r.status)
-		}
 		var decided sql.NullInt64
 		if err := tx.queryRowCached(ctx, `SELECT decided_at FROM claims WHERE id = ?`, claimID).Scan(&decided); err != nil {
 			return err
 		}
-		if decided.Valid && tx.Now.Sub(fromMS(decided.Int64)) > AppealWindow {
-			return anxin.Errorf(anxin.Invalid, "The 30-day appeal window closed.")
+		f := protection.AppealFiling{ClaimID: claimID, Status: r.status, Appellant: appellant, Appealed: n > 0, Now: tx.Now}
+		if decided.Valid {
+			f.DecidedAt = fromMS(decided.Int64)
+		}
+		if err := protection.CheckAppeal(f); err != nil {
+			return err
 		}
 		if _, err := tx.execCached(ctx, `INSERT INTO claim_appeals (claim_id, appellant, reason, status, created_at) VALUES (?, ?, ?, 'open', ?)`,
 			claimID, appellant, reason, ms(tx.Now)); err != nil {

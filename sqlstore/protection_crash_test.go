@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -26,7 +27,7 @@ func TestCrashHelperProcess(t *testing.T) {
 	if dsn == "" {
 		t.Skip("helper process for TestCrashBetweenDecisionAndPayout")
 	}
-	db, err := sqlstore.Open(context.Background(), dsn, &protClock{t: protT0})
+	db, err := sqlstore.Open(context.Background(), dsn, anxintest.NewClock(protT0))
 	if err != nil {
 		fmt.Println("OPEN", err)
 		os.Exit(3)
@@ -54,7 +55,7 @@ func TestCrashBetweenDecisionAndPayout(t *testing.T) {
 	for name, dsn := range dbs {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			db, err := sqlstore.Open(ctx, dsn, &protClock{t: protT0})
+			db, err := sqlstore.Open(ctx, dsn, anxintest.NewClock(protT0))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -231,10 +231,7 @@ func (s *LedgerService) Fund(ctx context.Context, f anxin.Funding) (_ *anxin.Led
 	if err := acct.Validate(); err != nil {
 		return nil, ledgerError(err)
 	}
-	switch acct.Kind() {
-	case ledger.KindGuaranteeFund, ledger.KindLogisticsPool, ledger.KindFreightPool, ledger.KindSamplingBudget,
-		ledger.KindMerchantDeposit, ledger.KindMerchantAvailable:
-	default:
+	if !ledger.ExternallyFundable(acct.Kind()) {
 		return nil, anxin.Errorf(anxin.Invalid, "Only pools, merchant deposits and merchant balances can be funded from outside the books.")
 	}
 	var id string
@@ -255,7 +252,7 @@ func (s *LedgerService) Fund(ctx context.Context, f anxin.Funding) (_ *anxin.Led
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if k := acct.Kind(); k == ledger.KindMerchantDeposit || k == ledger.KindMerchantAvailable {
+		if ledger.SettlesReceivable(acct.Kind()) {
 			// Money booked to a shop the mirror does not know could never be
 			// settled or recovered: refuse it rather than open the account.
 			var one int
@@ -274,7 +271,7 @@ func (s *LedgerService) Fund(ctx context.Context, f anxin.Funding) (_ *anxin.Led
 		if id, err = appendPosting(ctx, tx, "topup", "topup:"+f.Key, p); err != nil {
 			return err
 		}
-		if acct.Kind() == ledger.KindMerchantDeposit || acct.Kind() == ledger.KindMerchantAvailable {
+		if ledger.SettlesReceivable(acct.Kind()) {
 			return collectReceivable(ctx, tx, acct.Owner(), f.Currency)
 		}
 		return nil

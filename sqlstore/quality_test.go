@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -54,9 +55,9 @@ func seedDeliveries(t *testing.T, db *sqlstore.DB, start time.Time, days, perDay
 
 func TestQualityWatchAndCampaign(t *testing.T) {
 	start := time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC) // 2026-03-02 00:00 Shanghai
-	clock := &fixedClock{}
+	clock := anxintest.NewClock(time.Time{})
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start.AddDate(0, 0, 70)
+		clock.Set(start.AddDate(0, 0, 70))
 		ctx := context.Background()
 		// 70 days: m_a returns 4 of 20 a day until day 35, then 1; m_b
 		// returns 2 of 20 throughout, except a spike of 12 on day 68.
@@ -133,7 +134,7 @@ func TestQualityWatchAndCampaign(t *testing.T) {
 		if n, _ = svc.EnforceCampaign(qualityCtx, c2.ID); n != 0 {
 			t.Fatalf("second enforcement acted on %d merchants again", n)
 		}
-		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestrictMerchant], ","); got != "m_a" {
+		if got := strings.Join(outboxSubjects(t, db)[anxin.MessageRestrictMerchant], ","); got != "m_a" {
 			t.Fatalf("restricted %q", got)
 		}
 		qs, _, err := sqlstore.NewGovernanceService(db).FindSanctions(govOperator, anxin.SanctionFilter{Source: anxin.SourceQuality})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -64,7 +65,7 @@ func outboxSubjects(t *testing.T, db *sqlstore.DB) map[string][]string {
 
 func TestSamplingPlanValidation(t *testing.T) {
 	now := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	sqltest.Run(t, &fixedClock{t: now}, func(t *testing.T, db *sqlstore.DB) {
+	sqltest.Run(t, anxintest.NewClock(now), func(t *testing.T, db *sqlstore.DB) {
 		svc := sqlstore.NewSamplingService(db)
 		base := func() anxin.SamplingPlan {
 			return anxin.SamplingPlan{Name: "Q2", BudgetFen: 1_000_000, From: now, To: now.Add(90 * 24 * time.Hour), Quotas: []anxin.CategoryQuota{{Category: "fresh", Quota: 10}}}
@@ -118,9 +119,9 @@ func TestSamplingPlanValidation(t *testing.T) {
 
 func TestSamplingLifecycle(t *testing.T) {
 	now := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: now}
+	clock := anxintest.NewClock(now)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = now
+		clock.Set(now)
 		ctx := context.Background()
 		seedMirror(t, db, now)
 		svc := sqlstore.NewSamplingService(db)
@@ -213,20 +214,20 @@ func TestSamplingLifecycle(t *testing.T) {
 		if x, err = svc.Track(qualityCtx, target.ID, "received", ""); err != nil || x.Status != anxin.SampleAtLab {
 			t.Fatalf("Track(received) = %+v, %v", x, err)
 		}
-		clock.t = now.Add(48 * time.Hour)
+		clock.Set(now.Add(48 * time.Hour))
 		x, err = svc.RecordResult(qualityCtx, target.ID, anxin.LabResult{ReportRef: "CMA-2026-0042", Results: []anxin.LabTest{
 			{Test: "microbial", Pass: false, Safety: true}, {Test: "heavy_metals", Pass: true}}})
 		if err != nil || x.Status != anxin.SampleFailed {
 			t.Fatalf("RecordResult = %+v, %v", x, err)
 		}
 		ob := outboxSubjects(t, db)
-		if got := strings.Join(ob[anxin.ActionDelistListing], ","); got != "l_00,l_01,l_02,l_03" {
+		if got := strings.Join(ob[anxin.MessageDelistListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("delisted %s; want the four listings of product p_cray", got)
 		}
-		if got := strings.Join(ob[anxin.ActionRestrictMerchant], ","); got != "m_new" {
+		if got := strings.Join(ob[anxin.MessageRestrictMerchant], ","); got != "m_new" {
 			t.Errorf("restricted %q", got)
 		}
-		if got := strings.Join(ob[anxin.ActionNotify], ","); got != "b_1,m_new" {
+		if got := strings.Join(ob[anxin.MessageNotify], ","); got != "b_1,m_new" {
 			t.Errorf("notified %q; want buyer b_1 (bought l_01) and the merchant", got)
 		}
 		// The failure is a sanction in the one model: the publish gate
@@ -273,7 +274,7 @@ func TestSamplingLifecycle(t *testing.T) {
 		if _, err := svc.RecordResult(qualityCtx, rt.ID, anxin.LabResult{ReportRef: "CNAS-77", Results: []anxin.LabTest{{Test: "microbial", Pass: true}}}); err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(outboxSubjects(t, db)[anxin.ActionRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
+		if got := strings.Join(outboxSubjects(t, db)[anxin.MessageRestoreListing], ","); got != "l_00,l_01,l_02,l_03" {
 			t.Errorf("restored %q", got)
 		}
 		if sc, err := gov.FindSanction(govOperator, sanctions[0].ID); err != nil || sc.Status != anxin.SanctionLifted || sc.EndReason != "retest_passed" {
@@ -308,9 +309,9 @@ func runSample(t *testing.T, svc *sqlstore.SamplingService, id string, pass bool
 
 func TestCareAndSamplingReport(t *testing.T) {
 	start := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: start}
+	clock := anxintest.NewClock(start)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = start
+		clock.Set(start)
 		seedMirror(t, db, start)
 		care := sqlstore.NewCareService(db)
 		var ids []string
@@ -321,14 +322,14 @@ func TestCareAndSamplingReport(t *testing.T) {
 			}
 			ids = append(ids, tk.ID)
 		}
-		clock.t = start.Add(2 * time.Minute)
+		clock.Set(start.Add(2 * time.Minute))
 		care.Reply(careCtx, ids[0], anxin.Reply{Body: "ok"})
-		clock.t = start.Add(10 * time.Minute)
+		clock.Set(start.Add(10 * time.Minute))
 		care.Reply(careCtx, ids[1], anxin.Reply{Body: "ok"})
-		clock.t = start.Add(3 * time.Hour)
+		clock.Set(start.Add(3 * time.Hour))
 		care.Resolve(careCtx, ids[0], "done")
 		care.AnswerSurvey(platformCtx, ids[0], 5, "")
-		clock.t = start.Add(80 * time.Hour) // too late for the 72-hour rate
+		clock.Set(start.Add(80 * time.Hour)) // too late for the 72-hour rate
 		care.Resolve(careCtx, ids[1], "done")
 		care.AnswerSurvey(platformCtx, ids[1], 2, "")
 

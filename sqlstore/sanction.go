@@ -25,13 +25,13 @@ const sanctionAppealDays = 30
 // sanctionWebhook maps a sanction type to the webhook the marketplace
 // receives when it is issued.
 var sanctionWebhook = map[string]string{
-	anxin.SanctionWarning:           anxin.ActionNotify,
-	anxin.SanctionRestrictListing:   anxin.ActionRestrictMerchant,
-	anxin.SanctionShieldShop:        anxin.ActionShieldShop,
-	anxin.SanctionFreezePayout:      anxin.ActionFreezePayout,
-	anxin.SanctionDeductDeposit:     anxin.ActionDeductDeposit,
-	anxin.SanctionClearOut:          anxin.ActionClearOutMerchant,
-	anxin.SanctionRestrictStreaming: anxin.ActionPenaliseInfluencer,
+	anxin.SanctionWarning:           anxin.MessageNotify,
+	anxin.SanctionRestrictListing:   anxin.MessageRestrictMerchant,
+	anxin.SanctionShieldShop:        anxin.MessageShieldShop,
+	anxin.SanctionFreezePayout:      anxin.MessageFreezePayout,
+	anxin.SanctionDeductDeposit:     anxin.MessageDeductDeposit,
+	anxin.SanctionClearOut:          anxin.MessageClearOutMerchant,
+	anxin.SanctionRestrictStreaming: anxin.MessagePenaliseInfluencer,
 }
 
 const sanctionCols = `id, subject_type, subject_id, type, source, origin_type, origin_id, cause, statement_id, status, reasons,
@@ -218,7 +218,7 @@ func endSanctions(ctx context.Context, tx *Tx, ss []*anxin.Sanction, status, rea
 		if err := CancelJob(ctx, tx, JobSanctionEnd, s.ID); err != nil {
 			return n, err
 		}
-		if _, err := Enqueue(ctx, tx, anxin.ActionReverseEnforcement, s.SubjectID, "reverse:"+s.ID, map[string]any{
+		if _, err := Enqueue(ctx, tx, anxin.MessageReverseEnforcement, s.SubjectID, "reverse:"+s.ID, map[string]any{
 			"sanction_id": s.ID, "statement_id": s.StatementID, "action": s.Type, "source": s.Source, "target_type": s.SubjectType,
 			"target_id": s.SubjectID, "merchant_id": s.MerchantID, "enforcement_id": s.ID, "status": status, "reason": reason}); err != nil {
 			return n, err

@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
 
 func TestSanctionIssueGateAppeal(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		g := newGov(t, db)
 		merchant := govAs(anxin.MerchantRole("m7"), "k_m7")
@@ -127,7 +128,7 @@ func TestSanctionIssueGateAppeal(t *testing.T) {
 		if _, err := g.DecideAppeal(govOperator, a.ID, anxin.ResOverturn, "self"); anxin.KindOf(err) != anxin.Forbidden {
 			t.Errorf("appeal decided by the issuer = %v; want Forbidden", err)
 		}
-		reversals := len(outboxOf(t, db, anxin.ActionReverseEnforcement))
+		reversals := len(outboxOf(t, db, anxin.MessageReverseEnforcement))
 		if a, err = g.DecideAppeal(govSecond, a.ID, anxin.ResOverturn, "carrier confirmed theft"); err != nil || a.Status != anxin.AppealOverturned {
 			t.Fatalf("DecideAppeal = %+v, %v", a, err)
 		}
@@ -136,7 +137,7 @@ func TestSanctionIssueGateAppeal(t *testing.T) {
 		if got.Status != anxin.SanctionLifted || got.EndReason != "appeal_upheld" || still.Status != anxin.SanctionActive {
 			t.Errorf("after the overturn: restriction %s, warning %s; want lifted and active", got.Status, still.Status)
 		}
-		if msgs := outboxOf(t, db, anxin.ActionReverseEnforcement); len(msgs)-reversals != 1 || !strings.Contains(string(msgs[len(msgs)-1].Payload), sc.ID) {
+		if msgs := outboxOf(t, db, anxin.MessageReverseEnforcement); len(msgs)-reversals != 1 || !strings.Contains(string(msgs[len(msgs)-1].Payload), sc.ID) {
 			t.Errorf("reversal webhooks = %d new; want one naming %s", len(msgs)-reversals, sc.ID)
 		}
 		if _, err := g.FileSanctionAppeal(merchant, sc.ID, "once more"); anxin.KindOf(err) != anxin.Conflict || !strings.Contains(anxin.MessageOf(err), "already lifted") {
@@ -174,7 +175,7 @@ func outboxOf(t *testing.T, db *sqlstore.DB, typ string) []*anxin.OutboxMessage 
 // four old restriction paths' tables, migrates, and checks that each became
 // a sanction with a statement that the gate reads.
 func TestSanctionMigration(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	run := func(t *testing.T, dsn string) {
 		ctx := context.Background()
 		db, err := sqlstore.Open(ctx, dsn, clock)
@@ -185,7 +186,7 @@ func TestSanctionMigration(t *testing.T) {
 		if _, err := db.MigrateTo(ctx, "0601_outbox_txid"); err != nil {
 			t.Fatal(err)
 		}
-		now := clock.t.UnixMilli()
+		now := clock.Now().UnixMilli()
 		day := int64(86400000)
 		for _, q := range []string{
 			`INSERT INTO gov_statements (id, version, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)

@@ -18,7 +18,7 @@ func TestOutboxCursorNeverPassesAMessageBeingWritten(t *testing.T) {
 		ctx := context.Background()
 		cur := sqlstore.NewOutboxCursor(db, "test", "r1")
 		enqueue := func(tx *sqlstore.Tx, key string) {
-			if _, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l_"+key, key, map[string]string{"k": key}); err != nil {
+			if _, err := sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, "l_"+key, key, map[string]string{"k": key}); err != nil {
 				t.Fatal(err)
 			}
 		}

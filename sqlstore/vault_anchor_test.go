@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -200,9 +201,9 @@ func TestAuditChainKeyedAcrossMigration(t *testing.T) {
 func TestAuditCheckpointJob(t *testing.T) {
 	hour := time.Now().UTC().Truncate(time.Hour) // grants' expiries are relative to the wall clock
 	t0 := hour.Add(20 * time.Minute)
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = t0
+		clock.Set(t0)
 		ctx := context.Background()
 		s := newVaultService(t, db)
 		auditLog(t, s, 4)
@@ -219,7 +220,7 @@ func TestAuditCheckpointJob(t *testing.T) {
 		if n, err := runner.RunDue(ctx, 10); err != nil || n != 0 {
 			t.Fatalf("RunDue before 11:00 = %d, %v; want nothing due before the hour", n, err)
 		}
-		clock.t = hour.Add(time.Hour + time.Second)
+		clock.Set(hour.Add(time.Hour + time.Second))
 		if n, err := runner.RunDue(ctx, 10); err != nil || n != 1 {
 			t.Fatalf("RunDue at 11:00 = %d, %v; want one checkpoint on the hour", n, err)
 		}

@@ -197,7 +197,7 @@ func (s *VaultService) raise(ctx context.Context, tx *Tx, actor anxin.Actor, kin
 		actor.KeyID, id, ms(tx.Now)); err != nil {
 		return "", err
 	}
-	if _, err := Enqueue(ctx, tx, anxin.ActionNotify, actor.KeyID, "privacy_alert:"+id, map[string]any{
+	if _, err := Enqueue(ctx, tx, anxin.MessageNotify, actor.KeyID, "privacy_alert:"+id, map[string]any{
 		"event": "privacy.case_opened", "case_id": caseID, "alert_id": id, "principal": actor.KeyID,
 		"role": string(actor.Role), "kind": kind, "evidence": json.RawMessage(ev)}); err != nil {
 		return "", err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/vault"
@@ -20,9 +21,9 @@ import (
 // then), and the number itself is blocked for other keys.
 func TestRouteSweepThrottled(t *testing.T) {
 	t0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	sqltest.RunReplicas(t, clock, 2, func(t *testing.T, dbs []*sqlstore.DB) {
-		clock.t = t0
+		clock.Set(t0)
 		kek, err := vault.OpenFileKEK(filepath.Join(t.TempDir(), "vault.kek"))
 		if err != nil {
 			t.Fatal(err)
@@ -73,7 +74,7 @@ func TestRouteSweepThrottled(t *testing.T) {
 		}
 		// Waiting out each block, the sweeper reaches ten failures: alert.
 		for i := 0; i < 5; i++ {
-			clock.t = clock.t.Add(time.Minute<<i + time.Second) // 1, 2, 4, 8, 16 minutes
+			clock.Set(clock.Now().Add(time.Minute<<i + time.Second)) // 1, 2, 4, 8, 16 minutes
 			if _, err := replicas[i%2].RouteCall(sweeper, w.VirtualNumber, fmt.Sprintf("%06d", 900+i)); anxin.KindOf(err) != anxin.NotFound {
 				t.Fatalf("guess after the block = %v; want NotFound", err)
 			}
@@ -82,7 +83,7 @@ func TestRouteSweepThrottled(t *testing.T) {
 		if err != nil || len(alerts) != 1 || alerts[0].Kind != "route_sweep" || alerts[0].Principal != "key_sweeper" || alerts[0].CaseID == "" {
 			t.Fatalf("alerts = %+v, %v; want one route_sweep alert with a case", alerts, err)
 		}
-		clock.t = clock.t.Add(33 * time.Minute) // the number's last block (32 minutes) is over
+		clock.Set(clock.Now().Add(33 * time.Minute)) // the number's last block (32 minutes) is over
 		if _, err := s.RouteCall(sweeper, w.VirtualNumber, w.Extension); anxin.KindOf(err) != anxin.RateLimited {
 			t.Fatalf("suspended key routing the right extension = %v; want RateLimited", err)
 		}

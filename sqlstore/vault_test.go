@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/vault"
@@ -72,9 +73,9 @@ func grantFor(t *testing.T, s *sqlstore.VaultService, role anxin.Role, purpose, 
 
 func TestVaultSealSearchDecrypt(t *testing.T) {
 	t0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = t0
+		clock.Set(t0)
 		s := newVaultService(t, db)
 		platform, m1 := asKey(anxin.RolePlatform), asKey(anxin.MerchantRole("m1"))
 		addOrder(t, db, "o1", "m1", anxin.OrderPaid, t0)
@@ -172,11 +173,11 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 			t.Fatalf("DecryptPII = %+v", got)
 		}
 		// An expired grant stops working.
-		clock.t = t0.Add(2 * time.Hour)
+		clock.Set(t0.Add(2 * time.Hour))
 		if _, err := s.DecryptPII(m1, "o1", req); anxin.KindOf(err) != anxin.Forbidden {
 			t.Fatalf("DecryptPII after the grant expired = %v; want Forbidden", err)
 		}
-		grantFor(t, s, anxin.MerchantRole("m1"), anxin.PurposeShip, "o1", clock.t.Add(time.Hour))
+		grantFor(t, s, anxin.MerchantRole("m1"), anxin.PurposeShip, "o1", clock.Now().Add(time.Hour))
 		if err := s.RevokeGrant(asKey(anxin.RolePrivacy), g.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +190,7 @@ func TestVaultSealSearchDecrypt(t *testing.T) {
 		if anxin.KindOf(limited) != anxin.RateLimited {
 			t.Fatalf("DecryptPII over the limit = %v; want RateLimited", limited)
 		}
-		clock.t = clock.t.Add(2 * time.Minute)
+		clock.Set(clock.Now().Add(2 * time.Minute))
 
 		// A ciphertext moved from another record (SQL access to the table)
 		// fails to open and is refused as tampered.
@@ -304,9 +305,9 @@ func TestAuditChainRemovalAndReorder(t *testing.T) {
 
 func TestWaybillAndVirtualNumbers(t *testing.T) {
 	t0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = t0
+		clock.Set(t0)
 		s := newVaultService(t, db)
 		platform := asKey(anxin.RolePlatform)
 		addOrder(t, db, "o1", "m1", anxin.OrderPaid, t0)
@@ -362,11 +363,11 @@ func TestWaybillAndVirtualNumbers(t *testing.T) {
 		// Delivered: the binding lives 30 more days, then the call goes nowhere.
 		delivered := t0.Add(48 * time.Hour)
 		db.ExecContext(context.Background(), `UPDATE orders SET status = 'delivered', delivered_at = ? WHERE id = 'o1'`, sqlstore.MS(delivered))
-		clock.t = delivered.Add(29 * 24 * time.Hour)
+		clock.Set(delivered.Add(29 * 24 * time.Hour))
 		if _, err := s.RouteCall(platform, w.VirtualNumber, w.Extension); err != nil {
 			t.Fatalf("RouteCall 29 days after delivery = %v; want routed", err)
 		}
-		clock.t = delivered.Add(30*24*time.Hour + time.Second)
+		clock.Set(delivered.Add(30*24*time.Hour + time.Second))
 		if r, err := s.RouteCall(platform, w.VirtualNumber, w.Extension); anxin.KindOf(err) != anxin.NotFound || r != nil {
 			t.Fatalf("RouteCall after expiry = %+v, %v; want NotFound", r, err)
 		}
@@ -378,9 +379,9 @@ func TestWaybillAndVirtualNumbers(t *testing.T) {
 
 func TestExfiltrationDetection(t *testing.T) {
 	t0 := time.Date(2026, 3, 3, 6, 0, 0, 0, time.UTC) // 14:00 in Shanghai
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
-		clock.t = t0
+		clock.Set(t0)
 		s := newVaultService(t, db)
 		s.Config.DecryptsPerMinute = 1000
 		s.Config.Detect.BulkFloor = 1000 // isolate the orders rule
@@ -416,7 +417,7 @@ func TestExfiltrationDetection(t *testing.T) {
 		if _, err := s.DecryptPII(m1, "o0", anxin.DecryptRequest{Purpose: anxin.PurposeShip}); anxin.KindOf(err) != anxin.RateLimited {
 			t.Fatalf("DecryptPII while throttled = %v; want RateLimited", err)
 		}
-		msgs, _ := db.OutboxMessages(context.Background(), anxin.ActionNotify, 10)
+		msgs, _ := db.OutboxMessages(context.Background(), anxin.MessageNotify, 10)
 		if len(msgs) != 1 || !strings.Contains(string(msgs[0].Payload), alerts[0].CaseID) || strings.Contains(string(msgs[0].Payload), "138") {
 			t.Fatalf("outbox = %+v", msgs)
 		}
@@ -438,8 +439,8 @@ func TestExfiltrationDetection(t *testing.T) {
 		}
 
 		// Odd hours: a key never used at night decrypting at 02:00 Shanghai.
-		clock.t = time.Date(2026, 3, 4, 18, 0, 0, 0, time.UTC) // 02:00 on the 5th in Shanghai
-		grantFor(t, s, anxin.RoleCare, anxin.PurposeCare, "*", clock.t.Add(time.Hour))
+		clock.Set(time.Date(2026, 3, 4, 18, 0, 0, 0, time.UTC)) // 02:00 on the 5th in Shanghai
+		grantFor(t, s, anxin.RoleCare, anxin.PurposeCare, "*", clock.Now().Add(time.Hour))
 		s.Config.Detect.OrderSlack = 1000
 		for i := 0; i < 2; i++ { // no legal grant yet: refused, but the attempts count
 			if _, err := s.DecryptPII(asKey(anxin.RolePrivacy), "o1", anxin.DecryptRequest{Purpose: anxin.PurposeLegal}); anxin.KindOf(err) != anxin.Forbidden {
@@ -448,7 +449,7 @@ func TestExfiltrationDetection(t *testing.T) {
 		}
 		// A legal grant for the privacy role, requested and approved by two
 		// other privacy keys (it never serves the key that requested it).
-		legal := &anxin.PIIGrant{Role: anxin.RolePrivacy, Purpose: anxin.PurposeLegal, OrderID: "*", ExpiresAt: clock.t.Add(time.Hour)}
+		legal := &anxin.PIIGrant{Role: anxin.RolePrivacy, Purpose: anxin.PurposeLegal, OrderID: "*", ExpiresAt: clock.Now().Add(time.Hour)}
 		if err := s.CreateGrant(asPrivacyOfficer("key_privacy_2"), legal); err != nil {
 			t.Fatal(err)
 		}
@@ -519,7 +520,7 @@ func TestVaultRotateRetire(t *testing.T) {
 
 func TestPrivacyReportSection(t *testing.T) {
 	t0 := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
-	clock := &fixedClock{t: t0}
+	clock := anxintest.NewClock(t0)
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		s := newVaultService(t, db)
 		platform := asKey(anxin.RolePlatform)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -30,7 +31,7 @@ func enqueue(t *testing.T, db *sqlstore.DB, typ, key string) string {
 }
 
 func TestWebhookCRUD(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		ctx := operatorCtx()
 		s := sqlstore.NewWebhookService(db)
@@ -84,12 +85,12 @@ func TestWebhookCRUD(t *testing.T) {
 		if got.ID != w.ID {
 			got = list[1]
 		}
-		if got.ID != w.ID || len(got.Types) != 2 || got.URL != w.URL || !got.CreatedAt.Equal(clock.t) {
+		if got.ID != w.ID || len(got.Types) != 2 || got.URL != w.URL || !got.CreatedAt.Equal(clock.Now()) {
 			t.Errorf("FindWebhooks has %+v; want %+v", got, w)
 		}
 
 		// A message fans out to both; deleting one webhook removes its delivery.
-		enqueue(t, db, anxin.ActionDelistListing, "l_1")
+		enqueue(t, db, anxin.MessageDelistListing, "l_1")
 		if n, err := s.FanOut(context.Background(), 0); n != 1 || err != nil {
 			t.Fatalf("FanOut = %d, %v; want 1", n, err)
 		}
@@ -100,7 +101,7 @@ func TestWebhookCRUD(t *testing.T) {
 			t.Fatalf("DeleteWebhook(again) = %v; want NotFound", err)
 		}
 		ds, _, err := s.FindDeliveries(ctx, "", anxin.Page{})
-		if err != nil || len(ds) != 1 || ds[0].WebhookID != w.ID || ds[0].MessageType != anxin.ActionDelistListing || ds[0].State != anxin.DeliveryPending {
+		if err != nil || len(ds) != 1 || ds[0].WebhookID != w.ID || ds[0].MessageType != anxin.MessageDelistListing || ds[0].State != anxin.DeliveryPending {
 			t.Fatalf("FindDeliveries = %+v, %v; want one pending delivery to %s", ds, err, w.ID)
 		}
 		if _, _, err := s.FindDeliveries(ctx, "lost", anxin.Page{}); anxin.KindOf(err) != anxin.Invalid {
@@ -121,7 +122,7 @@ func TestWebhookCRUD(t *testing.T) {
 }
 
 func TestDeliveryLeaseAndPaging(t *testing.T) {
-	clock := &fixedClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)}
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		ctx := operatorCtx()
 		bg := context.Background()
@@ -134,10 +135,10 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 			}
 		}
 		for i := range 5 {
-			clock.t = clock.t.Add(time.Second)
-			enqueue(t, db, anxin.ActionDelistListing, "l_"+string(rune('a'+i)))
+			clock.Set(clock.Now().Add(time.Second))
+			enqueue(t, db, anxin.MessageDelistListing, "l_"+string(rune('a'+i)))
 		}
-		enqueue(t, db, anxin.ActionPayBuyer, "p_1")
+		enqueue(t, db, anxin.MessagePayBuyer, "p_1")
 		if n, err := s.FanOut(bg, 0); n != 6 || err != nil {
 			t.Fatalf("FanOut = %d, %v; want 6", n, err)
 		}
@@ -187,7 +188,7 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 		}
 		// After the lease ends the delivery is claimed again (attempt 2),
 		// and the first holder can no longer record its result.
-		clock.t = clock.t.Add(time.Minute + time.Second)
+		clock.Set(clock.Now().Add(time.Minute + time.Second))
 		again, err := s.ClaimDeliveries(bg, 20, time.Minute)
 		if err != nil || len(again) != 11 {
 			t.Fatalf("ClaimDeliveries after the lease = %d, %v; want 11", len(again), err)
@@ -198,7 +199,7 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 		}
 		for _, b := range again {
 			res := anxin.DeliveryResult{State: anxin.DeliveryDelivered, Status: 204}
-			if b.MessageType == anxin.ActionPayBuyer {
+			if b.MessageType == anxin.MessagePayBuyer {
 				res = anxin.DeliveryResult{State: anxin.DeliveryDead, Status: 500, Error: "HTTP 500\x00\xff" + strings.Repeat("x", 900)}
 			}
 			if err := s.RecordAttempt(bg, "w2", b, res); err != nil {
@@ -223,7 +224,7 @@ func TestDeliveryLeaseAndPaging(t *testing.T) {
 		}
 		d, log, err := s.FindAttempts(ctx, dead[0].ID)
 		if err != nil || d.ID != dead[0].ID || d.State != anxin.DeliveryPending || len(log) != 1 ||
-			log[0].Attempt != 2 || log[0].Status != 500 || log[0].Worker != "w2" || !log[0].At.Equal(clock.t) {
+			log[0].Attempt != 2 || log[0].Status != 500 || log[0].Worker != "w2" || !log[0].At.Equal(clock.Now()) {
 			t.Fatalf("FindAttempts = %+v, %+v, %v; want the one recorded attempt (2, 500, w2)", d, log, err)
 		}
 		if _, _, err := s.FindAttempts(ctx, "dlv_absent"); anxin.KindOf(err) != anxin.NotFound {

@@ -39,9 +39,9 @@ func enqueueOutbox(t *testing.T, db *sqlstore.DB, from, n int) (ids, subjects []
 			if i%10 == 9 {
 				subject = ""
 			}
-			typ := anxin.ActionDelistListing
+			typ := anxin.MessageDelistListing
 			if i%3 == 0 {
-				typ = anxin.ActionRestrictMerchant
+				typ = anxin.MessageRestrictMerchant
 			}
 			id, err := sqlstore.Enqueue(ctx, tx, typ, subject, fmt.Sprint("k", i), map[string]int{"i": i})
 			if err != nil {

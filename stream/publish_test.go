@@ -23,7 +23,7 @@ func TestNATSPublisherExactlyOncePerMessage(t *testing.T) {
 		const n = 300
 		err := db.Transact(ctx, func(tx *sqlstore.Tx) error {
 			for i := range n {
-				if _, err := sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, fmt.Sprint("l", i), fmt.Sprint("k", i), map[string]int{"i": i}); err != nil {
+				if _, err := sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, fmt.Sprint("l", i), fmt.Sprint("k", i), map[string]int{"i": i}); err != nil {
 					return err
 				}
 			}

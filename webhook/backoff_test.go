@@ -37,7 +37,7 @@ func (m *memStore) add(id string) {
 	d := &memDelivery{next: time.Now()}
 	d.a.ID, d.a.State, d.a.URL, d.a.Secret = id, anxin.DeliveryPending, "http://receiver.test/hook", "whsec_mem"
 	d.a.MessageID = "msg_" + id
-	d.a.Message = anxin.OutboxMessage{ID: d.a.MessageID, Type: anxin.ActionNotify, Payload: []byte(`{}`), CreatedAt: time.Now()}
+	d.a.Message = anxin.OutboxMessage{ID: d.a.MessageID, Type: anxin.MessageNotify, Payload: []byte(`{}`), CreatedAt: time.Now()}
 	m.ds = append(m.ds, d)
 }
 

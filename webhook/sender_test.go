@@ -15,34 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 	"anxin/webhook"
-
-	"github.com/prometheus/client_golang/prometheus"
 )
 
-// testClock is a settable clock shared by the database, the sender and the
-// receiver.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
+func newClock() *anxintest.Clock {
+	return anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
 }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newClock() *testClock { return &testClock{t: time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)} }
 
 var operator = anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "k_op", Role: anxin.RoleOperator})
 
@@ -130,10 +114,10 @@ type fixture struct {
 	db     *sqlstore.DB
 	store  *sqlstore.WebhookService
 	sender *webhook.Sender
-	clock  *testClock
+	clock  *anxintest.Clock
 }
 
-func newFixture(t *testing.T, db *sqlstore.DB, clock *testClock) *fixture {
+func newFixture(t *testing.T, db *sqlstore.DB, clock *anxintest.Clock) *fixture {
 	store := sqlstore.NewWebhookService(db)
 	return &fixture{db: db, store: store, clock: clock, sender: &webhook.Sender{
 		Store: store, Clock: clock, Worker: "w_test",
@@ -193,7 +177,7 @@ func TestDeliverSigned(t *testing.T) {
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db, clock)
 		_, rc := f.hook(t)
-		id := f.enqueue(t, anxin.ActionDelistListing, "l_1")
+		id := f.enqueue(t, anxin.MessageDelistListing, "l_1")
 		if n := f.tick(t); n != 2 { // one message fanned out, one attempt
 			t.Fatalf("Tick = %d; want 2", n)
 		}
@@ -202,7 +186,7 @@ func TestDeliverSigned(t *testing.T) {
 			t.Fatalf("receiver saw %d requests, %d bad; want 1 good", len(reqs), bad)
 		}
 		env := reqs[0].env
-		if reqs[0].id != id || env.ID != id || env.Type != anxin.ActionDelistListing || env.SubjectID != "subj_l_1" ||
+		if reqs[0].id != id || env.ID != id || env.Type != anxin.MessageDelistListing || env.SubjectID != "subj_l_1" ||
 			!env.CreatedAt.Equal(clock.Now()) || string(env.Payload) != `{"ref":"l_1"}` || reqs[0].attempt != "1" || applied[id] != 1 {
 			t.Fatalf("receiver got %+v; want message %s, listing.delist, subj_l_1, its payload, attempt 1", reqs[0], id)
 		}
@@ -254,7 +238,7 @@ func TestRetryKeepsOneIDAndReceiverDedupes(t *testing.T) {
 			}
 			return http.StatusOK
 		}
-		id := f.enqueue(t, anxin.ActionPayBuyer, "claim_7")
+		id := f.enqueue(t, anxin.MessagePayBuyer, "claim_7")
 		f.tick(t)
 		if n := f.tick(t); n != 0 {
 			t.Fatalf("Tick before the backoff ended = %d; want 0", n)
@@ -312,7 +296,7 @@ func TestPermanentFailureGoesDeadAndRedelivers(t *testing.T) {
 			}
 			return http.StatusNoContent
 		}
-		id := f.enqueue(t, anxin.ActionRestrictMerchant, "m_9")
+		id := f.enqueue(t, anxin.MessageRestrictMerchant, "m_9")
 		for range 10 {
 			f.tick(t)
 			clock.Advance(10 * time.Second)
@@ -351,12 +335,12 @@ func TestTypeFilter(t *testing.T) {
 	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
 		f := newFixture(t, db, clock)
 		_, listings := f.hook(t, "listing.*")
-		_, payouts := f.hook(t, anxin.ActionPayBuyer)
+		_, payouts := f.hook(t, anxin.MessagePayBuyer)
 		_, all := f.hook(t, "*")
-		delist := f.enqueue(t, anxin.ActionDelistListing, "l_1")
-		ban := f.enqueue(t, anxin.ActionBanListing, "l_2")
-		pay := f.enqueue(t, anxin.ActionPayBuyer, "c_1")
-		notify := f.enqueue(t, anxin.ActionNotify, "n_1")
+		delist := f.enqueue(t, anxin.MessageDelistListing, "l_1")
+		ban := f.enqueue(t, anxin.MessageBanListing, "l_2")
+		pay := f.enqueue(t, anxin.MessagePayBuyer, "c_1")
+		notify := f.enqueue(t, anxin.MessageNotify, "n_1")
 		for f.tick(t) > 0 {
 		}
 		for _, tt := range []struct {
@@ -392,7 +376,7 @@ func TestTransportErrorsRetryWithoutLeakingURL(t *testing.T) {
 	if err := f.store.CreateWebhook(operator, w); err != nil {
 		t.Fatal(err)
 	}
-	f.enqueue(t, anxin.ActionNotify, "x")
+	f.enqueue(t, anxin.MessageNotify, "x")
 	f.tick(t)
 	ds := f.deliveries(t, anxin.DeliveryPending)
 	if len(ds) != 1 || ds[0].LastStatus != 0 || ds[0].LastError == "" {
@@ -426,7 +410,7 @@ func TestTwoSendersDeliverExactlyOnce(t *testing.T) {
 		rc.clock = anxin.SystemClock{}
 		rc.delay = time.Millisecond
 		for i := range messages {
-			f.enqueue(t, anxin.ActionNotify, "n_"+strconv.Itoa(i))
+			f.enqueue(t, anxin.MessageNotify, "n_"+strconv.Itoa(i))
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
@@ -482,7 +466,7 @@ func TestSenderMetrics(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(f.sender)
-	f.enqueue(t, anxin.ActionNotify, "a")
+	f.enqueue(t, anxin.MessageNotify, "a")
 	f.tick(t)
 	clock.Advance(time.Minute)
 	f.tick(t)

@@ -90,7 +90,7 @@ func TestDeliveryVerifiesWithStandardWebhooksLibrary(t *testing.T) {
 		if _, err := webhook.SecretKey(hook.Secret); err != nil {
 			t.Fatalf("registration returned secret %.10q…, not in the whsec_ form: %v", hook.Secret, err)
 		}
-		id := f.enqueue(t, anxin.ActionDelistListing, "l_1")
+		id := f.enqueue(t, anxin.MessageDelistListing, "l_1")
 		f.tick(t)
 		reqs, _, bad := rc.snapshot()
 		if bad != 0 || len(reqs) != 1 || reqs[0].header.Get(webhook.HeaderStandardID) != id {

@@ -118,7 +118,7 @@ func TestServeKafka(t *testing.T) {
 	// subject, with its id and type in the headers.
 	var id string
 	err = m.DB.Transact(ctx, func(tx *sqlstore.Tx) error {
-		id, err = sqlstore.Enqueue(ctx, tx, anxin.ActionDelistListing, "l42", "kafka-serve", map[string]string{"listing_id": "l42"})
+		id, err = sqlstore.Enqueue(ctx, tx, anxin.MessageDelistListing, "l42", "kafka-serve", map[string]string{"listing_id": "l42"})
 		return err
 	})
 	if err != nil {
@@ -142,8 +142,8 @@ func TestServeKafka(t *testing.T) {
 	for _, h := range got.Headers {
 		headers[h.Key] = string(h.Value)
 	}
-	if string(got.Key) != "l42" || headers["Anxin-Message-Id"] != id || headers["Anxin-Message-Type"] != anxin.ActionDelistListing {
-		t.Errorf("record key %q, headers %v; want key l42, id %s, type %s", got.Key, headers, id, anxin.ActionDelistListing)
+	if string(got.Key) != "l42" || headers["Anxin-Message-Id"] != id || headers["Anxin-Message-Type"] != anxin.MessageDelistListing {
+		t.Errorf("record key %q, headers %v; want key l42, id %s, type %s", got.Key, headers, id, anxin.MessageDelistListing)
 	}
 	resp, err = http.Get("http://" + addr.String() + "/metrics")
 	if err != nil {

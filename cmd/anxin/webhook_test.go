@@ -76,7 +76,7 @@ func TestServeDeliversWebhooks(t *testing.T) {
 
 	var id string
 	err = m.DB.Transact(ctx, func(tx *sqlstore.Tx) error {
-		id, err = sqlstore.Enqueue(ctx, tx, anxin.ActionNotify, "m_1", "e2e", map[string]string{"text": "hello"})
+		id, err = sqlstore.Enqueue(ctx, tx, anxin.MessageNotify, "m_1", "e2e", map[string]string{"text": "hello"})
 		return err
 	})
 	if err != nil {
