@@ -223,28 +223,38 @@ func (s *GovernanceService) loadEngine(ctx context.Context, force bool) (*govern
 	if cur := s.cur.Load(); cur != nil && cur != st && cur.version >= version && !force {
 		return cur.eng, nil
 	}
+	// The lexicons and policies are read in one snapshot and compiled
+	// after it: on SQLite every transaction holds the write lock, and
+	// compiling the whole vocabulary under it would hold up every check.
 	var eng *governance.Engine
+	var lexs []*anxin.Lexicon
+	var active, shadow *anxin.Policy
 	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT version FROM gov_state WHERE id = 1`).Scan(&version); err != nil {
 			return err
 		}
-		lexs, err := currentLexicons(ctx, tx)
-		if err != nil {
+		var err error
+		if lexs, err = currentLexicons(ctx, tx); err != nil {
 			return err
 		}
-		active, shadow, err := policiesInEffect(ctx, tx)
-		if err != nil {
+		if active, shadow, err = policiesInEffect(ctx, tx); err != nil {
 			return err
 		}
 		if active == nil {
 			return anxin.Errorf(anxin.Unavailable, "No governance policy is active yet.")
 		}
-		if eng, err = governance.New(lexs, active, shadow); err != nil {
-			return err
-		}
-		eng, err = s.attachModels(ctx, tx, eng)
-		return err
+		return nil
 	})
+	if err == nil {
+		eng, err = governance.New(lexs, active, shadow)
+	}
+	if err == nil {
+		err = s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
+			var err error
+			eng, err = s.attachModels(ctx, tx, eng)
+			return err
+		})
+	}
 	if err != nil {
 		if st != nil {
 			return st.eng, nil
