@@ -104,11 +104,11 @@ func TestDemoSmall(t *testing.T) {
 	for _, q := range []struct {
 		line              string
 		precision, recall float64
-	// Regression floors under what the demo measured (seed 7): listings
-	// 1.000 / 0.969; content 0.649 / 0.980. Content precision is low
-	// because the simulator's own writer produces clean warning and news
-	// comments that the policy still flags; those are real gaps the
-	// independent generator exposes, not a test artefact.
+		// Regression floors under what the demo measured (seed 7): listings
+		// 1.000 / 0.969; content 0.649 / 0.980. Content precision is low
+		// because the simulator's own writer produces clean warning and news
+		// comments that the policy still flags; those are real gaps the
+		// independent generator exposes, not a test artefact.
 	}{{"listings with coded language:", 0.90, 0.90}, {"content:", 0.60, 0.90}} {
 		i := strings.Index(out, q.line)
 		var p, r float64
