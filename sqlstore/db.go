@@ -499,3 +499,22 @@ func (w *wrapped) Error() string { return w.msg + " (" + w.err.Error() + ")" }
 func (w *wrapped) Unwrap() []error {
 	return []error{&anxin.Error{Kind: w.kind, Message: w.msg}, w.err}
 }
+
+// scanIDs reads a one-column query of strings to the end, closing the rows
+// (callers that write next must not hold a cursor open), and returns the
+// query's or the scan's error.
+func scanIDs(rows *sql.Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -41,24 +41,11 @@ func (s *GovernanceService) FindDecisions(ctx context.Context, f anxin.DecisionF
 	limit, offset := govPage(f.Page)
 	var out []*anxin.Decision
 	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM gov_decisions
+		ids, err := scanIDs(tx.QueryContext(ctx, `SELECT id FROM gov_decisions
 			WHERE (? = '' OR subject_type = ?) AND (? < 0 OR outcome = ?) AND (? = '' OR merchant_id = ?) AND created_at >= ? AND created_at < ?
 			ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
-			f.SubjectType, f.SubjectType, outcome, outcome, f.MerchantID, f.MerchantID, from, to, limit+1, offset)
+			f.SubjectType, f.SubjectType, outcome, outcome, f.MerchantID, f.MerchantID, from, to, limit+1, offset))
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		out = make([]*anxin.Decision, 0, len(ids))

@@ -350,20 +350,10 @@ func (s *ProtectionService) handleClaimDeadline(ctx context.Context, tx *Tx, job
 // onReturnPickup marks the order's open claims as having a collected return
 // and re-adjudicates them (闪电退货 pays on pickup).
 func (s *ProtectionService) onReturnPickup(ctx context.Context, tx *Tx, orderID string) error {
-	rows, err := tx.queryCached(ctx, `SELECT id FROM claims WHERE order_id = ? AND status = ?`, orderID, anxin.ClaimOpen)
+	ids, err := scanIDs(tx.queryCached(ctx, `SELECT id FROM claims WHERE order_id = ? AND status = ?`, orderID, anxin.ClaimOpen))
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	for _, id := range ids {
 		if _, err := tx.execCached(ctx, `UPDATE claims SET return_picked_up = 1, updated_at = ? WHERE id = ?`, ms(tx.Now), id); err != nil {
 			return err

@@ -319,20 +319,10 @@ func interceptSample(ctx context.Context, tx *Tx, x *anxin.Sample, safety bool) 
 
 // restoreSample undoes the interception of a retest's first sample.
 func restoreSample(ctx context.Context, tx *Tx, x *anxin.Sample) error {
-	rows, err := tx.QueryContext(ctx, `SELECT listing_id FROM sampling_interceptions WHERE sample_id = ? AND restored_at IS NULL ORDER BY listing_id`, x.RetestOf)
+	ids, err := scanIDs(tx.QueryContext(ctx, `SELECT listing_id FROM sampling_interceptions WHERE sample_id = ? AND restored_at IS NULL ORDER BY listing_id`, x.RetestOf))
 	if err != nil {
 		return err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	for _, id := range ids {
 		if _, err := Enqueue(ctx, tx, anxin.MessageRestoreListing, id, x.ID+":"+id, map[string]any{"listing_id": id, "reason": "sampling_retest_passed", "sample_id": x.ID}); err != nil {
 			return err

@@ -99,24 +99,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	post("/v1/events", `{"events":[`+events.String()+`]}`)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this context
-		t.Fatalf("start Chromium: %v", err)
-	}
+	bctx := startChromium(t, ctx, chromium)
 	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(bctx, 30*time.Second)
@@ -312,6 +295,33 @@ func browserEvalFigures(t *testing.T, path string) string {
 
 // findChromium returns the Chromium binary; with ANXIN_TEST_BROWSER set its
 // absence is a failure, not a skip.
+// startChromium starts headless Chromium with the flags this machine
+// needs (no sandbox as root, no background networking) and a fresh
+// profile; it stops when the test ends. The returned context has run once,
+// so actions may derive timeouts from it.
+func startChromium(t *testing.T, parent context.Context, chromium string) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(bctx); err != nil { // starts the browser; no timeout on this context
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return bctx
+}
+
 func findChromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
