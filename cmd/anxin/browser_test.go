@@ -267,6 +267,40 @@ func TestConsoleInBrowser(t *testing.T) {
 	if got := text("table#audit tr[data-seq]"); !strings.Contains(got, "officer (privacy)") || !strings.Contains(got, "o_0") {
 		t.Errorf("audit row = %q; want the officer's grant of o_0", got)
 	}
+
+	// A second officer approves the pending grant (the requester is never
+	// offered the button); then an operator's key page offers only roles no
+	// stronger than its own.
+	secondKey, _, err := keys.CreateKey(ctx, "second officer", anxin.RolePrivacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("grant approval by a second officer",
+		chromedp.Click(chromedp.CSS(`header.top form button`)),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#key"), secondKey),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#nav")),
+		chromedp.Click(chromedp.CSS(`#nav a[href="/console/privacy/grants"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table#grants tr[data-status="pending"] form[action$="/approve"] button`)),
+		chromedp.Click(chromedp.CSS(`table#grants tr[data-status="pending"] form[action$="/approve"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`table#grants tr[data-status="active"]`)),
+	)
+	if got := text(`table#grants tr[data-status="active"]`); !strings.Contains(got, "second officer (privacy)") {
+		t.Errorf("approved grant row = %q; want it approved by the second officer", got)
+	}
+	step("operator key page",
+		chromedp.Click(chromedp.CSS(`header.top form button`)),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#key"), operatorKey),
+		chromedp.Click(chromedp.CSS("#login-submit")),
+		chromedp.WaitVisible(chromedp.CSS("#nav")),
+		chromedp.Navigate(base+"/console/keys"),
+		chromedp.WaitVisible(chromedp.CSS("#key-roles")),
+	)
+	if got := text("#key-roles"); !strings.Contains(got, "reviewer") || strings.Contains(got, "privacy") || strings.Contains(got, "platform") || strings.Contains(got, "finance") {
+		t.Errorf("operator's key roles = %q; want reviewer offered and no privacy, platform or finance", got)
+	}
 }
 
 // browserEvalFigures returns the blocked-or-review recall of the default
