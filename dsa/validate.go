@@ -38,13 +38,7 @@ func Validate(s Submission) error {
 	}
 
 	v.in("decision_ground", s.DecisionGround, grounds)
-	if s.DecisionGroundReferenceURL != "" {
-		u, err := url.Parse(s.DecisionGroundReferenceURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.add("decision_ground_reference_url", "must be an http or https URL")
-		}
-		v.max("decision_ground_reference_url", s.DecisionGroundReferenceURL, 500)
-	}
+	v.url("decision_ground_reference_url", s.DecisionGroundReferenceURL)
 	illegal, incompatible := s.DecisionGround == GroundIllegal, s.DecisionGround == GroundIncompatible
 	v.otherText("illegal_content_legal_ground", s.IllegalContentLegalGround, illegal, 500)
 	v.otherText("illegal_content_explanation", s.IllegalContentExplanation, illegal, 2000)
@@ -97,7 +91,34 @@ func Validate(s Submission) error {
 	return &anxin.Error{Kind: anxin.Invalid, Message: fmt.Sprintf("The statement %s does not meet the DSA Transparency Database's rules: %s %s.", s.PUID, v.errs[0].Field, v.errs[0].Message), Details: v.errs}
 }
 
+// ValidateOptions checks a platform's export settings once, so a bad
+// country code or terms URL is one clear error rather than every statement
+// refused: the same rules Validate applies to those two fields.
+func ValidateOptions(o Options) error {
+	var v validation
+	for _, c := range o.TerritorialScope {
+		v.in("territorial_scope", c, countries)
+	}
+	v.url("decision_ground_reference_url", o.TermsURL)
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &anxin.Error{Kind: anxin.Invalid, Message: "territorial_scope must list EU/EEA country codes such as DE,FR and terms_url must be an http(s) URL.", Details: v.errs}
+}
+
 type validation struct{ errs []anxin.ItemError }
+
+// url checks an optional http(s) URL of at most 500 characters.
+func (v *validation) url(field, s string) {
+	if s == "" {
+		return
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add(field, "must be an http or https URL")
+	}
+	v.max(field, s, 500)
+}
 
 func (v *validation) add(field, msg string) {
 	v.errs = append(v.errs, anxin.ItemError{Field: field, Message: msg})

@@ -80,16 +80,8 @@ func DSAOptions(scope, terms string) (dsa.Options, error) {
 			opt.TerritorialScope = append(opt.TerritorialScope, strings.ToUpper(strings.TrimSpace(c)))
 		}
 	}
-	// Validate the settings once on a minimal valid submission, so that a
-	// bad country code or URL is one clear 400, not every statement skipped.
-	probe := dsa.Submission{DecisionVisibility: []string{dsa.VisibilityRemoved}, DecisionGround: dsa.GroundIncompatible,
-		IncompatibleContentGround: "x", IncompatibleContentExplanation: "x", ContentType: []string{dsa.ContentText},
-		Category: "STATEMENT_CATEGORY_OTHER_VIOLATION_TC", ContentDate: "2026-01-01", ApplicationDate: "2026-01-01", DecisionFacts: "x",
-		SourceType: dsa.SourceVoluntary, AutomatedDetection: dsa.Yes, AutomatedDecision: dsa.DecisionFully, PUID: "probe",
-		TerritorialScope: opt.TerritorialScope, DecisionGroundReferenceURL: terms}
-	if err := dsa.Validate(probe); err != nil {
-		e := err.(*anxin.Error)
-		return opt, &anxin.Error{Kind: anxin.Invalid, Message: "territorial_scope must list EU/EEA country codes such as DE,FR and terms_url must be an http(s) URL.", Details: e.Details}
+	if err := dsa.ValidateOptions(opt); err != nil {
+		return opt, err
 	}
 	return opt, nil
 }
