@@ -8,7 +8,7 @@ import (
 
 // Content and listing governance (内容治理, 商品管控): the publish-time check,
 // lexicons and policies, the review queue, and merchant enforcement with
-// points, sanctions, statements of reasons and appeals (DOMAIN §2–§4, §16).
+// points, sanctions, statements of reasons and appeals (doc/domain.md).
 
 // Actions of governance.
 const (
@@ -31,7 +31,7 @@ func init() {
 }
 
 // Outcome is allow, review or block, totally ordered by strictness
-// (DOMAIN §2): when several rules fire, the highest wins.
+// (doc/domain.md, Outcomes and actions): when several rules fire, the highest wins.
 type Outcome int8
 
 // The outcomes, in order.
@@ -77,7 +77,7 @@ func (o *Outcome) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// EnforcementAction is one enforcement verb (DOMAIN §2) with an optional
+// EnforcementAction is one enforcement verb (doc/domain.md, Outcomes and actions) with an optional
 // duration in days (0: immediate or permanent, by type).
 type EnforcementAction struct {
 	Type string `json:"type"`
@@ -85,7 +85,7 @@ type EnforcementAction struct {
 }
 
 // RulePoints is what a rule adds to a merchant's record when its decision is
-// enforced (DOMAIN §4).
+// enforced (doc/domain.md, Points).
 type RulePoints struct {
 	Track       string `json:"track"` // general or serious
 	Points      int    `json:"points"`
@@ -245,7 +245,7 @@ func ValidCheckKind(k string) bool {
 	return false
 }
 
-// Check stages (DOMAIN §21): at publish, after publish, or in a stream.
+// Check stages: at publish, after publish, or in a stream.
 const (
 	StagePublish     = "publish"
 	StagePostPublish = "post_publish"
@@ -319,7 +319,7 @@ type RuleHit struct {
 	Shadow  bool    `json:"shadow,omitempty"`
 }
 
-// Publish-time reason codes returned with a block (DOMAIN §2).
+// Publish-time reason codes returned with a block (doc/domain.md, Outcomes and actions).
 const (
 	ReasonPenaltyRestricted = "PENALTY_RESTRICTED" // the merchant is restricted from publishing (cf. Douyin 2010326)
 	ReasonMerchantCleared   = "MERCHANT_CLEARED"   // the merchant was cleared out
@@ -440,7 +440,7 @@ type StatementAction struct {
 	EndsAt   *time.Time `json:"ends_at,omitempty"`
 }
 
-// Statement is an immutable statement of reasons (DOMAIN §3). A correction
+// Statement is an immutable statement of reasons (doc/domain.md, Statements and appeals). A correction
 // or an appeal result creates a new version linked by PreviousID.
 type Statement struct {
 	ID             string            `json:"id"`

@@ -9,7 +9,7 @@ import (
 // Privacy: buyers' names, phones and addresses sealed in the vault, shown
 // masked, printed on waybills with virtual numbers, decrypted only through
 // scoped, rate-limited, audited calls, with exfiltration detection over the
-// audit trail. See DOMAIN §18.
+// audit trail. See doc/domain.md, Privacy.
 
 // Privacy actions.
 const (
@@ -35,7 +35,7 @@ func init() {
 	grant("auditor", ActionReadAudit, ActionReadAlerts, ActionReadVaultState)
 }
 
-// Decrypt purposes (DOMAIN §18 decrypt_api.scope, plus the courier's
+// Decrypt purposes (doc/domain.md, Privacy: the decrypt scopes, plus the courier's
 // delivery reveal and care's contact).
 const (
 	PurposeShip       = "ship"

@@ -44,7 +44,7 @@ func GroupName(id string) string {
 	return id
 }
 
-// DefaultTargets are the SLA budgets per priority, in minutes (DOMAIN §19:
+// DefaultTargets are the SLA budgets per priority, in minutes (doc/domain.md, Care SLAs:
 // first response 60 min and resolution 72 h for a normal request).
 var DefaultTargets = map[string]anxin.SLATarget{
 	anxin.PriorityLow:    {FirstResponseMin: 240, NextResponseMin: 480, ResolutionMin: 72 * 60},

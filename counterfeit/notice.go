@@ -16,7 +16,7 @@ type Reason struct {
 	Family    string   // counterfeit, trademark_misuse, copyright
 }
 
-// Reasons is the taxonomy (DOMAIN §15). A notice names exactly one.
+// Reasons is the taxonomy (doc/domain.md, IP notices). A notice names exactly one.
 var Reasons = []Reason{
 	{"trademark.fake.sfxzpj", "Counterfeit by judicial or administrative ruling", []string{"case_number"}, true, "counterfeit"},
 	{"trademark.fake.gmjd", "Test-buy appraisal", []string{"order_id", "appraisal_report"}, true, "counterfeit"},
@@ -108,7 +108,7 @@ func isHex(s string, n int) bool {
 	return true
 }
 
-// Windows of the notice flow, in business days (DOMAIN §14–15).
+// Windows of the notice flow, in business days (doc/domain.md, IP notices).
 const (
 	CounterNoticeBusinessDays    = 10 // reinstatement after a counter-notice unless legal action is reported
 	MerchantResponseBusinessDays = 3
@@ -116,7 +116,7 @@ const (
 
 // AddBusinessDays returns the end of the n-th business day after t in the
 // marketplace time zone (Monday to Friday; holidays are the care calendar's
-// concern and not modelled here): 23:59:59 local, as DOMAIN §1 defines.
+// concern and not modelled here): 23:59:59 local, as doc/domain.md, Time and money, defines.
 func AddBusinessDays(t time.Time, n int) time.Time {
 	local := t.In(anxin.MarketplaceTZ)
 	d := time.Date(local.Year(), local.Month(), local.Day(), 23, 59, 59, 0, anxin.MarketplaceTZ)
@@ -131,7 +131,7 @@ func AddBusinessDays(t time.Time, n int) time.Time {
 
 // RepeatSanction returns the sanction for a merchant's count of upheld
 // counterfeit notices in 365 days: "" below 5, "shield_shop" (14 days) from
-// 5, "clear_out" from 10 (DOMAIN §15).
+// 5, "clear_out" from 10 (doc/domain.md, IP notices).
 func RepeatSanction(upheld365 int) (action string, days int) {
 	switch {
 	case upheld365 >= 10:
@@ -142,7 +142,7 @@ func RepeatSanction(upheld365 int) (action string, days int) {
 	return "", 0
 }
 
-// InfluencerStep is one rung of the influencer penalty ladder (DOMAIN §17).
+// InfluencerStep is one rung of the influencer penalty ladder (doc/domain.md, Influencers).
 type InfluencerStep struct {
 	Step                 int      `json:"step"`
 	Actions              []string `json:"actions"`

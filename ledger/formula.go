@@ -5,7 +5,7 @@ import "fmt"
 // FormulaKind names how a payout is computed from the order amount.
 type FormulaKind string
 
-// Payout formula kinds (DOMAIN §5–§10).
+// Payout formula kinds (doc/domain.md, Buyer-protection programmes).
 const (
 	FormulaRefund     FormulaKind = "refund"     // RateBP of the paid amount (default all of it)
 	FormulaFixed      FormulaKind = "fixed"      // FixedFen

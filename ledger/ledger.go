@@ -31,7 +31,7 @@ var (
 	ErrBadFormula      = errors.New("malformed payout formula")
 )
 
-// Kind is an account kind (DOMAIN §1). Per-merchant, per-order and per-buyer
+// Kind is an account kind (doc/domain.md, Who pays). Per-merchant, per-order and per-buyer
 // accounts are named "kind:owner"; platform pools have no owner.
 type Kind string
 

@@ -3,7 +3,7 @@ package ledger
 import "fmt"
 
 // RecoveryOrder returns the accounts money is taken from when a merchant
-// must pay (DOMAIN §1): the order's escrow, then the merchant's pending
+// must pay (doc/domain.md, Who pays): the order's escrow, then the merchant's pending
 // settlement, available balance and deposit. Whatever they cannot cover is
 // booked to the merchant's receivable (RecoveryReceivable). orderID may be
 // empty when no single order is concerned.

@@ -19,7 +19,7 @@ import (
 // Kind is a programme kind: what the programme protects against.
 type Kind string
 
-// Programme kinds (DOMAIN §5–§12).
+// Programme kinds (doc/domain.md, Buyer-protection programmes).
 const (
 	KindNoReasonReturn   Kind = "no_reason_return"  // 七天无理由退货
 	KindInstantRefund    Kind = "instant_refund"    // 极速退款 / 闪电退货
@@ -54,7 +54,7 @@ const (
 var ClaimTypes = []string{ClaimNoReason, ClaimUnshipped, ClaimReturnRefund, ClaimLateShipment, ClaimDamaged,
 	ClaimAllergy, ClaimCounterfeit, ClaimReturnFreight, ClaimNotReceived, ClaimNotAsDescribed}
 
-// Funding says who pays a programme's payouts (DOMAIN §1).
+// Funding says who pays a programme's payouts (doc/domain.md, Who pays).
 type Funding string
 
 // Funding sources.
@@ -269,7 +269,7 @@ func (p *Programme) Validate() error {
 	return nil
 }
 
-// Defaults returns the programmes Anxin ships (DOMAIN §5–§11), version 1,
+// Defaults returns the programmes Anxin ships (doc/domain.md, Buyer-protection programmes), version 1,
 // active. Each call returns fresh values.
 func Defaults() []*Programme {
 	fresh := []string{"food_beverage", "infant_formula", "fresh", "plants"}
@@ -290,7 +290,7 @@ func Defaults() []*Programme {
 			Auto: Auto{ApproveMaxFen: 50000, Standings: []string{"good"}, BuyerQuotaFen: 200000, QuotaWindowDays: 30, ShippedNeedsReturn: true},
 		},
 		{
-			// Every listing carries the ship-by promise (DOMAIN §5: "最晚48小时内发货，晚发即赔"),
+			// Every listing carries the ship-by promise (48 hours unless it says otherwise),
 			// so the compensation needs no enrolment.
 			ID: "late_shipment", Name: "Late-shipment compensation (晚发即赔)", Kind: KindLateShipment,
 			Trigger: Trigger{Type: "event", Event: EventNoPickupByPromise},
@@ -385,7 +385,7 @@ func init() {
 	}
 }
 
-// Deposit floors by category tier (DOMAIN §11; placeholders, not platform
+// Deposit floors by category tier (doc/domain.md, Guarantee fund and deposit; placeholders, not platform
 // figures): a merchant selling in any regulated or high-risk category needs
 // the larger floor.
 var (

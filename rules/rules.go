@@ -67,7 +67,7 @@ const (
 	Block  = anxin.OutcomeBlock
 )
 
-// Action types. They are the enforcement verbs of DOMAIN §2 plus the
+// Action types. They are the enforcement verbs of doc/domain.md, Outcomes and actions, plus the
 // livestream-only cut_stream and remove_from_cart.
 const (
 	ActInterceptPublish   = "intercept_publish"
@@ -494,7 +494,7 @@ func (res *Result) merge() {
 }
 
 // MergeActions returns the union of a and b in which, for the same action
-// type, the longest duration wins (DOMAIN §2).
+// type, the longest duration wins (doc/domain.md, Outcomes and actions).
 func MergeActions(a, b []Action) []Action {
 	for _, x := range b {
 		i := slices.IndexFunc(a, func(y Action) bool { return y.Type == x.Type })

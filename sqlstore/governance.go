@@ -31,7 +31,7 @@ type GovernanceService struct {
 	// made elsewhere (default 1 s).
 	PollInterval time.Duration
 	// AppealWindowDays is how long a merchant may appeal a statement
-	// (default 30, DOMAIN §3).
+	// (default 30, doc/domain.md, Statements and appeals).
 	AppealWindowDays int
 
 	cur    atomic.Pointer[engineState]

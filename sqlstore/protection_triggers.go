@@ -16,7 +16,7 @@ const (
 	JobLateShipment    = "protection.late_shipment"  // at the promised ship time: no pickup scan → compensation
 	JobLostCheck       = "protection.lost_check"     // N days after a scan: no later scan → lost-parcel claim
 	JobClaimDeadline   = "protection.claim_deadline" // the merchant's response window closes
-	defaultShipPromise = 48 * time.Hour              // DOMAIN §5: Douyin's default promise
+	defaultShipPromise = 48 * time.Hour              // the ship-by promise a listing carries unless it says otherwise
 )
 
 // RegisterJobs registers the protection job handlers on r.

@@ -9,7 +9,7 @@ import (
 	"anxin/care"
 )
 
-// careSection is the customer-care section (DOMAIN §21): requests handled,
+// careSection is the customer-care section (doc/domain.md, Report metrics): requests handled,
 // the 72-hour resolution rate (resolved within 72 elapsed hours, pauses
 // ignored, over requests whose 72 h window closed in the period), the
 // medianInt64 first response and CSAT (scores 4–5 over answers, for requests

@@ -8,7 +8,7 @@ import (
 	"anxin"
 )
 
-// governanceSection is the report's governance section (DOMAIN §21): what
+// governanceSection is the report's governance section (doc/domain.md, Report metrics): what
 // was checked, intercepted at publish, banned and delisted, content blocked,
 // merchant penalties and clear-outs, and appeals with their overturn rate.
 // Counts of listings and merchants are distinct entities; enforcement counts

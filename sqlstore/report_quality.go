@@ -7,8 +7,8 @@ import (
 )
 
 // qualitySection is the category-quality section: the campaigns that ran
-// in the period with their category's return rate before and after (DOMAIN
-// §21 category return-rate change, in percentage points), the merchants
+// in the period with their category's return rate before and after (the
+// category return-rate change, in percentage points), the merchants
 // they acted on, and the alerts raised.
 func qualitySection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, error) {
 	sec := anxin.Section{Key: "quality", Title: "Category quality"}

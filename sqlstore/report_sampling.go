@@ -7,7 +7,7 @@ import (
 	"anxin"
 )
 
-// samplingSection is the quality-sampling section (DOMAIN §21): spend
+// samplingSection is the quality-sampling section (doc/domain.md, Report metrics): spend
 // booked against sampling budgets, samples with a result, distinct
 // products, labs used, the pass rate of first tests with each category's
 // rate and Wilson interval from the random share, failures intercepted

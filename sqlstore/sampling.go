@@ -18,7 +18,7 @@ const (
 	MsgSamplingPurchase = "sampling.purchase" // ask the marketplace to buy a sample with a mystery account
 )
 
-// Sampling defaults (DOMAIN §13).
+// Sampling defaults (doc/domain.md, Quality sampling).
 const (
 	samplingRetestDays   = 7  // a merchant may ask for a retest this long after a failure
 	samplingRestrictDays = 7  // merchant.restrict after a failed sample

@@ -16,7 +16,7 @@ import (
 )
 
 // PrivacyConfig tunes the privacy service. Zero fields take the defaults of
-// DOMAIN §18.
+// doc/domain.md, Privacy.
 type PrivacyConfig struct {
 	DecryptsPerMinute int           // allowed decrypts per principal per minute (default 30)
 	BindingTTL        time.Duration // virtual number live after delivery (default 30 days)
