@@ -28,8 +28,8 @@ type QualityMonitor struct {
 	Scope     string    `json:"scope"`
 	Key       string    `json:"key"` // the category, listing id or merchant id
 	Metric    string    `json:"metric"`
-	Seasonal  bool      `json:"seasonal"` // same-weekday and year-ago baseline (fresh produce)
-	Weeks     int       `json:"weeks"`    // history used for the baseline (default 8)
+	Seasonal  bool      `json:"seasonal"` // try the same weekday 50–54 weeks back first; trailing when that history is missing
+	Weeks     int       `json:"weeks"`    // weeks of a trailing baseline (default 8)
 	Sigma     float64   `json:"sigma"`    // normal range in standard deviations (default 3)
 	MinOrders int64     `json:"min_orders"`
 	CreatedAt time.Time `json:"created_at"`
@@ -72,31 +72,117 @@ func (m *QualityMonitor) Validate() error {
 	return nil
 }
 
+// Baseline kinds, as the quality engine names them: seasonal (the same
+// weekday around 52 weeks before), trailing (the weeks just before) or
+// none (not enough history to judge).
+const (
+	BaselineSeasonal = "seasonal"
+	BaselineTrailing = "trailing"
+	BaselineNone     = "none"
+)
+
 // QualityPoint is one day of a monitor's series with its baseline.
 type QualityPoint struct {
-	Day      string  `json:"day"` // local date YYYY-MM-DD
-	Trials   int64   `json:"trials"`
-	Events   int64   `json:"events"`
-	Rate     float64 `json:"rate"`
-	Baseline float64 `json:"baseline"`
-	Lower    float64 `json:"lower"`
-	Upper    float64 `json:"upper"`
-	Alert    bool    `json:"alert"`
+	Day          string  `json:"day"` // local date YYYY-MM-DD
+	Trials       int64   `json:"trials"`
+	Events       int64   `json:"events"`
+	Rate         float64 `json:"rate"`
+	BaselineKind string  `json:"baseline_kind"` // seasonal, trailing or none
+	Baseline     float64 `json:"baseline"`
+	Lower        float64 `json:"lower"` // normal range; both 0 when the kind is none
+	Upper        float64 `json:"upper"`
+	Judged       bool    `json:"judged"` // a baseline and at least min_orders trials
+	Alert        bool    `json:"alert"`
+}
+
+// QualitySeries is a monitor's recent days with the baseline of the last
+// one, and the campaign windows on the monitor's category that overlap
+// them (for shading a chart).
+type QualitySeries struct {
+	Monitor       *QualityMonitor  `json:"monitor"`
+	BaselineKind  string           `json:"baseline_kind"`  // of the last day
+	BaselineLabel string           `json:"baseline_label"` // e.g. "trailing (previous 8 weeks)"
+	Baseline      float64          `json:"baseline"`
+	Lower         float64          `json:"lower"`
+	Upper         float64          `json:"upper"`
+	Points        []QualityPoint   `json:"points"`
+	Campaigns     []CampaignWindow `json:"campaigns"`
+}
+
+// CampaignWindow is when a campaign ran.
+type CampaignWindow struct {
+	ID   string    `json:"id"`
+	Name string    `json:"name"`
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+// QualityHistory is a block of daily aggregates for one series from before
+// the mirror began (for example last year's return rates from the
+// marketplace's warehouse), so a seasonal baseline has a year-earlier
+// window to use. A day's aggregate counts only where the mirror has no
+// orders delivered in the scope that day.
+type QualityHistory struct {
+	Scope  string              `json:"scope"`
+	Key    string              `json:"key"`
+	Metric string              `json:"metric"`
+	Days   []QualityHistoryDay `json:"days"`
+}
+
+// QualityHistoryDay is one local day's aggregate: Events of Trials.
+type QualityHistoryDay struct {
+	Day    string `json:"day"` // YYYY-MM-DD
+	Trials int64  `json:"trials"`
+	Events int64  `json:"events"`
+}
+
+// MaxHistoryDays bounds one history import.
+const MaxHistoryDays = 800
+
+// Validate checks a history block: a known series, 1..MaxHistoryDays
+// distinct dates before today (local), counts that are not negative with
+// events at most trials.
+func (h *QualityHistory) Validate(today string) error {
+	m := QualityMonitor{Scope: h.Scope, Key: h.Key, Metric: h.Metric}
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	if len(h.Days) == 0 || len(h.Days) > MaxHistoryDays {
+		return Errorf(Invalid, "days must hold 1 to %d entries.", MaxHistoryDays)
+	}
+	seen := map[string]bool{}
+	for i, d := range h.Days {
+		if _, err := time.Parse("2006-01-02", d.Day); err != nil {
+			return Errorf(Invalid, "days[%d].day must be a date written YYYY-MM-DD.", i)
+		}
+		if d.Day >= today {
+			return Errorf(Invalid, "days[%d].day is not in the past; history holds days before today.", i)
+		}
+		if seen[d.Day] {
+			return Errorf(Invalid, "days[%d].day repeats %s.", i, d.Day)
+		}
+		seen[d.Day] = true
+		if d.Trials < 0 || d.Events < 0 || d.Events > d.Trials {
+			return Errorf(Invalid, "days[%d] needs trials and events that are not negative, with events at most trials.", i)
+		}
+	}
+	return nil
 }
 
 // QualityAlert is a day a monitored series left its normal range.
 type QualityAlert struct {
-	ID        string    `json:"id"`
-	MonitorID string    `json:"monitor_id"`
-	Scope     string    `json:"scope"`
-	Key       string    `json:"key"`
-	Metric    string    `json:"metric"`
-	Day       string    `json:"day"`
-	Value     float64   `json:"value"`
-	Baseline  float64   `json:"baseline"`
-	Lower     float64   `json:"lower"`
-	Upper     float64   `json:"upper"`
-	CreatedAt time.Time `json:"created_at"`
+	ID           string    `json:"id"`
+	MonitorID    string    `json:"monitor_id"`
+	Scope        string    `json:"scope"`
+	Key          string    `json:"key"`
+	Metric       string    `json:"metric"`
+	Day          string    `json:"day"`
+	Value        float64   `json:"value"`
+	BaselineKind string    `json:"baseline_kind"` // seasonal or trailing; empty for alerts stored before kinds were kept
+	Baseline     float64   `json:"baseline"`
+	Lower        float64   `json:"lower"`
+	Upper        float64   `json:"upper"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // CampaignRules are the tightened rules of a campaign for its category.
@@ -173,7 +259,10 @@ type QualityService interface {
 	CreateMonitor(ctx context.Context, m *QualityMonitor) error
 	FindMonitors(ctx context.Context) ([]*QualityMonitor, error)
 	// Series returns a monitor's last days (up to 120) with baselines.
-	Series(ctx context.Context, monitorID string, days int) ([]QualityPoint, error)
+	Series(ctx context.Context, monitorID string, days int) (*QualitySeries, error)
+	// ImportHistory stores daily aggregates from before the mirror
+	// (replacing earlier imports of the same days) and returns how many.
+	ImportHistory(ctx context.Context, h *QualityHistory) (int, error)
 	// Evaluate checks every monitor on one local day and stores alerts
 	// (once per monitor and day).
 	Evaluate(ctx context.Context, day string) ([]*QualityAlert, error)

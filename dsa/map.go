@@ -44,7 +44,7 @@ func FromStatement(st *anxin.Statement, o Options) (Submission, error) {
 		SourceType:                 source(st.Source),
 		AutomatedDecision:          decision(st.Automation),
 		AutomatedDetection:         detection(st),
-		PUID:                       puid(st),
+		PUID:                       PUID(st),
 		DecisionGroundReferenceURL: o.TermsURL,
 	}
 	if st.ContentDate != nil {
@@ -219,9 +219,10 @@ func detection(st *anxin.Statement) string {
 	return No
 }
 
-// puid is the platform's unique id of the decision: the statement id and
-// its version, in the characters the database allows.
-func puid(st *anxin.Statement) string {
+// PUID is the platform's unique id of the decision, the one a statement is
+// submitted under: the statement id and its version, in the characters the
+// database allows.
+func PUID(st *anxin.Statement) string {
 	var b strings.Builder
 	for _, r := range st.ID {
 		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {

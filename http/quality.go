@@ -55,8 +55,7 @@ func (s *Server) handleQualitySeries(w http.ResponseWriter, r *http.Request) err
 			}
 			days = n
 		}
-		ps, err := svc.Series(r.Context(), r.PathValue("id"), days)
-		return map[string]any{"points": ps}, err
+		return svc.Series(r.Context(), r.PathValue("id"), days)
 	})
 }
 

@@ -43,9 +43,9 @@ func (s *Server) handleQualityMonitorPage(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	points, err := svc.Series(r.Context(), r.PathValue("id"), 60)
+	series, err := svc.Series(r.Context(), r.PathValue("id"), 60)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "quality_monitor", map[string]any{"ID": r.PathValue("id"), "Points": points})
+	return s.render(w, r, "quality_monitor", map[string]any{"ID": r.PathValue("id"), "Points": series.Points})
 }

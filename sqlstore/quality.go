@@ -80,7 +80,8 @@ func dailyCounts(ctx context.Context, tx *Tx, spec seriesSpec, start time.Time, 
 	if err != nil {
 		return nil, err
 	}
-	cohort := map[string]int{} // order id → day index
+	cohort := map[string]int{}  // order id → day index
+	mirrored := make([]bool, n) // days with orders delivered in scope
 	for rows.Next() {
 		var id, merchant, items string
 		var at int64
@@ -103,6 +104,7 @@ func dailyCounts(ctx context.Context, tx *Tx, spec seriesSpec, start time.Time, 
 		if i < 0 || i >= n {
 			continue
 		}
+		mirrored[i] = true
 		cohort[id] = i
 		if spec.metric != anxin.MetricSatisfaction {
 			days[i].Trials++
@@ -158,7 +160,11 @@ func dailyCounts(ctx context.Context, tx *Tx, spec seriesSpec, start time.Time, 
 			days[i].Events++
 		}
 	}
-	return days, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return days, mergeHistory(ctx, tx, spec, start, days, mirrored)
 }
 
 func isDamage(reason string) bool {
@@ -253,56 +259,6 @@ func (s *QualityService) FindMonitors(ctx context.Context) ([]*anxin.QualityMoni
 	return out, err
 }
 
-func opts(m *anxin.QualityMonitor) quality.Options {
-	return quality.Options{Seasonal: m.Seasonal, Weeks: m.Weeks, Sigma: m.Sigma, MinTrials: m.MinOrders, LowIsBad: m.Metric == anxin.MetricSatisfaction}
-}
-
-// history is how many days before the judged ones a series loads: enough
-// for a seasonal baseline a year back.
-const history = 7*53 + 1
-
-// points computes a monitor's last n days up to and including the local
-// day last, with baselines.
-func points(ctx context.Context, tx *Tx, m *anxin.QualityMonitor, last time.Time, n int) ([]anxin.QualityPoint, error) {
-	start := last.AddDate(0, 0, -(n - 1 + history))
-	series, err := dailyCounts(ctx, tx, seriesSpec{m.Scope, m.Key, m.Metric}, start, n+history)
-	if err != nil {
-		return nil, err
-	}
-	o := opts(m)
-	out := make([]anxin.QualityPoint, 0, n)
-	for i := history; i < len(series); i++ {
-		v, alert := quality.Check(series[i], quality.Baseline(series, i, o), o)
-		out = append(out, anxin.QualityPoint{Day: start.AddDate(0, 0, i).Format("2006-01-02"), Trials: series[i].Trials, Events: series[i].Events,
-			Rate: series[i].Rate(), Baseline: v.Base, Lower: v.Lower, Upper: v.Upper, Alert: alert})
-	}
-	return out, nil
-}
-
-// Series returns a monitor's last days, up to today, with baselines.
-func (s *QualityService) Series(ctx context.Context, monitorID string, days int) ([]anxin.QualityPoint, error) {
-	if err := anxin.Authorize(ctx, anxin.ActionQualityRead); err != nil {
-		return nil, err
-	}
-	if days <= 0 || days > 120 {
-		days = 30
-	}
-	var out []anxin.QualityPoint
-	err := s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
-		ms, err := scanMonitors(ctx, tx, "WHERE id = ?", monitorID)
-		if err != nil {
-			return err
-		}
-		if len(ms) == 0 {
-			return anxin.Errorf(anxin.NotFound, "Monitor not found.")
-		}
-		_, today := localDay(tx.Now)
-		out, err = points(ctx, tx, ms[0], today, days)
-		return err
-	})
-	return out, err
-}
-
 // Evaluate checks every monitor on a local day (YYYY-MM-DD) and stores the
 // alerts it raises; alerts already stored for that day are kept, not
 // repeated.
@@ -339,16 +295,16 @@ func evaluateDay(ctx context.Context, tx *Tx, day string) ([]*anxin.QualityAlert
 		}
 		p := ps[0]
 		a := &anxin.QualityAlert{ID: anxin.NewID("qa"), MonitorID: m.ID, Scope: m.Scope, Key: m.Key, Metric: m.Metric, Day: day,
-			Value: p.Rate, Baseline: p.Baseline, Lower: p.Lower, Upper: p.Upper, CreatedAt: tx.Now}
-		r, err := tx.ExecContext(ctx, `INSERT INTO quality_alerts (id, monitor_id, day, value, baseline, lower_bound, upper_bound, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id, day) DO NOTHING`, a.ID, a.MonitorID, a.Day, a.Value, a.Baseline, a.Lower, a.Upper, ms(tx.Now))
+			Value: p.Rate, BaselineKind: p.BaselineKind, Baseline: p.Baseline, Lower: p.Lower, Upper: p.Upper, CreatedAt: tx.Now}
+		r, err := tx.ExecContext(ctx, `INSERT INTO quality_alerts (id, monitor_id, day, value, baseline_kind, baseline, lower_bound, upper_bound, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id, day) DO NOTHING`, a.ID, a.MonitorID, a.Day, a.Value, a.BaselineKind, a.Baseline, a.Lower, a.Upper, ms(tx.Now))
 		if err != nil {
 			return nil, err
 		}
 		if n, _ := r.RowsAffected(); n == 1 {
 			if _, err := Enqueue(ctx, tx, anxin.MessageNotify, m.Key, "quality:"+m.ID+":"+day, map[string]any{
 				"to": "quality", "template": "quality_alert", "monitor_id": m.ID, "scope": m.Scope, "key": m.Key, "metric": m.Metric,
-				"day": day, "value": a.Value, "baseline": a.Baseline, "upper": a.Upper, "lower": a.Lower,
+				"day": day, "value": a.Value, "baseline_kind": a.BaselineKind, "baseline": a.Baseline, "upper": a.Upper, "lower": a.Lower,
 			}); err != nil {
 				return nil, err
 			}
@@ -366,7 +322,7 @@ func (s *QualityService) FindAlerts(ctx context.Context, limit int) ([]*anxin.Qu
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.monitor_id, m.scope, m.mkey, m.metric, a.day, a.value, a.baseline, a.lower_bound, a.upper_bound, a.created_at
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.monitor_id, m.scope, m.mkey, m.metric, a.day, a.value, a.baseline_kind, a.baseline, a.lower_bound, a.upper_bound, a.created_at
 		FROM quality_alerts a JOIN quality_monitors m ON m.id = a.monitor_id ORDER BY a.day DESC, a.id LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
@@ -376,7 +332,7 @@ func (s *QualityService) FindAlerts(ctx context.Context, limit int) ([]*anxin.Qu
 	for rows.Next() {
 		a := new(anxin.QualityAlert)
 		var at int64
-		if err := rows.Scan(&a.ID, &a.MonitorID, &a.Scope, &a.Key, &a.Metric, &a.Day, &a.Value, &a.Baseline, &a.Lower, &a.Upper, &at); err != nil {
+		if err := rows.Scan(&a.ID, &a.MonitorID, &a.Scope, &a.Key, &a.Metric, &a.Day, &a.Value, &a.BaselineKind, &a.Baseline, &a.Lower, &a.Upper, &at); err != nil {
 			return nil, err
 		}
 		a.CreatedAt = fromMS(at)

@@ -103,9 +103,13 @@ func TestQualityWatchAndCampaign(t *testing.T) {
 		if _, err := svc.Evaluate(qualityCtx, "68th of March"); anxin.KindOf(err) != anxin.Invalid {
 			t.Fatalf("Evaluate(bad day) = %v", err)
 		}
-		ps, err := svc.Series(qualityCtx, mon.ID, 5)
-		if err != nil || len(ps) != 5 || !ps[2].Alert || ps[2].Day != day {
-			t.Fatalf("Series = %+v, %v", ps, err)
+		series, err := svc.Series(qualityCtx, mon.ID, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := series.Points
+		if len(ps) != 5 || !ps[2].Alert || ps[2].Day != day {
+			t.Fatalf("Series = %+v", ps)
 		}
 		c := &anxin.Campaign{Name: "小龙虾专项治理", Category: "crayfish", From: start.AddDate(0, 0, 35), To: start.AddDate(0, 0, 70), Rules: anxin.CampaignRules{MaxReturnRateBP: 1200}}
 		if err := svc.CreateCampaign(qualityCtx, &anxin.Campaign{Name: "x", Category: "crayfish", From: c.To, To: c.From}); anxin.KindOf(err) != anxin.Invalid {
