@@ -119,7 +119,7 @@ func (c *NATSConsumer) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer nc.Drain()
+	defer drainAndWait(nc, 5*time.Second)
 	c.mu.Lock()
 	c.nc = nc
 	c.mu.Unlock()
@@ -321,5 +321,21 @@ func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-time.After(d):
+	}
+}
+
+// drainAndWait flushes what the connection still holds (acknowledgements
+// are fire-and-forget publishes) and drains it, waiting up to d for the
+// connection to close, so a process that exits right after a shutdown does
+// not leave fetched messages unacknowledged at the server.
+func drainAndWait(nc *nats.Conn, d time.Duration) {
+	_ = nc.FlushTimeout(d)
+	if err := nc.Drain(); err != nil {
+		nc.Close()
+		return
+	}
+	deadline := time.Now().Add(d)
+	for !nc.IsClosed() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
 	}
 }
