@@ -10,7 +10,7 @@ import "image"
 // filter, 3/4 of the nearest sample and 1/4 of the next, on each
 // subsampled axis) and converts to RGB in 16-bit fixed point. So that a
 // JPEG hashes here as it hashes elsewhere, ycbcrSampler does the same from
-// the chroma planes Go decodes.
+// the colour planes decodeJPEG (jpeg.go) decodes.
 
 // ycbcrSampler returns the RGB colour of m at (x, y), with chroma
 // interpolated as libjpeg does for 4:2:0 and 4:2:2 images; other
