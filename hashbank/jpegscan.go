@@ -24,6 +24,9 @@ func (t *huffTable) build(counts [16]int, vals []byte) error {
 	for l := 1; l <= 16; l++ {
 		n := int32(counts[l-1])
 		t.maxcode[l] = -1
+		if code+n > 1<<l || int(k+n) > len(vals) {
+			return errJPEGFormat // more codes than the length allows, or too few symbols
+		}
 		if n > 0 {
 			t.valptr[l], t.mincode[l] = k, code
 			for i := range n {
@@ -38,9 +41,6 @@ func (t *huffTable) build(counts [16]int, vals []byte) error {
 			code += n
 			k += n
 			t.maxcode[l] = code - 1
-		}
-		if code > 1<<l {
-			return errJPEGFormat // more codes than the length allows
 		}
 		code <<= 1
 	}

@@ -163,7 +163,8 @@ func TestPDQSmallAndFlatImages(t *testing.T) {
 // FuzzHashImage: arbitrary bytes are hashed or refused, never a panic, and
 // a hashed image's PDQ is its Dihedral[Original].
 func FuzzHashImage(f *testing.F) {
-	for _, name := range []string{"tiny-5x5.png", "tiny-12x7-gray.png", "palette-210x140.png", "gradient-300x200.jpg"} {
+	for _, name := range []string{"tiny-5x5.png", "tiny-12x7-gray.png", "palette-210x140.png", "gradient-300x200.jpg",
+		"circles-400x300-restart.jpg", "radial-gray-333x222-progressive.jpg", "scene-301x199-411.jpg", "gradient-300x200-440.jpg"} {
 		data, err := os.ReadFile(filepath.Join(pdqImageDir, name))
 		if err != nil {
 			f.Fatal(err)
