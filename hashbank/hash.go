@@ -101,18 +101,31 @@ func HashImage(data []byte) (Hashes, error) {
 	if len(data) > MaxImageBytes {
 		return Hashes{}, anxin.Errorf(anxin.TooLarge, "The image is larger than %d bytes.", MaxImageBytes)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return Hashes{}, anxin.Errorf(anxin.Invalid, "The bytes are not a JPEG, PNG or GIF image.")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
 		return Hashes{}, anxin.Errorf(anxin.TooLarge, "The image declares %d×%d pixels; the limit is %d pixels.", cfg.Width, cfg.Height, MaxPixels)
 	}
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, err := decodeImage(data, format)
 	if err != nil {
 		return Hashes{}, anxin.Errorf(anxin.Invalid, "The image could not be decoded.")
 	}
 	return HashDecoded(img), nil
+}
+
+// decodeImage decodes the image. JPEGs are decoded as libjpeg decodes them
+// (jpeg.go), so that their hashes agree with other platforms'; the few
+// kinds of JPEG that decoder leaves out are decoded by image/jpeg.
+func decodeImage(data []byte, format string) (image.Image, error) {
+	if format == "jpeg" {
+		if img, err := decodeJPEG(data); err == nil {
+			return img, nil
+		}
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	return img, err
 }
 
 // HashDecoded hashes an already decoded image. DHash and PHash are taken

@@ -1,12 +1,16 @@
 package hashbank
 
 import (
+	"bytes"
+	"cmp"
 	"flag"
+	"fmt"
 	"image"
 	"image/color"
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -27,6 +31,12 @@ const pdqImageDir = "testdata/pdq"
 type testImage struct {
 	name string // file name; the extension chooses the encoder
 	img  func() image.Image
+	// For a JPEG: the quality of Go's encoder (85 when zero), which writes
+	// baseline 4:2:0 colour or greyscale only; or, when cjpeg is set, the
+	// options of libjpeg's cjpeg, which writes the other layouts
+	// (4:4:4, 4:2:2, 4:4:0, 4:1:1, progressive, restart intervals).
+	quality int
+	cjpeg   []string
 }
 
 func rgbaImage(w, h int, f func(x, y int) color.RGBA) *image.RGBA {
@@ -183,50 +193,52 @@ func transform(img image.Image, k int) image.Image {
 }
 
 // pdqTestImages are the images hashed by the reference. The dih- images
-// are two originals in all eight orientations.
+// are two originals in all eight orientations; pdqJPEGImages adds JPEGs
+// in every layout.
 func pdqTestImages() []testImage {
 	imgs := []testImage{
-		{"gradient-256x256.png", func() image.Image { return gradient(256, 256) }},
-		{"gradient-300x200.png", func() image.Image { return gradient(300, 200) }},
-		{"gradient-300x200.jpg", func() image.Image { return gradient(300, 200) }},
-		{"radial-gray-240x240.png", func() image.Image { return radial(240, 240) }},
-		{"radial-gray-333x222.jpg", func() image.Image { return radial(333, 222) }},
-		{"checker8-256x256.png", func() image.Image { return checker(256, 256, 8) }},
-		{"checker3-97x61.png", func() image.Image { return checker(97, 61, 3) }},
-		{"checker40-400x400.jpg", func() image.Image { return checker(400, 400, 40) }},
-		{"circles-400x300.png", func() image.Image { return circles(400, 300, 1) }},
-		{"circles-400x300.jpg", func() image.Image { return circles(400, 300, 1) }},
-		{"circles-1024x768.jpg", func() image.Image { return circles(1024, 768, 2) }},
-		{"circles-640x480.png", func() image.Image { return circles(640, 480, 3) }},
-		{"noise-gray-128x128.png", func() image.Image { return noise(128, 128, 1, true) }},
-		{"noise-rgb-200x150.png", func() image.Image { return noise(200, 150, 2, false) }},
-		{"noise-rgb-700x500.jpg", func() image.Image { return noise(700, 500, 3, false) }},
-		{"text-600x200.png", func() image.Image { return textLike(600, 200, 1) }},
-		{"text-150x900.png", func() image.Image { return textLike(150, 900, 2) }},
-		{"text-480x360.jpg", func() image.Image { return textLike(480, 360, 3) }},
-		{"scene-800x600.jpg", func() image.Image { return scene(7, 800, 600) }},
-		{"scene-257x385.png", func() image.Image { return scene(8, 257, 385) }},
-		{"scene-512x512.png", func() image.Image { return scene(9, 512, 512) }},
-		{"scene-513x200.png", func() image.Image { return scene(10, 513, 200) }},
-		{"scene-129x129.png", func() image.Image { return scene(11, 129, 129) }},
-		{"scene-65x63.png", func() image.Image { return scene(12, 65, 63) }},
-		{"scene-64x64.png", func() image.Image { return scene(13, 64, 64) }},
-		{"palette-210x140.png", func() image.Image { return paletted(210, 140) }},
-		{"tiny-5x5.png", func() image.Image { return noise(5, 5, 4, false) }},
-		{"tiny-8x6.png", func() image.Image { return gradient(8, 6) }},
-		{"tiny-12x7-gray.png", func() image.Image { return noise(12, 7, 5, true) }},
-		{"tiny-4x4.png", func() image.Image { return gradient(4, 4) }},
-		{"flat-gray-100x100.png", func() image.Image { return flat(100, 100, 128) }},
+		{name: "gradient-256x256.png", img: func() image.Image { return gradient(256, 256) }},
+		{name: "gradient-300x200.png", img: func() image.Image { return gradient(300, 200) }},
+		{name: "gradient-300x200.jpg", img: func() image.Image { return gradient(300, 200) }},
+		{name: "radial-gray-240x240.png", img: func() image.Image { return radial(240, 240) }},
+		{name: "radial-gray-333x222.jpg", img: func() image.Image { return radial(333, 222) }},
+		{name: "checker8-256x256.png", img: func() image.Image { return checker(256, 256, 8) }},
+		{name: "checker3-97x61.png", img: func() image.Image { return checker(97, 61, 3) }},
+		{name: "checker40-400x400.jpg", img: func() image.Image { return checker(400, 400, 40) }},
+		{name: "circles-400x300.png", img: func() image.Image { return circles(400, 300, 1) }},
+		{name: "circles-400x300.jpg", img: func() image.Image { return circles(400, 300, 1) }},
+		{name: "circles-1024x768.jpg", img: func() image.Image { return circles(1024, 768, 2) }},
+		{name: "circles-640x480.png", img: func() image.Image { return circles(640, 480, 3) }},
+		{name: "noise-gray-128x128.png", img: func() image.Image { return noise(128, 128, 1, true) }},
+		{name: "noise-rgb-200x150.png", img: func() image.Image { return noise(200, 150, 2, false) }},
+		{name: "noise-rgb-700x500.jpg", img: func() image.Image { return noise(700, 500, 3, false) }},
+		{name: "text-600x200.png", img: func() image.Image { return textLike(600, 200, 1) }},
+		{name: "text-150x900.png", img: func() image.Image { return textLike(150, 900, 2) }},
+		{name: "text-480x360.jpg", img: func() image.Image { return textLike(480, 360, 3) }},
+		{name: "scene-800x600.jpg", img: func() image.Image { return scene(7, 800, 600) }},
+		{name: "scene-257x385.png", img: func() image.Image { return scene(8, 257, 385) }},
+		{name: "scene-512x512.png", img: func() image.Image { return scene(9, 512, 512) }},
+		{name: "scene-513x200.png", img: func() image.Image { return scene(10, 513, 200) }},
+		{name: "scene-129x129.png", img: func() image.Image { return scene(11, 129, 129) }},
+		{name: "scene-65x63.png", img: func() image.Image { return scene(12, 65, 63) }},
+		{name: "scene-64x64.png", img: func() image.Image { return scene(13, 64, 64) }},
+		{name: "palette-210x140.png", img: func() image.Image { return paletted(210, 140) }},
+		{name: "tiny-5x5.png", img: func() image.Image { return noise(5, 5, 4, false) }},
+		{name: "tiny-8x6.png", img: func() image.Image { return gradient(8, 6) }},
+		{name: "tiny-12x7-gray.png", img: func() image.Image { return noise(12, 7, 5, true) }},
+		{name: "tiny-4x4.png", img: func() image.Image { return gradient(4, 4) }},
+		{name: "flat-gray-100x100.png", img: func() image.Image { return flat(100, 100, 128) }},
 	}
+	imgs = append(imgs, pdqJPEGImages()...)
 	for _, base := range []struct {
 		name string
 		img  func() image.Image
 	}{
-		{"circles-320x200", func() image.Image { return circles(320, 200, 4) }},
-		{"scene-256x256", func() image.Image { return scene(14, 256, 256) }},
+		{name: "circles-320x200", img: func() image.Image { return circles(320, 200, 4) }},
+		{name: "scene-256x256", img: func() image.Image { return scene(14, 256, 256) }},
 	} {
 		for k := range 8 {
-			imgs = append(imgs, testImage{"dih-" + base.name + "-" + DihedralNames[k] + ".png", func() image.Image { return transform(base.img(), k) }})
+			imgs = append(imgs, testImage{name: "dih-" + base.name + "-" + DihedralNames[k] + ".png", img: func() image.Image { return transform(base.img(), k) }})
 		}
 	}
 	return imgs
@@ -241,13 +253,74 @@ func TestGeneratePDQImages(t *testing.T) {
 	}
 	for _, ti := range pdqTestImages() {
 		var data []byte
-		if filepath.Ext(ti.name) == ".jpg" {
-			data = encodeJPEG(t, ti.img(), 85)
-		} else {
+		switch {
+		case ti.cjpeg != nil:
+			data = cjpeg(t, ti.img(), ti.cjpeg)
+		case filepath.Ext(ti.name) == ".jpg":
+			data = encodeJPEG(t, ti.img(), cmp.Or(ti.quality, 85))
+		default:
 			data = encodePNG(t, ti.img())
 		}
 		if err := os.WriteFile(filepath.Join(pdqImageDir, ti.name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// pdqJPEGImages are JPEGs in the layouts and qualities a decoder has to
+// get right: smooth images at low quality, sizes that are not whole MCUs,
+// every chroma subsampling, progressive coding and restart intervals.
+func pdqJPEGImages() []testImage {
+	grad := func() image.Image { return gradient(300, 200) }
+	scn := func() image.Image { return scene(15, 301, 199) }
+	imgs := []testImage{
+		{name: "gradient-300x200-q20.jpg", img: grad, quality: 20},
+		{name: "gradient-300x200-q50.jpg", img: grad, quality: 50},
+		{name: "gradient-300x200-q95.jpg", img: grad, quality: 95},
+		{name: "gradient-301x199-q75.jpg", img: func() image.Image { return gradient(301, 199) }, quality: 75},
+		{name: "radial-gray-333x222-q30.jpg", img: func() image.Image { return radial(333, 222) }, quality: 30},
+		{name: "scene-1023x767-q60.jpg", img: func() image.Image { return scene(16, 1023, 767) }, quality: 60},
+		{name: "text-150x900-q40.jpg", img: func() image.Image { return textLike(150, 900, 2) }, quality: 40},
+		{name: "circles-97x61-q90.jpg", img: func() image.Image { return circles(97, 61, 5) }, quality: 90},
+		{name: "gradient-300x200-q20-optimize.jpg", img: grad, cjpeg: []string{"-quality", "20", "-optimize"}},
+		{name: "scene-640x480-progressive.jpg", img: func() image.Image { return scene(17, 640, 480) }, cjpeg: []string{"-quality", "80", "-progressive"}},
+		{name: "scene-301x199-progressive-444.jpg", img: scn, cjpeg: []string{"-quality", "60", "-progressive", "-sample", "1x1"}},
+		{name: "radial-gray-333x222-progressive.jpg", img: func() image.Image { return radial(333, 222) }, cjpeg: []string{"-quality", "50", "-progressive"}},
+		{name: "circles-400x300-restart.jpg", img: func() image.Image { return circles(400, 300, 1) }, cjpeg: []string{"-quality", "85", "-restart", "2"}},
+		{name: "scene-400x300-progressive-restart.jpg", img: func() image.Image { return scene(18, 400, 300) }, cjpeg: []string{"-quality", "70", "-progressive", "-restart", "7B"}},
+	}
+	for _, sub := range []struct{ name, factors string }{{"444", "1x1"}, {"422", "2x1"}, {"440", "1x2"}, {"411", "4x1"}} {
+		imgs = append(imgs,
+			testImage{name: "gradient-300x200-" + sub.name + ".jpg", img: grad, cjpeg: []string{"-quality", "75", "-sample", sub.factors}},
+			testImage{name: "scene-301x199-" + sub.name + ".jpg", img: scn, cjpeg: []string{"-quality", "75", "-sample", sub.factors}})
+	}
+	return imgs
+}
+
+// cjpeg encodes img with libjpeg's cjpeg (on PATH) and the given options.
+func cjpeg(t *testing.T, img image.Image, opts []string) []byte {
+	var in bytes.Buffer
+	b := img.Bounds()
+	if g, ok := img.(*image.Gray); ok {
+		fmt.Fprintf(&in, "P5\n%d %d\n255\n", b.Dx(), b.Dy())
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			in.Write(g.Pix[g.PixOffset(b.Min.X, y):][:b.Dx()])
+		}
+	} else {
+		fmt.Fprintf(&in, "P6\n%d %d\n255\n", b.Dx(), b.Dy())
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+				in.Write([]byte{c.R, c.G, c.B})
+			}
+		}
+	}
+	cmd := exec.Command("cjpeg", opts...)
+	cmd.Stdin = &in
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("cjpeg %v: %v: %s", opts, err, errOut.String())
+	}
+	return out.Bytes()
 }

@@ -10,7 +10,7 @@ import "image"
 // filter, 3/4 of the nearest sample and 1/4 of the next, on each
 // subsampled axis) and converts to RGB in 16-bit fixed point. So that a
 // JPEG hashes here as it hashes elsewhere, ycbcrSampler does the same from
-// the chroma planes Go decodes.
+// the colour planes decodeJPEG (jpeg.go) decodes.
 
 // ycbcrSampler returns the RGB colour of m at (x, y), with chroma
 // interpolated as libjpeg does for 4:2:0 and 4:2:2 images; other
@@ -31,6 +31,9 @@ func newYCbCrSampler(m *image.YCbCr) *ycbcrSampler {
 	case image.YCbCrSubsampleRatio422:
 		s.cw, s.ch = (r.Max.X+1)/2-r.Min.X/2, r.Dy()
 		s.x0c, s.y0c = r.Min.X/2, r.Min.Y
+	case image.YCbCrSubsampleRatio440:
+		s.cw, s.ch = r.Dx(), (r.Max.Y+1)/2-r.Min.Y/2
+		s.x0c, s.y0c = r.Min.X, r.Min.Y/2
 	}
 	return s
 }
@@ -83,6 +86,17 @@ func (s *ycbcrSampler) upsample422(plane []uint8, x, y int) uint8 {
 	return uint8((this*3 + s.chroma(plane, cx+1, cy) + 2) >> 2)
 }
 
+// upsample440 is libjpeg-turbo's h1v2 fancy upsampling: the vertical 3:1
+// blend alone, in quarters, with the row above for even rows and the row
+// below for odd rows (clamped to the plane).
+func (s *ycbcrSampler) upsample440(plane []uint8, x, y int) uint8 {
+	cx, cy := x-s.x0c, y/2-s.y0c
+	if y%2 == 0 {
+		return uint8((3*s.chroma(plane, cx, cy) + s.chroma(plane, cx, cy-1) + 1) >> 2)
+	}
+	return uint8((3*s.chroma(plane, cx, cy) + s.chroma(plane, cx, cy+1) + 2) >> 2)
+}
+
 func (s *ycbcrSampler) rgb(x, y int) (uint8, uint8, uint8) {
 	m := s.m
 	yy := m.Y[m.YOffset(x, y)]
@@ -92,6 +106,8 @@ func (s *ycbcrSampler) rgb(x, y int) (uint8, uint8, uint8) {
 		cb, cr = s.upsample420(m.Cb, x, y), s.upsample420(m.Cr, x, y)
 	case image.YCbCrSubsampleRatio422:
 		cb, cr = s.upsample422(m.Cb, x, y), s.upsample422(m.Cr, x, y)
+	case image.YCbCrSubsampleRatio440:
+		cb, cr = s.upsample440(m.Cb, x, y), s.upsample440(m.Cr, x, y)
 	default:
 		off := m.COffset(x, y)
 		cb, cr = m.Cb[off], m.Cr[off]
