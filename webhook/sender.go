@@ -183,17 +183,24 @@ func (s *Sender) client() *http.Client {
 // in the same instant.
 func (s *Sender) Backoff(n int) time.Duration {
 	s.init()
-	base, limit := orDefault(s.BackoffBase, DefaultBackoffBase), orDefault(s.BackoffCap, DefaultBackoffCap)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Backoff(orDefault(s.BackoffBase, DefaultBackoffBase), orDefault(s.BackoffCap, DefaultBackoffCap), n, s.Rand)
+}
+
+// Backoff returns the delay after failed attempt n (from 1) of any retried
+// call: base doubled per earlier failure, capped at limit, then drawn
+// uniformly from its upper half with r, so that callers recovering from one
+// outage do not call in the same instant. r is not safe for concurrent use;
+// the caller guards it.
+func Backoff(base, limit time.Duration, n int, r *mrand.Rand) time.Duration {
 	d := base
 	for i := 1; i < n && d < limit; i++ {
 		d *= 2
 	}
 	d = min(d, limit)
 	half := d / 2
-	s.mu.Lock()
-	j := time.Duration(s.Rand.Int64N(int64(d-half) + 1))
-	s.mu.Unlock()
-	return half + j
+	return half + time.Duration(r.Int64N(int64(d-half)+1))
 }
 
 // Run delivers until ctx is done. On cancellation it stops claiming work,
@@ -310,7 +317,7 @@ func (s *Sender) send(ctx context.Context, a *anxin.DeliveryAttempt) anxin.Deliv
 	res := anxin.DeliveryResult{State: anxin.DeliveryPending}
 	if err != nil {
 		res.Duration = time.Since(start)
-		res.Error = transportError(err)
+		res.Error = TransportError(err)
 		return res
 	}
 	// Drain a little so the connection can be reused; the body itself is
@@ -327,9 +334,9 @@ func (s *Sender) send(ctx context.Context, a *anxin.DeliveryAttempt) anxin.Deliv
 	return res
 }
 
-// transportError describes a failed request without its URL, which may
+// TransportError describes a failed request without its URL, which may
 // carry tokens in its query string.
-func transportError(err error) string {
+func TransportError(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err

@@ -14,6 +14,7 @@ import (
 
 	"anxin"
 	"anxin/dsa"
+	"anxin/webhook"
 )
 
 // maxAnswer bounds how much of the database's answer is read.
@@ -95,14 +96,14 @@ func (s *Submitter) send(ctx context.Context, claims []*anxin.SubmissionClaim, s
 	resp, err := s.client().Do(req)
 	if err != nil {
 		s.batch.WithLabelValues("error").Observe(time.Since(start).Seconds())
-		return s.retry(claims, 0, transportError(err), 0)
+		return s.retry(claims, 0, webhook.TransportError(err), 0)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	resp.Body.Close()
 	elapsed := time.Since(start).Seconds()
 	if err != nil {
 		s.batch.WithLabelValues("error").Observe(elapsed)
-		return s.retry(claims, resp.StatusCode, "the answer was cut off: "+transportError(err), 0)
+		return s.retry(claims, resp.StatusCode, "the answer was cut off: "+webhook.TransportError(err), 0)
 	}
 	var ans answer
 	_ = json.Unmarshal(raw, &ans) // a body that is not our JSON leaves ans empty; the status decides

@@ -38,7 +38,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net"
@@ -49,6 +48,7 @@ import (
 
 	"anxin"
 	"anxin/dsa"
+	"anxin/webhook"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -193,19 +193,9 @@ func (s *Submitter) client() *http.Client {
 // that replicas recovering from one outage do not call in the same instant.
 func (s *Submitter) Backoff(n int) time.Duration {
 	s.init()
-	limit := or(s.BackoffCap, DefaultBackoffCap)
-	step := or(s.BackoffBase, DefaultBackoffBase)
-	for range max(n-1, 0) {
-		if step >= limit/2 {
-			step = limit
-			break
-		}
-		step *= 2
-	}
-	step = min(step, limit)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return step - time.Duration(s.Rand.Int64N(int64(step/2)+1))
+	return webhook.Backoff(or(s.BackoffBase, DefaultBackoffBase), or(s.BackoffCap, DefaultBackoffCap), n, s.Rand)
 }
 
 // Run submits until ctx is done. A batch in flight when ctx ends is
@@ -289,16 +279,4 @@ func (s *Submitter) Collect(ch chan<- prometheus.Metric) {
 	for state, n := range counts {
 		ch <- prometheus.MustNewConstMetric(s.states, prometheus.GaugeValue, float64(n), state)
 	}
-}
-
-// transportError describes a failed call without its URL.
-func transportError(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "timed out"
-	}
-	return err.Error()
 }
