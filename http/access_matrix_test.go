@@ -4,21 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"anxin"
+	"anxin/anxintest/testserver"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
-	"anxin/vault"
 )
 
 // fullEnv is a server with every capability wired on one database, as
@@ -27,6 +22,7 @@ type fullEnv struct {
 	t    testing.TB
 	db   *sqlstore.DB
 	srv  *anxinhttp.Server
+	ts   *testserver.Server
 	url  string
 	keys map[string]string // concrete role ("merchant:m_a") → key
 	// roles maps each base role to the concrete role the matrix uses.
@@ -45,51 +41,8 @@ func matrixRole(base, scope string) anxin.Role {
 
 func newFullEnv(t testing.TB, db *sqlstore.DB) *fullEnv {
 	t.Helper()
-	ctx := context.Background()
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.RateLimit = 1e6
-	s.BadKeyLimit = 1e6
-	s.ClassifyError = sqlstore.MapError
-	s.Keys = sqlstore.NewKeyService(db)
-	s.Stats = sqlstore.NewStatsService(db)
-	s.Reports = sqlstore.NewReportService(db)
-	prot := sqlstore.NewProtectionService(db)
-	if err := prot.InstallDefaultProgrammes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.Protection = prot
-	s.Ledger = sqlstore.NewLedgerService(db)
-	db.AddEventHook(prot.OnEvents)
-	gov := sqlstore.NewGovernanceService(db)
-	if err := gov.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.Governance, s.Reviews, s.Enforcement, s.ContentModels, s.Sanctions = gov, gov, gov, gov, gov
-	s.Marketplace = sqlstore.NewMarketplaceService(db)
-	s.Events = sqlstore.NewEventService(db)
-	s.Webhooks = sqlstore.NewWebhookService(db)
-	s.Jobs = sqlstore.NewJobService(db)
-	s.Streams = db
-	relations := sqlstore.NewRelationService(db)
-	hashBank := sqlstore.NewHashBankService(db)
-	s.Relations, s.HashBank, s.HashLists = relations, hashBank, hashBank
-	s.IP = sqlstore.NewIPService(db)
-	counterfeit := sqlstore.NewCounterfeitService(db, relations, hashBank)
-	s.Counterfeit = counterfeit
-	gov.Counterfeit = counterfeit
-	kek, err := vault.OpenFileKEK(filepath.Join(t.TempDir(), "vault.kek"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Privacy = sqlstore.NewVaultService(db, vault.New(kek), sqlstore.PrivacyConfig{VirtualNumbers: sqlstore.DefaultVirtualNumbers})
-	s.Care = sqlstore.NewCareService(db)
-	s.Sampling = sqlstore.NewSamplingService(db)
-	s.Quality = sqlstore.NewQualityService(db)
-
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	e := &fullEnv{t: t, db: db, srv: s, url: ts.URL, keys: map[string]string{}, roles: map[string]anxin.Role{}}
+	ts := testserver.New(t, db, testserver.Full)
+	e := &fullEnv{t: t, db: ts.DB, srv: ts.API, ts: ts, url: ts.URL, keys: map[string]string{}, roles: map[string]anxin.Role{}}
 	for _, base := range anxin.BaseRoles() {
 		e.roles[base] = matrixRole(base, "a")
 		e.key(matrixRole(base, "a"))
@@ -100,13 +53,7 @@ func newFullEnv(t testing.TB, db *sqlstore.DB) *fullEnv {
 // key returns (creating once) the key of a concrete role.
 func (e *fullEnv) key(role anxin.Role) string {
 	e.t.Helper()
-	if k, ok := e.keys[string(role)]; ok {
-		return k
-	}
-	k, _, err := e.srv.Keys.CreateKey(context.Background(), string(role), role)
-	if err != nil {
-		e.t.Fatalf("CreateKey(%s): %v", role, err)
-	}
+	k := e.ts.Key(role)
 	e.keys[string(role)] = k
 	return k
 }
@@ -115,27 +62,7 @@ func (e *fullEnv) key(role anxin.Role) string {
 // none) and returns the status and body.
 func (e *fullEnv) call(key, method, path, body string) (int, []byte) {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return e.ts.Call(key, method, path, body)
 }
 
 // as calls as a concrete role.

@@ -1,8 +1,6 @@
 package http_test
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,40 +9,13 @@ import (
 
 	"anxin"
 	"anxin/anxintest"
-	"anxin/sqlstore"
 )
 
 // page fetches a console page as role (GET, or POST with form) and returns
 // the status and body; redirects are not followed.
 func (ts *testServer) page(role anxin.Role, method, path string, form url.Values) (int, string) {
 	ts.t.Helper()
-	ks := sqlstore.NewKeyService(ts.db)
-	actor, err := ks.Authenticate(context.Background(), ts.keys[role])
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	token, csrf, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	var body io.Reader
-	if form != nil {
-		form.Set("csrf", csrf)
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, ts.srv.URL+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return ts.srv.Page(ts.keys[role], method, path, form)
 }
 
 func TestCareConsole(t *testing.T) {

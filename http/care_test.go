@@ -1,50 +1,36 @@
 package http_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"anxin"
 	"anxin/anxintest"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
 
-// testServer is an HTTP server on real SQLite services with one key per
-// role named in roles.
+// testServer is an HTTP server on real SQLite care, sampling and quality
+// services with one key per role named in roles.
 type testServer struct {
 	t    *testing.T
-	srv  *httptest.Server
+	srv  *testserver.Server
 	db   *sqlstore.DB
 	keys map[anxin.Role]string
 }
 
 func newTestServer(t *testing.T, clock anxin.Clock, roles ...anxin.Role) *testServer {
 	t.Helper()
-	db := sqltest.OpenSQLite(t, clock)
-	s := anxinhttp.NewServer()
-	s.Clock = clock
-	ks := sqlstore.NewKeyService(db)
-	s.Keys = ks
-	s.Care = sqlstore.NewCareService(db)
-	s.Sampling = sqlstore.NewSamplingService(db)
-	s.Quality = sqlstore.NewQualityService(db)
-	ts := &testServer{t: t, srv: httptest.NewServer(s.Handler()), db: db, keys: map[anxin.Role]string{}}
-	t.Cleanup(ts.srv.Close)
+	srv := testserver.New(t, sqltest.OpenSQLite(t, clock), testserver.Clock(clock), testserver.Care)
+	ts := &testServer{t: t, srv: srv, db: srv.DB, keys: map[anxin.Role]string{}}
 	for _, r := range roles {
-		k, _, err := ks.CreateKey(context.Background(), string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts.keys[r] = k
+		ts.keys[r] = srv.Key(r)
 	}
 	return ts
 }
@@ -53,29 +39,13 @@ func newTestServer(t *testing.T, clock anxin.Clock, roles ...anxin.Role) *testSe
 // nil); it returns the status.
 func (ts *testServer) do(role anxin.Role, method, path string, body any, out any) int {
 	ts.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		buf, _ := json.Marshal(b)
-		rd = bytes.NewReader(buf)
-	}
-	req, _ := http.NewRequest(method, ts.srv.URL+path, rd)
-	req.Header.Set("Authorization", "Bearer "+ts.keys[role])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		ts.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	code, data := ts.srv.Call(ts.keys[role], method, path, body)
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
 			ts.t.Fatalf("%s %s: %v in %s", method, path, err, data)
 		}
 	}
-	return resp.StatusCode
+	return code
 }
 
 type apiError struct {

@@ -2,47 +2,20 @@ package http_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 
 	"anxin"
+	"anxin/anxintest/testserver"
 	"anxin/classify"
-	anxinhttp "anxin/http"
-	"anxin/sqlstore"
-	"anxin/sqlstore/sqltest"
 )
 
 func newModelServer(t *testing.T) *govServer {
 	t.Helper()
-	db := sqltest.OpenSQLite(t, nil)
-	gov := sqlstore.NewGovernanceService(db)
-	if err := gov.Seed(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.RateLimit = 1e6
-	ks := sqlstore.NewKeyService(db)
-	s.Keys = ks
-	s.Governance, s.Reviews, s.Enforcement, s.ContentModels = gov, gov, gov, gov
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	g := &govServer{t: t, url: ts.URL, keys: map[string]string{}, db: db}
-	for _, r := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.RoleAuditor} {
-		k, _, err := ks.CreateKey(context.Background(), string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g.keys[string(r)] = k
-	}
-	return g
+	return newGovernanceServer(t, []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.RoleAuditor}, testserver.Governance)
 }
 
 func TestContentModelAPI(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 // the status, the Location header and the body.
 func (g *govServer) upload(role anxin.Role, filename, content string) (int, string, string) {
 	g.t.Helper()
-	tok, csrf := g.session(role)
+	tok, csrf := g.ts.Session(g.keys[string(role)])
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	mw.WriteField("csrf", csrf)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -17,7 +15,7 @@ import (
 	"time"
 
 	"anxin"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -93,24 +91,13 @@ func newCheckEnv(tb testing.TB, dbName string) *checkEnv {
 // signals, event ingestion; it returns its URL.
 func serveChecks(tb testing.TB, db *sqlstore.DB) string {
 	tb.Helper()
-	gov := sqlstore.NewGovernanceService(db)
-	if err := gov.Seed(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	relations := sqlstore.NewRelationService(db)
-	gov.Counterfeit = sqlstore.NewCounterfeitService(db, relations, sqlstore.NewHashBankService(db))
-	if v, err := strconv.Atoi(os.Getenv("ANXIN_BENCH_LANES")); err == nil {
-		gov.GroupLanes = v
-	}
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.RateLimit = 1e6
-	s.Keys = sqlstore.NewKeyService(db)
-	s.Governance, s.Reviews, s.Enforcement = gov, gov, gov
-	s.Marketplace = sqlstore.NewMarketplaceService(db)
-	s.Events = sqlstore.NewEventService(db)
-	ts := httptest.NewServer(s.Handler())
-	tb.Cleanup(ts.Close)
+	ts := testserver.New(tb, db, testserver.Governance, testserver.Marketplace, func(s *testserver.Server) {
+		gov := s.API.Governance.(*sqlstore.GovernanceService)
+		gov.Counterfeit = sqlstore.NewCounterfeitService(db, sqlstore.NewRelationService(db), sqlstore.NewHashBankService(db))
+		if v, err := strconv.Atoi(os.Getenv("ANXIN_BENCH_LANES")); err == nil {
+			gov.GroupLanes = v
+		}
+	})
 	return ts.URL
 }
 

@@ -1,55 +1,19 @@
 package http_test
 
 import (
-	"context"
-	"io"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"anxin"
-	"anxin/sqlstore"
 )
 
-// consoleGet fetches a console page as role with a fresh session and returns
-// the status and body; post does the same for a form (CSRF filled in).
-func (g *govServer) session(role anxin.Role) (cookie, csrf string) {
-	g.t.Helper()
-	ks := sqlstore.NewKeyService(g.db)
-	actor, err := ks.Authenticate(context.Background(), g.keys[string(role)])
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	tok, c, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	return tok, c
-}
-
+// page fetches a console page as role with a fresh session and returns the
+// status and body; a form is posted with the session's CSRF token.
 func (g *govServer) page(role anxin.Role, method, path string, form url.Values) (int, string) {
 	g.t.Helper()
-	tok, csrf := g.session(role)
-	var body io.Reader
-	if form != nil {
-		form.Set("csrf", csrf)
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, g.url+path, body)
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: tok})
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return g.ts.Page(g.keys[string(role)], method, path, form)
 }
 
 // hasElement reports whether html has an element with the given id.

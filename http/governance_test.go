@@ -4,71 +4,52 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"anxin"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
-	"anxin/sqlstore/sqltest"
 )
 
 type govServer struct {
 	t    testing.TB
+	ts   *testserver.Server
 	url  string
 	keys map[string]string
 	db   *sqlstore.DB
 }
 
-func newGovServer(t testing.TB) *govServer {
+// newGovernanceServer starts a server wired by wire with one key per role
+// in roles, named after the role.
+func newGovernanceServer(t testing.TB, roles []anxin.Role, wire ...func(*testserver.Server)) *govServer {
 	t.Helper()
-	db := sqltest.OpenSQLite(t, nil)
-	gov := sqlstore.NewGovernanceService(db)
-	if err := gov.Seed(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.RateLimit = 1e6
-	ks := sqlstore.NewKeyService(db)
-	s.Keys = ks
-	s.Governance, s.Reviews, s.Enforcement = gov, gov, gov
-	s.Evals = sqlstore.EvalService{DB: db, Governance: gov}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	g := &govServer{t: t, url: ts.URL, keys: map[string]string{}, db: db}
-	for _, r := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.MerchantRole("m1"), anxin.MerchantRole("m2")} {
-		k, _, err := ks.CreateKey(context.Background(), string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g.keys[string(r)] = k
+	ts := testserver.New(t, nil, wire...)
+	g := &govServer{t: t, ts: ts, url: ts.URL, keys: map[string]string{}, db: ts.DB}
+	for _, r := range roles {
+		g.keys[string(r)] = ts.Key(r)
 	}
 	return g
 }
 
-// do sends a request as role and decodes the JSON answer into out (if not
-// nil); it returns the status.
+func newGovServer(t testing.TB) *govServer {
+	t.Helper()
+	return newGovernanceServer(t, []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.MerchantRole("m1"), anxin.MerchantRole("m2")},
+		testserver.Governance)
+}
+
+// do sends a request as role (no key when the server has none for it) and
+// decodes the JSON answer into out (if not nil); it returns the status.
 func (g *govServer) do(role, method, path, body string, out any) int {
 	g.t.Helper()
-	req, _ := http.NewRequest(method, g.url+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+g.keys[role])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, b := g.ts.Call(g.keys[role], method, path, body)
 	if out != nil && len(bytes.TrimSpace(b)) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
 			g.t.Fatalf("%s %s: %v in %s", method, path, err, b)
 		}
 	}
-	return resp.StatusCode
+	return code
 }
 
 type decision struct {

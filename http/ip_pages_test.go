@@ -2,8 +2,6 @@ package http_test
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,33 +13,7 @@ import (
 
 func (h *ipHarness) page(role anxin.Role, method, path string, form url.Values) (int, string) {
 	h.t.Helper()
-	ks := sqlstore.NewKeyService(h.db)
-	_, actor, err := ks.CreateKey(context.Background(), "console", role)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	tok, csrf, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	var body io.Reader
-	if form != nil {
-		form.Set("csrf", csrf)
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, h.srv.URL+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: tok})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return h.srv.Page(h.keys[string(role)], method, path, form)
 }
 
 func TestIPConsolePages(t *testing.T) {

@@ -9,40 +9,26 @@ import (
 	"image/png"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"anxin"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
-	"anxin/sqlstore/sqltest"
 )
 
 type ipHarness struct {
 	t    *testing.T
-	srv  *httptest.Server
+	srv  *testserver.Server
 	keys map[string]string
 	db   *sqlstore.DB
 }
 
 func newIPHarness(t *testing.T) *ipHarness {
-	db := sqltest.OpenSQLite(t, nil)
-	s := anxinhttp.NewServer()
-	s.Keys = sqlstore.NewKeyService(db)
-	rel, hb := sqlstore.NewRelationService(db), sqlstore.NewHashBankService(db)
-	s.Relations, s.HashBank, s.HashLists, s.IP = rel, hb, hb, sqlstore.NewIPService(db)
-	s.Counterfeit = sqlstore.NewCounterfeitService(db, rel, hb)
-	s.Marketplace = sqlstore.NewMarketplaceService(db)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	h := &ipHarness{t: t, srv: srv, keys: map[string]string{}, db: db}
+	srv := testserver.New(t, nil, testserver.IP)
+	h := &ipHarness{t: t, srv: srv, keys: map[string]string{}, db: srv.DB}
 	for _, r := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RightsHolderRole("rh1"), anxin.MerchantRole("m_bad"), anxin.RoleCare} {
-		k, _, err := s.Keys.CreateKey(context.Background(), string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.keys[string(r)] = k
+		h.keys[string(r)] = srv.Key(r)
 	}
 	return h
 }

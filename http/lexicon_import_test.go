@@ -83,7 +83,7 @@ func TestLexiconImportConsole(t *testing.T) {
 	g := newGovServer(t)
 	post := func(role anxin.Role, name, category string, file []byte) (int, string) {
 		t.Helper()
-		tok, csrf := g.session(role)
+		tok, csrf := g.ts.Session(g.keys[string(role)])
 		var b bytes.Buffer
 		mw := multipart.NewWriter(&b)
 		mw.WriteField("csrf", csrf)

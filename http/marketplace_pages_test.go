@@ -1,16 +1,12 @@
 package http_test
 
 import (
-	"context"
-	"io"
-	"net/http"
 	"regexp"
 	"slices"
 	"testing"
 	"time"
 
 	"anxin"
-	"anxin/sqlstore"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -19,25 +15,7 @@ import (
 // and body.
 func (e *apiEnv) page(role anxin.Role, path string) (int, string) {
 	e.t.Helper()
-	ks := sqlstore.NewKeyService(e.db)
-	actor, err := ks.Authenticate(context.Background(), e.keys[role])
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	token, _, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req, _ := http.NewRequest("GET", e.url+path, nil)
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.ts.Page(e.keys[role], "GET", path, nil)
 }
 
 // attrValues returns the values of a data attribute on the page, in order:

@@ -1,14 +1,9 @@
 package http_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +12,7 @@ import (
 
 	"anxin"
 	"anxin/anxintest"
+	"anxin/anxintest/testserver"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
@@ -29,6 +25,7 @@ type apiEnv struct {
 	t    testing.TB
 	db   *sqlstore.DB
 	srv  *anxinhttp.Server
+	ts   *testserver.Server
 	url  string
 	keys map[anxin.Role]string
 }
@@ -38,25 +35,14 @@ func newAPIEnv(t testing.TB, db *sqlstore.DB, configure func(*anxinhttp.Server))
 	if db == nil {
 		db = sqltest.OpenSQLite(t, anxintest.NewClock(t0))
 	}
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.Keys = sqlstore.NewKeyService(db)
-	s.Marketplace = sqlstore.NewMarketplaceService(db)
-	s.Events = sqlstore.NewEventService(db)
-	s.Stats = sqlstore.NewStatsService(db)
-	s.RateLimit = 1e6
-	if configure != nil {
-		configure(s)
-	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	env := &apiEnv{t: t, db: db, srv: s, url: ts.URL, keys: map[anxin.Role]string{}}
-	for _, role := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.MerchantRole("m_0"), anxin.RightsHolderRole("r_1")} {
-		key, _, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), string(role.Base()), role)
-		if err != nil {
-			t.Fatal(err)
+	ts := testserver.New(t, db, testserver.Marketplace, func(s *testserver.Server) {
+		if configure != nil {
+			configure(s.API)
 		}
-		env.keys[role] = key
+	})
+	env := &apiEnv{t: t, db: db, srv: ts.API, ts: ts, url: ts.URL, keys: map[anxin.Role]string{}}
+	for _, role := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.MerchantRole("m_0"), anxin.RightsHolderRole("r_1")} {
+		env.keys[role] = ts.NamedKey(string(role.Base()), role)
 	}
 	return env
 }
@@ -70,20 +56,7 @@ func (e *apiEnv) do(role anxin.Role, method, path string, body []byte) (int, []b
 
 func (e *apiEnv) doKey(key, method, path string, body []byte) (int, []byte) {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, bytes.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return e.ts.Call(key, method, path, body)
 }
 
 func mustJSON(v any) []byte {

@@ -5,11 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,14 +14,14 @@ import (
 	"time"
 
 	"anxin"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 	"anxin/vault"
 )
 
 type privacyEnv struct {
 	t    *testing.T
-	srv  *httptest.Server
+	srv  *testserver.Server
 	db   *sqlstore.DB
 	path string
 	logs *bytes.Buffer
@@ -34,8 +30,7 @@ type privacyEnv struct {
 
 func newPrivacyEnv(t *testing.T) *privacyEnv {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "anxin.db")
+	path := filepath.Join(t.TempDir(), "anxin.db")
 	db, err := sqlstore.Open(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -44,32 +39,15 @@ func newPrivacyEnv(t *testing.T) *privacyEnv {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	kek, err := vault.OpenFileKEK(filepath.Join(dir, "vault.kek"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	logs := new(bytes.Buffer)
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s.Keys = sqlstore.NewKeyService(db)
-	s.Privacy = sqlstore.NewVaultService(db, vault.New(kek), sqlstore.PrivacyConfig{VirtualNumbers: sqlstore.DefaultVirtualNumbers})
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv := testserver.New(t, db, testserver.Logs(logs), testserver.Privacy)
 	e := &privacyEnv{t: t, srv: srv, db: db, path: path, logs: logs, keys: map[string]string{}}
 	for _, role := range []anxin.Role{anxin.RolePlatform, anxin.RolePrivacy, anxin.RoleCare, anxin.RoleAuditor, anxin.MerchantRole("m1"), anxin.MerchantRole("m2"),
 		anxin.RoleOperator, anxin.RoleAdmin} {
-		key, _, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), string(role), role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.keys[string(role)] = key
+		e.keys[string(role)] = srv.Key(role)
 	}
 	// A second privacy officer: the other person of the two-person rule.
-	key, _, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), "privacy2", anxin.RolePrivacy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.keys["privacy2"] = key
+	e.keys["privacy2"] = srv.NamedKey("privacy2", anxin.RolePrivacy)
 	return e
 }
 
@@ -91,22 +69,11 @@ func (e *privacyEnv) grant(g map[string]any) anxin.PIIGrant {
 
 func (e *privacyEnv) do(role, method, path string, body any) (int, []byte) {
 	e.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
+	if body == nil {
+		return e.srv.Call(e.keys[role], method, path, nil)
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, r)
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+e.keys[role])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, b
+	b, _ := json.Marshal(body)
+	return e.srv.Call(e.keys[role], method, path, b)
 }
 
 func (e *privacyEnv) order(id, merchant, status string) {
@@ -323,33 +290,7 @@ func TestPrivacyHTTPRefusals(t *testing.T) {
 // posted with the session's CSRF token.
 func (e *privacyEnv) page(role, method, path string, form url.Values) (int, string) {
 	e.t.Helper()
-	ks := sqlstore.NewKeyService(e.db)
-	actor, err := ks.Authenticate(context.Background(), e.keys[role])
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	token, csrf, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var body io.Reader
-	if form != nil {
-		form.Set("csrf", csrf)
-		body = strings.NewReader(form.Encode())
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(b)
+	return e.srv.Page(e.keys[role], method, path, form)
 }
 
 func TestPrivacyConsole(t *testing.T) {

@@ -4,15 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"anxin"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 )
 
@@ -31,21 +29,9 @@ func consoleSession(t *testing.T, db *sqlstore.DB, role anxin.Role) (token, csrf
 	return token, csrf
 }
 
-func consoleDo(t *testing.T, ts *httptest.Server, token, method, path string, form url.Values) (int, string) {
+func consoleDo(t *testing.T, ts *testserver.Server, token, method, path string, form url.Values) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(form.Encode()))
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return ts.SessionPage(token, method, path, form)
 }
 
 // protHasElement reports whether html has an element with the given attribute

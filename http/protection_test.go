@@ -6,14 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"anxin"
 	"anxin/anxintest"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -21,26 +20,14 @@ import (
 // protectionServer returns a test server on real SQLite services, with keys
 // per role, and an order o1 (buyer b1, merchant m1, 5000 fen) paid through
 // the event API so the protection hook records its coverage.
-func protectionServer(t *testing.T) (*httptest.Server, map[string]string, *sqlstore.DB) {
+func protectionServer(t *testing.T) (*testserver.Server, map[string]string, *sqlstore.DB) {
 	t.Helper()
 	ctx := context.Background()
 	db := sqltest.OpenSQLite(t, anxintest.NewClock(time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)))
-	prot := sqlstore.NewProtectionService(db)
-	if err := prot.InstallDefaultProgrammes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db.AddEventHook(prot.OnEvents)
-	s := anxinhttp.NewServer()
-	s.Keys = sqlstore.NewKeyService(db)
-	s.Protection = prot
-	s.Ledger = sqlstore.NewLedgerService(db)
+	ts := testserver.New(t, db, testserver.Protection)
 	keys := map[string]string{}
 	for _, r := range []anxin.Role{anxin.RolePlatform, anxin.RoleReviewer, anxin.RoleFinance, anxin.MerchantRole("m1"), anxin.MerchantRole("m2")} {
-		k, _, err := s.Keys.CreateKey(ctx, string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys[string(r)] = k
+		keys[string(r)] = ts.Key(r)
 	}
 	platform := anxin.NewContextWithActor(ctx, anxin.Actor{KeyID: "p", Role: anxin.RolePlatform})
 	var events []*anxin.Event
@@ -53,12 +40,10 @@ func protectionServer(t *testing.T) (*httptest.Server, map[string]string, *sqlst
 	if _, err := sqlstore.NewEventService(db).IngestEvents(platform, events); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
 	return ts, keys, db
 }
 
-func call(t *testing.T, ts *httptest.Server, key, method, path, body string, hdr ...string) (int, map[string]any) {
+func call(t *testing.T, ts *testserver.Server, key, method, path, body string, hdr ...string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+key)

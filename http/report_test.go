@@ -5,37 +5,25 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"anxin"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
-	"anxin/sqlstore/sqltest"
 )
 
 // reportServer returns a test server with real key and report services and
 // keys for an operator and a reviewer (who may not read the report).
-func reportServer(t *testing.T) (srv *httptest.Server, keys map[anxin.Role]string, ks *sqlstore.KeyService) {
+func reportServer(t *testing.T) (srv *testserver.Server, keys map[anxin.Role]string, ks *sqlstore.KeyService) {
 	t.Helper()
-	db := sqltest.OpenSQLite(t, nil)
-	s := anxinhttp.NewServer()
-	ks = sqlstore.NewKeyService(db)
-	s.Keys = ks
-	s.Reports = sqlstore.NewReportService(db)
-	srv = httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
+	srv = testserver.New(t, nil, testserver.Reports)
 	keys = map[anxin.Role]string{}
 	for _, role := range []anxin.Role{anxin.RoleOperator, anxin.RoleReviewer} {
-		k, _, err := ks.CreateKey(context.Background(), string(role), role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys[role] = k
+		keys[role] = srv.Key(role)
 	}
-	return srv, keys, ks
+	return srv, keys, sqlstore.NewKeyService(srv.DB)
 }
 
 func get(t *testing.T, url, key string, cookies ...*http.Cookie) (*http.Response, string) {

@@ -1,46 +1,20 @@
 package http_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
+	"anxin/anxintest/testserver"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"anxin"
-	anxinhttp "anxin/http"
-	"anxin/sqlstore"
-	"anxin/sqlstore/sqltest"
 )
 
 func newSanctionServer(t *testing.T) *govServer {
 	t.Helper()
-	db := sqltest.OpenSQLite(t, nil)
-	gov := sqlstore.NewGovernanceService(db)
-	if err := gov.Seed(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.RateLimit = 1e6
-	ks := sqlstore.NewKeyService(db)
-	s.Keys, s.Marketplace = ks, sqlstore.NewMarketplaceService(db)
-	s.Governance, s.Reviews, s.Enforcement, s.Sanctions = gov, gov, gov, gov
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	g := &govServer{t: t, url: ts.URL, keys: map[string]string{}, db: db}
-	for _, r := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.MerchantRole("m1"), anxin.MerchantRole("m2")} {
-		k, _, err := ks.CreateKey(context.Background(), string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g.keys[string(r)] = k
-	}
-	return g
+	return newGovernanceServer(t, []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleReviewer, anxin.MerchantRole("m1"), anxin.MerchantRole("m2")},
+		testserver.Governance)
 }
 
 func TestSanctionsAPI(t *testing.T) {
@@ -156,24 +130,7 @@ func TestSanctionsAPI(t *testing.T) {
 // pageAs fetches a console page as a session of role.
 func (g *govServer) pageAs(role, path string) (int, string) {
 	g.t.Helper()
-	ks := sqlstore.NewKeyService(g.db)
-	actor, err := ks.Authenticate(context.Background(), g.keys[role])
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	token, _, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	req, _ := http.NewRequest("GET", g.url+path, nil)
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return g.ts.Page(g.keys[role], "GET", path, nil)
 }
 
 // byID returns the text inside the element with the given id (one level:

@@ -40,24 +40,7 @@ func seedTenants(t *testing.T, e *fullEnv) {
 // page fetches a console page with a session of role.
 func (e *fullEnv) page(role anxin.Role, path string) (int, string) {
 	e.t.Helper()
-	ks := sqlstore.NewKeyService(e.db)
-	actor, err := ks.Authenticate(context.Background(), e.key(role))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	token, _, err := ks.CreateSession(context.Background(), actor.KeyID, 1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req, _ := http.NewRequest("GET", e.url+path, nil)
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: token})
-	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.ts.Page(e.key(role), "GET", path, nil)
 }
 
 var statCard = regexp.MustCompile(`data-stat="([a-z_]+)"><div class="n">(\d+)<`)

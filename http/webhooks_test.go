@@ -1,13 +1,10 @@
 package http_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,7 +12,7 @@ import (
 
 	"anxin"
 	"anxin/anxintest"
-	anxinhttp "anxin/http"
+	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -24,6 +21,7 @@ import (
 // per role.
 type whEnv struct {
 	t    *testing.T
+	ts   *testserver.Server
 	db   *sqlstore.DB
 	url  string
 	keys map[anxin.Role]string
@@ -33,24 +31,10 @@ type whEnv struct {
 func newWHEnv(t *testing.T) *whEnv {
 	t.Helper()
 	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
-	db := sqltest.OpenSQLite(t, clock)
-	s := anxinhttp.NewServer()
-	s.Clock = clock
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.Keys = sqlstore.NewKeyService(db)
-	s.Webhooks = sqlstore.NewWebhookService(db)
-	s.Jobs = sqlstore.NewJobService(db)
-	s.Streams = db
-	s.SecureCookies = false
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	e := &whEnv{t: t, db: db, url: ts.URL, keys: map[anxin.Role]string{}, ids: map[anxin.Role]string{}}
+	ts := testserver.New(t, sqltest.OpenSQLite(t, clock), testserver.Clock(clock), testserver.Webhooks)
+	e := &whEnv{t: t, ts: ts, db: ts.DB, url: ts.URL, keys: map[anxin.Role]string{}, ids: map[anxin.Role]string{}}
 	for _, r := range []anxin.Role{anxin.RoleOperator, anxin.RoleReviewer, anxin.RolePlatform} {
-		key, actor, err := sqlstore.NewKeyService(db).CreateKey(context.Background(), string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.keys[r], e.ids[r] = key, actor.KeyID
+		e.keys[r], e.ids[r] = ts.Key(r), ts.KeyID(string(r))
 	}
 	return e
 }
@@ -59,22 +43,13 @@ func newWHEnv(t *testing.T) *whEnv {
 // into out when it is not nil. It returns the status.
 func (e *whEnv) call(role anxin.Role, method, path, body string, out any) int {
 	e.t.Helper()
-	req, _ := http.NewRequest(method, e.url+path, strings.NewReader(body))
-	if role != "" {
-		req.Header.Set("Authorization", "Bearer "+e.keys[role])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, b := e.ts.Call(e.keys[role], method, path, body)
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
 			e.t.Fatalf("%s %s: %v in %s", method, path, err, b)
 		}
 	}
-	return resp.StatusCode
+	return code
 }
 
 // deadDelivery enqueues a message and drives its one delivery to dead.
@@ -267,34 +242,14 @@ func TestJobsAPI(t *testing.T) {
 
 // consoleGet and consolePost drive the console with a session made for the
 // operator key.
-func (e *whEnv) session() (*http.Cookie, string) {
+func (e *whEnv) session() (string, string) {
 	e.t.Helper()
-	token, csrf, err := sqlstore.NewKeyService(e.db).CreateSession(context.Background(), e.ids[anxin.RoleOperator], 1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return &http.Cookie{Name: "anxin_session", Value: token}, csrf
+	return e.ts.Session(e.keys[anxin.RoleOperator])
 }
 
-func (e *whEnv) console(c *http.Cookie, method, path string, form url.Values) (int, string) {
+func (e *whEnv) console(token, method, path string, form url.Values) (int, string) {
 	e.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = bytes.NewBufferString(form.Encode())
-	}
-	req, _ := http.NewRequest(method, e.url+path, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	req.AddCookie(c)
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := client.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return e.ts.SessionPage(token, method, path, form)
 }
 
 func TestWebhookConsole(t *testing.T) {
