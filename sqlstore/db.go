@@ -288,11 +288,43 @@ type Tx struct {
 	db  *DB
 	Now time.Time
 
-	// pending holds ledger balance changes not yet written, while
-	// deferBalances is in effect (see appendPosting).
-	pending      map[balanceKey]*balanceDelta
+	// state holds capabilities' working state for this transaction, each
+	// under its own txState key (see txState).
+	state        map[any]any
 	beforeCommit []func() error
 	decisions    *decisionBatch // check decisions waiting for the batched insert
+}
+
+// txState names one capability's working state inside a transaction — a
+// batch waiting for its insert, balance changes not yet written. The
+// capability declares the key and its type beside the code that uses it;
+// the transaction only carries the value, so Tx knows nothing of ledgers
+// or decisions.
+type txState[T any] struct{ name string }
+
+// get returns the state in tx and whether there is any.
+func (k *txState[T]) get(tx *Tx) (T, bool) {
+	v, ok := tx.state[k]
+	if !ok {
+		var zero T
+		return zero, false
+	}
+	return v.(T), true
+}
+
+// set stores v as the state in tx.
+func (k *txState[T]) set(tx *Tx, v T) {
+	if tx.state == nil {
+		tx.state = map[any]any{}
+	}
+	tx.state[k] = v
+}
+
+// take returns the state in tx and removes it.
+func (k *txState[T]) take(tx *Tx) (T, bool) {
+	v, ok := k.get(tx)
+	delete(tx.state, k)
+	return v, ok
 }
 
 // onCommit registers fn to run in the transaction after its body succeeds

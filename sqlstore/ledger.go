@@ -69,15 +69,16 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 	}); err != nil {
 		return "", err
 	}
+	pending, deferred := pendingBalances.get(tx)
 	for _, e := range p.Entries {
-		if tx.pending != nil {
+		if deferred {
 			// Deferred: flushBalances checks the sums against the stored
 			// balances for overflow.
 			k := balanceKey{string(e.Account), p.Currency}
-			d := tx.pending[k]
+			d := pending[k]
 			if d == nil {
 				d = &balanceDelta{account: e.Account}
-				tx.pending[k] = d
+				pending[k] = d
 			}
 			var err error
 			if d.amount, err = ledger.Add(d.amount, e.Amount); err != nil {
@@ -117,12 +118,17 @@ func balance(ctx context.Context, tx *Tx, a ledger.Account, currency string, loc
 	if err != nil {
 		return 0, err
 	}
-	if d := tx.pending[balanceKey{string(a), currency}]; d != nil {
+	pending, _ := pendingBalances.get(tx)
+	if d := pending[balanceKey{string(a), currency}]; d != nil {
 		v, err = ledger.Add(v, d.amount)
 		return v, ledgerError(err)
 	}
 	return v, nil
 }
+
+// pendingBalances holds a transaction's ledger balance changes not yet
+// written, while deferBalances is in effect (see appendPosting).
+var pendingBalances = &txState[map[balanceKey]*balanceDelta]{name: "ledger balances"}
 
 type balanceKey struct{ account, currency string }
 
@@ -135,8 +141,8 @@ type balanceDelta struct {
 // transaction instead of updating ledger_balances per entry; flushBalances
 // writes them. Entries and postings are still written at once.
 func (tx *Tx) deferBalances() {
-	if tx.pending == nil {
-		tx.pending = map[balanceKey]*balanceDelta{}
+	if _, ok := pendingBalances.get(tx); !ok {
+		pendingBalances.set(tx, map[balanceKey]*balanceDelta{})
 	}
 }
 
@@ -156,8 +162,7 @@ var balanceUpsert = batch{
 // ends deferral. An account whose changes sum to zero is still written: it
 // has entries, so it must have a balance row.
 func (tx *Tx) flushBalances(ctx context.Context) error {
-	pending := tx.pending
-	tx.pending = nil
+	pending, _ := pendingBalances.take(tx)
 	if len(pending) == 0 {
 		return nil
 	}
