@@ -486,6 +486,11 @@ func mapError(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return &wrapped{kind: anxin.Invalid, msg: "A referenced record does not exist.", err: err}
 		}
+		// The busy timeout ran out waiting for the single writer's lock:
+		// nothing was written, and the same request can succeed later.
+		if p := se.Code() & 0xff; p == sqlite3.SQLITE_BUSY || p == sqlite3.SQLITE_LOCKED {
+			return &wrapped{kind: anxin.Unavailable, msg: "The database is busy; try again shortly.", err: err}
+		}
 		return err
 	}
 	if connLost(err) {

@@ -150,3 +150,35 @@ func TestPostgresTerminatedConnection(t *testing.T) {
 		t.Errorf("the pool did not recover: %v", err)
 	}
 }
+
+// A SQLite writer that waits out its busy timeout behind another writer
+// gets Unavailable (503 with Retry-After), not an internal error: nothing
+// was written and the request can be sent again.
+func TestMapErrorSQLiteBusy(t *testing.T) {
+	ctx := context.Background()
+	db := sqltest.OpenSQLite(t, nil)
+	holder, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.ExecContext(ctx, `ROLLBACK`)
+	waiter, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close()
+	if _, err := waiter.ExecContext(ctx, `PRAGMA busy_timeout = 20`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = waiter.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	if err == nil {
+		t.Fatal("a second writer got the lock")
+	}
+	if k := anxin.KindOf(sqlstore.MapError(err)); k != anxin.Unavailable {
+		t.Errorf("MapError(%v) kind %q; want unavailable", err, k)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -534,25 +535,60 @@ func (e *demoEnv) getRaw(ctx context.Context, key, path string) ([]byte, error) 
 	return buf.Bytes(), err
 }
 
+// demoRetries is how many times the demo's client sends a request again
+// after a 429 or 503, as a marketplace's client should: the server sheds
+// load or found its database busy, and nothing was written.
+const demoRetries = 6
+
 func (e *demoEnv) do(ctx context.Context, method, key, path string, body io.Reader, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, e.BaseURL+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
+	var payload []byte
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		var err error
+		if payload, err = io.ReadAll(body); err != nil {
+			return err
+		}
 	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return err
+	var (
+		status int
+		data   []byte
+	)
+	for try := 0; ; try++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, e.BaseURL+path, rd)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := e.client.Do(req)
+		if err != nil {
+			return err
+		}
+		data, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		status = resp.StatusCode
+		if (status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable) || try == demoRetries {
+			break
+		}
+		wait := time.Duration(1<<try) * 100 * time.Millisecond
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			wait = time.Duration(s) * time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
+	if status/100 != 2 {
 		var eb struct {
 			Error struct {
 				Code    anxin.Kind        `json:"code"`
@@ -561,7 +597,7 @@ func (e *demoEnv) do(ctx context.Context, method, key, path string, body io.Read
 			} `json:"error"`
 		}
 		if json.Unmarshal(data, &eb) != nil || eb.Error.Code == "" {
-			return fmt.Errorf("%s %s: status %d", method, path, resp.StatusCode)
+			return fmt.Errorf("%s %s: status %d", method, path, status)
 		}
 		msg := eb.Error.Message
 		if len(eb.Error.Details) > 0 {
