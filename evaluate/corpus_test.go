@@ -10,31 +10,37 @@ import (
 	"anxin/governance"
 )
 
-// corpusFloor is the regression floor of the default engine on the held-out
-// corpus (testdata/eval/test.jsonl): the figures it achieves today, rounded
-// down (recall) or up (false-positive rate). Raise them as detection
-// improves; the targets are recall ≥ 0.90 and FPR ≤ 0.005.
-var corpusFloor = struct {
+// corpusFloors are the regression floors of the default engine on the
+// held-out sets: the figures it achieves today, rounded down (recall) or up
+// (false-positive rate). Raise them as detection improves; the targets are
+// recall ≥ 0.90 and FPR ≤ 0.005. test.jsonl was written with the corpus
+// and has been measured many times; heldout2.jsonl was written later by
+// someone who never saw the engine, and is the honest figure.
+var corpusFloors = map[string]struct {
 	recallFlagged, recallBlocked, maxFPR float64
-}{recallFlagged: 0.965, recallBlocked: 0.95, maxFPR: 0.011}
+}{
+	"test":     {recallFlagged: 0.965, recallBlocked: 0.95, maxFPR: 0.011},
+	"heldout2": {recallFlagged: 0.55, recallBlocked: 0.50, maxFPR: 0.040},
+}
 
 func TestCorpus(t *testing.T) {
-	for _, name := range []string{"dev", "test"} {
+	for _, name := range []string{"dev", "test", "heldout2"} {
 		t.Run(name, func(t *testing.T) {
 			items := readCorpus(t, name)
 			s := Run(defaultEngine(t), items, Options{Examples: 5})
 			t.Logf("%s: %d items (%d violations, %d clean)\n%s", name, s.Items, s.Violations, s.Clean, table(s))
-			if name != "test" {
+			floor, ok := corpusFloors[name]
+			if !ok {
 				return
 			}
-			if s.Flagged.Recall < corpusFloor.recallFlagged {
-				t.Errorf("recall (blocked or review) = %.4f; want ≥ %.4f", s.Flagged.Recall, corpusFloor.recallFlagged)
+			if s.Flagged.Recall < floor.recallFlagged {
+				t.Errorf("recall (blocked or review) = %.4f; want ≥ %.4f", s.Flagged.Recall, floor.recallFlagged)
 			}
-			if s.Blocked.Recall < corpusFloor.recallBlocked {
-				t.Errorf("recall (blocked) = %.4f; want ≥ %.4f", s.Blocked.Recall, corpusFloor.recallBlocked)
+			if s.Blocked.Recall < floor.recallBlocked {
+				t.Errorf("recall (blocked) = %.4f; want ≥ %.4f", s.Blocked.Recall, floor.recallBlocked)
 			}
-			if s.Flagged.FPR > corpusFloor.maxFPR {
-				t.Errorf("false-positive rate (blocked or review) = %.4f; want ≤ %.4f", s.Flagged.FPR, corpusFloor.maxFPR)
+			if s.Flagged.FPR > floor.maxFPR {
+				t.Errorf("false-positive rate (blocked or review) = %.4f; want ≤ %.4f", s.Flagged.FPR, floor.maxFPR)
 			}
 		})
 	}
