@@ -205,7 +205,10 @@ func TestNoticeFlow(t *testing.T) {
 		for _, m := range ipSec.Metrics {
 			vals[m.Name] = m.Value
 		}
-		if vals["notices"] != 12 || vals["links_removed"] != 12 || vals["counter_notices"] != 2 || vals["shops_banned"] != 1 || vals["influencer_penalties"] != 1 {
+		// Every notice here had strong evidence, so every link came down at
+		// filing and none waited for a review.
+		if vals["notices"] != 12 || vals["links_removed"] != 12 || vals["counter_notices"] != 2 || vals["shops_banned"] != 1 || vals["influencer_penalties"] != 1 ||
+			vals["takedowns_at_filing"] != 12 || vals["takedown_time_reviewed_p50_s"] != 0 {
 			t.Errorf("ip section = %v", vals)
 		}
 	})

@@ -167,7 +167,9 @@ func TestCounterfeitAdvanceCompensationAndDeposit(t *testing.T) {
 }
 
 func TestAckPayoutAndReconcile(t *testing.T) {
-	sqltest.Run(t, anxintest.NewClock(protT0), func(t *testing.T, db *sqlstore.DB) {
+	clock := anxintest.NewClock(protT0)
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		clock.Set(protT0)
 		s := newProtection(t, db)
 		ls := sqlstore.NewLedgerService(db)
 		mirror(t, db, order{id: "o1", buyer: "b1", merchant: "m1", category: "home", total: 3000})
@@ -176,6 +178,11 @@ func TestAckPayoutAndReconcile(t *testing.T) {
 		if err != nil || c.Payout == nil {
 			t.Fatalf("FileClaim = %+v, %v", c, err)
 		}
+		// Decided at filing, but unpaid until the marketplace confirms it.
+		if got := protectionReport(t, db)["refund_time_p50_s"]; got != 0 {
+			t.Errorf("refund time before the payout is confirmed = %v; want 0 (none refunded)", got)
+		}
+		clock.Advance(45 * time.Minute)
 		ack := anxin.PayoutAck{Status: "paid", PostingID: c.Payout.PostingID, AmountFen: 3000}
 		for i := 0; i < 2; i++ { // the webhook was delivered twice
 			p, err := s.AckPayout(protPlatformCtx, c.Payout.ID, ack)
@@ -193,6 +200,9 @@ func TestAckPayoutAndReconcile(t *testing.T) {
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM payouts`); n != 1 {
 			t.Errorf("payouts = %d; want 1", n)
+		}
+		if got := protectionReport(t, db)["refund_time_p50_s"]; got != 45*60 {
+			t.Errorf("refund time = %v s; want 2700 (filed to confirmed paid)", got)
 		}
 		verify(t, db)
 	})

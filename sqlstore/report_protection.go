@@ -56,8 +56,8 @@ func protectionSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Secti
 	if err != nil {
 		return sec, err
 	}
-	add("refund_time_p50_s", "Refund time, median", p50)
-	add("refund_time_p90_s", "Refund time, 90th percentile", p90)
+	add("refund_time_p50_s", "Refund time (claim to refund confirmed paid), median", p50)
+	add("refund_time_p90_s", "Refund time (claim to refund confirmed paid), 90th percentile", p90)
 	for _, q := range []struct{ name, label, q string }{
 		{"fund_paid_fen", "Guarantee fund paid out (¥)", `SELECT COALESCE(-SUM(e.amount_fen), 0) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id
 			WHERE e.account = 'guarantee_fund' AND e.amount_fen < 0 AND p.kind IN ('payout', 'reversal') AND p.created_at >= ? AND p.created_at < ?`},
@@ -111,8 +111,10 @@ func protectionRatio(n, d int64) float64 {
 // refundTimes returns the median and 90th percentile, in seconds, of the
 // time from filing to payout for payouts made in [from, to) (nearest rank).
 func refundTimes(ctx context.Context, db *DB, from, to int64) (p50, p90 float64, err error) {
-	rows, err := db.QueryContext(ctx, `SELECT y.created_at - c.created_at FROM payouts y JOIN claims c ON c.id = y.claim_id
-		WHERE y.created_at >= ? AND y.created_at < ?`, from, to)
+	// A refund has reached the buyer when the marketplace confirms the
+	// payout paid; deciding it (often at once) is only the first step.
+	rows, err := db.QueryContext(ctx, `SELECT y.acked_at - c.created_at FROM payouts y JOIN claims c ON c.id = y.claim_id
+		WHERE y.status = 'paid' AND y.acked_at >= ? AND y.acked_at < ?`, from, to)
 	if err != nil {
 		return 0, 0, err
 	}
