@@ -107,7 +107,10 @@ func careSection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, er
 	cs := anxin.Series{Name: "csat_rate_by_group", Title: "CSAT by skill group (share of answers 4–5 of 5)"}
 	for _, g := range anxin.SkillGroups {
 		vol.Labels, vol.Values = append(vol.Labels, care.GroupName(g)), append(vol.Values, float64(byGroup[g]))
-		cs.Labels, cs.Values = append(cs.Labels, care.GroupName(g)), append(cs.Values, groupCSAT[g])
+		// A group nobody rated has no satisfaction rate, not a rate of 0.
+		if csat, ok := groupCSAT[g]; ok {
+			cs.Labels, cs.Values = append(cs.Labels, care.GroupName(g)), append(cs.Values, csat)
+		}
 	}
 	sec.Charts = []anxin.Series{vol, cs}
 	return sec, nil

@@ -367,6 +367,18 @@ func TestCareAndSamplingReport(t *testing.T) {
 				t.Errorf("report %s = %v; want %v", k, got[k], v)
 			}
 		}
+		// Only rated groups have a satisfaction rate on the chart; every group
+		// has a volume.
+		for _, s := range rep.Sections {
+			for _, c := range s.Charts {
+				if c.Name == "csat_rate_by_group" && len(c.Labels) >= len(anxin.SkillGroups) {
+					t.Errorf("CSAT chart has every group %v; want only the rated ones", c.Labels)
+				}
+				if c.Name == "tickets_by_group" && len(c.Labels) != len(anxin.SkillGroups) {
+					t.Errorf("volume chart has %d groups; want all %d", len(c.Labels), len(anxin.SkillGroups))
+				}
+			}
+		}
 		b, _ := json.Marshal(rep)
 		if !strings.Contains(string(b), `"pass_rates":[{"category":"toys"`) {
 			t.Errorf("report JSON lacks the sampling pass_rates list: %s", b)
