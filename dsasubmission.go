@@ -31,6 +31,7 @@ const (
 func init() {
 	grant("operator", ActionReadSubmissions, ActionRetrySubmissions)
 	grant("auditor", ActionReadSubmissions)
+	grant("platform", ActionReadSubmissions) // the platform files the statements and watches their delivery
 }
 
 // DSASubmission is one statement of reasons' submission state.

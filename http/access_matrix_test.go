@@ -86,6 +86,7 @@ func newFullEnv(t testing.TB, db *sqlstore.DB) *fullEnv {
 	s.Care = sqlstore.NewCareService(db)
 	s.Sampling = sqlstore.NewSamplingService(db)
 	s.Quality = sqlstore.NewQualityService(db)
+	s.Submissions = sqlstore.NewDSASubmissionService(db)
 
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
