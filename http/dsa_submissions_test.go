@@ -165,7 +165,9 @@ func TestSubmissionRoutes(t *testing.T) {
 		{"auditor retries", "auditor", "POST", "/v1/statements/submissions/" + dead[0] + "/retry", `{"note":"x"}`, 403},
 	}
 	for _, tt := range bad {
-		var e struct{ Error struct{ Kind, Message string } }
+		var e struct {
+			Error struct{ Kind, Message string }
+		}
 		if code := g.do(tt.role, tt.method, tt.path, tt.body, &e); code != tt.want || e.Error.Message == "" {
 			t.Errorf("%s: %s %s = %d %+v; want %d with a message", tt.name, tt.method, tt.path, code, e, tt.want)
 		}
