@@ -122,6 +122,7 @@ func (m *Main) wireDSA(ctx context.Context, sub *submit.Submitter) error {
 	}
 	sub.Store, sub.Since, sub.Logger = store, since, m.Logger
 	m.HTTPServer.Metrics.MustRegister(sub)
+	m.HTTPServer.DSAEndpoint = sub.Endpoint
 	m.Submitter = sub
 	from := "every statement"
 	if !since.IsZero() {
