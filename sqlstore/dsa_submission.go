@@ -52,45 +52,49 @@ func (s *DSASubmissionService) EnqueueMissed(ctx context.Context, since time.Tim
 	return s.enqueue(ctx, since, true, max)
 }
 
+// enqueue finds candidates outside a transaction (on SQLite a transaction
+// holds the one write lock, and the sweep reads every statement since
+// since), then inserts them in one; the insert skips a statement queued
+// meanwhile, so a stale read costs nothing.
 func (s *DSASubmissionService) enqueue(ctx context.Context, since time.Time, all bool, max int) (n int, err error) {
+	from := int64(0)
+	if !since.IsZero() {
+		from = ms(since)
+	}
+	if !all {
+		var newest sql.NullInt64
+		if err := s.db.QueryRowContext(ctx, `SELECT MAX(statement_created_at) FROM dsa_submissions`).Scan(&newest); err != nil {
+			return 0, err
+		}
+		if newest.Valid {
+			from = max64(from, newest.Int64-enqueueMargin.Milliseconds())
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.version, s.created_at FROM gov_statements s
+		WHERE s.created_at >= ? AND NOT EXISTS (SELECT 1 FROM dsa_submissions d WHERE d.statement_id = s.id)
+		ORDER BY s.created_at, s.id LIMIT ?`, from, max)
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		st      anxin.Statement
+		created int64
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.st.ID, &r.st.Version, &r.created); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(todo) == 0 {
+		return 0, err
+	}
 	err = s.db.Transact(ctx, func(tx *Tx) error {
 		n = 0
-		from := int64(0)
-		if !since.IsZero() {
-			from = ms(since)
-		}
-		if !all {
-			var newest sql.NullInt64
-			if err := tx.QueryRowContext(ctx, `SELECT MAX(statement_created_at) FROM dsa_submissions`).Scan(&newest); err != nil {
-				return err
-			}
-			if newest.Valid {
-				from = max64(from, newest.Int64-enqueueMargin.Milliseconds())
-			}
-		}
-		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.version, s.created_at FROM gov_statements s
-			WHERE s.created_at >= ? AND NOT EXISTS (SELECT 1 FROM dsa_submissions d WHERE d.statement_id = s.id)
-			ORDER BY s.created_at, s.id LIMIT ?`, from, max)
-		if err != nil {
-			return err
-		}
-		type row struct {
-			st      anxin.Statement
-			created int64
-		}
-		var todo []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.st.ID, &r.st.Version, &r.created); err != nil {
-				rows.Close()
-				return err
-			}
-			todo = append(todo, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 		for _, r := range todo {
 			res, err := tx.ExecContext(ctx, `INSERT INTO dsa_submissions (statement_id, puid, next_at, statement_created_at, created_at)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT (statement_id) DO NOTHING`, r.st.ID, dsa.PUID(&r.st), ms(tx.Now), r.created, ms(tx.Now))
