@@ -18,6 +18,7 @@ import (
 
 	"anxin"
 	"anxin/dsa"
+	"anxin/sqlstore"
 )
 
 const dsaTestToken = "dsa-secret-token-0123456789"
@@ -298,5 +299,64 @@ func TestDSASince(t *testing.T) {
 		if err != nil || set != tt.set || !got.Equal(tt.want) {
 			t.Errorf("since(%q) = %v, %v, %v; want %v, %v", tt.in, got, set, err, tt.want, tt.set)
 		}
+	}
+}
+
+// TestServeAuditsRetry: in the wired program (the vault configured), an
+// operator's retry of a dead letter over the API is in the audit chain
+// with the operator's key and the note.
+func TestServeAuditsRetry(t *testing.T) {
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer refuse.Close()
+	var logs bytes.Buffer
+	m, stop := runDSAMain(t, filepath.Join(t.TempDir(), "anxin.db"), DSAConfig{Endpoint: refuse.URL + "/api/v1/statements", Token: dsaTestToken, Since: "all"}, &logs)
+	defer stop()
+	puid := blockListing(t, m, "l_audit")
+	ctx := anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "k", Role: anxin.RoleOperator})
+	var dead *anxin.DSASubmission
+	for deadline := time.Now().Add(10 * time.Second); dead == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the refused statement never became a dead letter")
+		}
+		subs, _, err := m.HTTPServer.Submissions.FindDSASubmissions(ctx, anxin.SubmissionDead, anxin.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range subs {
+			if s.PUID == puid {
+				dead = s
+			}
+		}
+	}
+	keys := sqlstore.NewKeyService(m.DB)
+	opKey, op, err := keys.CreateKey(context.Background(), "Ops Olga", anxin.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", "http://"+m.Addr.String()+"/v1/statements/submissions/"+dead.StatementID+"/retry", strings.NewReader(`{"note":"registered the platform"}`))
+	req.Header.Set("Authorization", "Bearer "+opKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("retry = %d; want 200", resp.StatusCode)
+	}
+	actx := anxin.NewContextWithActor(context.Background(), anxin.Actor{KeyID: "a", Role: anxin.RoleAuditor})
+	events, err := m.HTTPServer.Privacy.FindAudit(actx, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range events {
+		if e.Action == "dsa_retry" && e.ActorKey == op.KeyID && strings.Contains(e.Detail, dead.StatementID) && strings.Contains(e.Detail, "registered the platform") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no dsa_retry audit event by %s with the statement and note in %d events", op.KeyID, len(events))
 	}
 }
