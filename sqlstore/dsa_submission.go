@@ -56,7 +56,7 @@ func (s *DSASubmissionService) EnqueueMissed(ctx context.Context, since time.Tim
 // holds the one write lock, and the sweep reads every statement since
 // since), then inserts them in one; the insert skips a statement queued
 // meanwhile, so a stale read costs nothing.
-func (s *DSASubmissionService) enqueue(ctx context.Context, since time.Time, all bool, max int) (n int, err error) {
+func (s *DSASubmissionService) enqueue(ctx context.Context, since time.Time, all bool, limit int) (n int, err error) {
 	from := int64(0)
 	if !since.IsZero() {
 		from = ms(since)
@@ -67,12 +67,12 @@ func (s *DSASubmissionService) enqueue(ctx context.Context, since time.Time, all
 			return 0, err
 		}
 		if newest.Valid {
-			from = max64(from, newest.Int64-enqueueMargin.Milliseconds())
+			from = max(from, newest.Int64-enqueueMargin.Milliseconds())
 		}
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.version, s.created_at FROM gov_statements s
 		WHERE s.created_at >= ? AND NOT EXISTS (SELECT 1 FROM dsa_submissions d WHERE d.statement_id = s.id)
-		ORDER BY s.created_at, s.id LIMIT ?`, from, max)
+		ORDER BY s.created_at, s.id LIMIT ?`, from, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -107,13 +107,6 @@ func (s *DSASubmissionService) enqueue(ctx context.Context, since time.Time, all
 		return nil
 	})
 	return n, err
-}
-
-func max64(a, b int64) int64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // Since returns the instant from which statements are submitted. With set,
