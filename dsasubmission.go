@@ -31,6 +31,7 @@ const (
 func init() {
 	grant("operator", ActionReadSubmissions, ActionRetrySubmissions)
 	grant("auditor", ActionReadSubmissions)
+	grant("platform", ActionReadSubmissions) // the platform files the statements and watches their delivery
 }
 
 // DSASubmission is one statement of reasons' submission state.
@@ -45,18 +46,29 @@ type DSASubmission struct {
 	NextAt      time.Time  `json:"next_at"`
 	SubmittedAt *time.Time `json:"submitted_at,omitempty"`
 	RemoteUUID  string     `json:"remote_uuid,omitempty"` // the database's id for the statement, when it answered one
-	CreatedAt   time.Time  `json:"created_at"`
+	CreatedAt   time.Time  `json:"created_at"`            // when the statement was queued
+	// StatementCreatedAt is when the statement of reasons was issued.
+	StatementCreatedAt time.Time `json:"statement_created_at"`
+	// RetriedBy, RetryNote and RetriedAt record the operator who last sent
+	// the submission again after it was dead, and why.
+	RetriedBy string     `json:"retried_by,omitempty"`
+	RetryNote string     `json:"retry_note,omitempty"`
+	RetriedAt *time.Time `json:"retried_at,omitempty"`
 }
+
+// MaxRetryNote is the longest note a retry takes, in bytes.
+const MaxRetryNote = 1000
 
 // DSASubmissionService lists submissions and sends dead letters again.
 // Reads need ActionReadSubmissions and retries ActionRetrySubmissions
 // (Forbidden otherwise). FindDSASubmissions returns Invalid for an unknown
-// state. RetryDSASubmission returns NotFound for a statement that was never
-// queued and Conflict for one that is not dead: a submitted statement is
-// never sent twice.
+// state. RetryDSASubmission needs a note saying why (Invalid when it is
+// empty or longer than MaxRetryNote), records it with the actor, and
+// returns NotFound for a statement that was never queued and Conflict for
+// one that is not dead: a submitted statement is never sent twice.
 type DSASubmissionService interface {
 	FindDSASubmissions(ctx context.Context, state string, page Page) ([]*DSASubmission, string, error)
-	RetryDSASubmission(ctx context.Context, statementID string) (*DSASubmission, error)
+	RetryDSASubmission(ctx context.Context, statementID, note string) (*DSASubmission, error)
 	RetryDeadDSASubmissions(ctx context.Context) (int, error)
 }
 

@@ -414,6 +414,33 @@ func (e ContentModelState) Valid() bool {
 	}
 }
 
+// Defines values for DSASubmissionState.
+const (
+	DSASubmissionStateDead      DSASubmissionState = "dead"
+	DSASubmissionStateFailed    DSASubmissionState = "failed"
+	DSASubmissionStatePending   DSASubmissionState = "pending"
+	DSASubmissionStateSkipped   DSASubmissionState = "skipped"
+	DSASubmissionStateSubmitted DSASubmissionState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the DSASubmissionState enum.
+func (e DSASubmissionState) Valid() bool {
+	switch e {
+	case DSASubmissionStateDead:
+		return true
+	case DSASubmissionStateFailed:
+		return true
+	case DSASubmissionStatePending:
+		return true
+	case DSASubmissionStateSkipped:
+		return true
+	case DSASubmissionStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DecryptRequestFields.
 const (
 	DecryptRequestFieldsAddress DecryptRequestFields = "address"
@@ -2754,6 +2781,33 @@ func (e ListStatementsExportParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for ListStatementSubmissionsParamsState.
+const (
+	ListStatementSubmissionsParamsStateDead      ListStatementSubmissionsParamsState = "dead"
+	ListStatementSubmissionsParamsStateFailed    ListStatementSubmissionsParamsState = "failed"
+	ListStatementSubmissionsParamsStatePending   ListStatementSubmissionsParamsState = "pending"
+	ListStatementSubmissionsParamsStateSkipped   ListStatementSubmissionsParamsState = "skipped"
+	ListStatementSubmissionsParamsStateSubmitted ListStatementSubmissionsParamsState = "submitted"
+)
+
+// Valid indicates whether the value is a known member of the ListStatementSubmissionsParamsState enum.
+func (e ListStatementSubmissionsParamsState) Valid() bool {
+	switch e {
+	case ListStatementSubmissionsParamsStateDead:
+		return true
+	case ListStatementSubmissionsParamsStateFailed:
+		return true
+	case ListStatementSubmissionsParamsStatePending:
+		return true
+	case ListStatementSubmissionsParamsStateSkipped:
+		return true
+	case ListStatementSubmissionsParamsStateSubmitted:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListWebhooksDeliveriesParamsState.
 const (
 	ListWebhooksDeliveriesParamsStateDead      ListWebhooksDeliveriesParamsState = "dead"
@@ -3237,6 +3291,43 @@ type CounterfeitScore struct {
 	} `json:"signals,omitempty"`
 	Subject *string `json:"subject,omitempty"`
 }
+
+// DSASubmission One statement of reasons' submission to the DSA Transparency Database.
+type DSASubmission struct {
+	// Attempts Attempts since the last retry.
+	Attempts int `json:"attempts"`
+
+	// CreatedAt When the statement was queued.
+	CreatedAt time.Time `json:"created_at"`
+	LastError *string   `json:"last_error,omitempty"`
+
+	// LastStatus The database's last HTTP status; absent for a network error.
+	LastStatus *int       `json:"last_status,omitempty"`
+	LastTryAt  *time.Time `json:"last_try_at,omitempty"`
+	NextAt     time.Time  `json:"next_at"`
+
+	// Puid The platform's unique id the database knows the statement by; a statement is created there at most once per puid.
+	Puid string `json:"puid"`
+
+	// RemoteUuid The database's id for the statement, when it answered one.
+	RemoteUuid *string    `json:"remote_uuid,omitempty"`
+	RetriedAt  *time.Time `json:"retried_at,omitempty"`
+
+	// RetriedBy The operator who last sent the dead letter again.
+	RetriedBy *string `json:"retried_by,omitempty"`
+	RetryNote *string `json:"retry_note,omitempty"`
+
+	// State pending and failed are due to be sent (failed after a transient error, with backoff); submitted is final; dead is a dead letter waiting for an operator; skipped restricts nothing and is not recorded by the database.
+	State DSASubmissionState `json:"state"`
+
+	// StatementCreatedAt When the statement was issued.
+	StatementCreatedAt time.Time  `json:"statement_created_at"`
+	StatementId        string     `json:"statement_id"`
+	SubmittedAt        *time.Time `json:"submitted_at,omitempty"`
+}
+
+// DSASubmissionState pending and failed are due to be sent (failed after a transient error, with backoff); submitted is final; dead is a dead letter waiting for an operator; skipped restricts nothing and is not recorded by the database.
+type DSASubmissionState string
 
 // DecryptRequest defines model for DecryptRequest.
 type DecryptRequest struct {
@@ -5504,6 +5595,25 @@ type ListStatementsExportParams struct {
 // ListStatementsExportParamsFormat defines parameters for ListStatementsExport.
 type ListStatementsExportParamsFormat string
 
+// ListStatementSubmissionsParams defines parameters for ListStatementSubmissions.
+type ListStatementSubmissionsParams struct {
+	// State Only submissions in this state; all when absent.
+	State *ListStatementSubmissionsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Cursor Opaque cursor from the previous page's next_cursor.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListStatementSubmissionsParamsState defines parameters for ListStatementSubmissions.
+type ListStatementSubmissionsParamsState string
+
+// RetryStatementSubmissionJSONBody defines parameters for RetryStatementSubmission.
+type RetryStatementSubmissionJSONBody struct {
+	// Note Why the dead letter is sent again (what was fixed).
+	Note string `json:"note"`
+}
+
 // CreateStatementsAppealsByIdJSONBody defines parameters for CreateStatementsAppealsById.
 type CreateStatementsAppealsByIdJSONBody struct {
 	Text string `json:"text"`
@@ -5764,6 +5874,9 @@ type AppealSanctionJSONRequestBody AppealSanctionJSONBody
 
 // UpsertShipmentsJSONRequestBody defines body for UpsertShipments for application/json ContentType.
 type UpsertShipmentsJSONRequestBody UpsertShipmentsJSONBody
+
+// RetryStatementSubmissionJSONRequestBody defines body for RetryStatementSubmission for application/json ContentType.
+type RetryStatementSubmissionJSONRequestBody RetryStatementSubmissionJSONBody
 
 // CreateStatementsAppealsByIdJSONRequestBody defines body for CreateStatementsAppealsById for application/json ContentType.
 type CreateStatementsAppealsByIdJSONRequestBody CreateStatementsAppealsByIdJSONBody
@@ -8300,6 +8413,31 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/statements/export (the `ListStatementsExport` operationId).
 	ListStatementsExport(ctx context.Context, params *ListStatementsExportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListStatementSubmissions List statements' submissions to the DSA Transparency Database, newest statement first, filtered by state (state=dead lists the dead letters).
+	//
+	// Roles: auditor, operator, platform.
+	//
+	// Corresponds with GET /v1/statements/submissions (the `ListStatementSubmissions` operationId).
+	ListStatementSubmissions(ctx context.Context, params *ListStatementSubmissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryStatementSubmissionWithBody Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+	//
+	// Roles: operator.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+	RetryStatementSubmissionWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryStatementSubmission Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+	//
+	// Roles: operator.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+	RetryStatementSubmission(ctx context.Context, id ID, body RetryStatementSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetStatementsById One statement of reasons. Merchants: own only (404 otherwise).
 	//
@@ -12585,6 +12723,61 @@ func (c *Client) ListStatements(ctx context.Context, params *ListStatementsParam
 // Corresponds with GET /v1/statements/export (the `ListStatementsExport` operationId).
 func (c *Client) ListStatementsExport(ctx context.Context, params *ListStatementsExportParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListStatementsExportRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListStatementSubmissions List statements' submissions to the DSA Transparency Database, newest statement first, filtered by state (state=dead lists the dead letters).
+//
+// Roles: auditor, operator, platform.
+//
+// Corresponds with GET /v1/statements/submissions (the `ListStatementSubmissions` operationId).
+func (c *Client) ListStatementSubmissions(ctx context.Context, params *ListStatementSubmissionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListStatementSubmissionsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryStatementSubmissionWithBody Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+//
+// Roles: operator.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+func (c *Client) RetryStatementSubmissionWithBody(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryStatementSubmissionRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryStatementSubmission Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+//
+// Roles: operator.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+func (c *Client) RetryStatementSubmission(ctx context.Context, id ID, body RetryStatementSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryStatementSubmissionRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -20562,6 +20755,131 @@ func NewListStatementsExportRequest(server string, params *ListStatementsExportP
 	return req, nil
 }
 
+// NewListStatementSubmissionsRequest constructs an http.Request for the ListStatementSubmissions method
+func NewListStatementSubmissionsRequest(server string, params *ListStatementSubmissionsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/statements/submissions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryStatementSubmissionRequest calls the generic RetryStatementSubmission builder with application/json body
+func NewRetryStatementSubmissionRequest(server string, id ID, body RetryStatementSubmissionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRetryStatementSubmissionRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRetryStatementSubmissionRequestWithBody constructs an http.Request for the RetryStatementSubmission method, with any body, and a specified content type
+func NewRetryStatementSubmissionRequestWithBody(server string, id ID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/statements/submissions/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetStatementsByIdRequest constructs an http.Request for the GetStatementsById method
 func NewGetStatementsByIdRequest(server string, id ID) (*http.Request, error) {
 	var err error
@@ -23123,6 +23441,33 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/statements/export (the `ListStatementsExport` operationId).
 	ListStatementsExportWithResponse(ctx context.Context, params *ListStatementsExportParams, reqEditors ...RequestEditorFn) (*ListStatementsExportResponse, error)
+
+	// ListStatementSubmissionsWithResponse List statements' submissions to the DSA Transparency Database, newest statement first, filtered by state (state=dead lists the dead letters).
+	//
+	// Roles: auditor, operator, platform.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/statements/submissions (the `ListStatementSubmissions` operationId).
+	ListStatementSubmissionsWithResponse(ctx context.Context, params *ListStatementSubmissionsParams, reqEditors ...RequestEditorFn) (*ListStatementSubmissionsResponse, error)
+
+	// RetryStatementSubmissionWithBodyWithResponse Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+	//
+	// Roles: operator.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+	RetryStatementSubmissionWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetryStatementSubmissionResponse, error)
+
+	// RetryStatementSubmissionWithResponse Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+	//
+	// Roles: operator.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+	RetryStatementSubmissionWithResponse(ctx context.Context, id ID, body RetryStatementSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*RetryStatementSubmissionResponse, error)
 
 	// GetStatementsByIdWithResponse One statement of reasons. Merchants: own only (404 otherwise).
 	//
@@ -35227,6 +35572,180 @@ func (r ListStatementsExportResponse) ContentType() string {
 	return ""
 }
 
+type ListStatementSubmissionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		// NextCursor Pass as ?cursor= for the next page; empty on the last page.
+		NextCursor  string          `json:"next_cursor"`
+		Submissions []DSASubmission `json:"submissions"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListStatementSubmissionsResponse) GetJSON200() *struct {
+	// NextCursor Pass as ?cursor= for the next page; empty on the last page.
+	NextCursor  string          `json:"next_cursor"`
+	Submissions []DSASubmission `json:"submissions"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListStatementSubmissionsResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListStatementSubmissionsResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListStatementSubmissionsResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListStatementSubmissionsResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListStatementSubmissionsResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListStatementSubmissionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListStatementSubmissionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListStatementSubmissionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListStatementSubmissionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RetryStatementSubmissionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DSASubmission
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON200() *DSASubmission {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON409() *Error {
+	return r.JSON409
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RetryStatementSubmissionResponse) GetJSON503() *Error {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryStatementSubmissionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryStatementSubmissionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryStatementSubmissionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryStatementSubmissionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetStatementsByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -39517,6 +40036,51 @@ func (c *ClientWithResponses) ListStatementsExportWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParseListStatementsExportResponse(rsp)
+}
+
+// ListStatementSubmissionsWithResponse List statements' submissions to the DSA Transparency Database, newest statement first, filtered by state (state=dead lists the dead letters).
+//
+// Roles: auditor, operator, platform.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/statements/submissions (the `ListStatementSubmissions` operationId).
+func (c *ClientWithResponses) ListStatementSubmissionsWithResponse(ctx context.Context, params *ListStatementSubmissionsParams, reqEditors ...RequestEditorFn) (*ListStatementSubmissionsResponse, error) {
+	rsp, err := c.ListStatementSubmissions(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListStatementSubmissionsResponse(rsp)
+}
+
+// RetryStatementSubmissionWithBodyWithResponse Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+//
+// Roles: operator.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+func (c *ClientWithResponses) RetryStatementSubmissionWithBodyWithResponse(ctx context.Context, id ID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RetryStatementSubmissionResponse, error) {
+	rsp, err := c.RetryStatementSubmissionWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryStatementSubmissionResponse(rsp)
+}
+
+// RetryStatementSubmissionWithResponse Send a dead letter again: the submission of statement {id} becomes pending, due now, with its attempts reset; the note and the actor are recorded on it and in the audit log. 404 when the statement was never queued; 409 when its submission is not dead (a submitted statement is never sent twice).
+//
+// Roles: operator.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/statements/submissions/{id}/retry (the `RetryStatementSubmission` operationId).
+func (c *ClientWithResponses) RetryStatementSubmissionWithResponse(ctx context.Context, id ID, body RetryStatementSubmissionJSONRequestBody, reqEditors ...RequestEditorFn) (*RetryStatementSubmissionResponse, error) {
+	rsp, err := c.RetryStatementSubmission(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryStatementSubmissionResponse(rsp)
 }
 
 // GetStatementsByIdWithResponse One statement of reasons. Merchants: own only (404 otherwise).
@@ -49132,6 +49696,146 @@ func ParseListStatementsExportResponse(rsp *http.Response) (*ListStatementsExpor
 			return nil, err
 		}
 		response.JSON429 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListStatementSubmissionsResponse parses an HTTP response from a ListStatementSubmissionsWithResponse call
+func ParseListStatementSubmissionsResponse(rsp *http.Response) (*ListStatementSubmissionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListStatementSubmissionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			// NextCursor Pass as ?cursor= for the next page; empty on the last page.
+			NextCursor  string          `json:"next_cursor"`
+			Submissions []DSASubmission `json:"submissions"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRetryStatementSubmissionResponse parses an HTTP response from a RetryStatementSubmissionWithResponse call
+func ParseRetryStatementSubmissionResponse(rsp *http.Response) (*RetryStatementSubmissionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryStatementSubmissionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DSASubmission
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

@@ -38,6 +38,7 @@ var consoleNav = []navItem{
 	{Title: "Rule precision", Path: "/console/governance/precision", Action: anxin.ActionReadGovernance},
 	{Title: "Detection evaluation", Path: "/console/governance/eval", Action: anxin.ActionReadGovernance},
 	{Title: "Enforcement", Path: "/console/governance/merchants", Action: anxin.ActionReadEnforcement},
+	{Title: "DSA submissions", Path: "/console/statements/submissions", Action: anxin.ActionReadSubmissions},
 	{Title: "Sanctions", Path: "/console/sanctions", Action: anxin.ActionReadSanctions},
 	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
 	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},

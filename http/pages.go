@@ -11,6 +11,7 @@ func (s *Server) registerCapabilityPages() {
 	s.registerSamplingPages()
 	s.registerQualityPages()
 	s.registerGovernancePages()
+	s.registerSubmissionPages()
 	s.registerEvalPages()
 	s.registerIPPages()
 	s.registerMarketplacePages()

@@ -12,6 +12,7 @@ func (s *Server) registerCapabilityRoutes() {
 	s.registerSamplingRoutes()
 	s.registerQualityRoutes()
 	s.registerGovernanceRoutes()
+	s.registerSubmissionRoutes()
 	s.registerContentModelRoutes()
 	s.registerSanctionRoutes()
 	s.registerIPRoutes()

@@ -64,6 +64,12 @@ type Server struct {
 	// Evals runs and keeps evaluations on labelled sets (the console's
 	// evaluation page).
 	Evals EvalStore
+	// Submissions lists statements' submissions to the DSA Transparency
+	// Database and retries dead letters.
+	Submissions anxin.DSASubmissionService
+	// DSAEndpoint is where the submitter sends statements, shown on the
+	// console's submissions page; "" when submission is off.
+	DSAEndpoint string
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

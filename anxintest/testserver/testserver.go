@@ -174,6 +174,7 @@ func Full(s *Server) {
 	Reports(s)
 	Protection(s)
 	IP(s)
+	s.API.Submissions = sqlstore.NewDSASubmissionService(s.DB)
 }
 
 // Key returns the key of role, creating it (named after the role) on first

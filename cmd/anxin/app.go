@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"anxin"
+	"anxin/dsa/submit"
 	anxinhttp "anxin/http"
 	"anxin/sqlstore"
 	"anxin/stream"
@@ -36,6 +37,10 @@ type Config struct {
 	EventsTopic      string
 	DecisionsSubject string
 	DecisionsTopic   string
+
+	// DSA, when DSA.Endpoint is set, submits statements of reasons to the
+	// DSA Transparency Database.
+	DSA DSAConfig
 }
 
 // Publisher publishes the outbox to a broker (stream.NATSPublisher,
@@ -59,7 +64,8 @@ type Main struct {
 	DB         *sqlstore.DB
 	HTTPServer *anxinhttp.Server
 	Jobs       *sqlstore.JobRunner
-	Sender     *webhook.Sender // delivers the outbox to the marketplace's webhooks
+	Sender     *webhook.Sender   // delivers the outbox to the marketplace's webhooks
+	Submitter  *submit.Submitter // with --dsa-endpoint: files statements of reasons
 
 	Consumer  *stream.NATSConsumer  // with --events nats://
 	Kafka     *stream.KafkaConsumer // with --events kafka://
@@ -86,6 +92,10 @@ func NewMain() *Main {
 func (m *Main) Open(ctx context.Context) error {
 	if err := m.Config.checkStreams(); err != nil {
 		return err // before anything is opened or created
+	}
+	sub, err := m.Config.DSA.submitter()
+	if err != nil {
+		return err
 	}
 	db, err := sqlstore.Open(ctx, m.Config.DSN, m.Clock)
 	if err != nil {
@@ -124,7 +134,10 @@ func (m *Main) Open(ctx context.Context) error {
 	s.Reports = sqlstore.NewReportService(db)
 	m.HTTPServer = s
 
-	return m.wireCapabilities(ctx)
+	if err := m.wireCapabilities(ctx); err != nil {
+		return err
+	}
+	return m.wireDSA(ctx, sub)
 }
 
 // wireCapabilities assigns each capability's services. One block per
@@ -357,6 +370,11 @@ func (m *Main) startWorkers(ctx context.Context) {
 		// On shutdown the sender stops claiming and finishes its in-flight
 		// attempts before Run returns.
 		go func() { defer m.wg.Done(); m.Sender.Run(ctx) }()
+	}
+	if m.Submitter != nil {
+		m.wg.Add(1)
+		// Like the sender, it finishes and records a batch in flight.
+		go func() { defer m.wg.Done(); m.Submitter.Run(ctx) }()
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 
 func runServe(ctx context.Context, args []string) error {
 	var f dbFlags
-	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data DIR | --db DSN] [--migrate] [--tls-cert FILE --tls-key FILE | --allow-plain-http]", `
+	var df dsaFlags
+	fs := newFlagSet("serve", "serve [--addr HOST:PORT] [--data DIR | --db DSN] [--migrate] [--tls-cert FILE --tls-key FILE | --allow-plain-http] [--dsa-endpoint URL --dsa-token-file FILE]", `
 Serve the JSON API under /v1/, the console under /console/, /healthz,
 /readyz, /metrics and /openapi.json, and run the job runner and webhook
 sender. Refuses to start on an old schema unless --migrate is given.
@@ -24,8 +25,14 @@ webhook outbox) can also be published to the same broker, in outbox order:
 --decisions-subject PREFIX on NATS (deduplicated by Nats-Msg-Id), or
 --decisions-topic TOPIC on Kafka (record key = subject id, headers
 Anxin-Message-Id and Anxin-Message-Type; at-least-once, so consumers drop
-repeated message ids).`)
+repeated message ids).
+
+With --dsa-endpoint new statements of reasons are submitted in batches to
+the DSA Transparency Database with the token from --dsa-token-file (or
+ANXIN_DSA_TOKEN), from --dsa-since on; failures are retried with backoff
+and dead letters wait in the console under Statements.`)
 	f.register(fs)
+	df.register(fs)
 	addr := fs.String("addr", envOr("ANXIN_ADDR", "127.0.0.1:8080"), "listen `address` (env ANXIN_ADDR)")
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	insecure := fs.Bool("insecure-cookies", false, "allow console cookies over plain HTTP (loopback demos only)")
@@ -44,6 +51,10 @@ repeated message ids).`)
 	if err := checkTransport(*addr, *tlsCert, *tlsKey, *allowPlain); err != nil {
 		return err
 	}
+	dsaConfig, err := df.config()
+	if err != nil {
+		return err
+	}
 	dsn, err := f.dsn()
 	if err != nil {
 		return err
@@ -54,6 +65,7 @@ repeated message ids).`)
 	m := NewMain()
 	m.Config.DSN, m.Config.Addr, m.Config.Migrate, m.Config.SecureCookies = dsn, *addr, *migrate, !*insecure
 	m.Config.VaultKEKFile = f.kekFile(dsn)
+	m.Config.DSA = dsaConfig
 	m.Config.EventsURL, m.Config.EventsSubject, m.Config.DecisionsSubject = *events, *eventsSubject, *decisions
 	m.Config.EventsStream, m.Config.EventsTopic, m.Config.DecisionsTopic = *eventsStream, *eventsTopic, *decisionsTopic
 	if err := m.Open(ctx); err != nil {

@@ -54,10 +54,14 @@ import (
 )
 
 // Store is the storage a Submitter needs; sqlstore.DSASubmissionService
-// implements it. ClaimSubmissions must lease each returned submission;
-// RecordSubmissions must record nothing for a result whose lease was lost.
+// implements it. Enqueue queues new statements created since since
+// (looking only at recent ones), EnqueueMissed any not yet queued (looking
+// at all), each statement once; ClaimSubmissions must lease each returned
+// submission; RecordSubmissions must record nothing for a result whose
+// lease was lost.
 type Store interface {
-	Enqueue(ctx context.Context, max int) (int, error)
+	Enqueue(ctx context.Context, since time.Time, max int) (int, error)
+	EnqueueMissed(ctx context.Context, since time.Time, max int) (int, error)
 	ClaimSubmissions(ctx context.Context, max int, lease time.Duration) ([]*anxin.SubmissionClaim, error)
 	RecordSubmissions(ctx context.Context, results []anxin.SubmissionResult) error
 	SubmissionCounts(ctx context.Context) (map[string]int64, error)
@@ -74,7 +78,11 @@ const (
 	DefaultBackoffCap  = 6 * time.Hour
 	DefaultTimeout     = 30 * time.Second
 	DefaultPoll        = 5 * time.Second
+	DefaultSweepEvery  = time.Hour
 )
+
+// enqueueBatch is how many statements one Enqueue call queues at most.
+const enqueueBatch = 1000
 
 // Submitter sends statements to the database. Set Store, Endpoint and
 // Token, optionally tune the rest, call Check, then Run; fields must not
@@ -86,8 +94,11 @@ type Submitter struct {
 	Endpoint string      // the batch endpoint, https://…/api/v1/statements
 	Token    string      // the platform's API token, sent as a bearer token
 	Options  dsa.Options // the platform's settings for the mapping
-	Client   *http.Client
-	Logger   *slog.Logger
+	// Since is the oldest statement creation time submitted; the zero time
+	// submits every statement (sqlstore's Since stores it).
+	Since  time.Time
+	Client *http.Client
+	Logger *slog.Logger
 
 	BatchSize   int           // statements per call, 1 to MaxBatch
 	MaxAttempts int           // attempts before a statement is dead
@@ -95,6 +106,10 @@ type Submitter struct {
 	BackoffCap  time.Duration // longest delay between attempts
 	Timeout     time.Duration // per call, connection to last response byte
 	Poll        time.Duration // how often to look for new statements when idle
+	// SweepEvery is how often every statement since Since is checked for
+	// one not yet queued (it committed long after its timestamp); the
+	// first Tick always sweeps. Default DefaultSweepEvery.
+	SweepEvery time.Duration
 	// Lease is how long a claimed batch stays reserved; default
 	// Timeout+30s. It must outlast a call, or another replica may send the
 	// same statements while the first call is still in flight (the
@@ -104,10 +119,13 @@ type Submitter struct {
 	Rand *mrand.Rand
 
 	initOnce sync.Once
-	mu       sync.Mutex // guards Rand
+	mu       sync.Mutex // guards Rand and swept
+	swept    time.Time  // when the last sweep finished
 	results  *prometheus.CounterVec
+	queued   *prometheus.CounterVec
 	batch    *prometheus.HistogramVec
 	states   *prometheus.Desc
+	depth    *prometheus.Desc
 }
 
 // Check refuses a configuration the submitter cannot work with: an
@@ -116,7 +134,7 @@ type Submitter struct {
 // size the database does not take. Its errors never contain the token.
 func (s *Submitter) Check() error {
 	if s.Token == "" {
-		return anxin.Errorf(anxin.Invalid, "The DSA Transparency Database token is empty: set --dsa-token or ANXIN_DSA_TOKEN.")
+		return anxin.Errorf(anxin.Invalid, "The DSA Transparency Database token is empty: put it in the file named by --dsa-token-file or in ANXIN_DSA_TOKEN.")
 	}
 	u, err := url.Parse(s.Endpoint)
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
@@ -154,13 +172,18 @@ func (s *Submitter) init() {
 		}
 		s.results = prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "anxin_dsa_submissions_total",
-			Help: "Statements of reasons per submission outcome (submitted, duplicate, failed, dead, skipped, requeued).",
+			Help: "Statements of reasons per submission attempt outcome: submitted, duplicate (the database already held the puid), retried (a transient failure, sent again after backoff), dead (a dead letter), skipped, requeued (sent back uncharged).",
 		}, []string{"result"})
+		s.queued = prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "anxin_dsa_statements_queued_total",
+			Help: "Statements of reasons queued for submission by this process, by how they were found: new (recent statements) or sweep (the periodic check of every statement since --dsa-since).",
+		}, []string{"path"})
 		s.batch = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "anxin_dsa_batch_seconds", Help: "Duration of one batch call to the DSA Transparency Database, by outcome (ok, refused, error).",
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"outcome"})
 		s.states = prometheus.NewDesc("anxin_dsa_submission_states", "Statements of reasons by submission state.", []string{"state"}, nil)
+		s.depth = prometheus.NewDesc("anxin_dsa_queue_depth", "Statements of reasons waiting to be sent (pending or failed), across every replica.", nil, nil)
 	})
 }
 
@@ -222,13 +245,19 @@ func (s *Submitter) Run(ctx context.Context) {
 	}
 }
 
-// Tick queues new statements, claims one batch of due ones, sends it and
-// records the outcome. It returns how many statements it claimed.
+// Tick queues new statements (and, every SweepEvery, any missed ones),
+// claims one batch of due ones, sends it and records the outcome. It
+// returns how many statements it claimed.
 func (s *Submitter) Tick(ctx context.Context) (int, error) {
 	s.init()
-	if _, err := s.Store.Enqueue(ctx, 1000); err != nil {
+	if err := s.sweep(ctx); err != nil {
 		return 0, err
 	}
+	n, err := s.Store.Enqueue(ctx, s.Since, enqueueBatch)
+	if err != nil {
+		return 0, err
+	}
+	s.queued.WithLabelValues("new").Add(float64(n))
 	lease := s.Lease
 	if lease <= 0 {
 		lease = or(s.Timeout, DefaultTimeout) + 30*time.Second
@@ -245,12 +274,41 @@ func (s *Submitter) Tick(ctx context.Context) (int, error) {
 	return len(claims), s.Store.RecordSubmissions(context.WithoutCancel(ctx), results)
 }
 
+// sweep queues every statement since Since that is not queued yet, when
+// the last sweep is SweepEvery old. The fast Enqueue looks only a margin
+// behind the newest queued statement; a statement that committed later
+// than that behind its own timestamp is found here, so none is missed.
+func (s *Submitter) sweep(ctx context.Context) error {
+	s.mu.Lock()
+	due := s.swept.IsZero() || time.Since(s.swept) >= or(s.SweepEvery, DefaultSweepEvery)
+	s.mu.Unlock()
+	if !due {
+		return nil
+	}
+	for {
+		n, err := s.Store.EnqueueMissed(ctx, s.Since, enqueueBatch)
+		if err != nil {
+			return err
+		}
+		s.queued.WithLabelValues("sweep").Add(float64(n))
+		if n < enqueueBatch {
+			break
+		}
+	}
+	s.mu.Lock()
+	s.swept = time.Now()
+	s.mu.Unlock()
+	return nil
+}
+
 func resultLabel(r anxin.SubmissionResult) string {
 	switch {
 	case r.State == anxin.SubmissionSubmitted && r.Status == http.StatusUnprocessableEntity:
 		return "duplicate"
 	case !r.Counted && r.State == anxin.SubmissionPending:
 		return "requeued"
+	case r.State == anxin.SubmissionFailed:
+		return "retried"
 	}
 	return r.State
 }
@@ -259,8 +317,10 @@ func resultLabel(r anxin.SubmissionResult) string {
 func (s *Submitter) Describe(ch chan<- *prometheus.Desc) {
 	s.init()
 	s.results.Describe(ch)
+	s.queued.Describe(ch)
 	s.batch.Describe(ch)
 	ch <- s.states
+	ch <- s.depth
 }
 
 // Collect implements prometheus.Collector; the per-state counts are read
@@ -268,15 +328,18 @@ func (s *Submitter) Describe(ch chan<- *prometheus.Desc) {
 func (s *Submitter) Collect(ch chan<- prometheus.Metric) {
 	s.init()
 	s.results.Collect(ch)
+	s.queued.Collect(ch)
 	s.batch.Collect(ch)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	counts, err := s.Store.SubmissionCounts(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(s.states, err)
+		ch <- prometheus.NewInvalidMetric(s.depth, err)
 		return
 	}
 	for state, n := range counts {
 		ch <- prometheus.MustNewConstMetric(s.states, prometheus.GaugeValue, float64(n), state)
 	}
+	ch <- prometheus.MustNewConstMetric(s.depth, prometheus.GaugeValue, float64(counts[anxin.SubmissionPending]+counts[anxin.SubmissionFailed]))
 }

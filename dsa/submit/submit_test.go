@@ -275,13 +275,13 @@ func TestSubmitBatches(t *testing.T) {
 
 		// Retrying the dead letter after the cause is fixed submits it once.
 		ctx := anxintest.As(context.Background(), anxin.RoleOperator)
-		if _, err := r.store.RetryDSASubmission(ctx, "sor_a"); anxin.KindOf(err) != anxin.Conflict {
+		if _, err := r.store.RetryDSASubmission(ctx, "sor_a", "try again"); anxin.KindOf(err) != anxin.Conflict {
 			t.Errorf("RetryDSASubmission(submitted) = %v; want Conflict", err)
 		}
 		r.fake.mu.Lock()
 		delete(r.fake.invalid, "sor_c")
 		r.fake.mu.Unlock()
-		if s, err := r.store.RetryDSASubmission(ctx, "sor_c"); err != nil || s.State != anxin.SubmissionPending || s.Attempts != 0 {
+		if s, err := r.store.RetryDSASubmission(ctx, "sor_c", "decision ground fixed"); err != nil || s.State != anxin.SubmissionPending || s.Attempts != 0 {
 			t.Fatalf("RetryDSASubmission(dead) = %+v, %v; want pending with attempts reset", s, err)
 		}
 		r.drain(t)
@@ -352,6 +352,72 @@ func TestSubmitGivesUp(t *testing.T) {
 		r.drain(t)
 		wantState(t, r.states(t), "sor_x", anxin.SubmissionSubmitted)
 		r.fake.exactlyOnce(t, "sor_x")
+	})
+}
+
+// TestSubmitFindsLateStatements covers the statements a lookback window
+// would miss: one committed with a timestamp well behind the newest queued
+// statement (a long transaction, a replica whose clock is behind) is
+// queued by the periodic sweep, once; one created before Since never is.
+func TestSubmitFindsLateStatements(t *testing.T) {
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		r := newRig(t, db, clock)
+		r.sub.Since = clock.Now().Add(-2 * time.Hour)
+		r.sub.SweepEvery = time.Millisecond
+		addStatements(t, db, clock.Now().Add(-3*time.Hour), "old_1") // before Since
+		addStatements(t, db, clock.Now().Add(-time.Hour), "sor_new")
+		r.drain(t)
+		got := r.states(t)
+		wantState(t, got, "sor_new", anxin.SubmissionSubmitted)
+		if _, ok := got["old_1"]; ok {
+			t.Errorf("old_1, created before Since, was queued")
+		}
+
+		// A statement stamped 90 minutes back commits only now: behind the
+		// newest queued statement by more than the fast path's margin.
+		addStatements(t, db, clock.Now().Add(-90*time.Minute), "sor_late")
+		if n, err := r.store.Enqueue(context.Background(), r.sub.Since, 100); n != 0 || err != nil {
+			t.Fatalf("Enqueue = %d, %v; want the fast path to miss the late statement (0) — the case the sweep exists for", n, err)
+		}
+		time.Sleep(2 * time.Millisecond) // SweepEvery has passed
+		r.drain(t)
+		got = r.states(t)
+		wantState(t, got, "sor_late", anxin.SubmissionSubmitted)
+		if _, ok := got["old_1"]; ok {
+			t.Errorf("old_1, created before Since, was queued by the sweep")
+		}
+		r.fake.exactlyOnce(t, "sor_new", "sor_late")
+	})
+}
+
+// TestSince: the first start stores now, later starts keep it, and an
+// explicit value (the zero time for all) replaces it.
+func TestSince(t *testing.T) {
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		store := sqlstore.NewDSASubmissionService(db)
+		ctx := context.Background()
+		first := clock.Now()
+		steps := []struct {
+			name string
+			want time.Time
+			set  bool
+			then time.Time
+		}{
+			{"first start stores now", time.Time{}, false, first},
+			{"a later start keeps it", time.Time{}, false, first},
+			{"an explicit day replaces it", first.Add(-48 * time.Hour), true, first.Add(-48 * time.Hour)},
+			{"all", time.Time{}, true, time.Time{}},
+			{"all is kept", time.Time{}, false, time.Time{}},
+		}
+		for _, st := range steps {
+			got, err := store.Since(ctx, st.want, st.set)
+			if err != nil || !got.Equal(st.then) {
+				t.Errorf("%s: Since(%v, %v) = %v, %v; want %v", st.name, st.want, st.set, got, err, st.then)
+			}
+			clock.Advance(time.Hour)
+		}
 	})
 }
 
