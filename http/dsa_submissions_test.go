@@ -3,17 +3,15 @@ package http_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"anxin"
+	"anxin/anxintest/testserver"
 	"anxin/dsa/submit"
-	anxinhttp "anxin/http"
 	"anxin/sqlstore"
-	"anxin/sqlstore/sqltest"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,28 +22,10 @@ import (
 // the next statement is submitted. It returns the dead and submitted ids.
 func newSubmissionServer(t *testing.T) (g *govServer, dead []string, submitted string) {
 	t.Helper()
-	db := sqltest.OpenSQLite(t, nil)
 	ctx := context.Background()
-	gov := sqlstore.NewGovernanceService(db)
-	if err := gov.Seed(ctx); err != nil {
-		t.Fatal(err)
-	}
-	store := sqlstore.NewDSASubmissionService(db)
-	s := anxinhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.RateLimit = 1e6
-	ks := sqlstore.NewKeyService(db)
-	s.Keys, s.Governance, s.Reviews, s.Enforcement, s.Submissions = ks, gov, gov, gov, store
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	g = &govServer{t: t, url: ts.URL, keys: map[string]string{}, db: db}
-	for _, r := range []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleAuditor, anxin.MerchantRole("m1")} {
-		k, _, err := ks.CreateKey(ctx, string(r), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g.keys[string(r)] = k
-	}
+	g = newGovernanceServer(t, []anxin.Role{anxin.RolePlatform, anxin.RoleOperator, anxin.RoleAuditor, anxin.MerchantRole("m1")},
+		testserver.Governance, func(s *testserver.Server) { s.API.Submissions = sqlstore.NewDSASubmissionService(s.DB) })
+	store := g.ts.API.Submissions.(*sqlstore.DSASubmissionService)
 
 	status := http.StatusBadRequest
 	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
