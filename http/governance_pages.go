@@ -17,7 +17,12 @@ func (s *Server) registerGovernancePages() {
 	s.handle("POST /console/governance/appeals/{id}", s.page(s.pageAppealDecide))
 	s.handle("GET /console/governance/lexicons", s.page(s.pageLexicons))
 	s.handle("GET /console/governance/lexicons/{name}", s.page(s.pageLexicon))
-	s.handle("POST /console/governance/lexicons/{name}", s.page(s.pageLexiconSave))
+	s.handle("POST /console/governance/lexicons", s.page(s.pageLexiconCreate))
+	s.handle("POST /console/governance/lexicons/{name}", s.page(s.pageLexiconSettings))
+	s.handle("POST /console/governance/lexicons/{name}/terms", s.page(s.pageTermAdd))
+	s.handle("POST /console/governance/lexicons/{name}/terms/{index}", s.page(s.pageTermChange))
+	s.handle("POST /console/governance/lexicons/{name}/test", s.page(s.pageLexiconTest))
+	s.handle("POST /console/governance/lexicons/{name}/delete", s.page(s.pageLexiconDelete))
 	s.handle("POST /console/governance/lexicons/{name}/import", s.page(s.pageLexiconImport))
 	s.handle("POST /console/governance/test", s.page(s.pageTest))
 	s.handle("GET /console/governance/policies", s.page(s.pagePolicies))
@@ -146,76 +151,7 @@ func (s *Server) pageAppealDecide(w http.ResponseWriter, r *http.Request) error 
 	return s.renderAppeals(w, r, "Appeal decided.")
 }
 
-func (s *Server) pageLexicons(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	ls, err := s.Governance.FindLexicons(r.Context())
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "governance_editor", map[string]any{"Page": "lexicons", "Title": "Lexicons", "Lexicons": ls, "Kinds": checkKinds})
-}
-
 var checkKinds = []string{"listing", anxin.ContentLivestreamSegment, anxin.ContentVideo, anxin.ContentComment, anxin.ContentImageText}
-
-func (s *Server) pageLexicon(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	name := r.PathValue("name")
-	l, err := s.Governance.FindLexicon(r.Context(), name)
-	if anxin.KindOf(err) == anxin.NotFound && r.URL.Query().Get("new") == "1" && anxin.ValidateID("name", name) == nil {
-		l, err = &anxin.Lexicon{Name: name, Active: true, Terms: []anxin.LexiconTerm{}}, nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.renderLexicon(w, r, l, termsJSON(l.Terms), "", "")
-}
-
-func termsJSON(ts []anxin.LexiconTerm) string {
-	var b strings.Builder
-	b.WriteString("[\n")
-	for i, t := range ts {
-		j, _ := json.Marshal(t)
-		b.WriteString("  ")
-		b.Write(j)
-		if i < len(ts)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString("]")
-	return strings.ReplaceAll(b.String(), `\u0026`, "&")
-}
-
-func (s *Server) renderLexicon(w http.ResponseWriter, r *http.Request, l *anxin.Lexicon, terms, problem, flash string) error {
-	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "lexicon", "Title": "Lexicon " + l.Name, "Lexicon": l, "Terms": terms, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds,
-		"Severities": []int{1, 2, 3, 4, 5}}, flash)
-}
-
-// pageLexiconSave saves the edited terms as a new version; a malformed or
-// rejected list is shown again with the problem, and nothing changes.
-func (s *Server) pageLexiconSave(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	l := &anxin.Lexicon{Name: r.PathValue("name"), Description: r.PostFormValue("description"), Active: r.PostFormValue("active") == "on"}
-	raw := r.PostFormValue("terms")
-	if err := anxin.DecodeJSON([]byte(raw), &l.Terms); err != nil {
-		return s.renderLexicon(w, r, l, raw, anxin.MessageOf(err), "")
-	}
-	saved, err := s.Governance.SaveLexicon(r.Context(), l)
-	if err != nil {
-		if k := anxin.KindOf(err); k == anxin.Invalid || k == anxin.TooLarge {
-			return s.renderLexicon(w, r, l, raw, problemOf(err), "")
-		}
-		return err
-	}
-	return s.renderLexicon(w, r, saved, termsJSON(saved.Terms), "", "Saved as version "+strconv.Itoa(saved.Version)+"; checks use it now.")
-}
 
 // problemOf renders an error's message and details for a form.
 func problemOf(err error) string {

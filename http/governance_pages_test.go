@@ -72,7 +72,7 @@ func TestGovernanceConsole(t *testing.T) {
 		{anxin.RoleReviewer, "/console/governance/queue", "cases"},
 		{anxin.RoleReviewer, "/console/governance/appeals", "empty"},
 		{anxin.RoleOperator, "/console/governance/lexicons", "lexicons"},
-		{anxin.RoleOperator, "/console/governance/lexicons/counterfeit", "lexicon-form"},
+		{anxin.RoleOperator, "/console/governance/lexicons/counterfeit", "terms"},
 		{anxin.RoleOperator, "/console/governance/policies", "policy-form"},
 		{anxin.RoleOperator, "/console/governance/policies/1", "rules"},
 		{anxin.RoleOperator, "/console/governance/precision", "precision"},
