@@ -83,8 +83,8 @@ func (f termForm) term() (anxin.LexiconTerm, map[string]string) {
 // the lexicon, which the edit and remove forms name.
 type termRow struct {
 	Index, No int
-	Term  anxin.LexiconTerm
-	Form  termForm
+	Term      anxin.LexiconTerm
+	Form      termForm
 	// Editing is set on the row whose edit form is open, with its errors.
 	Editing bool
 	Errors  map[string]string
