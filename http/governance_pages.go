@@ -1,7 +1,6 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,8 +26,8 @@ func (s *Server) registerGovernancePages() {
 	s.handle("POST /console/governance/test", s.page(s.pageTest))
 	s.handle("GET /console/governance/policies", s.page(s.pagePolicies))
 	s.handle("GET /console/governance/policies/{version}", s.page(s.pagePolicy))
-	s.handle("POST /console/governance/policies", s.page(s.pagePolicyCreate))
 	s.handle("POST /console/governance/policies/{version}", s.page(s.pagePolicyStatus))
+	s.handle("POST /console/governance/policies/{version}/edit", s.page(s.pagePolicyEdit))
 	s.handle("GET /console/governance/precision", s.page(s.pagePrecision))
 	s.handle("GET /console/governance/merchants", s.page(s.pageEnforcement))
 	s.handle("POST /console/governance/statements/{id}/appeal", s.page(s.pageAppealFile))
@@ -185,10 +184,10 @@ func (s *Server) pageTest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pagePolicies(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPolicies(w, r, "", "", "")
+	return s.renderPolicies(w, r, "", "")
 }
 
-func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, draft, problem, flash string) error {
+func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, problem, flash string) error {
 	if err := s.governance(); err != nil {
 		return err
 	}
@@ -196,48 +195,14 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, draft, p
 	if err != nil {
 		return err
 	}
-	if draft == "" {
-		for _, p := range ps {
-			if p.Status == anxin.PolicyActive {
-				b, _ := json.MarshalIndent(p.Rules, "", "  ")
-				draft = strings.ReplaceAll(string(b), `\u0026`, "&")
-			}
+	var active *anxin.Policy
+	for _, p := range ps {
+		if p.Status == anxin.PolicyActive {
+			active = p
 		}
 	}
-	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "policies", "Title": "Policies", "Policies": ps, "Draft": draft, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r),
-		"Severities": []int{1, 2, 3, 4, 5}}, flash)
-}
-
-func (s *Server) pagePolicy(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.policyAt(r)
-	if err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(p.Rules, "", "  ")
-	return s.render(w, r, "governance_editor", map[string]any{"Page": "policy", "Title": "Policy v" + strconv.Itoa(p.Version), "Policy": p, "Rules": strings.ReplaceAll(string(b), `\u0026`, "&"), "Kinds": checkKinds,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy)})
-}
-
-// pagePolicyCreate stores the edited rules as a new draft version; rules
-// that do not compile are shown again with the rule and position.
-func (s *Server) pagePolicyCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	raw := r.PostFormValue("rules")
-	p := &anxin.Policy{Name: r.PostFormValue("name"), Note: r.PostFormValue("note")}
-	if err := anxin.DecodeJSON([]byte(raw), &p.Rules); err != nil {
-		return s.renderPolicies(w, r, raw, anxin.MessageOf(err), "")
-	}
-	created, err := s.Governance.CreatePolicy(r.Context(), p)
-	if err != nil {
-		if anxin.KindOf(err) == anxin.Invalid {
-			return s.renderPolicies(w, r, raw, problemOf(err), "")
-		}
-		return err
-	}
-	return s.renderPolicies(w, r, raw, "", "Created draft version "+strconv.Itoa(created.Version)+". Shadow or activate it below.")
+	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "policies", "Title": "Policies", "Policies": ps, "Active": active, "Problem": problem,
+		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r)}, flash)
 }
 
 func (s *Server) pagePolicyStatus(w http.ResponseWriter, r *http.Request) error {
@@ -252,7 +217,7 @@ func (s *Server) pagePolicyStatus(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return s.renderPolicies(w, r, "", "", "Version "+strconv.Itoa(p.Version)+" is now "+p.Status+".")
+	return s.renderPolicies(w, r, "", "Version "+strconv.Itoa(p.Version)+" is now "+p.Status+".")
 }
 
 func (s *Server) pagePrecision(w http.ResponseWriter, r *http.Request) error {

@@ -38,6 +38,7 @@ func newGovServer(t testing.TB) *govServer {
 	s.Keys = ks
 	s.Governance, s.Reviews, s.Enforcement = gov, gov, gov
 	s.Evals = sqlstore.EvalService{DB: db, Governance: gov}
+	s.Backtests = gov
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	g := &govServer{t: t, url: ts.URL, keys: map[string]string{}, db: db}

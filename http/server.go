@@ -64,6 +64,9 @@ type Server struct {
 	// Evals runs and keeps evaluations on labelled sets (the console's
 	// evaluation page).
 	Evals EvalStore
+	// Backtests runs edited policies over stored items (the policy
+	// editor's backtest button; optional).
+	Backtests PolicyBacktester
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.
