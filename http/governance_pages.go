@@ -213,7 +213,11 @@ func (s *Server) pagePolicyStatus(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.Governance.SetPolicyStatus(r.Context(), v, r.PostFormValue("status"))
+	status := r.PostFormValue("status")
+	if (status == anxin.PolicyActive || status == anxin.PolicyRetired) && r.PostFormValue("confirm") != "yes" {
+		return s.renderPolicies(w, r, "Tick the confirmation to "+map[string]string{anxin.PolicyActive: "activate", anxin.PolicyRetired: "retire"}[status]+" version "+strconv.Itoa(v)+"; nothing changed.", "")
+	}
+	p, err := s.Governance.SetPolicyStatus(r.Context(), v, status)
 	if err != nil {
 		return err
 	}

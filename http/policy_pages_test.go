@@ -140,4 +140,18 @@ func TestPolicyEditor(t *testing.T) {
 	if code, page := g.page(op, "POST", "/console/governance/policies/1/edit", f); code != 422 || !strings.Contains(page, "needs a name") {
 		t.Errorf("save without a name = %d", code)
 	}
+
+	// Activation changes live checks, so it needs the ticked confirmation.
+	if _, page := g.page(op, "POST", "/console/governance/policies/2", url.Values{"status": {"active"}}); !hasElement(page, "problem") {
+		t.Errorf("activate without confirmation shows no problem")
+	}
+	if g.do("operator", "GET", "/v1/policies/2", "", &saved); saved.Status != "draft" {
+		t.Errorf("v2 after an unconfirmed activation = %s; want draft", saved.Status)
+	}
+	if code, _ := g.page(op, "POST", "/console/governance/policies/2", url.Values{"status": {"active"}, "confirm": {"yes"}}); code != 200 {
+		t.Errorf("confirmed activation = %d", code)
+	}
+	if g.do("operator", "GET", "/v1/policies/2", "", &saved); saved.Status != "active" {
+		t.Errorf("v2 after a confirmed activation = %s; want active", saved.Status)
+	}
 }
