@@ -189,6 +189,9 @@ func (s *Server) pageLexicon(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	st := lexiconState{Add: termForm{Category: q.Get("category"), Severity: q.Get("severity")}, Edit: -1}
+	if st.Add.Category == "" && len(l.Terms) > 0 { // most lexicons hold one category
+		st.Add.Category = l.Terms[len(l.Terms)-1].Category
+	}
 	if st.Add.Severity == "" {
 		st.Add.Severity = "3"
 	}

@@ -132,7 +132,7 @@ func parsePercent(s string) (int64, bool) {
 	}
 	s = strings.TrimSuffix(strings.TrimSpace(s), "%")
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || f < 0 || f > 10000 || math.Abs(f*100-math.Round(f*100)) > 1e-6 {
+	if err != nil || math.IsNaN(f) || f < 0 || f > 10000 || math.Abs(f*100-math.Round(f*100)) > 1e-6 {
 		return 0, false
 	}
 	return int64(math.Round(f * 100)), true
