@@ -100,7 +100,7 @@ func TestHighlight(t *testing.T) {
 	segs := highlight(text, []anxin.Evidence{
 		{Term: "水货名表", Start: start, End: start + len("水货名表")},
 		{Term: "水货", Start: start, End: start + len("水货")}, // inside the first: merged
-		{Term: "x", Start: 500, End: 600},                 // outside the text: ignored
+		{Term: "x", Start: 500, End: 600},                  // outside the text: ignored
 	})
 	var b strings.Builder
 	hits := 0
