@@ -145,6 +145,9 @@ func (s *Server) pageLexiconCreate(w http.ResponseWriter, r *http.Request) error
 	if err := s.governance(); err != nil {
 		return err
 	}
+	if err := anxin.Authorize(r.Context(), anxin.ActionManagePolicy); err != nil {
+		return err
+	}
 	f := newLexiconForm{Name: strings.TrimSpace(r.PostFormValue("name")), Description: strings.TrimSpace(r.PostFormValue("description")),
 		Category: strings.TrimSpace(r.PostFormValue("category")), Severity: r.PostFormValue("severity")}
 	errs := map[string]string{}
