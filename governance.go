@@ -196,6 +196,15 @@ func (l *Lexicon) Validate() error {
 }
 
 func (t *LexiconTerm) problem() string {
+	_, msg := t.Check()
+	return msg
+}
+
+// Check validates one term as Lexicon.Validate does and returns the field
+// at fault ("pattern", "aliases", "except", "kinds", "category" or
+// "severity") with a message for it, or two empty strings when the term is
+// valid. Editors use it to put the message beside the input.
+func (t *LexiconTerm) Check() (field, message string) {
 	check := func(field, s string) string {
 		if s == "" {
 			return field + " is empty."
@@ -206,33 +215,38 @@ func (t *LexiconTerm) problem() string {
 		return ""
 	}
 	if m := check("pattern", t.Pattern); m != "" {
-		return m
+		return "pattern", m
 	}
-	if len(t.Aliases) > 16 || len(t.Except) > 16 || len(t.Kinds) > 5 {
-		return "at most 16 aliases, 16 exceptions and 5 kinds."
+	switch {
+	case len(t.Aliases) > 16:
+		return "aliases", "at most 16 aliases."
+	case len(t.Except) > 16:
+		return "except", "at most 16 exceptions."
+	case len(t.Kinds) > 5:
+		return "kinds", "at most 5 kinds."
 	}
 	for _, a := range t.Aliases {
 		if m := check("aliases", a); m != "" {
-			return m
+			return "aliases", m
 		}
 	}
 	for _, a := range t.Except {
 		if m := check("except", a); m != "" {
-			return m
+			return "except", m
 		}
 	}
 	if err := ValidateID("category", t.Category); err != nil {
-		return MessageOf(err)
+		return "category", MessageOf(err)
 	}
 	if t.Severity < 1 || t.Severity > 5 {
-		return "severity must be 1 to 5."
+		return "severity", "severity must be 1 to 5."
 	}
 	for _, k := range t.Kinds {
 		if !ValidCheckKind(k) {
-			return fmt.Sprintf("kind %q is not listing, livestream_segment, video, comment or image_text.", Clip(k))
+			return "kinds", fmt.Sprintf("kind %q is not listing, livestream_segment, video, comment or image_text.", Clip(k))
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // ValidCheckKind reports whether k is a kind of checked text: "listing" or

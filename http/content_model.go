@@ -136,10 +136,10 @@ func (s *Server) pageContentModelPromote(w http.ResponseWriter, r *http.Request)
 	res, err := s.ContentModels.PromoteContentModel(r.Context(), v, anxin.ContentPromotion{Holdout: r.PostFormValue("holdout")})
 	switch k := anxin.KindOf(err); {
 	case err == nil:
-		return s.renderPolicies(w, r, "", "", "Content model v"+strconv.Itoa(res.Model.Version)+" is now active (F1 "+
+		return s.renderPolicies(w, r, "", "Content model v"+strconv.Itoa(res.Model.Version)+" is now active (F1 "+
 			strconv.FormatFloat(res.Candidate.F1, 'f', 3, 64)+" on holdout "+res.Holdout+").")
 	case k == anxin.Conflict || k == anxin.Invalid:
-		return s.renderPolicies(w, r, "", anxin.MessageOf(err), "")
+		return s.renderPolicies(w, r, anxin.MessageOf(err), "")
 	default:
 		return err
 	}

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,13 +16,18 @@ func (s *Server) registerGovernancePages() {
 	s.handle("POST /console/governance/appeals/{id}", s.page(s.pageAppealDecide))
 	s.handle("GET /console/governance/lexicons", s.page(s.pageLexicons))
 	s.handle("GET /console/governance/lexicons/{name}", s.page(s.pageLexicon))
-	s.handle("POST /console/governance/lexicons/{name}", s.page(s.pageLexiconSave))
+	s.handle("POST /console/governance/lexicons", s.page(s.pageLexiconCreate))
+	s.handle("POST /console/governance/lexicons/{name}", s.page(s.pageLexiconSettings))
+	s.handle("POST /console/governance/lexicons/{name}/terms", s.page(s.pageTermAdd))
+	s.handle("POST /console/governance/lexicons/{name}/terms/{index}", s.page(s.pageTermChange))
+	s.handle("POST /console/governance/lexicons/{name}/test", s.page(s.pageLexiconTest))
+	s.handle("POST /console/governance/lexicons/{name}/delete", s.page(s.pageLexiconDelete))
 	s.handle("POST /console/governance/lexicons/{name}/import", s.page(s.pageLexiconImport))
 	s.handle("POST /console/governance/test", s.page(s.pageTest))
 	s.handle("GET /console/governance/policies", s.page(s.pagePolicies))
 	s.handle("GET /console/governance/policies/{version}", s.page(s.pagePolicy))
-	s.handle("POST /console/governance/policies", s.page(s.pagePolicyCreate))
 	s.handle("POST /console/governance/policies/{version}", s.page(s.pagePolicyStatus))
+	s.handle("POST /console/governance/policies/{version}/edit", s.page(s.pagePolicyEdit))
 	s.handle("GET /console/governance/precision", s.page(s.pagePrecision))
 	s.handle("GET /console/governance/merchants", s.page(s.pageEnforcement))
 	s.handle("POST /console/governance/statements/{id}/appeal", s.page(s.pageAppealFile))
@@ -146,76 +150,7 @@ func (s *Server) pageAppealDecide(w http.ResponseWriter, r *http.Request) error 
 	return s.renderAppeals(w, r, "Appeal decided.")
 }
 
-func (s *Server) pageLexicons(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	ls, err := s.Governance.FindLexicons(r.Context())
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "governance_editor", map[string]any{"Page": "lexicons", "Title": "Lexicons", "Lexicons": ls, "Kinds": checkKinds})
-}
-
 var checkKinds = []string{"listing", anxin.ContentLivestreamSegment, anxin.ContentVideo, anxin.ContentComment, anxin.ContentImageText}
-
-func (s *Server) pageLexicon(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	name := r.PathValue("name")
-	l, err := s.Governance.FindLexicon(r.Context(), name)
-	if anxin.KindOf(err) == anxin.NotFound && r.URL.Query().Get("new") == "1" && anxin.ValidateID("name", name) == nil {
-		l, err = &anxin.Lexicon{Name: name, Active: true, Terms: []anxin.LexiconTerm{}}, nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.renderLexicon(w, r, l, termsJSON(l.Terms), "", "")
-}
-
-func termsJSON(ts []anxin.LexiconTerm) string {
-	var b strings.Builder
-	b.WriteString("[\n")
-	for i, t := range ts {
-		j, _ := json.Marshal(t)
-		b.WriteString("  ")
-		b.Write(j)
-		if i < len(ts)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString("]")
-	return strings.ReplaceAll(b.String(), `\u0026`, "&")
-}
-
-func (s *Server) renderLexicon(w http.ResponseWriter, r *http.Request, l *anxin.Lexicon, terms, problem, flash string) error {
-	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "lexicon", "Title": "Lexicon " + l.Name, "Lexicon": l, "Terms": terms, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds,
-		"Severities": []int{1, 2, 3, 4, 5}}, flash)
-}
-
-// pageLexiconSave saves the edited terms as a new version; a malformed or
-// rejected list is shown again with the problem, and nothing changes.
-func (s *Server) pageLexiconSave(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	l := &anxin.Lexicon{Name: r.PathValue("name"), Description: r.PostFormValue("description"), Active: r.PostFormValue("active") == "on"}
-	raw := r.PostFormValue("terms")
-	if err := anxin.DecodeJSON([]byte(raw), &l.Terms); err != nil {
-		return s.renderLexicon(w, r, l, raw, anxin.MessageOf(err), "")
-	}
-	saved, err := s.Governance.SaveLexicon(r.Context(), l)
-	if err != nil {
-		if k := anxin.KindOf(err); k == anxin.Invalid || k == anxin.TooLarge {
-			return s.renderLexicon(w, r, l, raw, problemOf(err), "")
-		}
-		return err
-	}
-	return s.renderLexicon(w, r, saved, termsJSON(saved.Terms), "", "Saved as version "+strconv.Itoa(saved.Version)+"; checks use it now.")
-}
 
 // problemOf renders an error's message and details for a form.
 func problemOf(err error) string {
@@ -249,10 +184,10 @@ func (s *Server) pageTest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pagePolicies(w http.ResponseWriter, r *http.Request) error {
-	return s.renderPolicies(w, r, "", "", "")
+	return s.renderPolicies(w, r, "", "")
 }
 
-func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, draft, problem, flash string) error {
+func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, problem, flash string) error {
 	if err := s.governance(); err != nil {
 		return err
 	}
@@ -260,48 +195,14 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, draft, p
 	if err != nil {
 		return err
 	}
-	if draft == "" {
-		for _, p := range ps {
-			if p.Status == anxin.PolicyActive {
-				b, _ := json.MarshalIndent(p.Rules, "", "  ")
-				draft = strings.ReplaceAll(string(b), `\u0026`, "&")
-			}
+	var active *anxin.Policy
+	for _, p := range ps {
+		if p.Status == anxin.PolicyActive {
+			active = p
 		}
 	}
-	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "policies", "Title": "Policies", "Policies": ps, "Draft": draft, "Problem": problem,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r),
-		"Severities": []int{1, 2, 3, 4, 5}}, flash)
-}
-
-func (s *Server) pagePolicy(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.policyAt(r)
-	if err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(p.Rules, "", "  ")
-	return s.render(w, r, "governance_editor", map[string]any{"Page": "policy", "Title": "Policy v" + strconv.Itoa(p.Version), "Policy": p, "Rules": strings.ReplaceAll(string(b), `\u0026`, "&"), "Kinds": checkKinds,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy)})
-}
-
-// pagePolicyCreate stores the edited rules as a new draft version; rules
-// that do not compile are shown again with the rule and position.
-func (s *Server) pagePolicyCreate(w http.ResponseWriter, r *http.Request) error {
-	if err := s.governance(); err != nil {
-		return err
-	}
-	raw := r.PostFormValue("rules")
-	p := &anxin.Policy{Name: r.PostFormValue("name"), Note: r.PostFormValue("note")}
-	if err := anxin.DecodeJSON([]byte(raw), &p.Rules); err != nil {
-		return s.renderPolicies(w, r, raw, anxin.MessageOf(err), "")
-	}
-	created, err := s.Governance.CreatePolicy(r.Context(), p)
-	if err != nil {
-		if anxin.KindOf(err) == anxin.Invalid {
-			return s.renderPolicies(w, r, raw, problemOf(err), "")
-		}
-		return err
-	}
-	return s.renderPolicies(w, r, raw, "", "Created draft version "+strconv.Itoa(created.Version)+". Shadow or activate it below.")
+	return s.renderFlash(w, r, "governance_editor", map[string]any{"Page": "policies", "Title": "Policies", "Policies": ps, "Active": active, "Problem": problem,
+		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManagePolicy), "Kinds": checkKinds, "Models": s.modelSection(r)}, flash)
 }
 
 func (s *Server) pagePolicyStatus(w http.ResponseWriter, r *http.Request) error {
@@ -312,11 +213,15 @@ func (s *Server) pagePolicyStatus(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.Governance.SetPolicyStatus(r.Context(), v, r.PostFormValue("status"))
+	status := r.PostFormValue("status")
+	if (status == anxin.PolicyActive || status == anxin.PolicyRetired) && r.PostFormValue("confirm") != "yes" {
+		return s.renderPolicies(w, r, "Tick the confirmation to "+map[string]string{anxin.PolicyActive: "activate", anxin.PolicyRetired: "retire"}[status]+" version "+strconv.Itoa(v)+"; nothing changed.", "")
+	}
+	p, err := s.Governance.SetPolicyStatus(r.Context(), v, status)
 	if err != nil {
 		return err
 	}
-	return s.renderPolicies(w, r, "", "", "Version "+strconv.Itoa(p.Version)+" is now "+p.Status+".")
+	return s.renderPolicies(w, r, "", "Version "+strconv.Itoa(p.Version)+" is now "+p.Status+".")
 }
 
 func (s *Server) pagePrecision(w http.ResponseWriter, r *http.Request) error {

@@ -82,7 +82,7 @@ func (s *Server) pageLexiconImport(w http.ResponseWriter, r *http.Request) error
 	}
 	name := r.PathValue("name")
 	cur, err := s.Governance.FindLexicon(r.Context(), name)
-	if anxin.KindOf(err) == anxin.NotFound {
+	if anxin.KindOf(err) == anxin.NotFound { // the import creates it
 		cur, err = &anxin.Lexicon{Name: name, Active: true, Terms: []anxin.LexiconTerm{}}, nil
 	}
 	if err != nil {
@@ -90,7 +90,8 @@ func (s *Server) pageLexiconImport(w http.ResponseWriter, r *http.Request) error
 	}
 	fail := func(err error) error {
 		if k := anxin.KindOf(err); k == anxin.Invalid || k == anxin.TooLarge {
-			return s.renderLexicon(w, r, cur, termsJSON(cur.Terms), "Nothing was imported. "+problemOf(err), "")
+			return s.renderLexiconPage(w, r, cur, lexiconState{Edit: -1, Add: termForm{Severity: "3"}, Status: http.StatusUnprocessableEntity,
+				Problem: "Nothing was imported. " + problemOf(err)})
 		}
 		return err
 	}
@@ -128,5 +129,5 @@ func (s *Server) pageLexiconImport(w http.ResponseWriter, r *http.Request) error
 		}
 		msg += "; line " + strconv.Itoa(sk.Line) + " " + sk.Term + ": " + sk.Reason
 	}
-	return s.renderLexicon(w, r, l, termsJSON(l.Terms), "", msg+". Checks use it now.")
+	return s.renderLexiconPage(w, r, l, lexiconState{Edit: -1, Add: termForm{Severity: "3"}, Flash: msg + ". Checks use it now."})
 }

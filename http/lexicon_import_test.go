@@ -112,7 +112,7 @@ func TestLexiconImportConsole(t *testing.T) {
 		t.Errorf("the lexicon page after the import lacks the import form or the new term")
 	}
 	code, html = post(anxin.RoleOperator, "console_list", "counterfeit_hard", []byte("好词\n坏\x00词\n"))
-	if code != 200 || !hasElement(html, "problem") || !strings.Contains(html, "Line 2 contains a NUL byte") {
+	if code != 422 || !hasElement(html, "problem") || !strings.Contains(html, "Line 2 contains a NUL byte") {
 		t.Errorf("console import of a binary file = %d; want the problem naming line 2", code)
 	}
 	if code, _ := post(anxin.RoleReviewer, "console_list", "counterfeit_hard", []byte("x词\n")); code != 403 {

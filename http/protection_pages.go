@@ -1,12 +1,15 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"strconv"
 	"time"
 
 	"anxin"
+	"anxin/ledger"
+	"anxin/protection"
 )
 
 // Console pages for buyer protection: the claims queue, a claim with its
@@ -104,10 +107,12 @@ func (s *Server) pageClaimDecide(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) pageProgrammes(w http.ResponseWriter, r *http.Request) error {
-	return s.showProgrammes(w, r, "", "")
+	return s.renderProgrammes(w, r, http.StatusOK, nil, nil, "")
 }
 
-func (s *Server) showProgrammes(w http.ResponseWriter, r *http.Request, flash, draft string) error {
+// renderProgrammes lists the programmes with the editor open on form, or
+// on the programme named by ?edit= when form is nil.
+func (s *Server) renderProgrammes(w http.ResponseWriter, r *http.Request, status int, form *programmeForm, errs map[string]string, flash string) error {
 	ps, err := s.protection()
 	if err != nil {
 		return err
@@ -116,34 +121,28 @@ func (s *Server) showProgrammes(w http.ResponseWriter, r *http.Request, flash, d
 	if err != nil {
 		return err
 	}
-	edit := r.URL.Query().Get("edit")
-	if draft == "" {
+	if edit := r.URL.Query().Get("edit"); form == nil && edit != "" {
 		for _, p := range progs {
-			if p.ID == edit {
-				draft = string(p.Config)
+			var prog protection.Programme
+			if p.ID == edit && json.Unmarshal(p.Config, &prog) == nil {
+				f := formOfProgramme(&prog)
+				form = &f
 			}
 		}
 	}
-	return s.renderFlash(w, r, "protection_programmes", map[string]any{"Programmes": progs, "Draft": draft,
-		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManageProgrammes)}, flash)
-}
-
-// pageProgrammeSave stores the edited configuration as a new version; a
-// rejected configuration is shown again with the reason.
-func (s *Server) pageProgrammeSave(w http.ResponseWriter, r *http.Request) error {
-	ps, err := s.protection()
-	if err != nil {
-		return err
+	evidence := make([]string, 0, len(protection.EvidenceKinds))
+	for k := range protection.EvidenceKinds {
+		evidence = append(evidence, k)
 	}
-	cfg := r.PostFormValue("config")
-	p, err := ps.SaveProgramme(r.Context(), []byte(cfg))
-	if anxin.KindOf(err) == anxin.Invalid {
-		return s.showProgrammes(w, r, "Not saved: "+anxin.MessageOf(err), cfg)
-	}
-	if err != nil {
-		return err
-	}
-	return s.showProgrammes(w, r, "Saved "+p.ID+" version "+strconv.Itoa(p.Version)+".", "")
+	sort.Strings(evidence)
+	return s.renderStatus(w, r, status, "protection_programmes", map[string]any{"Programmes": progs, "Form": form, "Errors": errs,
+		"CanEdit": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionManageProgrammes),
+		"Kinds":   protection.Kinds, "ClaimTypes": protection.ClaimTypes, "EvidenceKinds": evidence, "Standings": []string{"good", "watch", "restricted"},
+		"Starts":   []string{protection.StartPaid, protection.StartPickup, protection.StartSigned, protection.StartNextDayAfterSign},
+		"Events":   []string{protection.EventNoPickupByPromise, protection.EventParcelLost},
+		"Formulas": []ledger.FormulaKind{ledger.FormulaRefund, ledger.FormulaFixed, ledger.FormulaPercentage, ledger.FormulaMultiple, ledger.FormulaCoupon},
+		"Fundings": []protection.Funding{protection.FundMerchant, protection.FundGuaranteeFund, protection.FundLogisticsPool, protection.FundFreightPool, protection.FundInsurer},
+	}, flash)
 }
 
 func (s *Server) pageMoney(w http.ResponseWriter, r *http.Request) error {

@@ -90,13 +90,23 @@ func TestProtectionConsole(t *testing.T) {
 
 	otok, ocsrf := consoleSession(t, db, anxin.RoleOperator)
 	code, body = consoleDo(t, ts, otok, "GET", "/console/programmes?edit=late_shipment", nil)
-	if code != 200 || !protHasElement(body, "data-programme", "anxingou") || !strings.Contains(body, "rate_bp") {
+	if code != 200 || !protHasElement(body, "data-programme", "anxingou") || !protHasElement(body, "id", "editor") {
 		t.Fatalf("programme editor = %d", code)
 	}
-	bad := `{"id":"greedy","name":"G","kind":"damage_return","trigger":{"type":"claim","claim_types":["damaged"]},"window":{"start":"signed","hours":72},"payout":{"kind":"fixed","fixed_fen":100000},"funding":"merchant","auto":{"approve_max_fen":1}}`
-	code, body = consoleDo(t, ts, otok, "POST", "/console/programmes", url.Values{"csrf": {ocsrf}, "config": {bad}})
-	if code != 200 || !strings.Contains(body, "Not saved: The payout formula could pay more than the order") {
-		t.Fatalf("over-paying programme = %d; want it refused with the reason", code)
+	if v, _ := inputValue(body, "p-rate"); v != "5" {
+		t.Errorf("late_shipment rate in the form = %q; want 5 (%%, stored as 500 bp)", v)
+	}
+	if v, _ := inputValue(body, "p-max"); v != "30.00" {
+		t.Errorf("late_shipment cap in the form = %q; want 30.00 (¥, stored as 3000 fen)", v)
+	}
+	greedy := url.Values{"csrf": {ocsrf}, "id": {"greedy"}, "name": {"Greedy"}, "kind": {"damage_return"}, "trigger_type": {"claim"}, "claim_types": {"damaged"},
+		"window_start": {"signed"}, "window_hours": {"72"}, "payout_kind": {"fixed"}, "payout_fixed": {"1000"}, "form": {"cash"}, "funding": {"merchant"}, "approve_max": {"0.01"}}
+	code, body = consoleDo(t, ts, otok, "POST", "/console/programmes", greedy)
+	if code != 422 || !strings.Contains(fieldError(body, "p-formula"), "could pay more than the order") {
+		t.Fatalf("over-paying programme = %d; want it refused beside the formula", code)
+	}
+	if v, _ := inputValue(body, "p-fixed"); v != "1000" {
+		t.Errorf("fixed amount after the refusal = %q; want the typed 1000", v)
 	}
 	code, body = consoleDo(t, ts, otok, "GET", "/console/money?merchant=m1", nil)
 	if code != 200 || !protHasElement(body, "id", "merchant-money") || !protHasElement(body, "id", "pools") {

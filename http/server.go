@@ -70,6 +70,9 @@ type Server struct {
 	// DSAEndpoint is where the submitter sends statements, shown on the
 	// console's submissions page; "" when submission is off.
 	DSAEndpoint string
+	// Backtests runs edited policies over stored items (the policy
+	// editor's backtest button; optional).
+	Backtests PolicyBacktester
 
 	// Ready reports whether the server's dependencies (database, broker) are
 	// healthy; /readyz answers 503 when it returns an error.

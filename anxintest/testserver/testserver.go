@@ -104,6 +104,7 @@ func Governance(s *Server) {
 	}
 	s.API.Governance, s.API.Reviews, s.API.Enforcement, s.API.Sanctions, s.API.ContentModels = gov, gov, gov, gov, gov
 	s.API.Evals = sqlstore.EvalService{DB: s.DB, Governance: gov}
+	s.API.Backtests = gov
 	s.API.Marketplace = sqlstore.NewMarketplaceService(s.DB)
 }
 

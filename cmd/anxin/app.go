@@ -162,6 +162,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	}
 	m.HTTPServer.Governance, m.HTTPServer.Reviews, m.HTTPServer.Enforcement = gov, gov, gov
 	m.HTTPServer.Evals = sqlstore.EvalService{DB: m.DB, Governance: gov}
+	m.HTTPServer.Backtests = gov
 	m.HTTPServer.Sanctions = gov
 	m.Jobs.Handle(sqlstore.JobSanctionEnd, gov.HandleSanctionEnd)
 	s := m.HTTPServer
