@@ -3,8 +3,8 @@ package http
 import (
 	"cmp"
 	"net/http"
-	"slices"
 	"net/url"
+	"slices"
 	"strings"
 
 	"anxin"
