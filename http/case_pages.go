@@ -224,3 +224,20 @@ func (s *Server) decidedFlash(r *http.Request) string {
 	}
 	return msg
 }
+
+// listingHistoryLimit is how many of Anxin's decisions the listing page shows.
+const listingHistoryLimit = 50
+
+// listingHistory returns Anxin's decisions on a listing, newest first, as
+// rows; nil when governance is not wired or the actor may not read
+// decisions, so the page leaves the section out.
+func (s *Server) listingHistory(r *http.Request, id string) ([]historyRow, error) {
+	if s.Reviews == nil || anxin.Authorize(r.Context(), anxin.ActionReadGovernance) != nil {
+		return nil, nil
+	}
+	hs, err := s.Reviews.SubjectHistory(r.Context(), "listing", id, listingHistoryLimit)
+	if err != nil {
+		return nil, err
+	}
+	return s.historyRows(r, hs), nil
+}

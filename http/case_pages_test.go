@@ -109,3 +109,39 @@ func (g *govServer) redirect(role anxin.Role, path string, form url.Values) (int
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("Location")
 }
+
+func TestListingDecisionHistory(t *testing.T) {
+	g := newSanctionServer(t)
+	g.do("platform", "POST", "/v1/merchants", `{"items":[{"id":"m1","name":"Tea House"}]}`, nil)
+	g.do("platform", "POST", "/v1/listings", `{"items":[{"id":"l1","merchant_id":"m1","title":"外贸原单 T恤","price_fen":100,"currency":"CNY","status":"live"}]}`, nil)
+	var d decision
+	g.do("platform", "POST", "/v1/listings:check", `{"id":"l1","title":"外贸原单 T恤","merchant_id":"m1"}`, &d)
+	if code, loc := g.redirect(anxin.RoleReviewer, "/console/governance/cases/"+d.CaseID+"/decide", url.Values{"resolution": {"uphold"}, "note": {"replica"}}); code != 303 {
+		t.Fatalf("decide = %d %s", code, loc)
+	}
+	g.do("platform", "POST", "/v1/listings:check", `{"id":"l1","title":"纯棉 T恤","merchant_id":"m1"}`, nil)
+
+	code, body := g.pageAs("operator", "/console/listings/l1")
+	if code != 200 || !hasElement(body, "decisions") {
+		t.Fatalf("listing page = %d; want the decision history", code)
+	}
+	if got := strings.Count(body, `<tr data-decision="`); got != 2 {
+		t.Errorf("history rows = %d; want 2", got)
+	}
+	if !regexp.MustCompile(`<mark title="[^"]*">外贸原单</mark> T恤`).MatchString(body) {
+		t.Errorf("history does not mark the evidence in the checked title")
+	}
+	if !strings.Contains(body, "reviewer (reviewer)") || !strings.Contains(body, "Anxin (automatic)") || !strings.Contains(body, `<span class="badge block">block</span>`) {
+		t.Errorf("history does not name the reviewer, the automatic decision and the upheld outcome:\n%s", body)
+	}
+	if !strings.Contains(body, `id="marketplace-status">live<`) || !strings.Contains(body, `id="anxin-status">`) || !strings.Contains(body, ">Tea House</a>") {
+		t.Errorf("listing page lacks both statuses or the merchant's name")
+	}
+	if !strings.Contains(body, "UTC+8") {
+		t.Errorf("decision times are not in the marketplace zone")
+	}
+	// A merchant sees its listing but not Anxin's internal decision history.
+	if code, body := g.pageAs("merchant:m1", "/console/listings/l1"); code != 200 || hasElement(body, "decisions") {
+		t.Errorf("merchant's listing page = %d, history shown %v; want the page without it", code, hasElement(body, "decisions"))
+	}
+}
