@@ -5275,6 +5275,9 @@ type ListNoticesParams struct {
 	BrandId    *string                  `form:"brand_id,omitempty" json:"brand_id,omitempty"`
 	MerchantId *string                  `form:"merchant_id,omitempty" json:"merchant_id,omitempty"`
 
+	// Reason Only notices with this complaint reason code (for example trademark.fake.zjdb); Invalid for an unknown code.
+	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
+
 	// Cursor Opaque cursor from the previous page's next_cursor.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
@@ -17537,6 +17540,18 @@ func NewListNoticesRequest(server string, params *ListNoticesParams) (*http.Requ
 		if params.MerchantId != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "merchant_id", *params.MerchantId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
