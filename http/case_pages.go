@@ -37,6 +37,12 @@ func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.governance(); err != nil {
 		return err
 	}
+	return s.renderCase(w, r, http.StatusOK, "", "")
+}
+
+// renderCase writes the case page; a refused decision shows its problem
+// above the form, which keeps the note typed.
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, status int, problem, note string) error {
 	c, err := s.Reviews.FindCase(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
@@ -57,7 +63,7 @@ func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		earlier = append(earlier, h)
 	}
-	data := map[string]any{"Case": c, "Earlier": s.historyRows(r, earlier), "Token": newFormToken(),
+	data := map[string]any{"Case": c, "Earlier": s.historyRows(r, earlier), "Token": newFormToken(), "Problem": problem, "Note": note,
 		"CanDecide": c.Status != anxin.CaseDecided, "Merchant": s.caseMerchant(r, c.MerchantID)}
 	ev := c.Evidence
 	if this != nil {
@@ -76,7 +82,7 @@ func (s *Server) handleCasePage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	data["Features"], data["Other"], data["Evidence"] = topFeatures(features, 10), other, ev
-	return s.render(w, r, "governance_case", data)
+	return s.renderStatus(w, r, status, "governance_case", data, "")
 }
 
 // fieldChecked reports whether the evidence field is one of the checked
@@ -182,11 +188,20 @@ func (s *Server) handleCasePageDecide(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	res, note := r.PostFormValue("resolution"), strings.TrimSpace(r.PostFormValue("note"))
-	if res != anxin.ResUphold && res != anxin.ResOverturn {
-		return anxin.Errorf(anxin.Invalid, "Choose block (uphold) or allow (overturn).")
+	problem := ""
+	switch {
+	case res != anxin.ResUphold && res != anxin.ResOverturn:
+		problem = "Choose block (uphold) or allow (overturn)."
+	case note == "":
+		problem = "A note is required: say why."
+	default:
+		if err := anxin.ValidateText("note", note, 4000); err != nil {
+			problem = anxin.MessageOf(err)
+			note = ""
+		}
 	}
-	if note == "" {
-		return anxin.Errorf(anxin.Invalid, "A note is required: say why.")
+	if problem != "" {
+		return s.renderCase(w, r, http.StatusBadRequest, problem, note)
 	}
 	if ok, _ := consoleForms.claim(r, s.now()); !ok {
 		http.Redirect(w, r, "/console/governance/queue?"+url.Values{"decided": {id}, "again": {"1"}}.Encode(), http.StatusSeeOther)

@@ -50,8 +50,8 @@ func TestCasePage(t *testing.T) {
 		{"resolution": {"ban"}, "note": {"x"}, "form_token": {tok[1]}},
 		{"resolution": {"uphold"}, "note": {strings.Repeat("x", 4001)}, "form_token": {tok[1]}},
 	} {
-		if code, _ := g.page(anxin.RoleReviewer, "POST", decide, bad); code != 400 {
-			t.Errorf("decide %v = %d; want 400", bad, code)
+		if code, body := g.page(anxin.RoleReviewer, "POST", decide, bad); code != 400 || !hasElement(body, "decide-problem") || !hasElement(body, "decide-form") {
+			t.Errorf("decide %v = %d; want 400 with the problem above the form", bad, code)
 		}
 	}
 	var c anxin.Case
