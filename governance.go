@@ -378,6 +378,42 @@ type DecisionFilter struct {
 	Page        Page
 }
 
+// CheckedText is the text a check read, field by field, as it was then:
+// evidence offsets index into these strings, not into the listing as it is
+// now.
+type CheckedText struct {
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Text        string `json:"text,omitempty"`
+}
+
+// Field returns the checked text of an evidence field (title, description
+// or text) and whether the check read such a field.
+func (c *CheckedText) Field(name string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	switch name {
+	case "title":
+		return c.Title, c.Title != ""
+	case "description":
+		return c.Description, c.Description != ""
+	case "text":
+		return c.Text, c.Text != ""
+	}
+	return "", false
+}
+
+// DecisionRecord is one entry of a subject's decision history: the stored
+// decision, the text it checked and, when it went to review, how the
+// reviewer resolved its case.
+type DecisionRecord struct {
+	Decision *Decision
+	Checked  *CheckedText
+	// Case is the review case the decision opened, nil when it opened none.
+	Case *Case
+}
+
 // Case states and resolutions.
 const (
 	CaseOpen     = "open"
@@ -601,6 +637,11 @@ type ReviewService interface {
 	DecideCase(ctx context.Context, id, resolution, note string) (*Case, error)
 	AddCaseNote(ctx context.Context, id, text string) (*Case, error)
 	RulePrecision(ctx context.Context) ([]RulePrecision, error)
+	// SubjectHistory returns the decisions on one subject (listing or
+	// content), newest first, at most limit (1 to 200), each with the
+	// text it checked and its review case. Invalid for an unknown subject
+	// type or a bad id; merchants see only their own subjects' decisions.
+	SubjectHistory(ctx context.Context, subjectType, subjectID string, limit int) ([]*DecisionRecord, error)
 }
 
 // EnforcementService keeps merchants' records, statements and appeals.

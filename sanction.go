@@ -134,7 +134,28 @@ type SanctionFilter struct {
 	Source      string
 	Type        string
 	Active      bool
+	// Status keeps the sanctions in one state: active (not yet ended,
+	// queued ones included), expired, lifted or reversed.
+	Status string
+	// Query keeps the sanctions whose subject id starts with it or whose
+	// merchant's name (in the mirror) contains it, ignoring case; at most
+	// MaxSanctionQuery bytes. LIKE wildcards in it match themselves.
+	Query string
 	Page
+}
+
+// MaxSanctionQuery is the longest SanctionFilter.Query, in bytes.
+const MaxSanctionQuery = 200
+
+// EnforcedMerchant is one shop of the enforcement list: its name in the
+// mirror ("" when the mirror does not know it), Anxin's view of it, and
+// when the sanctions that put it on the list began.
+type EnforcedMerchant struct {
+	MerchantID  string       `json:"merchant_id"`
+	Name        string       `json:"name,omitempty"`
+	Enforcement *Enforcement `json:"enforcement"`
+	Since       time.Time    `json:"since"`         // the earliest start among its matching sanctions
+	LastAt      time.Time    `json:"last_sanction"` // when the newest of them was issued
 }
 
 // SanctionRequest is a manual sanction an operator issues.
@@ -178,6 +199,12 @@ type SanctionService interface {
 	MerchantEnforcement(ctx context.Context, merchantID string) (*Enforcement, error)
 	IssueSanction(ctx context.Context, r SanctionRequest) (*Sanction, error)
 	FileSanctionAppeal(ctx context.Context, sanctionID, text string) (*Appeal, error)
+	// FindEnforcedMerchants lists the merchants that have sanctions f
+	// keeps (its subject type is always merchant), most recently
+	// sanctioned first, each with Anxin's view of it; state, when set,
+	// keeps only the merchants in that enforcement state. Invalid as for
+	// FindSanctions, and for an unknown state or a cursor it did not return.
+	FindEnforcedMerchants(ctx context.Context, f SanctionFilter, state string) ([]*EnforcedMerchant, string, error)
 	// ListingStatuses returns Anxin's status of each listing id (at most
 	// 500; TooLarge beyond), allowed for those it never decided on.
 	ListingStatuses(ctx context.Context, ids []string) (map[string]ListingStatus, error)

@@ -2748,6 +2748,30 @@ func (e ListSanctionsParamsType) Valid() bool {
 	}
 }
 
+// Defines values for ListSanctionsParamsStatus.
+const (
+	ListSanctionsParamsStatusActive   ListSanctionsParamsStatus = "active"
+	ListSanctionsParamsStatusExpired  ListSanctionsParamsStatus = "expired"
+	ListSanctionsParamsStatusLifted   ListSanctionsParamsStatus = "lifted"
+	ListSanctionsParamsStatusReversed ListSanctionsParamsStatus = "reversed"
+)
+
+// Valid indicates whether the value is a known member of the ListSanctionsParamsStatus enum.
+func (e ListSanctionsParamsStatus) Valid() bool {
+	switch e {
+	case ListSanctionsParamsStatusActive:
+		return true
+	case ListSanctionsParamsStatusExpired:
+		return true
+	case ListSanctionsParamsStatusLifted:
+		return true
+	case ListSanctionsParamsStatusReversed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListStatementsParamsFormat.
 const (
 	ListStatementsParamsFormatCsv  ListStatementsParamsFormat = "csv"
@@ -5342,6 +5366,9 @@ type ListNoticesParams struct {
 	BrandId    *string                  `form:"brand_id,omitempty" json:"brand_id,omitempty"`
 	MerchantId *string                  `form:"merchant_id,omitempty" json:"merchant_id,omitempty"`
 
+	// Reason Only notices with this complaint reason code (for example trademark.fake.zjdb); Invalid for an unknown code.
+	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
+
 	// Cursor Opaque cursor from the previous page's next_cursor.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
@@ -5528,6 +5555,12 @@ type ListSanctionsParams struct {
 	// Active true: only sanctions in force now.
 	Active *bool `form:"active,omitempty" json:"active,omitempty"`
 
+	// Status Only sanctions in this state: active (not yet ended, queued ones included), expired, lifted or reversed.
+	Status *ListSanctionsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Q Only sanctions whose subject id starts with this text or whose merchant's name contains it, ignoring case; % and _ match themselves.
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
 	// Cursor next_cursor of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
@@ -5543,6 +5576,9 @@ type ListSanctionsParamsSource string
 
 // ListSanctionsParamsType defines parameters for ListSanctions.
 type ListSanctionsParamsType string
+
+// ListSanctionsParamsStatus defines parameters for ListSanctions.
+type ListSanctionsParamsStatus string
 
 // AppealSanctionJSONBody defines parameters for AppealSanction.
 type AppealSanctionJSONBody struct {
@@ -17706,6 +17742,18 @@ func NewListNoticesRequest(server string, params *ListNoticesParams) (*http.Requ
 
 		}
 
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -20297,6 +20345,30 @@ func NewListSanctionsRequest(server string, params *ListSanctionsParams) (*http.
 		if params.Active != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "active", *params.Active, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

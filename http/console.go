@@ -40,6 +40,7 @@ var consoleNav = []navItem{
 	{Title: "Enforcement", Path: "/console/governance/merchants", Action: anxin.ActionReadEnforcement},
 	{Title: "DSA submissions", Path: "/console/statements/submissions", Action: anxin.ActionReadSubmissions},
 	{Title: "Sanctions", Path: "/console/sanctions", Action: anxin.ActionReadSanctions},
+	{Title: "Penalised shops", Path: "/console/enforcement", Action: anxin.ActionReadSanctions},
 	{Title: "Merchants", Path: "/console/merchants", Action: anxin.ActionReadMarketplace},
 	{Title: "Listings", Path: "/console/listings", Action: anxin.ActionReadMarketplace},
 	{Title: "Orders", Path: "/console/orders", Action: anxin.ActionReadMarketplace},

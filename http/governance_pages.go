@@ -10,6 +10,8 @@ import (
 
 func (s *Server) registerGovernancePages() {
 	s.handle("GET /console/governance/queue", s.page(s.pageQueue))
+	s.handle("GET /console/governance/cases/{id}", s.page(s.handleCasePage)) // case_pages.go
+	s.handle("POST /console/governance/cases/{id}/decide", s.page(s.handleCasePageDecide))
 	s.handle("POST /console/governance/cases/{id}", s.page(s.pageCaseAction))
 	s.handle("POST /console/governance/cases", s.page(s.pageCaseBulk))
 	s.handle("GET /console/governance/appeals", s.page(s.pageAppeals))
@@ -34,7 +36,10 @@ func (s *Server) registerGovernancePages() {
 }
 
 func (s *Server) pageQueue(w http.ResponseWriter, r *http.Request) error {
-	return s.renderQueue(w, r, "")
+	if err := s.governance(); err != nil {
+		return err
+	}
+	return s.renderQueue(w, r, s.decidedFlash(r))
 }
 
 func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, flash string) error {

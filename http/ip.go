@@ -4,10 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"anxin"
+	"anxin/counterfeit"
 	"anxin/graph"
 	"anxin/hashbank"
 
@@ -250,7 +252,10 @@ func (s *Server) handleNoticeList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	f := anxin.NoticeFilter{State: q.Get("state"), BrandID: q.Get("brand_id"), MerchantID: q.Get("merchant_id"), Page: page}
+	f := anxin.NoticeFilter{State: q.Get("state"), BrandID: q.Get("brand_id"), MerchantID: q.Get("merchant_id"), Reason: q.Get("reason"), Page: page}
+	if f.Reason != "" && !slices.ContainsFunc(counterfeit.Reasons, func(rc counterfeit.Reason) bool { return rc.Code == f.Reason }) {
+		return anxin.Errorf(anxin.Invalid, "reason %q is not a complaint reason code.", anxin.Clip(f.Reason))
+	}
 	ns, next, err := s.IP.FindNotices(r.Context(), f)
 	if err != nil {
 		return err

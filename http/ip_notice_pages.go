@@ -18,8 +18,49 @@ var noticeStates = []string{"", anxin.NoticeFiled, anxin.NoticeTakenDown, anxin.
 
 type noticeRow struct {
 	*anxin.Notice
-	BrandName   string
-	ReasonTitle string
+	BrandName    string
+	ReasonTitle  string
+	MerchantName string // "" when the mirror does not know the merchant or the actor may not read it
+	ListingTitle string
+}
+
+// mirrorNames looks up merchants' names and listings' titles in the
+// mirror once per id for one page; a lookup that fails (unknown id, no
+// access) leaves the label empty, since a page must not fail over a label.
+type mirrorNames struct {
+	s         *Server
+	r         *http.Request
+	merchants map[string]string
+	listings  map[string]string
+}
+
+func (s *Server) mirrorNames(r *http.Request) *mirrorNames {
+	return &mirrorNames{s: s, r: r, merchants: map[string]string{}, listings: map[string]string{}}
+}
+
+func (m *mirrorNames) merchant(id string) string {
+	if n, ok := m.merchants[id]; ok || id == "" {
+		return n
+	}
+	m.merchants[id] = m.s.merchantName(m.r, id)
+	return m.merchants[id]
+}
+
+func (m *mirrorNames) listing(id string) string {
+	if t, ok := m.listings[id]; ok || id == "" || m.s.Marketplace == nil {
+		return t
+	}
+	if l, err := m.s.Marketplace.FindListing(m.r.Context(), id); err == nil {
+		m.listings[id] = l.Title
+	} else {
+		m.listings[id] = ""
+	}
+	return m.listings[id]
+}
+
+func (m *mirrorNames) row(n *anxin.Notice, brands, reasons map[string]string) noticeRow {
+	return noticeRow{Notice: n, BrandName: brands[n.BrandID], ReasonTitle: reasons[n.Reason],
+		MerchantName: m.merchant(n.MerchantID), ListingTitle: m.listing(n.ListingID)}
 }
 
 type option struct{ Value, Label string }
@@ -66,9 +107,10 @@ func (s *Server) renderNotices(w http.ResponseWriter, r *http.Request, flash str
 	if err != nil {
 		return err
 	}
+	names := s.mirrorNames(r)
 	rows := make([]noticeRow, len(ns))
 	for i, n := range ns {
-		rows[i] = noticeRow{Notice: n, BrandName: brands[n.BrandID], ReasonTitle: reasons[n.Reason]}
+		rows[i] = names.row(n, brands, reasons)
 	}
 	var brandOpts, reasonOpts []option
 	for id, name := range brands {
@@ -83,8 +125,18 @@ func (s *Server) renderNotices(w http.ResponseWriter, r *http.Request, flash str
 		nq := url.Values{"state": {f.State}, "brand": {f.BrandID}, "reason": {f.Reason}, "cursor": {next}}
 		nextURL = "/console/ip/notices?" + nq.Encode()
 	}
+	csv := url.Values{}
+	for k, v := range map[string]string{"state": f.State, "brand_id": f.BrandID, "reason": f.Reason} {
+		if v != "" {
+			csv.Set(k, v)
+		}
+	}
+	csvURL := "/console/export/notices.csv"
+	if len(csv) > 0 {
+		csvURL += "?" + csv.Encode()
+	}
 	return s.renderFlash(w, r, "ip_notices", map[string]any{
-		"Notices": rows, "NextURL": nextURL, "Filter": f, "Brands": brandOpts, "Reasons": reasonOpts, "States": noticeStates,
+		"Notices": rows, "NextURL": nextURL, "CSVURL": csvURL, "Filter": f, "Brands": brandOpts, "Reasons": reasonOpts, "States": noticeStates,
 		"CanDecide": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionDecideNotice),
 	}, flash)
 }
@@ -111,7 +163,7 @@ func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, id, flash 
 		return err
 	}
 	return s.renderFlash(w, r, "ip_notice", map[string]any{
-		"N":         noticeRow{Notice: n, BrandName: brands[n.BrandID], ReasonTitle: reasons[n.Reason]},
+		"N":         s.mirrorNames(r).row(n, brands, reasons),
 		"CanDecide": anxin.Can(anxin.ActorFromContext(r.Context()).Role, anxin.ActionDecideNotice),
 	}, flash)
 }

@@ -55,6 +55,16 @@ func TestIPConsolePages(t *testing.T) {
 			t.Errorf("notices page lacks %s", want)
 		}
 	}
+	if !strings.Contains(body, `<a href="/console/listings/l1">Lumen 包</a>`) || !strings.Contains(body, `<a href="/console/merchants/m_bad">x</a>`) {
+		t.Errorf("notices page does not name the listing and the merchant")
+	}
+	_, body = h.page(anxin.RoleOperator, "GET", "/console/ip/notices?brand=b1&reason=trademark.fake.zjdb", nil)
+	if !strings.Contains(body, `href="/console/export/notices.csv?brand_id=b1&amp;reason=trademark.fake.zjdb"`) {
+		t.Errorf("the CSV link does not keep the brand and reason filters")
+	}
+	if code, _ := h.do("operator", "GET", "/v1/notices?reason=trademark.nope", "", nil); code != 400 {
+		t.Errorf("GET /v1/notices with an unknown reason = %d; want 400", code)
+	}
 	for q, want := range map[string]bool{"brand=b1&reason=trademark.fake.zjdb": true, "reason=copyright": false, "brand=b2": false} {
 		_, body := h.page(anxin.RoleOperator, "GET", "/console/ip/notices?"+q, nil)
 		if got := strings.Contains(body, `data-notice="`+m[1]+`"`); got != want {

@@ -141,7 +141,12 @@ func (s *Server) handleListingPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "marketplace_listing", map[string]any{"Listing": l, "TZ": anxin.MarketplaceTZ, "AnxinStatus": statuses[l.ID]})
+	history, err := s.listingHistory(r, l.ID) // case_pages.go
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "marketplace_listing", map[string]any{"Listing": l, "TZ": anxin.MarketplaceTZ, "AnxinStatus": statuses[l.ID],
+		"MerchantName": s.merchantName(r, l.MerchantID), "History": history, "ShowHistory": history != nil})
 }
 
 func (s *Server) handleOrderPage(w http.ResponseWriter, r *http.Request) error {

@@ -12,6 +12,7 @@ import (
 
 func (s *Server) registerSanctionPages() {
 	s.handle("GET /console/sanctions", s.page(s.handleSanctionsPage))
+	s.handle("GET /console/enforcement", s.page(s.handleEnforcementListPage))
 }
 
 // anxinView returns the merchant's enforcement (when merchantID is set and
@@ -53,8 +54,37 @@ func (s *Server) handleSanctionsPage(w http.ResponseWriter, r *http.Request) err
 	}
 	return s.render(w, r, "enforcement_sanctions", map[string]any{
 		"Items": items, "Filter": f, "All": !f.Active, "NextURL": nextURL(r, next), "TZ": anxin.MarketplaceTZ,
-		"Sources": []string{anxin.SourceGovernance, anxin.SourceIP, anxin.SourceSampling, anxin.SourceQuality, anxin.SourceDeposit, anxin.SourcePrivacy, anxin.SourceManual},
-		"Types": []string{anxin.SanctionWarning, anxin.SanctionRestrictListing, anxin.SanctionShieldShop, anxin.SanctionFreezePayout,
-			anxin.SanctionDeductDeposit, anxin.SanctionClearOut, anxin.SanctionRestrictStreaming},
+		"Sources": sanctionSources, "Types": sanctionTypes,
+	})
+}
+
+var (
+	sanctionSources = []string{anxin.SourceGovernance, anxin.SourceIP, anxin.SourceSampling, anxin.SourceQuality, anxin.SourceDeposit, anxin.SourcePrivacy, anxin.SourceManual}
+	sanctionTypes   = []string{anxin.SanctionWarning, anxin.SanctionRestrictListing, anxin.SanctionShieldShop, anxin.SanctionFreezePayout,
+		anxin.SanctionDeductDeposit, anxin.SanctionClearOut, anxin.SanctionRestrictStreaming}
+	enforcementStates = []string{anxin.StateWarned, anxin.StateRestricted, anxin.StateShielded, anxin.StateFrozen, anxin.StateClearedOut, anxin.StateGoodStanding}
+)
+
+// handleEnforcementListPage lists the penalised and cleared-out shops: one
+// row per merchant with its state, standing sanctions and points, filtered
+// by state, sanction source and type and a merchant id or name search. By
+// default only sanctions in force count; "all" lists every shop ever
+// sanctioned.
+func (s *Server) handleEnforcementListPage(w http.ResponseWriter, r *http.Request) error {
+	svc, err := s.sanctions()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := anxin.SanctionFilter{Source: q.Get("source"), Type: q.Get("type"), Query: q.Get("q"), Active: q.Get("show") != "all",
+		Page: anxin.Page{Cursor: q.Get("cursor"), Limit: 50}}
+	state := q.Get("state")
+	items, next, err := svc.FindEnforcedMerchants(r.Context(), f, state)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, "enforcement_merchants", map[string]any{
+		"Items": items, "Filter": f, "State": state, "All": !f.Active, "NextURL": nextURL(r, next),
+		"Sources": sanctionSources, "Types": sanctionTypes, "States": enforcementStates,
 	})
 }

@@ -36,7 +36,8 @@ func (s *Server) handleSanctionList(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	q := r.URL.Query()
-	f := anxin.SanctionFilter{MerchantID: q.Get("merchant_id"), SubjectType: q.Get("subject_type"), Source: q.Get("source"), Type: q.Get("type"), Page: page}
+	f := anxin.SanctionFilter{MerchantID: q.Get("merchant_id"), SubjectType: q.Get("subject_type"), Source: q.Get("source"), Type: q.Get("type"),
+		Status: q.Get("status"), Query: q.Get("q"), Page: page}
 	if v := q.Get("active"); v != "" {
 		if f.Active, err = strconv.ParseBool(v); err != nil {
 			return anxin.Errorf(anxin.Invalid, "active must be true or false.")

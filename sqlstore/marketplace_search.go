@@ -10,7 +10,13 @@ func (q *listQuery) search(text, textCol string) {
 	if text == "" {
 		return
 	}
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(strings.ToLower(text))
+	esc := likeEscape(strings.ToLower(text))
 	q.where = append(q.where, `(LOWER(id) LIKE ? ESCAPE '\' OR LOWER(`+textCol+`) LIKE ? ESCAPE '\')`)
 	q.args = append(q.args, esc+"%", "%"+esc+"%")
+}
+
+// likeEscape escapes LIKE's wildcards and its escape character in text, for
+// a pattern written with ESCAPE '\', so that text matches itself.
+func likeEscape(text string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text)
 }

@@ -20,22 +20,8 @@ func (s *GovernanceService) FindSanctions(ctx context.Context, f anxin.SanctionF
 	if err := anxin.Authorize(ctx, anxin.ActionReadSanctions); err != nil {
 		return nil, "", err
 	}
-	if scope := anxin.MerchantScope(ctx); scope != "" {
-		f.MerchantID, f.SubjectType = scope, anxin.SubjectMerchant
-	}
-	if err := anxin.ValidateOptionalID("merchant_id", f.MerchantID); err != nil {
+	if err := checkSanctionFilter(ctx, &f); err != nil {
 		return nil, "", err
-	}
-	if f.Source != "" && !contains(enforcement.Sources, f.Source) {
-		return nil, "", anxin.Errorf(anxin.Invalid, "source %q is not a sanction source (%s).", f.Source, strings.Join(enforcement.Sources, ", "))
-	}
-	if f.Type != "" && !contains(enforcement.Types, f.Type) {
-		return nil, "", anxin.Errorf(anxin.Invalid, "type %q is not a sanction type (%s).", f.Type, strings.Join(enforcement.Types, ", "))
-	}
-	switch f.SubjectType {
-	case "", anxin.SubjectMerchant, anxin.SubjectInfluencer:
-	default:
-		return nil, "", anxin.Errorf(anxin.Invalid, "subject_type must be merchant or influencer.")
 	}
 	at, after, err := sanctionCursor(f.Cursor)
 	if err != nil {
@@ -46,26 +32,10 @@ func (s *GovernanceService) FindSanctions(ctx context.Context, f anxin.SanctionF
 		limit = 50
 	}
 	limit = min(limit, 500)
-	var where []string
-	var args []any
-	add := func(cond string, v ...any) { where, args = append(where, cond), append(args, v...) }
-	if f.MerchantID != "" {
-		add("subject_id = ?", f.MerchantID)
-	}
-	if f.SubjectType != "" {
-		add("subject_type = ?", f.SubjectType)
-	}
-	if f.Source != "" {
-		add("source = ?", f.Source)
-	}
-	if f.Type != "" {
-		add("type = ?", f.Type)
-	}
 	var out []*anxin.Sanction
 	err = s.db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) error {
-		if f.Active {
-			add("status = 'active' AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?) AND type <> 'deduct_deposit'", ms(tx.Now), ms(tx.Now))
-		}
+		where, args := sanctionWhere(f, ms(tx.Now))
+		add := func(cond string, v ...any) { where, args = append(where, cond), append(args, v...) }
 		if f.Cursor != "" {
 			add("(created_at < ? OR (created_at = ? AND id > ?))", at, at, after)
 		}
