@@ -1,7 +1,6 @@
 package http_test
 
 import (
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -96,18 +95,7 @@ func TestCasePage(t *testing.T) {
 // redirect posts form as role and returns the status and the Location.
 func (g *govServer) redirect(role anxin.Role, path string, form url.Values) (int, string) {
 	g.t.Helper()
-	tok, csrf := g.session(role)
-	form.Set("csrf", csrf)
-	req, _ := http.NewRequest("POST", g.url+path, strings.NewReader(form.Encode()))
-	req.AddCookie(&http.Cookie{Name: "anxin_session", Value: tok})
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		g.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode, resp.Header.Get("Location")
+	return g.ts.Redirect(g.keys[string(role)], path, form)
 }
 
 func TestListingDecisionHistory(t *testing.T) {

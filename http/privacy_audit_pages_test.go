@@ -18,7 +18,7 @@ import (
 func TestAuditConsoleFiltersAndPages(t *testing.T) {
 	e := newPrivacyEnv(t)
 	for i := range 105 {
-		g := map[string]any{"role": "care", "purpose": "care", "order_id": fmt.Sprintf("o%d", i), "expires_at": time.Now().Add(time.Hour)}
+		g := map[string]any{"role": "care", "purpose": "care", "order_id": fmt.Sprintf("o%d", i), "expires_at": e.clock.Now().Add(time.Hour)}
 		if code, body := e.do("privacy", "POST", "/v1/pii/grants", g); code != 200 && code != 201 {
 			t.Fatalf("grant %d = %d %s", i, code, body)
 		}
@@ -48,7 +48,7 @@ func TestAuditConsoleFiltersAndPages(t *testing.T) {
 	if !strings.Contains(body, `<option selected>grant</option>`) || !strings.Contains(body, `value="o42"`) {
 		t.Errorf("the filter form does not keep its values")
 	}
-	today := time.Now().In(anxin.MarketplaceTZ).Format(time.DateOnly)
+	today := e.clock.Now().In(anxin.MarketplaceTZ).Format(time.DateOnly)
 	_, body = e.page("auditor", "GET", "/console/privacy/audit?action=grant&from="+today+"&to="+today, nil)
 	if n := len(seqs.FindAllString(body, -1)); n != 100 {
 		t.Errorf("today's grants = %d rows on the first page; want 100", n)

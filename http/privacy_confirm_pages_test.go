@@ -24,7 +24,7 @@ func TestAlertResolveNeedsNote(t *testing.T) {
 			t.Fatalf("PUT pii = %d %s", code, body)
 		}
 	}
-	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": time.Now().Add(time.Hour)})
+	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": e.clock.Now().Add(time.Hour)})
 	for i := range 30 {
 		e.do("merchant:m1", "POST", fmt.Sprintf("/v1/orders/o%d/pii:decrypt", i), map[string]any{"purpose": "ship"})
 	}

@@ -14,24 +14,36 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/anxintest/testserver"
 	"anxin/sqlstore"
 	"anxin/vault"
 )
 
 type privacyEnv struct {
-	t    *testing.T
-	srv  *testserver.Server
-	db   *sqlstore.DB
-	path string
-	logs *bytes.Buffer
-	keys map[string]string // role → key
+	t     *testing.T
+	srv   *testserver.Server
+	db    *sqlstore.DB
+	path  string
+	logs  *bytes.Buffer
+	keys  map[string]string // role → key
+	clock *anxintest.Clock
 }
 
 func newPrivacyEnv(t *testing.T) *privacyEnv {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "anxin.db")
-	db, err := sqlstore.Open(context.Background(), path, nil)
+	// Office hours in the marketplace's zone (10:00 in Shanghai) of the
+	// last day that has had them: on the wall clock, a run at night would
+	// raise odd-hours alerts of its own. Tests write grant expiries from
+	// the wall clock, so the clock stays within a day before it.
+	now := time.Now().UTC()
+	office := now.Truncate(24 * time.Hour).Add(2 * time.Hour)
+	if office.After(now) {
+		office = office.Add(-24 * time.Hour)
+	}
+	clock := anxintest.NewClock(office)
+	db, err := sqlstore.Open(context.Background(), path, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +52,8 @@ func newPrivacyEnv(t *testing.T) *privacyEnv {
 		t.Fatal(err)
 	}
 	logs := new(bytes.Buffer)
-	srv := testserver.New(t, db, testserver.Logs(logs), testserver.Privacy)
-	e := &privacyEnv{t: t, srv: srv, db: db, path: path, logs: logs, keys: map[string]string{}}
+	srv := testserver.New(t, db, testserver.Clock(clock), testserver.Logs(logs), testserver.Privacy)
+	e := &privacyEnv{t: t, srv: srv, db: db, path: path, logs: logs, keys: map[string]string{}, clock: clock}
 	for _, role := range []anxin.Role{anxin.RolePlatform, anxin.RolePrivacy, anxin.RoleCare, anxin.RoleAuditor, anxin.MerchantRole("m1"), anxin.MerchantRole("m2"),
 		anxin.RoleOperator, anxin.RoleAdmin} {
 		e.keys[string(role)] = srv.Key(role)
@@ -78,7 +90,7 @@ func (e *privacyEnv) do(role, method, path string, body any) (int, []byte) {
 
 func (e *privacyEnv) order(id, merchant, status string) {
 	e.t.Helper()
-	paid := time.Now().Add(-72 * time.Hour).UnixMilli() // paid days ago, still open
+	paid := e.clock.Now().Add(-72 * time.Hour).UnixMilli() // paid days ago, still open
 	if _, err := e.db.ExecContext(context.Background(), `INSERT INTO orders (id, merchant_id, buyer_id, status, created_at, paid_at, updated_at) VALUES (?, ?, 'b', ?, ?, ?, ?)`,
 		id, merchant, status, paid, paid, paid); err != nil {
 		e.t.Fatal(err)
@@ -133,7 +145,7 @@ func TestNoPlaintextAnywhere(t *testing.T) {
 		}
 	}
 	// Traffic.
-	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": time.Now().Add(time.Hour)})
+	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": e.clock.Now().Add(time.Hour)})
 	var waybill anxin.Waybill
 	for i := 0; i < 40; i += 2 {
 		id := fmt.Sprintf("o%d", i)
@@ -247,9 +259,9 @@ func TestPrivacyHTTPRefusals(t *testing.T) {
 		{"other merchant", "merchant:m2", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "ship"}, 404},
 		{"bad purpose", "merchant:m1", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "fun"}, 400},
 		{"auditor decrypts", "auditor", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "legal"}, 403},
-		{"expired grant", "privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": time.Now().Add(-time.Hour)}, 400},
-		{"grant wrong purpose", "privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "legal", "order_id": "o1", "expires_at": time.Now().Add(time.Hour)}, 400},
-		{"merchant grants", "merchant:m1", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": time.Now().Add(time.Hour)}, 403},
+		{"expired grant", "privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": e.clock.Now().Add(-time.Hour)}, 400},
+		{"grant wrong purpose", "privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "legal", "order_id": "o1", "expires_at": e.clock.Now().Add(time.Hour)}, 400},
+		{"merchant grants", "merchant:m1", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": e.clock.Now().Add(time.Hour)}, 403},
 		{"search two keys", "care", "GET", "/v1/pii/search?phone=13812345678&last4=5678", nil, 400},
 		{"search bad phone", "care", "GET", "/v1/pii/search?phone=12", nil, 400},
 		{"route no suffix", "platform", "POST", "/v1/virtual-numbers/17000000001", map[string]string{"extension": "1"}, 404},

@@ -122,11 +122,11 @@ func TestTwoPersonGrant(t *testing.T) {
 	if code, _ := e.do("operator", "POST", "/v1/orders/o1/pii:decrypt", map[string]any{"purpose": "legal"}); code != 403 {
 		t.Fatalf("operator decrypt = %d; want 403", code)
 	}
-	if code, _ := e.do("operator", "POST", "/v1/pii/grants", map[string]any{"role": "operator", "purpose": "legal", "order_id": "*", "expires_at": time.Now().Add(time.Hour)}); code != 403 {
+	if code, _ := e.do("operator", "POST", "/v1/pii/grants", map[string]any{"role": "operator", "purpose": "legal", "order_id": "*", "expires_at": e.clock.Now().Add(time.Hour)}); code != 403 {
 		t.Fatalf("operator grant = %d; want 403", code)
 	}
 	// The privacy key grants its own role a wildcard legal decrypt.
-	code, body := e.do("privacy", "POST", "/v1/pii/grants", map[string]any{"role": "privacy", "purpose": "legal", "order_id": "*", "expires_at": time.Now().Add(time.Hour)})
+	code, body := e.do("privacy", "POST", "/v1/pii/grants", map[string]any{"role": "privacy", "purpose": "legal", "order_id": "*", "expires_at": e.clock.Now().Add(time.Hour)})
 	var g anxin.PIIGrant
 	if code != 201 || json.Unmarshal(body, &g) != nil || g.Status != "pending" {
 		t.Fatalf("POST grant = %d %s", code, body)
@@ -154,7 +154,7 @@ func TestTwoPersonGrant(t *testing.T) {
 		t.Fatalf("approver decrypts for legal = %d %s", code, body)
 	}
 	// Shipping never reveals extra, even with a grant.
-	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": time.Now().Add(time.Hour)})
+	e.grant(map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": e.clock.Now().Add(time.Hour)})
 	if code, body := decrypt("merchant:m1", map[string]any{"purpose": "ship", "fields": []string{"extra"}}); code != 403 {
 		t.Fatalf("ship decrypt of extra = %d %s; want 403", code, body)
 	}
@@ -169,11 +169,11 @@ func TestTwoPersonGrant(t *testing.T) {
 		body               any
 		want               int
 	}{
-		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": time.Now().Add(48 * time.Hour)}, 400},
-		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "god", "purpose": "ship", "order_id": "o1", "expires_at": time.Now().Add(time.Hour)}, 400},
-		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": strings.Repeat("o", 4000), "expires_at": time.Now().Add(time.Hour)}, 400},
-		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": strings.Repeat("p", 4000), "order_id": "o1", "expires_at": time.Now().Add(time.Hour)}, 400},
-		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": time.Now().Add(time.Hour), "approved_by": "k_me"}, 201},
+		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "*", "expires_at": e.clock.Now().Add(48 * time.Hour)}, 400},
+		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "god", "purpose": "ship", "order_id": "o1", "expires_at": e.clock.Now().Add(time.Hour)}, 400},
+		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": strings.Repeat("o", 4000), "expires_at": e.clock.Now().Add(time.Hour)}, 400},
+		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": strings.Repeat("p", 4000), "order_id": "o1", "expires_at": e.clock.Now().Add(time.Hour)}, 400},
+		{"privacy", "POST", "/v1/pii/grants", map[string]any{"role": "merchant:m1", "purpose": "ship", "order_id": "o1", "expires_at": e.clock.Now().Add(time.Hour), "approved_by": "k_me"}, 201},
 		{"privacy2", "POST", "/v1/pii/grants/grt_nope/approve", nil, 404},
 		{"privacy2", "POST", "/v1/pii/grants/" + strings.Repeat("x", 300) + "/approve", nil, 400},
 		{"merchant:m1", "POST", "/v1/pii/grants/" + g.ID + "/approve", nil, 403},

@@ -233,9 +233,28 @@ func (s *Server) Page(key, method, path string, form url.Values) (int, string) {
 	return s.SessionPage(token, method, path, form)
 }
 
+// Redirect posts form (with a fresh session's CSRF token) to path with
+// key's session, as Page does, and returns the status and the Location of
+// the answer: for forms whose success is a redirect.
+func (s *Server) Redirect(key, path string, form url.Values) (int, string) {
+	s.T.Helper()
+	token, csrf := s.Session(key)
+	form.Set("csrf", csrf)
+	code, _, loc := s.send(token, "POST", path, form)
+	return code, loc
+}
+
 // SessionPage is Page within an existing session (token from Session);
 // the form is sent as it is.
 func (s *Server) SessionPage(token, method, path string, form url.Values) (int, string) {
+	s.T.Helper()
+	code, body, _ := s.send(token, method, path, form)
+	return code, body
+}
+
+// send sends a console request in the session token without following
+// redirects and returns the status, body and Location.
+func (s *Server) send(token, method, path string, form url.Values) (int, string, string) {
 	s.T.Helper()
 	var body io.Reader
 	if form != nil {
@@ -256,7 +275,7 @@ func (s *Server) SessionPage(token, method, path string, form url.Values) (int, 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header.Get("Location")
 }
 
 // Call sends method path with key ("" for none) and body, which may be nil,
