@@ -50,6 +50,7 @@ type Counts struct {
 	Restrict int            // merchant.restrict, merchant.shield, merchant.clear_out applied
 	Pay      int            // buyer.pay applied (the payout acknowledged as paid)
 	Lift     int            // listing.restore, merchant.reinstate, enforcement.reverse applied
+	Refused  int            // publishes refused on a check's block answer (RefusePublish)
 	Rejected int            // refused: bad signature or body
 	Repeated int            // deliveries of an id already applied
 	Ignored  map[string]int // by type: messages this marketplace does not act on
@@ -293,9 +294,11 @@ func (m *Marketplace) apply(ctx context.Context, env *webhook.Envelope, p *paylo
 	return http.StatusOK, ""
 }
 
-// changeListing applies f to a copy of listing id, reports the copy when
-// its status changed, and stores it once reported. A listing the
-// marketplace does not have is left alone.
+// changeListing applies f to a copy of listing id, reports the copy, and
+// stores it once reported. The report goes out even when the status stays
+// (a second hold, or a restore that leaves another hold in force): the
+// marketplace's record is the truth, whatever Anxin's mirror holds. A
+// listing the marketplace does not have is left alone.
 func (m *Marketplace) changeListing(ctx context.Context, id string, f func(*listing)) error {
 	cur, ok := m.listings[id]
 	if !ok {
@@ -304,12 +307,9 @@ func (m *Marketplace) changeListing(ctx context.Context, id string, f func(*list
 	next := *cur
 	next.holds = append([]hold(nil), cur.holds...)
 	f(&next)
-	next.l.Status = listingStatus(next.base, next.holds)
-	if next.l.Status != cur.l.Status {
-		next.l.UpdatedAt = m.now().UTC()
-		if err := m.report.ReportListings(ctx, []*anxin.Listing{&next.l}); err != nil {
-			return err
-		}
+	next.l.Status, next.l.UpdatedAt = listingStatus(next.base, next.holds), m.now().UTC()
+	if err := m.report.ReportListings(ctx, []*anxin.Listing{&next.l}); err != nil {
+		return err
 	}
 	m.listings[id] = &next
 	return nil
@@ -324,15 +324,32 @@ func (m *Marketplace) changeMerchant(ctx context.Context, id string, f func(*mer
 	next := *cur
 	next.holds = append([]hold(nil), cur.holds...)
 	f(&next)
-	next.m.Status = merchantStatus(next.base, next.holds)
-	if next.m.Status != cur.m.Status {
-		next.m.UpdatedAt = m.now().UTC()
-		if err := m.report.ReportMerchants(ctx, []*anxin.Merchant{&next.m}); err != nil {
-			return err
-		}
+	next.m.Status, next.m.UpdatedAt = merchantStatus(next.base, next.holds), m.now().UTC()
+	if err := m.report.ReportMerchants(ctx, []*anxin.Merchant{&next.m}); err != nil {
+		return err
 	}
 	m.merchants[id] = &next
 	return nil
+}
+
+// RefusePublish holds listing id off sale because Anxin's publish check
+// answered block (decision decisionID, statement statementID): the
+// synchronous half of the loop, where no webhook comes. The listing is
+// reported as held; a later restore naming the decision or the statement
+// releases it. A listing the marketplace does not have is left alone.
+func (m *Marketplace) RefusePublish(ctx context.Context, id, decisionID, statementID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.listings[id]; !ok {
+		return nil
+	}
+	err := m.changeListing(ctx, id, func(l *listing) {
+		l.holds = append(l.holds, hold{kind: "intercept", decision: decisionID, statement: statementID})
+	})
+	if err == nil {
+		m.counts.Refused++
+	}
+	return err
 }
 
 // pay pays the buyer and acknowledges the payout as paid with the posting

@@ -288,3 +288,28 @@ func TestHostileRequests(t *testing.T) {
 		t.Errorf("counts = %+v; want 2 rejected (the GET is not a delivery)", c)
 	}
 }
+
+func TestRefusePublish(t *testing.T) {
+	m, rec := newMarket(t)
+	if err := m.RefusePublish(context.Background(), "lst_1", "dec_9", "st_9"); err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := m.Listing("lst_1"); l.Status != "held" || len(rec.listings) != 1 || rec.listings[0].Status != "held" {
+		t.Fatalf("after a refused publish lst_1 = %q, reported %v; want held, reported", l.Status, rec.listings)
+	}
+	// A review that releases the decision puts it on sale.
+	serve(m, delivery(t, secret, "msg_rel", anxin.MessageRestoreListing, "lst_1", map[string]any{"decision_id": "dec_9", "case_id": "case_1"}, now))
+	if l, _ := m.Listing("lst_1"); l.Status != "live" {
+		t.Errorf("after the release lst_1 = %q; want live", l.Status)
+	}
+	if c := m.Counts(); c.Refused != 1 || c.Lift != 1 {
+		t.Errorf("counts = %+v; want 1 refused, 1 lift", c)
+	}
+	rec.fail = errors.New("down")
+	if err := m.RefusePublish(context.Background(), "lst_2", "dec_8", ""); err == nil {
+		t.Error("RefusePublish with Anxin down = nil; want the report's error")
+	}
+	if l, _ := m.Listing("lst_2"); l.Status != "live" || m.Counts().Refused != 1 {
+		t.Errorf("after a failed refusal lst_2 = %q; want live, nothing counted", l.Status)
+	}
+}
