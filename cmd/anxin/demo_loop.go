@@ -242,10 +242,11 @@ func (e *demoEnv) loopAfter(ctx context.Context) error {
 	for _, n := range c.Ignored {
 		ignored += n
 	}
-	progress(e.Out, "webhooks delivered", int(counts[anxin.DeliveryDelivered]), "to the marketplace", t)
+	fmt.Fprintf(e.Out, "%-28s %10d deliveries to the marketplace in the period; %d pending, %d dead after the drain (%.1fs)\n",
+		"webhooks delivered", counts[anxin.DeliveryDelivered], counts[anxin.DeliveryPending], counts[anxin.DeliveryDead], time.Since(t).Seconds())
 	fmt.Fprintf(e.Out, "%-28s %10d publishes refused on the check's block answer\n", "marketplace held", c.Refused)
-	fmt.Fprintf(e.Out, "%-28s marketplace applied %d actions (delist %d, restrict %d, pay %d, lift %d), rejected %d; %d repeats not applied again, %d messages only counted; %d pending, %d dead\n",
-		"", c.Applied(), c.Delist, c.Restrict, c.Pay, c.Lift, c.Rejected, c.Repeated, ignored, counts[anxin.DeliveryPending], counts[anxin.DeliveryDead])
+	fmt.Fprintf(e.Out, "%-28s marketplace applied %d actions (delist %d, restrict %d, pay %d, lift %d), rejected %d; %d repeats not applied again, %d messages only counted\n",
+		"", c.Applied(), c.Delist, c.Restrict, c.Pay, c.Lift, c.Rejected, c.Repeated, ignored)
 	a, err := e.checkLoop(ctx)
 	if err != nil {
 		return err

@@ -98,6 +98,11 @@ func TestDemoLoopAgrees(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("anxin demo exited %d; output:\n%s", code, out)
 	}
+	for line := range strings.Lines(out) {
+		if strings.Contains(line, "marketplace") || strings.HasPrefix(line, "webhooks delivered") {
+			t.Log(strings.TrimSpace(line))
+		}
+	}
 	if forged != "" {
 		t.Error(forged)
 	}
