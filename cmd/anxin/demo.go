@@ -99,6 +99,7 @@ type demoEnv struct {
 	jobsAt  time.Time   // when the timers last ran from runActions
 	jobsRan int         // timers run from runActions
 	actions int         // timed actions run
+	loop    *marketLoop // the marketplace's webhook receiver (demo_loop.go)
 	stepState
 }
 
@@ -207,10 +208,13 @@ func prepareDemoDir(dir string, clear bool) error {
 	return os.MkdirAll(dir, 0o700)
 }
 
+// demoWorld builds the demo's World; a test may trim it to run faster.
+var demoWorld = sim.Generate
+
 // demo runs the demo; progress and the report go to out.
 func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, out io.Writer) error {
 	t0 := time.Now()
-	w := sim.Generate(cfg)
+	w := demoWorld(cfg)
 	fmt.Fprintf(out, "anxin demo: %s marketplace, seed %d, %s (%d days)\n", w.Config.Scale, w.Config.Seed, report.FormatPeriod(w.Period), w.Config.Days)
 	progress(out, "generated", len(w.Events), "events", t0)
 	fmt.Fprintf(out, "%-28s %s\n", "planted", w.Summary())
@@ -272,6 +276,10 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 		BaseURL: "http://" + bound.String(), Out: out,
 		client: &http.Client{Timeout: 5 * time.Minute},
 	}
+	if env.loop, err = startMarketLoop(ctx, env); err != nil {
+		return err
+	}
+	defer env.loop.Close()
 	for _, s := range demoSteps {
 		if err := s.run(ctx, env); err != nil {
 			return fmt.Errorf("demo step %s: %w", s.name, err)
@@ -287,6 +295,9 @@ func demo(ctx context.Context, cfg sim.Config, dir, addr string, noServe bool, o
 		if err := s.after(ctx, env); err != nil {
 			return fmt.Errorf("demo step %s: %w", s.name, err)
 		}
+	}
+	if err := env.loopAfter(ctx); err != nil {
+		return err
 	}
 
 	// The report covers exactly the simulated days.
@@ -317,9 +328,15 @@ func progress(out io.Writer, what string, n int, unit string, since time.Time) {
 	fmt.Fprintf(out, "%-28s %10d %-8s %6.1fs %10.0f/s\n", what, n, unit, d.Seconds(), rate)
 }
 
-// runJobs runs every job due by the clock and returns how many ran.
+// runJobs runs every job due by the clock and returns how many ran, then
+// delivers the webhooks due to the marketplace.
 func (e *demoEnv) runJobs(ctx context.Context) (int, error) {
-	return e.Main.Jobs.RunDue(ctx, 0)
+	n, err := e.Main.Jobs.RunDue(ctx, 0)
+	if err != nil {
+		return n, err
+	}
+	_, err = e.deliver(ctx)
+	return n, err
 }
 
 // The entity kinds the demo upserts, with their API paths.
@@ -475,7 +492,7 @@ func (e *demoEnv) checkMirror(ctx context.Context) error {
 func (e *demoEnv) upsertAll(ctx context.Context, byPath map[string][]any) (int, error) {
 	n := 0
 	for _, path := range upsertPaths {
-		items := byPath[path]
+		items := e.loop.current(path, byPath[path])
 		if err := postBatches(ctx, e, e.Platform, "/v1/"+path, "items", items, nil); err != nil {
 			return n, fmt.Errorf("upsert %s: %w", path, err)
 		}

@@ -20,6 +20,7 @@ const demoCheckBatch = 500
 // demoDecision is the part of a check answer the demo reads.
 type demoDecision struct {
 	ID          string   `json:"id"`
+	DecisionID  string   `json:"decision_id"`
 	Outcome     string   `json:"outcome"`
 	ReasonCode  string   `json:"reason_code"`
 	StatementID string   `json:"statement_id"`
@@ -108,6 +109,12 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 			}
 			run.listings += len(ds)
 			for _, d := range ds {
+				if d.Outcome == "block" && env.loop != nil {
+					// The marketplace does not publish what the check blocks.
+					if err := env.loop.Market.RefusePublish(ctx, d.ID, d.DecisionID, d.StatementID); err != nil {
+						return err
+					}
+				}
 				tr := w.Truth.Listings[d.ID]
 				flagged := len(d.Rules) > 0 && d.Outcome != "allow"
 				if tr.Violation != "" && tr.Term == "" {
