@@ -1275,6 +1275,27 @@ func (e PrivacyAlertStatus) Valid() bool {
 	}
 }
 
+// Defines values for QualityAlertBaselineKind.
+const (
+	QualityAlertBaselineKindEmpty    QualityAlertBaselineKind = ""
+	QualityAlertBaselineKindSeasonal QualityAlertBaselineKind = "seasonal"
+	QualityAlertBaselineKindTrailing QualityAlertBaselineKind = "trailing"
+)
+
+// Valid indicates whether the value is a known member of the QualityAlertBaselineKind enum.
+func (e QualityAlertBaselineKind) Valid() bool {
+	switch e {
+	case QualityAlertBaselineKindEmpty:
+		return true
+	case QualityAlertBaselineKindSeasonal:
+		return true
+	case QualityAlertBaselineKindTrailing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for QualityMonitorMetric.
 const (
 	ComplaintRate QualityMonitorMetric = "complaint_rate"
@@ -1314,6 +1335,48 @@ func (e QualityMonitorScope) Valid() bool {
 	case QualityMonitorScopeMerchant:
 		return true
 	case QualityMonitorScopeProduct:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityPointBaselineKind.
+const (
+	QualityPointBaselineKindNone     QualityPointBaselineKind = "none"
+	QualityPointBaselineKindSeasonal QualityPointBaselineKind = "seasonal"
+	QualityPointBaselineKindTrailing QualityPointBaselineKind = "trailing"
+)
+
+// Valid indicates whether the value is a known member of the QualityPointBaselineKind enum.
+func (e QualityPointBaselineKind) Valid() bool {
+	switch e {
+	case QualityPointBaselineKindNone:
+		return true
+	case QualityPointBaselineKindSeasonal:
+		return true
+	case QualityPointBaselineKindTrailing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualitySeriesBaselineKind.
+const (
+	QualitySeriesBaselineKindNone     QualitySeriesBaselineKind = "none"
+	QualitySeriesBaselineKindSeasonal QualitySeriesBaselineKind = "seasonal"
+	QualitySeriesBaselineKindTrailing QualitySeriesBaselineKind = "trailing"
+)
+
+// Valid indicates whether the value is a known member of the QualitySeriesBaselineKind enum.
+func (e QualitySeriesBaselineKind) Valid() bool {
+	switch e {
+	case QualitySeriesBaselineKindNone:
+		return true
+	case QualitySeriesBaselineKindSeasonal:
+		return true
+	case QualitySeriesBaselineKindTrailing:
 		return true
 	default:
 		return false
@@ -2944,6 +3007,14 @@ type CampaignRules struct {
 	SamplingTier *int `json:"sampling_tier,omitempty"`
 }
 
+// CampaignWindow defines model for CampaignWindow.
+type CampaignWindow struct {
+	From *time.Time `json:"from,omitempty"`
+	Id   *string    `json:"id,omitempty"`
+	Name *string    `json:"name,omitempty"`
+	To   *time.Time `json:"to,omitempty"`
+}
+
 // CareAttachment defines model for CareAttachment.
 type CareAttachment struct {
 	ContentType CareAttachmentContentType `json:"content_type"`
@@ -4063,18 +4134,24 @@ type Programme struct {
 
 // QualityAlert defines model for QualityAlert.
 type QualityAlert struct {
-	Baseline  *float32   `json:"baseline,omitempty"`
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-	Day       *string    `json:"day,omitempty"`
-	Id        *string    `json:"id,omitempty"`
-	Key       *string    `json:"key,omitempty"`
-	Lower     *float32   `json:"lower,omitempty"`
-	Metric    *string    `json:"metric,omitempty"`
-	MonitorId *string    `json:"monitor_id,omitempty"`
-	Scope     *string    `json:"scope,omitempty"`
-	Upper     *float32   `json:"upper,omitempty"`
-	Value     *float32   `json:"value,omitempty"`
+	Baseline *float32 `json:"baseline,omitempty"`
+
+	// BaselineKind The baseline the day was judged against; empty for alerts stored before kinds were kept.
+	BaselineKind *QualityAlertBaselineKind `json:"baseline_kind,omitempty"`
+	CreatedAt    *time.Time                `json:"created_at,omitempty"`
+	Day          *string                   `json:"day,omitempty"`
+	Id           *string                   `json:"id,omitempty"`
+	Key          *string                   `json:"key,omitempty"`
+	Lower        *float32                  `json:"lower,omitempty"`
+	Metric       *string                   `json:"metric,omitempty"`
+	MonitorId    *string                   `json:"monitor_id,omitempty"`
+	Scope        *string                   `json:"scope,omitempty"`
+	Upper        *float32                  `json:"upper,omitempty"`
+	Value        *float32                  `json:"value,omitempty"`
 }
+
+// QualityAlertBaselineKind The baseline the day was judged against; empty for alerts stored before kinds were kept.
+type QualityAlertBaselineKind string
 
 // QualityMonitor defines model for QualityMonitor.
 type QualityMonitor struct {
@@ -4085,14 +4162,20 @@ type QualityMonitor struct {
 	Key string `json:"key"`
 
 	// Metric Rates over the cohort of orders delivered each local day.
-	Metric    QualityMonitorMetric `json:"metric"`
-	MinOrders *int                 `json:"min_orders,omitempty"`
-	Scope     QualityMonitorScope  `json:"scope"`
+	Metric QualityMonitorMetric `json:"metric"`
 
-	// Seasonal Baseline from the same weekday in earlier weeks and the same weeks a year before (fresh produce).
-	Seasonal *bool    `json:"seasonal,omitempty"`
-	Sigma    *float32 `json:"sigma,omitempty"`
-	Weeks    *int     `json:"weeks,omitempty"`
+	// MinOrders Days with fewer orders are shown but never judged.
+	MinOrders *int                `json:"min_orders,omitempty"`
+	Scope     QualityMonitorScope `json:"scope"`
+
+	// Seasonal Try a seasonal baseline first: the same weekday 50 to 54 weeks before the judged day, used when at least three of those days have orders (from the mirror or imported history). Without that history the day falls back to a trailing baseline, and its baseline_kind says so.
+	Seasonal *bool `json:"seasonal,omitempty"`
+
+	// Sigma Half-width of the normal range in standard deviations.
+	Sigma *float32 `json:"sigma,omitempty"`
+
+	// Weeks Weeks of the trailing baseline.
+	Weeks *int `json:"weeks,omitempty"`
 }
 
 // QualityMonitorMetric Rates over the cohort of orders delivered each local day.
@@ -4103,15 +4186,64 @@ type QualityMonitorScope string
 
 // QualityPoint defines model for QualityPoint.
 type QualityPoint struct {
-	Alert    *bool               `json:"alert,omitempty"`
-	Baseline *float32            `json:"baseline,omitempty"`
-	Day      *openapi_types.Date `json:"day,omitempty"`
-	Events   *int                `json:"events,omitempty"`
-	Lower    *float32            `json:"lower,omitempty"`
-	Rate     *float32            `json:"rate,omitempty"`
-	Trials   *int                `json:"trials,omitempty"`
-	Upper    *float32            `json:"upper,omitempty"`
+	Alert bool `json:"alert"`
+
+	// Baseline Pooled rate of the reference days; 0 when baseline_kind is none.
+	Baseline float32 `json:"baseline"`
+
+	// BaselineKind Where the baseline came from: seasonal (same weekday 50 to 54 weeks back), trailing (the monitor's previous weeks) or none (fewer than three reference days with orders; the day has no range and is not judged).
+	BaselineKind QualityPointBaselineKind `json:"baseline_kind"`
+
+	// Day Local day in the marketplace zone.
+	Day    openapi_types.Date `json:"day"`
+	Events int                `json:"events"`
+
+	// Judged True when the day had a baseline and at least min_orders trials; only judged days can alert.
+	Judged bool `json:"judged"`
+
+	// Lower Normal range, lower bound; 0 (meaningless) when baseline_kind is none.
+	Lower float32 `json:"lower"`
+
+	// Rate events ÷ trials; 0 when there are no trials.
+	Rate float32 `json:"rate"`
+
+	// Trials Orders delivered that day (or answers, for satisfaction).
+	Trials int `json:"trials"`
+
+	// Upper Normal range, upper bound; 0 (meaningless) when baseline_kind is none.
+	Upper float32 `json:"upper"`
 }
+
+// QualityPointBaselineKind Where the baseline came from: seasonal (same weekday 50 to 54 weeks back), trailing (the monitor's previous weeks) or none (fewer than three reference days with orders; the day has no range and is not judged).
+type QualityPointBaselineKind string
+
+// QualitySeries defines model for QualitySeries.
+type QualitySeries struct {
+	// Baseline The last day's baseline rate.
+	Baseline *float32 `json:"baseline,omitempty"`
+
+	// BaselineKind Kind of the last day's baseline.
+	BaselineKind QualitySeriesBaselineKind `json:"baseline_kind"`
+
+	// BaselineLabel The last day's baseline in words, e.g. "seasonal: same weekday a year earlier" or "trailing 8 weeks".
+	BaselineLabel string `json:"baseline_label"`
+
+	// Campaigns Campaigns on the monitor's category that overlap the days shown.
+	Campaigns []CampaignWindow `json:"campaigns"`
+
+	// Lower The last day's normal range, lower bound (0 when baseline_kind is none).
+	Lower   *float32       `json:"lower,omitempty"`
+	Monitor QualityMonitor `json:"monitor"`
+
+	// Points Oldest first.
+	Points []QualityPoint `json:"points"`
+
+	// Upper The last day's normal range, upper bound (0 when baseline_kind is none).
+	Upper *float32 `json:"upper,omitempty"`
+}
+
+// QualitySeriesBaselineKind Kind of the last day's baseline.
+type QualitySeriesBaselineKind string
 
 // Reconciliation defines model for Reconciliation.
 type Reconciliation struct {
@@ -8020,7 +8152,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/quality/monitors (the `CreateQualityMonitors` operationId).
 	CreateQualityMonitors(ctx context.Context, body CreateQualityMonitorsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with baseline and normal range.
+	// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 	//
 	// Roles: auditor, operator, quality.
 	//
@@ -11964,7 +12096,7 @@ func (c *Client) CreateQualityMonitors(ctx context.Context, body CreateQualityMo
 	return c.Client.Do(req)
 }
 
-// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with baseline and normal range.
+// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 //
 // Roles: auditor, operator, quality.
 //
@@ -22809,7 +22941,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/quality/monitors (the `CreateQualityMonitors` operationId).
 	CreateQualityMonitorsWithResponse(ctx context.Context, body CreateQualityMonitorsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityMonitorsResponse, error)
 
-	// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with baseline and normal range.
+	// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 	//
 	// Roles: auditor, operator, quality.
 	//
@@ -33294,9 +33426,7 @@ type ListQualityMonitorsSeriesByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Points *[]QualityPoint `json:"points,omitempty"`
-	}
+	JSON200 *QualitySeries
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -33310,9 +33440,7 @@ type ListQualityMonitorsSeriesByIdResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListQualityMonitorsSeriesByIdResponse) GetJSON200() *struct {
-	Points *[]QualityPoint `json:"points,omitempty"`
-} {
+func (r ListQualityMonitorsSeriesByIdResponse) GetJSON200() *QualitySeries {
 	return r.JSON200
 }
 
@@ -38994,7 +39122,7 @@ func (c *ClientWithResponses) CreateQualityMonitorsWithResponse(ctx context.Cont
 	return ParseCreateQualityMonitorsResponse(rsp)
 }
 
-// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with baseline and normal range.
+// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 //
 // Roles: auditor, operator, quality.
 //
@@ -47627,9 +47755,7 @@ func ParseListQualityMonitorsSeriesByIdResponse(rsp *http.Response) (*ListQualit
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Points *[]QualityPoint `json:"points,omitempty"`
-		}
+		var dest QualitySeries
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
