@@ -1296,24 +1296,69 @@ func (e QualityAlertBaselineKind) Valid() bool {
 	}
 }
 
+// Defines values for QualityHistoryMetric.
+const (
+	QualityHistoryMetricComplaintRate QualityHistoryMetric = "complaint_rate"
+	QualityHistoryMetricDamageRate    QualityHistoryMetric = "damage_rate"
+	QualityHistoryMetricReturnRate    QualityHistoryMetric = "return_rate"
+	QualityHistoryMetricSatisfaction  QualityHistoryMetric = "satisfaction"
+)
+
+// Valid indicates whether the value is a known member of the QualityHistoryMetric enum.
+func (e QualityHistoryMetric) Valid() bool {
+	switch e {
+	case QualityHistoryMetricComplaintRate:
+		return true
+	case QualityHistoryMetricDamageRate:
+		return true
+	case QualityHistoryMetricReturnRate:
+		return true
+	case QualityHistoryMetricSatisfaction:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityHistoryScope.
+const (
+	QualityHistoryScopeCategory QualityHistoryScope = "category"
+	QualityHistoryScopeMerchant QualityHistoryScope = "merchant"
+	QualityHistoryScopeProduct  QualityHistoryScope = "product"
+)
+
+// Valid indicates whether the value is a known member of the QualityHistoryScope enum.
+func (e QualityHistoryScope) Valid() bool {
+	switch e {
+	case QualityHistoryScopeCategory:
+		return true
+	case QualityHistoryScopeMerchant:
+		return true
+	case QualityHistoryScopeProduct:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for QualityMonitorMetric.
 const (
-	ComplaintRate QualityMonitorMetric = "complaint_rate"
-	DamageRate    QualityMonitorMetric = "damage_rate"
-	ReturnRate    QualityMonitorMetric = "return_rate"
-	Satisfaction  QualityMonitorMetric = "satisfaction"
+	QualityMonitorMetricComplaintRate QualityMonitorMetric = "complaint_rate"
+	QualityMonitorMetricDamageRate    QualityMonitorMetric = "damage_rate"
+	QualityMonitorMetricReturnRate    QualityMonitorMetric = "return_rate"
+	QualityMonitorMetricSatisfaction  QualityMonitorMetric = "satisfaction"
 )
 
 // Valid indicates whether the value is a known member of the QualityMonitorMetric enum.
 func (e QualityMonitorMetric) Valid() bool {
 	switch e {
-	case ComplaintRate:
+	case QualityMonitorMetricComplaintRate:
 		return true
-	case DamageRate:
+	case QualityMonitorMetricDamageRate:
 		return true
-	case ReturnRate:
+	case QualityMonitorMetricReturnRate:
 		return true
-	case Satisfaction:
+	case QualityMonitorMetricSatisfaction:
 		return true
 	default:
 		return false
@@ -4153,6 +4198,35 @@ type QualityAlert struct {
 // QualityAlertBaselineKind The baseline the day was judged against; empty for alerts stored before kinds were kept.
 type QualityAlertBaselineKind string
 
+// QualityHistory defines model for QualityHistory.
+type QualityHistory struct {
+	// Days Distinct local days before today.
+	Days []QualityHistoryDay `json:"days"`
+
+	// Key The category, listing id or merchant id.
+	Key    string               `json:"key"`
+	Metric QualityHistoryMetric `json:"metric"`
+	Scope  QualityHistoryScope  `json:"scope"`
+}
+
+// QualityHistoryMetric defines model for QualityHistory.Metric.
+type QualityHistoryMetric string
+
+// QualityHistoryScope defines model for QualityHistory.Scope.
+type QualityHistoryScope string
+
+// QualityHistoryDay defines model for QualityHistoryDay.
+type QualityHistoryDay struct {
+	// Day Local day in the marketplace zone, before today.
+	Day openapi_types.Date `json:"day"`
+
+	// Events At most trials.
+	Events int `json:"events"`
+
+	// Trials Orders delivered that day (answers, for satisfaction).
+	Trials int `json:"trials"`
+}
+
 // QualityMonitor defines model for QualityMonitor.
 type QualityMonitor struct {
 	CreatedAt *time.Time `json:"created_at,omitempty"`
@@ -5866,6 +5940,9 @@ type CreateQualityCampaignsJSONRequestBody = Campaign
 
 // CreateQualityEvaluateJSONRequestBody defines body for CreateQualityEvaluate for application/json ContentType.
 type CreateQualityEvaluateJSONRequestBody CreateQualityEvaluateJSONBody
+
+// CreateQualityHistoryJSONRequestBody defines body for CreateQualityHistory for application/json ContentType.
+type CreateQualityHistoryJSONRequestBody = QualityHistory
 
 // CreateQualityMonitorsJSONRequestBody defines body for CreateQualityMonitors for application/json ContentType.
 type CreateQualityMonitorsJSONRequestBody = QualityMonitor
@@ -8126,6 +8203,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/quality/evaluate (the `CreateQualityEvaluate` operationId).
 	CreateQualityEvaluate(ctx context.Context, body CreateQualityEvaluateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQualityHistoryWithBody Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQualityHistory Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistory(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListQualityMonitors The monitors.
 	//
@@ -12031,6 +12126,44 @@ func (c *Client) CreateQualityEvaluateWithBody(ctx context.Context, contentType 
 // Corresponds with POST /v1/quality/evaluate (the `CreateQualityEvaluate` operationId).
 func (c *Client) CreateQualityEvaluate(ctx context.Context, body CreateQualityEvaluateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateQualityEvaluateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQualityHistoryWithBody Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *Client) CreateQualityHistoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQualityHistoryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQualityHistory Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *Client) CreateQualityHistory(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQualityHistoryRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -19364,6 +19497,46 @@ func NewCreateQualityEvaluateRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewCreateQualityHistoryRequest calls the generic CreateQualityHistory builder with application/json body
+func NewCreateQualityHistoryRequest(server string, body CreateQualityHistoryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateQualityHistoryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateQualityHistoryRequestWithBody constructs an http.Request for the CreateQualityHistory method, with any body, and a specified content type
+func NewCreateQualityHistoryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/quality/history")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListQualityMonitorsRequest constructs an http.Request for the ListQualityMonitors method
 func NewListQualityMonitorsRequest(server string) (*http.Request, error) {
 	var err error
@@ -22913,6 +23086,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/quality/evaluate (the `CreateQualityEvaluate` operationId).
 	CreateQualityEvaluateWithResponse(ctx context.Context, body CreateQualityEvaluateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityEvaluateResponse, error)
+
+	// CreateQualityHistoryWithBodyWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error)
+
+	// CreateQualityHistoryWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistoryWithResponse(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error)
 
 	// ListQualityMonitorsWithResponse The monitors.
 	//
@@ -33280,6 +33471,79 @@ func (r CreateQualityEvaluateResponse) ContentType() string {
 	return ""
 }
 
+type CreateQualityHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Imported int `json:"imported"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON200() *struct {
+	Imported int `json:"imported"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateQualityHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateQualityHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateQualityHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateQualityHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListQualityMonitorsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -39075,6 +39339,36 @@ func (c *ClientWithResponses) CreateQualityEvaluateWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseCreateQualityEvaluateResponse(rsp)
+}
+
+// CreateQualityHistoryWithBodyWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *ClientWithResponses) CreateQualityHistoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error) {
+	rsp, err := c.CreateQualityHistoryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQualityHistoryResponse(rsp)
+}
+
+// CreateQualityHistoryWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *ClientWithResponses) CreateQualityHistoryWithResponse(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error) {
+	rsp, err := c.CreateQualityHistory(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQualityHistoryResponse(rsp)
 }
 
 // ListQualityMonitorsWithResponse The monitors.
@@ -47591,6 +47885,62 @@ func ParseCreateQualityEvaluateResponse(rsp *http.Response) (*CreateQualityEvalu
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest struct {
 			Alerts *[]QualityAlert `json:"alerts,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateQualityHistoryResponse parses an HTTP response from a CreateQualityHistoryWithResponse call
+func ParseCreateQualityHistoryResponse(rsp *http.Response) (*CreateQualityHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateQualityHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Imported int `json:"imported"`
 		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
