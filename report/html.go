@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"anxin"
+	"anxin/svgchart"
 )
 
 // HTML writes r as a standalone HTML page: no scripts, no external
@@ -106,20 +107,6 @@ type axisLabel struct {
 	Anchor string // start, middle or end
 }
 
-// labelWidth estimates the width of a label in SVG units at the report's
-// 11px font: wide (CJK) characters about 11, others about 6.5.
-func labelWidth(s string) float64 {
-	w := 0.0
-	for _, r := range s {
-		if r >= 0x1100 {
-			w += 11
-		} else {
-			w += 6.5
-		}
-	}
-	return w
-}
-
 // shortLabel cuts a label to at most n characters.
 func shortLabel(s string, n int) string {
 	r := []rune(s)
@@ -144,7 +131,7 @@ func barChart(s anxin.Series) chart {
 			hi = max(hi, v)
 		}
 	}
-	hi = niceCeil(hi)
+	hi = svgchart.NiceCeil(hi)
 	if n == 0 {
 		c.Empty = true
 		return c
@@ -157,7 +144,7 @@ func barChart(s anxin.Series) chart {
 		if i < len(s.Labels) {
 			labels[i] = s.Labels[i]
 		}
-		widest = max(widest, labelWidth(shortLabel(labels[i], maxLabelRunes)))
+		widest = max(widest, svgchart.TextWidth(shortLabel(labels[i], maxLabelRunes)))
 	}
 	height := func(v float64, full float64) float64 {
 		if hi > 0 && v > 0 && !math.IsInf(v, 0) {
@@ -190,7 +177,7 @@ func barChart(s anxin.Series) chart {
 	labelW := math.Ceil(min(widest, 280)) + 12
 	valueW := 0.0
 	for _, v := range s.Values {
-		valueW = max(valueW, labelWidth(FormatValue(unit, v)))
+		valueW = max(valueW, svgchart.TextWidth(FormatValue(unit, v)))
 	}
 	valueW += 10
 	plotW := float64(chartW-padR) - labelW - valueW
@@ -207,25 +194,6 @@ func barChart(s anxin.Series) chart {
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
-
-// niceCeil rounds v up to 1, 2, 4, 5, 6 or 8 times a power of ten (and
-// to an even number from 2 up, so the middle tick is whole): 399 → 400,
-// 37 → 40, 0.83 → 1.
-func niceCeil(v float64) float64 {
-	if v <= 0 {
-		return 0
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 4, 5, 6, 8, 10} {
-		if c := m * p; c >= v*(1-1e-12) {
-			if c >= 2 && math.Mod(c, 2) != 0 {
-				c = math.Ceil(c/2) * 2
-			}
-			return c
-		}
-	}
-	return 10 * p
-}
 
 // style is the report's CSS, scoped to .anxin-report so it can sit inside
 // another page.

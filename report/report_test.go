@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"flag"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,16 +206,6 @@ func TestFormatValue(t *testing.T) {
 	} {
 		if got := FormatValue(tt.name, tt.v); got != tt.want {
 			t.Errorf("FormatValue(%q, %v) = %q; want %q", tt.name, tt.v, got, tt.want)
-		}
-	}
-}
-
-func TestNiceCeil(t *testing.T) {
-	for _, tt := range []struct{ in, want float64 }{
-		{0, 0}, {1, 1}, {3, 4}, {7, 8}, {37, 40}, {399, 400}, {410, 500}, {1000, 1000}, {0.83, 1}, {0.12, 0.2},
-	} {
-		if got := niceCeil(tt.in); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("niceCeil(%v) = %v; want %v", tt.in, got, tt.want)
 		}
 	}
 }
