@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -93,5 +94,31 @@ func TestQualityHistoryAPI(t *testing.T) {
 	}
 	if st := ts.do(anxin.RoleQuality, "GET", "/v1/quality/monitors/"+m.ID+"/series?days=7", nil, &series); st != 200 || series.BaselineKind != anxin.BaselineSeasonal || series.Baseline != 0.1 {
 		t.Fatalf("series after import = %d %s %.3f; want a seasonal baseline of 10 %%", st, series.BaselineKind, series.Baseline)
+	}
+}
+
+func TestQualityPagesNeverShowAZeroRange(t *testing.T) {
+	clock := anxintest.NewClock(time.Date(2026, 4, 1, 4, 0, 0, 0, time.UTC))
+	ts := newTestServer(t, clock, anxin.RoleQuality, anxin.RoleOperator)
+	var m anxin.QualityMonitor
+	if st := ts.do(anxin.RoleQuality, "POST", "/v1/quality/monitors", map[string]any{"scope": "category", "key": "fresh", "metric": "damage_rate", "seasonal": true, "weeks": 4}, &m); st != 201 {
+		t.Fatalf("create monitor = %d", st)
+	}
+	for _, path := range []string{"/console/quality", "/console/quality/monitors/" + m.ID} {
+		st, body := ts.page(anxin.RoleOperator, "GET", path, nil)
+		if st != 200 {
+			t.Fatalf("%s = %d", path, st)
+		}
+		if strings.Contains(body, "0.0 % – 0.0 %") {
+			t.Errorf("%s shows a 0–0 normal range for days without a baseline", path)
+		}
+		for _, want := range []string{`<svg xmlns="http://www.w3.org/2000/svg" class="quality-chart"`, `data-baseline-kind="none"`, "no baseline yet — not judged", "seasonal (same weekday a year earlier), else trailing 4 weeks"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %q", path, want)
+			}
+		}
+	}
+	if st, _ := ts.page(anxin.RoleOperator, "GET", "/console/quality/monitors/qm_missing", nil); st != 404 {
+		t.Errorf("missing monitor page = %d; want 404", st)
 	}
 }
