@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"anxin"
 	"anxin/svgchart"
@@ -39,9 +38,6 @@ type qualityView struct {
 	Chart   template.HTML // the inline SVG
 }
 
-// metricWords names a metric in words ("return rate").
-func metricWords(m string) string { return strings.ReplaceAll(m, "_", " ") }
-
 // monitorConfig says what baseline a monitor asks for, with its fallback.
 func monitorConfig(m *anxin.QualityMonitor) string {
 	trailing := "trailing " + plural(m.Weeks, "week")
@@ -59,10 +55,7 @@ func plural(n int, unit string) string {
 }
 
 func newQualityView(m *anxin.QualityMonitor, s *anxin.QualitySeries) qualityView {
-	title := m.Key + " · " + metricWords(m.Metric)
-	if m.Scope != anxin.ScopeCategory {
-		title = m.Scope + " " + title
-	}
+	title := svgchart.QualityTitle(m)
 	return qualityView{Monitor: m, Series: s, Title: title, Config: monitorConfig(m),
 		Label: svgchart.BaselineWords(s.BaselineKind, s.BaselineLabel), Chart: svgchart.Quality(s, title)}
 }

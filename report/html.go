@@ -35,6 +35,11 @@ func HTMLFragment(r *anxin.Report) (template.HTML, error) {
 		for _, c := range s.Charts {
 			hs.Charts = append(hs.Charts, barChart(c))
 		}
+		for _, q := range s.Watch {
+			title := svgchart.QualityTitle(q.Monitor)
+			hs.Watch = append(hs.Watch, htmlWatch{Title: title, Kind: q.BaselineKind, Label: svgchart.BaselineWords(q.BaselineKind, q.BaselineLabel),
+				Judged: q.BaselineKind != anxin.BaselineNone, Lower: svgchart.Pct(q.Lower), Upper: svgchart.Pct(q.Upper), Chart: svgchart.Quality(q, title)})
+		}
 		v.Sections = append(v.Sections, hs)
 	}
 	var b bytes.Buffer
@@ -55,6 +60,15 @@ type htmlSection struct {
 	Quality       bool
 	QualityGroups []htmlQuality
 	Charts        []chart
+	Watch         []htmlWatch
+}
+
+// htmlWatch is a monitored quality series drawn with svgchart.
+type htmlWatch struct {
+	Title, Kind, Label string
+	Judged             bool
+	Lower, Upper       string
+	Chart              template.HTML
 }
 
 type htmlQuality struct {
@@ -232,7 +246,7 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 {{- range .Sections}}
 <section id="section-{{.Key}}" data-section="{{.Key}}">
 <h2>{{.Title}}</h2>
-{{- if and (not .Metrics) (not .Quality) (not .Charts)}}
+{{- if and (not .Metrics) (not .Quality) (not .Charts) (not .Watch)}}
 <p class="empty">No figures for this period.</p>
 {{- end}}
 {{- with .Metrics}}
@@ -264,6 +278,12 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 {{- end}}
 </svg>
 {{- end}}
+</figure>
+{{- end}}
+{{- range .Watch}}
+<figure class="watch" data-baseline-kind="{{.Kind}}">
+<figcaption>{{.Title}} · baseline: <strong class="baseline-label">{{.Label}}</strong>; normal range of the last day {{if .Judged}}{{.Lower}} – {{.Upper}}{{else}}—{{end}}</figcaption>
+{{.Chart}}
 </figure>
 {{- end}}
 {{- range .QualityGroups}}

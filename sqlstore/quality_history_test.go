@@ -128,6 +128,21 @@ func TestQualityHistoryGivesSeasonalBaseline(t *testing.T) {
 		if tr.BaselineKind != anxin.BaselineTrailing || tr.BaselineLabel != "trailing 1 week" {
 			t.Fatalf("trailing monitor: %s %q", tr.BaselineKind, tr.BaselineLabel)
 		}
+
+		rep, err := sqlstore.NewReportService(db).Report(context.Background(), anxin.Period{From: start, To: start.AddDate(0, 0, 14)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sec := range rep.Sections {
+			if sec.Key != "quality" {
+				continue
+			}
+			if len(sec.Watch) != 2 || len(sec.Watch[0].Points) != 14 || sec.Watch[0].BaselineKind != anxin.BaselineSeasonal || sec.Watch[1].BaselineKind != anxin.BaselineTrailing {
+				t.Fatalf("report quality series: %d; want the seasonal and the trailing monitor over the 14 days", len(sec.Watch))
+			}
+			return
+		}
+		t.Fatal("no quality section in the report")
 	})
 }
 

@@ -210,6 +210,19 @@ func LayoutQuality(s *anxin.QualitySeries, title string) QualityLayout {
 	return l
 }
 
+// QualityTitle names a monitored series for people: "fresh · return
+// rate" for a category, "merchant m_1 · complaint rate" otherwise.
+func QualityTitle(m *anxin.QualityMonitor) string {
+	if m == nil {
+		return "series"
+	}
+	t := m.Key + " · " + strings.ReplaceAll(m.Metric, "_", " ")
+	if m.Scope != anxin.ScopeCategory {
+		t = m.Scope + " " + t
+	}
+	return t
+}
+
 // BaselineWords is how a baseline is named to people: the label for a
 // seasonal or trailing baseline, and "no baseline yet — not judged"
 // otherwise.
