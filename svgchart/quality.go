@@ -182,7 +182,10 @@ func LayoutQuality(s *anxin.QualitySeries, title string) QualityLayout {
 	}
 
 	// Legend, left to right along the top.
-	entries := []string{"band", "rate"}
+	entries := []string{"rate"}
+	if l.Band != "" {
+		entries = []string{"band", "rate"}
+	}
 	if len(l.Campaigns) > 0 {
 		entries = append(entries, "campaign")
 	}
