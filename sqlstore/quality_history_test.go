@@ -137,8 +137,15 @@ func TestQualityHistoryGivesSeasonalBaseline(t *testing.T) {
 			if sec.Key != "quality" {
 				continue
 			}
-			if len(sec.Watch) != 2 || len(sec.Watch[0].Points) != 14 || sec.Watch[0].BaselineKind != anxin.BaselineSeasonal || sec.Watch[1].BaselineKind != anxin.BaselineTrailing {
-				t.Fatalf("report quality series: %d; want the seasonal and the trailing monitor over the 14 days", len(sec.Watch))
+			kinds := map[string]string{}
+			for _, w := range sec.Watch {
+				if len(w.Points) != 14 {
+					t.Fatalf("report series %s has %d days; want the period's 14", w.Monitor.ID, len(w.Points))
+				}
+				kinds[w.Monitor.ID] = w.BaselineKind
+			}
+			if len(kinds) != 2 || kinds[seasonal.ID] != anxin.BaselineSeasonal || kinds[trailing.ID] != anxin.BaselineTrailing {
+				t.Fatalf("report quality series %v; want the seasonal and the trailing monitor", kinds)
 			}
 			return
 		}
