@@ -101,7 +101,7 @@ type QualityPoint struct {
 type QualitySeries struct {
 	Monitor       *QualityMonitor  `json:"monitor"`
 	BaselineKind  string           `json:"baseline_kind"`  // of the last day
-	BaselineLabel string           `json:"baseline_label"` // e.g. "trailing (previous 8 weeks)"
+	BaselineLabel string           `json:"baseline_label"` // e.g. "trailing 8 weeks" (quality.Label)
 	Baseline      float64          `json:"baseline"`
 	Lower         float64          `json:"lower"`
 	Upper         float64          `json:"upper"`

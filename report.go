@@ -51,6 +51,10 @@ type Section struct {
 	// rendered in the section's JSON under its own key, after the metrics,
 	// in key order. Optional: sections without lists render as before.
 	Lists map[string]any
+	// Watch holds the quality section's monitored series over the period,
+	// drawn in HTML as charts with their normal-range bands and named with
+	// their baselines in Markdown. It is not part of the JSON.
+	Watch []*QualitySeries
 }
 
 // MarshalJSON renders a section as one object of metric name → value, then

@@ -1302,24 +1302,90 @@ func (e PrivacyAlertStatus) Valid() bool {
 	}
 }
 
+// Defines values for QualityAlertBaselineKind.
+const (
+	QualityAlertBaselineKindEmpty    QualityAlertBaselineKind = ""
+	QualityAlertBaselineKindSeasonal QualityAlertBaselineKind = "seasonal"
+	QualityAlertBaselineKindTrailing QualityAlertBaselineKind = "trailing"
+)
+
+// Valid indicates whether the value is a known member of the QualityAlertBaselineKind enum.
+func (e QualityAlertBaselineKind) Valid() bool {
+	switch e {
+	case QualityAlertBaselineKindEmpty:
+		return true
+	case QualityAlertBaselineKindSeasonal:
+		return true
+	case QualityAlertBaselineKindTrailing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityHistoryMetric.
+const (
+	QualityHistoryMetricComplaintRate QualityHistoryMetric = "complaint_rate"
+	QualityHistoryMetricDamageRate    QualityHistoryMetric = "damage_rate"
+	QualityHistoryMetricReturnRate    QualityHistoryMetric = "return_rate"
+	QualityHistoryMetricSatisfaction  QualityHistoryMetric = "satisfaction"
+)
+
+// Valid indicates whether the value is a known member of the QualityHistoryMetric enum.
+func (e QualityHistoryMetric) Valid() bool {
+	switch e {
+	case QualityHistoryMetricComplaintRate:
+		return true
+	case QualityHistoryMetricDamageRate:
+		return true
+	case QualityHistoryMetricReturnRate:
+		return true
+	case QualityHistoryMetricSatisfaction:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityHistoryScope.
+const (
+	QualityHistoryScopeCategory QualityHistoryScope = "category"
+	QualityHistoryScopeMerchant QualityHistoryScope = "merchant"
+	QualityHistoryScopeProduct  QualityHistoryScope = "product"
+)
+
+// Valid indicates whether the value is a known member of the QualityHistoryScope enum.
+func (e QualityHistoryScope) Valid() bool {
+	switch e {
+	case QualityHistoryScopeCategory:
+		return true
+	case QualityHistoryScopeMerchant:
+		return true
+	case QualityHistoryScopeProduct:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for QualityMonitorMetric.
 const (
-	ComplaintRate QualityMonitorMetric = "complaint_rate"
-	DamageRate    QualityMonitorMetric = "damage_rate"
-	ReturnRate    QualityMonitorMetric = "return_rate"
-	Satisfaction  QualityMonitorMetric = "satisfaction"
+	QualityMonitorMetricComplaintRate QualityMonitorMetric = "complaint_rate"
+	QualityMonitorMetricDamageRate    QualityMonitorMetric = "damage_rate"
+	QualityMonitorMetricReturnRate    QualityMonitorMetric = "return_rate"
+	QualityMonitorMetricSatisfaction  QualityMonitorMetric = "satisfaction"
 )
 
 // Valid indicates whether the value is a known member of the QualityMonitorMetric enum.
 func (e QualityMonitorMetric) Valid() bool {
 	switch e {
-	case ComplaintRate:
+	case QualityMonitorMetricComplaintRate:
 		return true
-	case DamageRate:
+	case QualityMonitorMetricDamageRate:
 		return true
-	case ReturnRate:
+	case QualityMonitorMetricReturnRate:
 		return true
-	case Satisfaction:
+	case QualityMonitorMetricSatisfaction:
 		return true
 	default:
 		return false
@@ -1341,6 +1407,48 @@ func (e QualityMonitorScope) Valid() bool {
 	case QualityMonitorScopeMerchant:
 		return true
 	case QualityMonitorScopeProduct:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityPointBaselineKind.
+const (
+	QualityPointBaselineKindNone     QualityPointBaselineKind = "none"
+	QualityPointBaselineKindSeasonal QualityPointBaselineKind = "seasonal"
+	QualityPointBaselineKindTrailing QualityPointBaselineKind = "trailing"
+)
+
+// Valid indicates whether the value is a known member of the QualityPointBaselineKind enum.
+func (e QualityPointBaselineKind) Valid() bool {
+	switch e {
+	case QualityPointBaselineKindNone:
+		return true
+	case QualityPointBaselineKindSeasonal:
+		return true
+	case QualityPointBaselineKindTrailing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualitySeriesBaselineKind.
+const (
+	QualitySeriesBaselineKindNone     QualitySeriesBaselineKind = "none"
+	QualitySeriesBaselineKindSeasonal QualitySeriesBaselineKind = "seasonal"
+	QualitySeriesBaselineKindTrailing QualitySeriesBaselineKind = "trailing"
+)
+
+// Valid indicates whether the value is a known member of the QualitySeriesBaselineKind enum.
+func (e QualitySeriesBaselineKind) Valid() bool {
+	switch e {
+	case QualitySeriesBaselineKindNone:
+		return true
+	case QualitySeriesBaselineKindSeasonal:
+		return true
+	case QualitySeriesBaselineKindTrailing:
 		return true
 	default:
 		return false
@@ -3022,6 +3130,14 @@ type CampaignRules struct {
 	SamplingTier *int `json:"sampling_tier,omitempty"`
 }
 
+// CampaignWindow defines model for CampaignWindow.
+type CampaignWindow struct {
+	From *time.Time `json:"from,omitempty"`
+	Id   *string    `json:"id,omitempty"`
+	Name *string    `json:"name,omitempty"`
+	To   *time.Time `json:"to,omitempty"`
+}
+
 // CareAttachment defines model for CareAttachment.
 type CareAttachment struct {
 	ContentType CareAttachmentContentType `json:"content_type"`
@@ -4178,17 +4294,52 @@ type Programme struct {
 
 // QualityAlert defines model for QualityAlert.
 type QualityAlert struct {
-	Baseline  *float32   `json:"baseline,omitempty"`
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-	Day       *string    `json:"day,omitempty"`
-	Id        *string    `json:"id,omitempty"`
-	Key       *string    `json:"key,omitempty"`
-	Lower     *float32   `json:"lower,omitempty"`
-	Metric    *string    `json:"metric,omitempty"`
-	MonitorId *string    `json:"monitor_id,omitempty"`
-	Scope     *string    `json:"scope,omitempty"`
-	Upper     *float32   `json:"upper,omitempty"`
-	Value     *float32   `json:"value,omitempty"`
+	Baseline *float32 `json:"baseline,omitempty"`
+
+	// BaselineKind The baseline the day was judged against; empty for alerts stored before kinds were kept.
+	BaselineKind *QualityAlertBaselineKind `json:"baseline_kind,omitempty"`
+	CreatedAt    *time.Time                `json:"created_at,omitempty"`
+	Day          *string                   `json:"day,omitempty"`
+	Id           *string                   `json:"id,omitempty"`
+	Key          *string                   `json:"key,omitempty"`
+	Lower        *float32                  `json:"lower,omitempty"`
+	Metric       *string                   `json:"metric,omitempty"`
+	MonitorId    *string                   `json:"monitor_id,omitempty"`
+	Scope        *string                   `json:"scope,omitempty"`
+	Upper        *float32                  `json:"upper,omitempty"`
+	Value        *float32                  `json:"value,omitempty"`
+}
+
+// QualityAlertBaselineKind The baseline the day was judged against; empty for alerts stored before kinds were kept.
+type QualityAlertBaselineKind string
+
+// QualityHistory defines model for QualityHistory.
+type QualityHistory struct {
+	// Days Distinct local days before today.
+	Days []QualityHistoryDay `json:"days"`
+
+	// Key The category, listing id or merchant id.
+	Key    string               `json:"key"`
+	Metric QualityHistoryMetric `json:"metric"`
+	Scope  QualityHistoryScope  `json:"scope"`
+}
+
+// QualityHistoryMetric defines model for QualityHistory.Metric.
+type QualityHistoryMetric string
+
+// QualityHistoryScope defines model for QualityHistory.Scope.
+type QualityHistoryScope string
+
+// QualityHistoryDay defines model for QualityHistoryDay.
+type QualityHistoryDay struct {
+	// Day Local day in the marketplace zone, before today.
+	Day openapi_types.Date `json:"day"`
+
+	// Events At most trials.
+	Events int `json:"events"`
+
+	// Trials Orders delivered that day (answers, for satisfaction).
+	Trials int `json:"trials"`
 }
 
 // QualityMonitor defines model for QualityMonitor.
@@ -4200,14 +4351,20 @@ type QualityMonitor struct {
 	Key string `json:"key"`
 
 	// Metric Rates over the cohort of orders delivered each local day.
-	Metric    QualityMonitorMetric `json:"metric"`
-	MinOrders *int                 `json:"min_orders,omitempty"`
-	Scope     QualityMonitorScope  `json:"scope"`
+	Metric QualityMonitorMetric `json:"metric"`
 
-	// Seasonal Baseline from the same weekday in earlier weeks and the same weeks a year before (fresh produce).
-	Seasonal *bool    `json:"seasonal,omitempty"`
-	Sigma    *float32 `json:"sigma,omitempty"`
-	Weeks    *int     `json:"weeks,omitempty"`
+	// MinOrders Days with fewer orders are shown but never judged.
+	MinOrders *int                `json:"min_orders,omitempty"`
+	Scope     QualityMonitorScope `json:"scope"`
+
+	// Seasonal Try a seasonal baseline first: the same weekday 50 to 54 weeks before the judged day, used when at least three of those days have orders (from the mirror or imported history). Without that history the day falls back to a trailing baseline, and its baseline_kind says so.
+	Seasonal *bool `json:"seasonal,omitempty"`
+
+	// Sigma Half-width of the normal range in standard deviations.
+	Sigma *float32 `json:"sigma,omitempty"`
+
+	// Weeks Weeks of the trailing baseline.
+	Weeks *int `json:"weeks,omitempty"`
 }
 
 // QualityMonitorMetric Rates over the cohort of orders delivered each local day.
@@ -4218,15 +4375,64 @@ type QualityMonitorScope string
 
 // QualityPoint defines model for QualityPoint.
 type QualityPoint struct {
-	Alert    *bool               `json:"alert,omitempty"`
-	Baseline *float32            `json:"baseline,omitempty"`
-	Day      *openapi_types.Date `json:"day,omitempty"`
-	Events   *int                `json:"events,omitempty"`
-	Lower    *float32            `json:"lower,omitempty"`
-	Rate     *float32            `json:"rate,omitempty"`
-	Trials   *int                `json:"trials,omitempty"`
-	Upper    *float32            `json:"upper,omitempty"`
+	Alert bool `json:"alert"`
+
+	// Baseline Pooled rate of the reference days; 0 when baseline_kind is none.
+	Baseline float32 `json:"baseline"`
+
+	// BaselineKind Where the baseline came from: seasonal (same weekday 50 to 54 weeks back), trailing (the monitor's previous weeks) or none (fewer than three reference days with orders; the day has no range and is not judged).
+	BaselineKind QualityPointBaselineKind `json:"baseline_kind"`
+
+	// Day Local day in the marketplace zone.
+	Day    openapi_types.Date `json:"day"`
+	Events int                `json:"events"`
+
+	// Judged True when the day had a baseline and at least min_orders trials; only judged days can alert.
+	Judged bool `json:"judged"`
+
+	// Lower Normal range, lower bound; 0 (meaningless) when baseline_kind is none.
+	Lower float32 `json:"lower"`
+
+	// Rate events ÷ trials; 0 when there are no trials.
+	Rate float32 `json:"rate"`
+
+	// Trials Orders delivered that day (or answers, for satisfaction).
+	Trials int `json:"trials"`
+
+	// Upper Normal range, upper bound; 0 (meaningless) when baseline_kind is none.
+	Upper float32 `json:"upper"`
 }
+
+// QualityPointBaselineKind Where the baseline came from: seasonal (same weekday 50 to 54 weeks back), trailing (the monitor's previous weeks) or none (fewer than three reference days with orders; the day has no range and is not judged).
+type QualityPointBaselineKind string
+
+// QualitySeries defines model for QualitySeries.
+type QualitySeries struct {
+	// Baseline The last day's baseline rate.
+	Baseline *float32 `json:"baseline,omitempty"`
+
+	// BaselineKind Kind of the last day's baseline.
+	BaselineKind QualitySeriesBaselineKind `json:"baseline_kind"`
+
+	// BaselineLabel The last day's baseline in words, e.g. "seasonal: same weekday a year earlier" or "trailing 8 weeks".
+	BaselineLabel string `json:"baseline_label"`
+
+	// Campaigns Campaigns on the monitor's category that overlap the days shown.
+	Campaigns []CampaignWindow `json:"campaigns"`
+
+	// Lower The last day's normal range, lower bound (0 when baseline_kind is none).
+	Lower   *float32       `json:"lower,omitempty"`
+	Monitor QualityMonitor `json:"monitor"`
+
+	// Points Oldest first.
+	Points []QualityPoint `json:"points"`
+
+	// Upper The last day's normal range, upper bound (0 when baseline_kind is none).
+	Upper *float32 `json:"upper,omitempty"`
+}
+
+// QualitySeriesBaselineKind Kind of the last day's baseline.
+type QualitySeriesBaselineKind string
 
 // Reconciliation defines model for Reconciliation.
 type Reconciliation struct {
@@ -5880,6 +6086,9 @@ type CreateQualityCampaignsJSONRequestBody = Campaign
 
 // CreateQualityEvaluateJSONRequestBody defines body for CreateQualityEvaluate for application/json ContentType.
 type CreateQualityEvaluateJSONRequestBody CreateQualityEvaluateJSONBody
+
+// CreateQualityHistoryJSONRequestBody defines body for CreateQualityHistory for application/json ContentType.
+type CreateQualityHistoryJSONRequestBody = QualityHistory
 
 // CreateQualityMonitorsJSONRequestBody defines body for CreateQualityMonitors for application/json ContentType.
 type CreateQualityMonitorsJSONRequestBody = QualityMonitor
@@ -8144,6 +8353,24 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/quality/evaluate (the `CreateQualityEvaluate` operationId).
 	CreateQualityEvaluate(ctx context.Context, body CreateQualityEvaluateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateQualityHistoryWithBody Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateQualityHistory Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistory(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListQualityMonitors The monitors.
 	//
 	// Roles: auditor, operator, quality.
@@ -8169,7 +8396,7 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/quality/monitors (the `CreateQualityMonitors` operationId).
 	CreateQualityMonitors(ctx context.Context, body CreateQualityMonitorsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with baseline and normal range.
+	// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 	//
 	// Roles: auditor, operator, quality.
 	//
@@ -12083,6 +12310,44 @@ func (c *Client) CreateQualityEvaluate(ctx context.Context, body CreateQualityEv
 	return c.Client.Do(req)
 }
 
+// CreateQualityHistoryWithBody Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *Client) CreateQualityHistoryWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQualityHistoryRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateQualityHistory Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *Client) CreateQualityHistory(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateQualityHistoryRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListQualityMonitors The monitors.
 //
 // Roles: auditor, operator, quality.
@@ -12138,7 +12403,7 @@ func (c *Client) CreateQualityMonitors(ctx context.Context, body CreateQualityMo
 	return c.Client.Do(req)
 }
 
-// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with baseline and normal range.
+// ListQualityMonitorsSeriesById The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 //
 // Roles: auditor, operator, quality.
 //
@@ -19473,6 +19738,46 @@ func NewCreateQualityEvaluateRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewCreateQualityHistoryRequest calls the generic CreateQualityHistory builder with application/json body
+func NewCreateQualityHistoryRequest(server string, body CreateQualityHistoryJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateQualityHistoryRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateQualityHistoryRequestWithBody constructs an http.Request for the CreateQualityHistory method, with any body, and a specified content type
+func NewCreateQualityHistoryRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/quality/history")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListQualityMonitorsRequest constructs an http.Request for the ListQualityMonitors method
 func NewListQualityMonitorsRequest(server string) (*http.Request, error) {
 	var err error
@@ -23172,6 +23477,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/quality/evaluate (the `CreateQualityEvaluate` operationId).
 	CreateQualityEvaluateWithResponse(ctx context.Context, body CreateQualityEvaluateJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityEvaluateResponse, error)
 
+	// CreateQualityHistoryWithBodyWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error)
+
+	// CreateQualityHistoryWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+	//
+	// Roles: quality.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+	CreateQualityHistoryWithResponse(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error)
+
 	// ListQualityMonitorsWithResponse The monitors.
 	//
 	// Roles: auditor, operator, quality.
@@ -23199,7 +23522,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/quality/monitors (the `CreateQualityMonitors` operationId).
 	CreateQualityMonitorsWithResponse(ctx context.Context, body CreateQualityMonitorsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityMonitorsResponse, error)
 
-	// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with baseline and normal range.
+	// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 	//
 	// Roles: auditor, operator, quality.
 	//
@@ -33565,6 +33888,79 @@ func (r CreateQualityEvaluateResponse) ContentType() string {
 	return ""
 }
 
+type CreateQualityHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Imported int `json:"imported"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON200() *struct {
+	Imported int `json:"imported"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateQualityHistoryResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateQualityHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateQualityHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateQualityHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateQualityHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListQualityMonitorsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -33711,9 +34107,7 @@ type ListQualityMonitorsSeriesByIdResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *struct {
-		Points *[]QualityPoint `json:"points,omitempty"`
-	}
+	JSON200 *QualitySeries
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -33727,9 +34121,7 @@ type ListQualityMonitorsSeriesByIdResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListQualityMonitorsSeriesByIdResponse) GetJSON200() *struct {
-	Points *[]QualityPoint `json:"points,omitempty"`
-} {
+func (r ListQualityMonitorsSeriesByIdResponse) GetJSON200() *QualitySeries {
 	return r.JSON200
 }
 
@@ -39540,6 +39932,36 @@ func (c *ClientWithResponses) CreateQualityEvaluateWithResponse(ctx context.Cont
 	return ParseCreateQualityEvaluateResponse(rsp)
 }
 
+// CreateQualityHistoryWithBodyWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *ClientWithResponses) CreateQualityHistoryWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error) {
+	rsp, err := c.CreateQualityHistoryWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQualityHistoryResponse(rsp)
+}
+
+// CreateQualityHistoryWithResponse Import one series' daily aggregates from before the mirror began (for example last year's rates from the marketplace's warehouse), so a seasonal baseline has its year-earlier days. A day's aggregate is used only where the mirror has no orders that day. The block is checked whole before anything is stored; re-importing a day replaces it.
+//
+// Roles: quality.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/quality/history (the `CreateQualityHistory` operationId).
+func (c *ClientWithResponses) CreateQualityHistoryWithResponse(ctx context.Context, body CreateQualityHistoryJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateQualityHistoryResponse, error) {
+	rsp, err := c.CreateQualityHistory(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateQualityHistoryResponse(rsp)
+}
+
 // ListQualityMonitorsWithResponse The monitors.
 //
 // Roles: auditor, operator, quality.
@@ -39585,7 +40007,7 @@ func (c *ClientWithResponses) CreateQualityMonitorsWithResponse(ctx context.Cont
 	return ParseCreateQualityMonitorsResponse(rsp)
 }
 
-// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with baseline and normal range.
+// ListQualityMonitorsSeriesByIdWithResponse The monitor's last days (default 30, at most 120) with each day's baseline kind, baseline and normal range, and the campaign windows on its category.
 //
 // Roles: auditor, operator, quality.
 //
@@ -48138,6 +48560,62 @@ func ParseCreateQualityEvaluateResponse(rsp *http.Response) (*CreateQualityEvalu
 	return response, nil
 }
 
+// ParseCreateQualityHistoryResponse parses an HTTP response from a CreateQualityHistoryWithResponse call
+func ParseCreateQualityHistoryResponse(rsp *http.Response) (*CreateQualityHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateQualityHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Imported int `json:"imported"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListQualityMonitorsResponse parses an HTTP response from a ListQualityMonitorsWithResponse call
 func ParseListQualityMonitorsResponse(rsp *http.Response) (*ListQualityMonitorsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -48263,9 +48741,7 @@ func ParseListQualityMonitorsSeriesByIdResponse(rsp *http.Response) (*ListQualit
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest struct {
-			Points *[]QualityPoint `json:"points,omitempty"`
-		}
+		var dest QualitySeries
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -160,6 +160,7 @@ var routeAccess = map[string][]anxin.Action{
 	"GET /v1/quality/monitors":                {anxin.ActionQualityRead},
 	"GET /v1/quality/monitors/{id}/series":    {anxin.ActionQualityRead},
 	"POST /v1/quality/evaluate":               {anxin.ActionQualityManage},
+	"POST /v1/quality/history":                {anxin.ActionQualityManage},
 	"GET /v1/quality/alerts":                  {anxin.ActionQualityRead},
 	"POST /v1/quality/campaigns":              {anxin.ActionQualityManage},
 	"GET /v1/quality/campaigns":               {anxin.ActionQualityRead},

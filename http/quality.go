@@ -12,6 +12,7 @@ func (s *Server) registerQualityRoutes() {
 	s.handle("GET /v1/quality/monitors", s.api(s.handleQualityMonitors))
 	s.handle("GET /v1/quality/monitors/{id}/series", s.api(s.handleQualitySeries))
 	s.handle("POST /v1/quality/evaluate", s.api(s.handleQualityEvaluate))
+	s.handle("POST /v1/quality/history", s.api(s.handleQualityHistory))
 	s.handle("GET /v1/quality/alerts", s.api(s.handleQualityAlerts))
 	s.handle("POST /v1/quality/campaigns", s.api(s.handleQualityCampaignCreate))
 	s.handle("GET /v1/quality/campaigns", s.api(s.handleQualityCampaigns))
@@ -72,6 +73,20 @@ func (s *Server) handleQualityEvaluate(w http.ResponseWriter, r *http.Request) e
 			as = []*anxin.QualityAlert{}
 		}
 		return map[string]any{"alerts": as}, err
+	})
+}
+
+// handleQualityHistory imports one series' daily aggregates from before
+// the mirror. The whole block is validated before anything is stored, and
+// re-importing a day replaces it, so a retried import changes nothing.
+func (s *Server) handleQualityHistory(w http.ResponseWriter, r *http.Request) error {
+	return s.qualityCall(w, r, anxin.ActionQualityManage, http.StatusOK, func(svc anxin.QualityService) (any, error) {
+		var h anxin.QualityHistory
+		if err := readJSON(r, &h); err != nil {
+			return nil, err
+		}
+		n, err := svc.ImportHistory(r.Context(), &h)
+		return map[string]any{"imported": n}, err
 	})
 }
 

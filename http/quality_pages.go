@@ -1,9 +1,12 @@
 package http
 
 import (
+	"html/template"
 	"net/http"
+	"strconv"
 
 	"anxin"
+	"anxin/svgchart"
 )
 
 func (s *Server) registerQualityPages() {
@@ -16,6 +19,45 @@ func (s *Server) quality() (anxin.QualityService, error) {
 		return nil, anxin.Errorf(anxin.Unavailable, "The quality watch is not configured.")
 	}
 	return s.Quality, nil
+}
+
+// maxWatchCharts bounds the charts on the watch page: each loads a year
+// of a series' orders.
+const maxWatchCharts = 24
+
+// qualityChartDays is how many days a console chart shows.
+const qualityChartDays = 60
+
+// qualityView is one monitor with its series drawn.
+type qualityView struct {
+	Monitor *anxin.QualityMonitor
+	Series  *anxin.QualitySeries
+	Title   string        // "fresh · return rate"
+	Config  string        // what the monitor asks for
+	Label   string        // the last day's baseline in words
+	Chart   template.HTML // the inline SVG
+}
+
+// monitorConfig says what baseline a monitor asks for, with its fallback.
+func monitorConfig(m *anxin.QualityMonitor) string {
+	trailing := "trailing " + plural(m.Weeks, "week")
+	if m.Seasonal {
+		return "seasonal (same weekday a year earlier), else " + trailing
+	}
+	return trailing
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+func newQualityView(m *anxin.QualityMonitor, s *anxin.QualitySeries) qualityView {
+	title := svgchart.QualityTitle(m)
+	return qualityView{Monitor: m, Series: s, Title: title, Config: monitorConfig(m),
+		Label: svgchart.BaselineWords(s.BaselineKind, s.BaselineLabel), Chart: svgchart.Quality(s, title)}
 }
 
 func (s *Server) handleQualityPage(w http.ResponseWriter, r *http.Request) error {
@@ -35,7 +77,19 @@ func (s *Server) handleQualityPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "quality_watch", map[string]any{"Monitors": monitors, "Alerts": alerts, "Campaigns": campaigns})
+	views := make([]qualityView, 0, len(monitors))
+	for i, m := range monitors {
+		if i == maxWatchCharts {
+			break
+		}
+		series, err := svc.Series(r.Context(), m.ID, qualityChartDays)
+		if err != nil {
+			return err
+		}
+		views = append(views, newQualityView(m, series))
+	}
+	return s.render(w, r, "quality_watch", map[string]any{"Monitors": monitors, "Views": views, "More": len(monitors) - len(views),
+		"Alerts": alerts, "Campaigns": campaigns, "Days": qualityChartDays})
 }
 
 func (s *Server) handleQualityMonitorPage(w http.ResponseWriter, r *http.Request) error {
@@ -43,9 +97,9 @@ func (s *Server) handleQualityMonitorPage(w http.ResponseWriter, r *http.Request
 	if err != nil {
 		return err
 	}
-	series, err := svc.Series(r.Context(), r.PathValue("id"), 60)
+	series, err := svc.Series(r.Context(), r.PathValue("id"), qualityChartDays)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "quality_monitor", map[string]any{"ID": r.PathValue("id"), "Points": series.Points})
+	return s.render(w, r, "quality_monitor", map[string]any{"View": newQualityView(series.Monitor, series), "Days": qualityChartDays})
 }

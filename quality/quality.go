@@ -95,20 +95,21 @@ func (o Options) withDefaults() Options {
 }
 
 // Label is the human name of a baseline kind under o, for tables and
-// charts: "seasonal (same weekday, 50–54 weeks back)", "trailing (previous
-// 8 weeks)" or "none (not enough history)".
+// charts: "seasonal: same weekday a year earlier (50–54 weeks back)",
+// "trailing 8 weeks" or "no baseline yet — not judged". The seasonal and
+// trailing labels start with their kind's name.
 func Label(k Kind, o Options) string {
 	o = o.withDefaults()
 	switch k {
 	case Seasonal:
-		return fmt.Sprintf("seasonal (same weekday, %d–%d weeks back)", 52-SeasonalWeeks, 52+SeasonalWeeks)
+		return fmt.Sprintf("seasonal: same weekday a year earlier (%d–%d weeks back)", 52-SeasonalWeeks, 52+SeasonalWeeks)
 	case Trailing:
 		if o.Weeks == 1 {
-			return "trailing (previous week)"
+			return "trailing 1 week"
 		}
-		return fmt.Sprintf("trailing (previous %d weeks)", o.Weeks)
+		return fmt.Sprintf("trailing %d weeks", o.Weeks)
 	}
-	return "none (not enough history)"
+	return "no baseline yet — not judged"
 }
 
 // Window is a half-open range [From, To) of day indices into a series.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"anxin"
+	"anxin/svgchart"
 )
 
 func TestSeriesSummaryNeverSumsRates(t *testing.T) {
@@ -44,10 +45,10 @@ func TestLongCategoryLabelsGoHorizontal(t *testing.T) {
 	}
 	for i, l := range c.Labels {
 		// Each label ends left of the bars and stays inside the chart.
-		if l.X > c.X1 || l.X-labelWidth(l.Text) < 0 || l.Y > float64(c.H) {
+		if l.X > c.X1 || l.X-svgchart.TextWidth(l.Text) < 0 || l.Y > float64(c.H) {
 			t.Errorf("label %q at (%.0f, %.0f) leaves its column (axis at %.0f, chart %d high)", l.Text, l.X, l.Y, c.X1, c.H)
 		}
-		if v := c.Ticks[i]; v.X+labelWidth(v.Text) > float64(c.W) {
+		if v := c.Ticks[i]; v.X+svgchart.TextWidth(v.Text) > float64(c.W) {
 			t.Errorf("value %q runs past the chart's right edge", v.Text)
 		}
 		if i > 0 && l.Y-c.Labels[i-1].Y < 14 {

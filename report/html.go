@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"anxin"
+	"anxin/svgchart"
 )
 
 // HTML writes r as a standalone HTML page: no scripts, no external
@@ -34,6 +35,11 @@ func HTMLFragment(r *anxin.Report) (template.HTML, error) {
 		for _, c := range s.Charts {
 			hs.Charts = append(hs.Charts, barChart(c))
 		}
+		for _, q := range s.Watch {
+			title := svgchart.QualityTitle(q.Monitor)
+			hs.Watch = append(hs.Watch, htmlWatch{Title: title, Kind: q.BaselineKind, Label: svgchart.BaselineWords(q.BaselineKind, q.BaselineLabel),
+				Judged: q.BaselineKind != anxin.BaselineNone, Lower: svgchart.Pct(q.Lower), Upper: svgchart.Pct(q.Upper), Chart: svgchart.Quality(q, title)})
+		}
 		v.Sections = append(v.Sections, hs)
 	}
 	var b bytes.Buffer
@@ -54,6 +60,15 @@ type htmlSection struct {
 	Quality       bool
 	QualityGroups []htmlQuality
 	Charts        []chart
+	Watch         []htmlWatch
+}
+
+// htmlWatch is a monitored quality series drawn with svgchart.
+type htmlWatch struct {
+	Title, Kind, Label string
+	Judged             bool
+	Lower, Upper       string
+	Chart              template.HTML
 }
 
 type htmlQuality struct {
@@ -106,20 +121,6 @@ type axisLabel struct {
 	Anchor string // start, middle or end
 }
 
-// labelWidth estimates the width of a label in SVG units at the report's
-// 11px font: wide (CJK) characters about 11, others about 6.5.
-func labelWidth(s string) float64 {
-	w := 0.0
-	for _, r := range s {
-		if r >= 0x1100 {
-			w += 11
-		} else {
-			w += 6.5
-		}
-	}
-	return w
-}
-
 // shortLabel cuts a label to at most n characters.
 func shortLabel(s string, n int) string {
 	r := []rune(s)
@@ -144,7 +145,7 @@ func barChart(s anxin.Series) chart {
 			hi = max(hi, v)
 		}
 	}
-	hi = niceCeil(hi)
+	hi = svgchart.NiceCeil(hi)
 	if n == 0 {
 		c.Empty = true
 		return c
@@ -157,7 +158,7 @@ func barChart(s anxin.Series) chart {
 		if i < len(s.Labels) {
 			labels[i] = s.Labels[i]
 		}
-		widest = max(widest, labelWidth(shortLabel(labels[i], maxLabelRunes)))
+		widest = max(widest, svgchart.TextWidth(shortLabel(labels[i], maxLabelRunes)))
 	}
 	height := func(v float64, full float64) float64 {
 		if hi > 0 && v > 0 && !math.IsInf(v, 0) {
@@ -190,7 +191,7 @@ func barChart(s anxin.Series) chart {
 	labelW := math.Ceil(min(widest, 280)) + 12
 	valueW := 0.0
 	for _, v := range s.Values {
-		valueW = max(valueW, labelWidth(FormatValue(unit, v)))
+		valueW = max(valueW, svgchart.TextWidth(FormatValue(unit, v)))
 	}
 	valueW += 10
 	plotW := float64(chartW-padR) - labelW - valueW
@@ -207,25 +208,6 @@ func barChart(s anxin.Series) chart {
 }
 
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
-
-// niceCeil rounds v up to 1, 2, 4, 5, 6 or 8 times a power of ten (and
-// to an even number from 2 up, so the middle tick is whole): 399 → 400,
-// 37 → 40, 0.83 → 1.
-func niceCeil(v float64) float64 {
-	if v <= 0 {
-		return 0
-	}
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 4, 5, 6, 8, 10} {
-		if c := m * p; c >= v*(1-1e-12) {
-			if c >= 2 && math.Mod(c, 2) != 0 {
-				c = math.Ceil(c/2) * 2
-			}
-			return c
-		}
-	}
-	return 10 * p
-}
 
 // style is the report's CSS, scoped to .anxin-report so it can sit inside
 // another page.
@@ -264,7 +246,7 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 {{- range .Sections}}
 <section id="section-{{.Key}}" data-section="{{.Key}}">
 <h2>{{.Title}}</h2>
-{{- if and (not .Metrics) (not .Quality) (not .Charts)}}
+{{- if and (not .Metrics) (not .Quality) (not .Charts) (not .Watch)}}
 <p class="empty">No figures for this period.</p>
 {{- end}}
 {{- with .Metrics}}
@@ -296,6 +278,12 @@ var fragTmpl = template.Must(template.New("report").Parse(`<article class="anxin
 {{- end}}
 </svg>
 {{- end}}
+</figure>
+{{- end}}
+{{- range .Watch}}
+<figure class="watch" data-baseline-kind="{{.Kind}}">
+<figcaption>{{.Title}} · baseline: <strong class="baseline-label">{{.Label}}</strong>; normal range of the last day {{if .Judged}}{{.Lower}} – {{.Upper}}{{else}}—{{end}}</figcaption>
+{{.Chart}}
 </figure>
 {{- end}}
 {{- range .QualityGroups}}

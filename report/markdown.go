@@ -3,9 +3,11 @@ package report
 import (
 	"bufio"
 	"io"
+	"strconv"
 	"strings"
 
 	"anxin"
+	"anxin/svgchart"
 )
 
 // Markdown writes r as Markdown: a title, the period, and per section a
@@ -18,13 +20,16 @@ func Markdown(w io.Writer, r *anxin.Report) error {
 	for _, s := range r.Sections {
 		b.WriteString("\n## " + mdText(s.Title) + "\n\n")
 		stored, quality := split(s.Metrics)
-		if len(stored) == 0 && len(quality) == 0 && len(s.Charts) == 0 {
+		if len(stored) == 0 && len(quality) == 0 && len(s.Charts) == 0 && len(s.Watch) == 0 {
 			b.WriteString("No figures for this period.\n")
 			continue
 		}
 		mdTable(b, stored)
 		for _, c := range s.Charts {
 			b.WriteString("\n" + mdText(c.Title) + ": " + sparkline(c.Values) + " " + seriesRange(c) + "\n")
+		}
+		for _, q := range s.Watch {
+			b.WriteString("\n" + mdText(watchLine(q)) + "\n")
 		}
 		for _, g := range groupQuality(quality) {
 			b.WriteString("\n### " + mdText(g.Heading) + "\n\n")
@@ -118,4 +123,25 @@ func SeriesUnit(name string) string {
 func Additive(name string) bool {
 	u := SeriesUnit(name)
 	return !strings.HasSuffix(u, "_rate") && !strings.HasSuffix(u, "_s")
+}
+
+// watchLine sums up a monitored series in one line: its name, a sparkline
+// of the days with orders, the last day's baseline in words and range, and
+// the alert days.
+func watchLine(q *anxin.QualitySeries) string {
+	var rates []float64
+	alerts := 0
+	for _, p := range q.Points {
+		if p.Trials > 0 {
+			rates = append(rates, p.Rate)
+		}
+		if p.Alert {
+			alerts++
+		}
+	}
+	what := svgchart.BaselineWords(q.BaselineKind, q.BaselineLabel) // "no baseline yet — not judged"
+	if q.BaselineKind != anxin.BaselineNone {
+		what = "baseline " + what + ", normal range " + svgchart.Pct(q.Lower) + " – " + svgchart.Pct(q.Upper)
+	}
+	return svgchart.QualityTitle(q.Monitor) + ": " + sparkline(rates) + " " + what + ", " + strconv.Itoa(alerts) + " alert days"
 }

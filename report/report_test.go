@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"flag"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,9 +45,33 @@ func fixture() *anxin.Report {
 					{Name: "recall_rate", Label: "Recall of violations", Value: 0.88, Quality: true},
 				},
 			},
+			{
+				Key: "quality", Title: "Category quality",
+				Metrics: []anxin.Metric{{Name: "monitors", Label: "Series monitored", Value: 2}},
+				Watch:   []*anxin.QualitySeries{watched(from, anxin.BaselineSeasonal), watched(from, anxin.BaselineNone)},
+			},
 			{Key: "privacy", Title: "Information security"},
 		},
 	}
+}
+
+// watched is a five-day fresh return-rate series with baselines of kind
+// k, an alert on day 3 when judged, and a campaign from day 2.
+func watched(from time.Time, k string) *anxin.QualitySeries {
+	s := &anxin.QualitySeries{Monitor: &anxin.QualityMonitor{ID: "qm_" + k, Scope: "category", Key: "fresh", Metric: "return_rate", Seasonal: true, Weeks: 4},
+		BaselineKind: k, BaselineLabel: map[string]string{anxin.BaselineSeasonal: "seasonal: same weekday a year earlier (50–54 weeks back)"}[k],
+		Campaigns: []anxin.CampaignWindow{{ID: "qc_1", Name: "生鲜专项治理 <fresh>", From: from.AddDate(0, 0, 2), To: from.AddDate(0, 0, 9)}}}
+	for i, ev := range []int64{4, 5, 3, 12, 4} {
+		p := anxin.QualityPoint{Day: from.AddDate(0, 0, i).Format(time.DateOnly), Trials: 40, Events: ev, Rate: float64(ev) / 40, BaselineKind: k}
+		if k != anxin.BaselineNone {
+			p.Baseline, p.Lower, p.Upper, p.Judged, p.Alert = 0.1, 0.02, 0.2, true, ev == 12
+		}
+		s.Points = append(s.Points, p)
+	}
+	if k != anxin.BaselineNone {
+		s.Baseline, s.Lower, s.Upper = 0.1, 0.02, 0.2
+	}
+	return s
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -119,7 +142,7 @@ func TestHTMLStructure(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := xml.NewDecoder(strings.NewReader(string(frag)))
-	var sections, rects, qualityRows, plainRows int
+	var sections, rects, qualityRows, plainRows, watchCharts, bands int
 	var qualityHeading bool
 	var stack []xml.StartElement
 	inQuality := func() bool {
@@ -146,6 +169,13 @@ func TestHTMLStructure(t *testing.T) {
 				sections++
 			case e.Name.Local == "rect" && attr(e, "class") == "bar":
 				rects++
+			case e.Name.Local == "svg" && attr(e, "class") == "quality-chart":
+				watchCharts++
+				if attr(e, "aria-label") == "" {
+					t.Error("a quality chart has no aria-label")
+				}
+			case e.Name.Local == "path" && attr(e, "class") == "band":
+				bands++
 			case e.Name.Local == "script":
 				t.Error("the report has a script element")
 			case e.Name.Local == "tr" && attr(e, "data-metric") != "":
@@ -167,8 +197,16 @@ func TestHTMLStructure(t *testing.T) {
 			}
 		}
 	}
-	if sections != 3 || rects != 5 || qualityRows != 2 || plainRows != 6 || !qualityHeading {
-		t.Errorf("sections=%d rects=%d quality=%d plain=%d heading=%v; want 3 5 2 6 true", sections, rects, qualityRows, plainRows, qualityHeading)
+	if sections != 4 || rects != 5 || qualityRows != 2 || plainRows != 7 || !qualityHeading {
+		t.Errorf("sections=%d rects=%d quality=%d plain=%d heading=%v; want 4 5 2 7 true", sections, rects, qualityRows, plainRows, qualityHeading)
+	}
+	// Two watched series, one band: the series without a baseline has none,
+	// and its range reads "—", never 0–0.
+	if watchCharts != 2 || bands != 1 {
+		t.Errorf("quality charts=%d bands=%d; want 2 charts and 1 band", watchCharts, bands)
+	}
+	if strings.Contains(string(frag), "0.0 % – 0.0 %") || !strings.Contains(string(frag), "no baseline yet — not judged") {
+		t.Error("the unjudged series shows a 0–0 range or no \"no baseline\" label")
 	}
 	if strings.Contains(string(frag), "<governance>") {
 		t.Error("a section title was not escaped")
@@ -207,16 +245,6 @@ func TestFormatValue(t *testing.T) {
 	} {
 		if got := FormatValue(tt.name, tt.v); got != tt.want {
 			t.Errorf("FormatValue(%q, %v) = %q; want %q", tt.name, tt.v, got, tt.want)
-		}
-	}
-}
-
-func TestNiceCeil(t *testing.T) {
-	for _, tt := range []struct{ in, want float64 }{
-		{0, 0}, {1, 1}, {3, 4}, {7, 8}, {37, 40}, {399, 400}, {410, 500}, {1000, 1000}, {0.83, 1}, {0.12, 0.2},
-	} {
-		if got := niceCeil(tt.in); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("niceCeil(%v) = %v; want %v", tt.in, got, tt.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"time"
 
 	"anxin"
 )
@@ -9,13 +10,19 @@ import (
 // qualitySection is the category-quality section: the campaigns that ran
 // in the period with their category's return rate before and after (the
 // category return-rate change, in percentage points), the merchants
-// they acted on, and the alerts raised.
+// they acted on, and the alerts raised; and each monitored series over
+// the period's days (the last maxReportDays of them, for at most
+// maxReportSeries monitors) with its baselines, for the report's charts.
 func qualitySection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section, error) {
 	sec := anxin.Section{Key: "quality", Title: "Category quality"}
 	from, to := ms(p.From), ms(p.To)
 	var campaigns []*anxin.Campaign
 	err := db.TransactOpts(ctx, TxOptions{ReadOnly: true}, func(tx *Tx) (err error) {
 		campaigns, err = loadCampaigns(ctx, tx, "WHERE c.from_at < ? AND c.to_at > ?", to, from)
+		if err != nil {
+			return err
+		}
+		sec.Watch, err = watchSeries(ctx, tx, p)
 		return err
 	})
 	if err != nil {
@@ -54,4 +61,37 @@ func qualitySection(ctx context.Context, db *DB, p anxin.Period) (anxin.Section,
 		sec.Charts = []anxin.Series{chart}
 	}
 	return sec, nil
+}
+
+// Bounds of the series a report draws.
+const (
+	maxReportSeries = 24
+	maxReportDays   = 120
+)
+
+// watchSeries returns the first maxReportSeries monitors' series over the
+// local days of p (at most the last maxReportDays).
+func watchSeries(ctx context.Context, tx *Tx, p anxin.Period) ([]*anxin.QualitySeries, error) {
+	if !p.From.Before(p.To) {
+		return nil, nil
+	}
+	_, first := localDay(p.From)
+	_, last := localDay(p.To.Add(-time.Millisecond))
+	n := min(maxReportDays, int(last.Sub(first).Hours()+12)/24+1)
+	monitors, err := scanMonitors(ctx, tx, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []*anxin.QualitySeries
+	for i, m := range monitors {
+		if i == maxReportSeries {
+			break
+		}
+		s, err := seriesOf(ctx, tx, m, last, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"anxin"
+	"anxin/sim"
 )
 
 // The care, sampling and quality demo steps. Care turns the simulated
@@ -388,6 +389,7 @@ type qualityRun struct {
 	days     int
 	campaign string
 	enforced int
+	history  int // prior days imported, over all series
 }
 
 // qualityDemo sets up the monitors on the first morning and evaluates each
@@ -405,6 +407,14 @@ func qualityDemo(ctx context.Context, env *demoEnv) error {
 	run := &qualityRun{key: quality}
 	env.qualityRun = run
 	env.at(w.Period.From.Add(5*time.Minute), func(ctx context.Context) error {
+		// Last year's fresh-produce record, so the fresh monitors compare
+		// each day with the same weekday a year before.
+		for _, h := range sim.PriorHistory(w) {
+			if err := env.post(ctx, quality, "/v1/quality/history", h, nil); err != nil {
+				return err
+			}
+			run.history += len(h.Days)
+		}
 		for _, m := range []anxin.QualityMonitor{
 			{Scope: anxin.ScopeCategory, Key: "fresh", Metric: anxin.MetricReturnRate, Seasonal: true, Weeks: 2, MinOrders: 5},
 			{Scope: anxin.ScopeCategory, Key: "fresh", Metric: anxin.MetricDamageRate, Seasonal: true, Weeks: 2, MinOrders: 5},
@@ -463,6 +473,22 @@ func qualityDemo(ctx context.Context, env *demoEnv) error {
 func qualityAfter(ctx context.Context, env *demoEnv) error {
 	run := env.qualityRun
 	fmt.Fprintf(env.Out, "%-28s %10d days evaluated, %d alerts\n", "quality watch", run.days, run.alerts)
+	var ms struct {
+		Monitors []anxin.QualityMonitor `json:"monitors"`
+	}
+	if err := env.get(ctx, run.key, "/v1/quality/monitors", &ms); err != nil {
+		return err
+	}
+	for _, m := range ms.Monitors {
+		var s anxin.QualitySeries
+		if err := env.get(ctx, run.key, "/v1/quality/monitors/"+m.ID+"/series?days=1", &s); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Out, "%-28s %s %s against %s\n", "", m.Key, m.Metric, s.BaselineLabel)
+	}
+	if run.history > 0 {
+		fmt.Fprintf(env.Out, "%-28s %d days of last year's fresh-produce record imported first\n", "", run.history)
+	}
 	if run.campaign == "" {
 		return nil
 	}
