@@ -123,13 +123,32 @@ func (c *fieldContext) intentOf(i int) int8 {
 	return c.intent[i]
 }
 
-var boundaryPool = sync.Pool{New: func() any { return new([]bool) }}
+// contextScratch is context's reusable storage, part of a check's scratch.
+type contextScratch struct {
+	cueHits []lexicon.Hit
+	drop    []bool
+	intent  []int8
+	cue     []int
+	bounds  []bool
+	ends    []int
+}
+
+// reuse returns s[:n] zeroed, growing s when it is too short.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, max(n, 16))
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
 
 // context applies word context to the hits of t: word terms off a word
 // boundary are dropped, and each risky hit gets the intent of the cues near
-// it. contact reports a contact detail in the text. It does nothing (and
-// allocates nothing) for a text without hits.
-func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) fieldContext {
+// it. contact reports a contact detail in the text. It does nothing for a
+// text without hits. The result lives in sc and is valid until the next
+// call with the same sc.
+func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contact bool) fieldContext {
 	var c fieldContext
 	if len(hits) == 0 {
 		return c
@@ -144,20 +163,20 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 	}
 	var cueHits []lexicon.Hit
 	if risky {
-		cueHits = cues().Scan(t, "")
+		sc.ctx.cueHits = cues().AppendScan(sc.ctx.cueHits[:0], t, "")
+		cueHits = sc.ctx.cueHits
 		for _, h := range cueHits {
 			needSeg = needSeg || h.End-h.Start <= 3 // a one-character cue must be a word of its own
 		}
 	}
 	var bounds []bool
 	if needSeg {
-		bp := boundaryPool.Get().(*[]bool)
-		defer boundaryPool.Put(bp)
-		*bp = segment.Default().Boundaries(t.Norm, *bp)
-		bounds = *bp
+		sc.ctx.bounds = segment.Default().Boundaries(t.Norm, sc.ctx.bounds)
+		bounds = sc.ctx.bounds
 	}
 	at := func(p int) bool { return bounds == nil || bounds[p] || gapAt(t, p) }
-	c.drop = make([]bool, len(hits))
+	sc.ctx.drop = reuse(sc.ctx.drop, len(hits))
+	c.drop = sc.ctx.drop
 	for i, h := range hits {
 		if e.word[h.Term] && !(at(h.Start) && at(h.End)) {
 			c.drop[i] = true
@@ -179,8 +198,10 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 		kept = append(kept, h)
 	}
 	c.cues = kept
-	sentences := sentenceEnds(t.Source())
-	c.intent, c.cue = make([]int8, len(hits)), make([]int, len(hits))
+	sc.ctx.ends = sentenceEnds(t.Source(), sc.ctx.ends[:0])
+	sentences := sc.ctx.ends
+	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
+	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -283,11 +304,11 @@ func runeDistance(norm string, a, b lexicon.Hit) int {
 	return 0
 }
 
-// sentenceEnds returns the byte offsets of the sentence terminators of s.
+// sentenceEnds appends the byte offsets of the sentence terminators of s to
+// out.
 // Commas and colons do not end a sentence: a news sentence names the act and
 // the sentence in one (…贩卖冰毒，被判有期徒刑).
-func sentenceEnds(s string) []int {
-	var out []int
+func sentenceEnds(s string, out []int) []int {
 	for i, r := range s {
 		switch r {
 		case '。', '！', '？', '!', '?', '；', ';', '\n', '｡':
