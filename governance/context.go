@@ -28,7 +28,7 @@ var (
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
-		"不出售", "拒售", "上当", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
+		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
 		"novel", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
@@ -89,6 +89,29 @@ func cautionable(category string) bool { return category == "contact" }
 // court or a bank, so that news cues (公安, 涉嫌, 法院) are part of the offence
 // and do not lower it; warning cues still do.
 func impersonates(category string) bool { return category == "phishing" }
+
+// weakPhishing reports whether a category is the weak phishing wording
+// (phishing_pretext, phishing_ask) that blocks only as a pair: caution cues
+// that are part of a scam's own script (scamScript) do not lower it, so
+// 涉嫌非法集资 or 按提示操作 still counts. News cues still do, so a report of
+// a scam that names its pretext and its demand is not taken for the scam;
+// and the strong phishing terms keep every caution cue, since a warning
+// that quotes them (提示：转入安全账户的都是诈骗) is common.
+func weakPhishing(category string) bool {
+	return category == "phishing_pretext" || category == "phishing_ask"
+}
+
+// scamScript reports whether a caution cue is also the vocabulary of the
+// scams that pose as the police, a court or a bank (涉嫌诈骗, 非法集资,
+// 按提示操作, 温馨提醒): it does not lower an impersonating category, whose
+// warnings use the other cues (警惕, 骗子, 冒充, 不会要求…).
+func scamScript(cue string) bool {
+	switch cue {
+	case "非法", "违法", "犯罪", "诈骗", "提示", "提醒", "严禁", "禁止", "虚假", "后果", "illegal", "warning":
+		return true
+	}
+	return false
+}
 
 // neutral categories are not risky nouns: intent does not apply to them.
 func neutral(category string) bool {
@@ -228,6 +251,9 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 				case cueNews:
 					class = 2
 				}
+			}
+			if class == 1 && weakPhishing(cat) && (cu.Start >= h.Start && cu.End <= h.End || cu.Term >= 0 && scamScript(cues().Terms()[cu.Term].Pattern)) {
+				continue // the scam's own wording (涉嫌非法集资, 按提示操作), not a warning about it
 			}
 			if d < bestD[class] {
 				best[class], bestD[class] = j, d
