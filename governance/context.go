@@ -93,17 +93,18 @@ func impersonates(category string) bool { return category == "phishing" }
 // weakPhishing reports whether a category is the weak phishing wording
 // (phishing_pretext, phishing_ask) that blocks only as a pair: caution cues
 // that are part of a scam's own script (scamScript) do not lower it, so
-// 涉嫌非法集资 or 按提示操作 still counts. News cues still do, so a report of
-// a scam that names its pretext and its demand is not taken for the scam;
-// and the strong phishing terms keep every caution cue, since a warning
-// that quotes them (提示：转入安全账户的都是诈骗) is common.
+// 涉嫌非法集资 or 按提示操作 still counts, and a news cue inside one of its
+// hits (涉嫌 of 涉嫌违规交易) is no cue at all. Other news cues still lower
+// it, so a report of a scam that names its pretext and its demand is not
+// taken for the scam. The strong phishing terms keep every caution cue,
+// since a warning that quotes them (提示：转入安全账户的都是诈骗) is common.
 func weakPhishing(category string) bool {
 	return category == "phishing_pretext" || category == "phishing_ask"
 }
 
 // scamScript reports whether a caution cue is also the vocabulary of the
 // scams that pose as the police, a court or a bank (涉嫌诈骗, 非法集资,
-// 按提示操作, 温馨提醒): it does not lower an impersonating category, whose
+// 按提示操作): it does not lower the weak phishing categories, whose
 // warnings use the other cues (警惕, 骗子, 冒充, 不会要求…).
 func scamScript(cue string) bool {
 	switch cue {
@@ -218,6 +219,9 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if cues().Terms()[h.Term].Category == cueOffer && negated(t.Norm[:h.Start]) {
 			h.Term = -1 // marks a negated offer: a caution
 		}
+		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueNews && e.insideWeakPhishing(hits, h) {
+			continue // 涉嫌 of 涉嫌违规交易: the scam's own phrase, not a report
+		}
 		kept = append(kept, h)
 	}
 	c.cues = kept
@@ -285,6 +289,17 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		}
 	}
 	return c
+}
+
+// insideWeakPhishing reports whether cue lies inside a hit of a weak
+// phishing category.
+func (e *Engine) insideWeakPhishing(hits []lexicon.Hit, cue lexicon.Hit) bool {
+	for _, h := range hits {
+		if h.Start <= cue.Start && cue.End <= h.End && weakPhishing(e.terms[h.Term].Category) {
+			return true
+		}
+	}
+	return false
 }
 
 // cueEvidence records the cues that decided an intent, once each.

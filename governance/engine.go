@@ -197,6 +197,7 @@ func (e *Engine) check(sc *scratch, window string, prefix int, signals map[strin
 		hits := sc.hits
 		var ctx fieldContext
 		if !e.lexiconOnly {
+			pats = deliveryPhones(sc, env.Kind, f.name, text, t, pats, e.flagged(hits))
 			ctx = e.context(sc, t, hits, hasContact(pats))
 		}
 		kept := hits[:0]
@@ -357,6 +358,17 @@ func putScratch(sc *scratch) {
 func clearFound(f []rules.Found) []rules.Found {
 	clear(f)
 	return f[:0]
+}
+
+// flagged reports whether a hit is of a contact word or of a category that
+// is not neutral (see neutral).
+func (e *Engine) flagged(hits []lexicon.Hit) bool {
+	for _, h := range hits {
+		if c := e.terms[h.Term].Category; c == "contact" || !neutral(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasQuote(found []rules.Found, term string) bool {
