@@ -267,55 +267,75 @@ func compileRule(r Rule) (compiled, error) {
 }
 
 // need is one value of Env that a rule's expression needs non-zero: a count
-// of hits, window, offered or cautioned (a category's count when key is
-// set, else the named field), or the signal key.
+// of hits, window, offered or cautioned (a category's count when field is
+// fieldCategory), or the signal key.
 type need struct {
-	root  string // hits, window, offered, cautioned or signals
-	field string // category, total, distinct, max_severity, max_repeat or categories; "" for signals
-	key   string // the category or signal name
+	root  uint8 // rootHits … rootSignals
+	field uint8 // fieldCategory … fieldCategories; unused for signals
+	key   string
 }
+
+// Roots and fields of a need, in the order of their expression names.
+const (
+	rootHits uint8 = iota
+	rootWindow
+	rootOffered
+	rootCautioned
+	rootSignals
+)
+
+const (
+	fieldCategory uint8 = iota
+	fieldTotal
+	fieldDistinct
+	fieldMaxSeverity
+	fieldMaxRepeat
+	fieldCategories
+)
+
+var (
+	rootNames  = []string{"hits", "window", "offered", "cautioned", "signals"}
+	fieldNames = []string{"category", "total", "distinct", "max_severity", "max_repeat", "categories"}
+)
 
 func (n need) String() string {
 	switch {
-	case n.root == "signals":
+	case n.root == rootSignals:
 		return "signals[" + n.key + "]"
-	case n.key != "":
-		return n.root + "." + n.field + "[" + n.key + "]"
+	case n.field == fieldCategory:
+		return rootNames[n.root] + ".category[" + n.key + "]"
 	}
-	return n.root + "." + n.field
+	return rootNames[n.root] + "." + fieldNames[n.field]
 }
 
 // nonZero reports whether the value n names is not zero in env.
 func (n need) nonZero(env *Env) bool {
-	if n.root == "signals" {
-		return env.Signals[n.key] != 0
-	}
 	var h *Hits
 	switch n.root {
-	case "hits":
+	case rootSignals:
+		return env.Signals[n.key] != 0
+	case rootHits:
 		h = &env.Hits
-	case "window":
+	case rootWindow:
 		h = &env.Window
-	case "offered":
+	case rootOffered:
 		h = &env.Offered
-	case "cautioned":
+	default:
 		h = &env.Cautioned
 	}
 	switch n.field {
-	case "category":
+	case fieldCategory:
 		return h.Category[n.key] != 0
-	case "total":
+	case fieldTotal:
 		return h.Total != 0
-	case "distinct":
+	case fieldDistinct:
 		return h.Distinct != 0
-	case "max_severity":
+	case fieldMaxSeverity:
 		return h.MaxSeverity != 0
-	case "max_repeat":
+	case fieldMaxRepeat:
 		return h.MaxRepeat != 0
-	case "categories":
-		return h.Categories != 0
 	}
-	return true // not reached: summands only name the fields above
+	return h.Categories != 0
 }
 
 // requires returns values one of which must be non-zero for n to be true,
@@ -383,14 +403,12 @@ func summands(n ast.Node) ([]need, bool) {
 		return nil, false
 	}
 	if root, ok := m.Node.(*ast.IdentifierNode); ok {
-		switch {
-		case root.Value == "signals":
-			return []need{{root: "signals", key: prop.Value}}, true
-		case hitsRoot(root.Value):
-			switch prop.Value {
-			case "total", "distinct", "max_severity", "max_repeat", "categories":
-				return []need{{root: root.Value, field: prop.Value}}, true
-			}
+		if root.Value == "signals" {
+			return []need{{root: rootSignals, key: prop.Value}}, true
+		}
+		r, f := slices.Index(rootNames[:rootSignals], root.Value), slices.Index(fieldNames, prop.Value)
+		if r >= 0 && f > int(fieldCategory) {
+			return []need{{root: uint8(r), field: uint8(f)}}, true
 		}
 		return nil, false
 	}
@@ -400,18 +418,14 @@ func summands(n ast.Node) ([]need, bool) {
 	}
 	field, ok := inner.Property.(*ast.StringNode)
 	root, ok2 := inner.Node.(*ast.IdentifierNode)
-	if !ok || !ok2 || field.Value != "category" || !hitsRoot(root.Value) {
+	if !ok || !ok2 || field.Value != "category" {
 		return nil, false
 	}
-	return []need{{root: root.Value, field: "category", key: prop.Value}}, true
-}
-
-func hitsRoot(name string) bool {
-	switch name {
-	case "hits", "window", "offered", "cautioned":
-		return true
+	r := slices.Index(rootNames[:rootSignals], root.Value)
+	if r < 0 {
+		return nil, false
 	}
-	return false
+	return []need{{root: uint8(r), field: fieldCategory, key: prop.Value}}, true
 }
 
 // mayFire reports whether a rule with needs can be true for env.
@@ -549,6 +563,9 @@ func (p *Program) Evaluate(env *Env) Result {
 		if r.Shadow {
 			res.Shadow = append(res.Shadow, f)
 			continue
+		}
+		if res.Fired == nil {
+			res.Fired = make([]Fired, 0, 4) // most items that fire fire a few rules
 		}
 		res.Fired = append(res.Fired, f)
 	}
