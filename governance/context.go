@@ -28,7 +28,7 @@ var (
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
-		"不出售", "拒售", "上当", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
+		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
 		"novel", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
@@ -90,6 +90,30 @@ func cautionable(category string) bool { return category == "contact" }
 // and do not lower it; warning cues still do.
 func impersonates(category string) bool { return category == "phishing" }
 
+// weakPhishing reports whether a category is the weak phishing wording
+// (phishing_pretext, phishing_ask) that blocks only as a pair: caution cues
+// that are part of a scam's own script (scamScript) do not lower it, so
+// 涉嫌非法集资 or 按提示操作 still counts, and a news cue inside one of its
+// hits (涉嫌 of 涉嫌违规交易) is no cue at all. Other news cues still lower
+// it, so a report of a scam that names its pretext and its demand is not
+// taken for the scam. The strong phishing terms keep every caution cue,
+// since a warning that quotes them (提示：转入安全账户的都是诈骗) is common.
+func weakPhishing(category string) bool {
+	return category == "phishing_pretext" || category == "phishing_ask"
+}
+
+// scamScript reports whether a caution cue is also the vocabulary of the
+// scams that pose as the police, a court or a bank (涉嫌诈骗, 非法集资,
+// 按提示操作): it does not lower the weak phishing categories, whose
+// warnings use the other cues (警惕, 骗子, 冒充, 不会要求…).
+func scamScript(cue string) bool {
+	switch cue {
+	case "非法", "违法", "犯罪", "诈骗", "提示", "提醒", "严禁", "禁止", "虚假", "后果", "illegal", "warning":
+		return true
+	}
+	return false
+}
+
 // neutral categories are not risky nouns: intent does not apply to them.
 func neutral(category string) bool {
 	switch category {
@@ -123,13 +147,32 @@ func (c *fieldContext) intentOf(i int) int8 {
 	return c.intent[i]
 }
 
-var boundaryPool = sync.Pool{New: func() any { return new([]bool) }}
+// contextScratch is context's reusable storage, part of a check's scratch.
+type contextScratch struct {
+	cueHits []lexicon.Hit
+	drop    []bool
+	intent  []int8
+	cue     []int
+	bounds  []bool
+	ends    []int
+}
+
+// reuse returns s[:n] zeroed, growing s when it is too short.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, max(n, 16))
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
 
 // context applies word context to the hits of t: word terms off a word
 // boundary are dropped, and each risky hit gets the intent of the cues near
-// it. contact reports a contact detail in the text. It does nothing (and
-// allocates nothing) for a text without hits.
-func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) fieldContext {
+// it. contact reports a contact detail in the text. It does nothing for a
+// text without hits. The result lives in sc and is valid until the next
+// call with the same sc.
+func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contact bool) fieldContext {
 	var c fieldContext
 	if len(hits) == 0 {
 		return c
@@ -144,20 +187,20 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 	}
 	var cueHits []lexicon.Hit
 	if risky {
-		cueHits = cues().Scan(t, "")
+		sc.ctx.cueHits = cues().AppendScan(sc.ctx.cueHits[:0], t, "")
+		cueHits = sc.ctx.cueHits
 		for _, h := range cueHits {
 			needSeg = needSeg || h.End-h.Start <= 3 // a one-character cue must be a word of its own
 		}
 	}
 	var bounds []bool
 	if needSeg {
-		bp := boundaryPool.Get().(*[]bool)
-		defer boundaryPool.Put(bp)
-		*bp = segment.Default().Boundaries(t.Norm, *bp)
-		bounds = *bp
+		sc.ctx.bounds = segment.Default().Boundaries(t.Norm, sc.ctx.bounds)
+		bounds = sc.ctx.bounds
 	}
 	at := func(p int) bool { return bounds == nil || bounds[p] || gapAt(t, p) }
-	c.drop = make([]bool, len(hits))
+	sc.ctx.drop = reuse(sc.ctx.drop, len(hits))
+	c.drop = sc.ctx.drop
 	for i, h := range hits {
 		if e.word[h.Term] && !(at(h.Start) && at(h.End)) {
 			c.drop[i] = true
@@ -176,11 +219,16 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 		if cues().Terms()[h.Term].Category == cueOffer && negated(t.Norm[:h.Start]) {
 			h.Term = -1 // marks a negated offer: a caution
 		}
+		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueNews && e.insideWeakPhishing(hits, h) {
+			continue // 涉嫌 of 涉嫌违规交易: the scam's own phrase, not a report
+		}
 		kept = append(kept, h)
 	}
 	c.cues = kept
-	sentences := sentenceEnds(t.Source())
-	c.intent, c.cue = make([]int8, len(hits)), make([]int, len(hits))
+	sc.ctx.ends = sentenceEnds(t.Source(), sc.ctx.ends[:0])
+	sentences := sc.ctx.ends
+	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
+	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -207,6 +255,9 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 				case cueNews:
 					class = 2
 				}
+			}
+			if class == 1 && weakPhishing(cat) && (cu.Start >= h.Start && cu.End <= h.End || cu.Term >= 0 && scamScript(cues().Terms()[cu.Term].Pattern)) {
+				continue // the scam's own wording (涉嫌非法集资, 按提示操作), not a warning about it
 			}
 			if d < bestD[class] {
 				best[class], bestD[class] = j, d
@@ -238,6 +289,17 @@ func (e *Engine) context(t lexicon.Text, hits []lexicon.Hit, contact bool) field
 		}
 	}
 	return c
+}
+
+// insideWeakPhishing reports whether cue lies inside a hit of a weak
+// phishing category.
+func (e *Engine) insideWeakPhishing(hits []lexicon.Hit, cue lexicon.Hit) bool {
+	for _, h := range hits {
+		if h.Start <= cue.Start && cue.End <= h.End && weakPhishing(e.terms[h.Term].Category) {
+			return true
+		}
+	}
+	return false
 }
 
 // cueEvidence records the cues that decided an intent, once each.
@@ -283,11 +345,11 @@ func runeDistance(norm string, a, b lexicon.Hit) int {
 	return 0
 }
 
-// sentenceEnds returns the byte offsets of the sentence terminators of s.
+// sentenceEnds appends the byte offsets of the sentence terminators of s to
+// out.
 // Commas and colons do not end a sentence: a news sentence names the act and
 // the sentence in one (…贩卖冰毒，被判有期徒刑).
-func sentenceEnds(s string) []int {
-	var out []int
+func sentenceEnds(s string, out []int) []int {
 	for i, r := range s {
 		switch r {
 		case '。', '！', '？', '!', '?', '；', ';', '\n', '｡':

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"anxin"
@@ -125,14 +126,20 @@ type field struct {
 
 // CheckListing checks a listing's title and description.
 func (e *Engine) CheckListing(l *anxin.ListingCheck, m rules.Merchant, signals map[string]float64) Output {
-	env := &rules.Env{Kind: "listing", Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen, Merchant: m}
-	return e.check(env, []field{{"title", l.Title}, {"description", l.Description}}, "", 0, signals)
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.env = rules.Env{Kind: "listing", Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen, Merchant: m, Found: sc.env.Found}
+	sc.fields = append(sc.fields[:0], field{"title", l.Title}, field{"description", l.Description})
+	return e.check(sc, "", 0, signals)
 }
 
 // CheckContent checks a content item. window holds the text of the
 // stream's earlier segments, oldest first (livestream_segment only).
 func (e *Engine) CheckContent(c *anxin.ContentItem, window []string, m rules.Merchant, signals map[string]float64) Output {
-	env := &rules.Env{Kind: c.Kind, Merchant: m}
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.env = rules.Env{Kind: c.Kind, Merchant: m, Found: sc.env.Found}
+	sc.fields = append(sc.fields[:0], field{"text", c.Text})
 	w, prefix := "", 0
 	if c.Kind == anxin.ContentLivestreamSegment && len(window) > 0 {
 		p := strings.Join(window, "")
@@ -145,13 +152,16 @@ func (e *Engine) CheckContent(c *anxin.ContentItem, window []string, m rules.Mer
 		}
 		w, prefix = p+c.Text, len(p)
 	}
-	return e.check(env, []field{{"text", c.Text}}, w, prefix, signals)
+	return e.check(sc, w, prefix, signals)
 }
 
 // CheckText checks free text as kind, for the test box and the CLI.
 func (e *Engine) CheckText(kind, text string) (Output, string) {
-	env := &rules.Env{Kind: kind}
-	out := e.check(env, []field{{"text", text}}, "", 0, nil)
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.env = rules.Env{Kind: kind, Found: sc.env.Found}
+	sc.fields = append(sc.fields[:0], field{"text", text})
+	out := e.check(sc, "", 0, nil)
 	return out, lexicon.Normalize(clip(text)).Norm
 }
 
@@ -164,35 +174,31 @@ func (e *Engine) CheckText(kind, text string) (Output, string) {
 // original text (patterns.go), the lexicon scan on the normalised text, word
 // context (context.go: word terms on word boundaries, intent cues) and the
 // keyword-stuffing shape (stuffing.go).
-func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int, signals map[string]float64) Output {
+func (e *Engine) check(sc *scratch, window string, prefix int, signals map[string]float64) Output {
 	var out Output
-	st := &checkState{out: &out, sig: make(map[string]float64, len(signals)+8)}
+	st, env := &sc.st, &sc.env
 	for k, v := range signals {
 		st.sig[k] = v
 	}
-	brands := map[string]bool{}
-	var textBuf [2]lexicon.Text
-	var nameBuf [2]string
-	texts, names := textBuf[:0], nameBuf[:0]
-	for _, f := range fields {
+	texts, names := sc.texts[:0], sc.names[:0]
+	for fi, f := range sc.fields {
 		if f.text == "" {
 			continue
 		}
 		text := clip(f.text)
-		t := lexicon.Normalize(text)
+		t := sc.norm[fi].Normalize(text)
 		texts, names = append(texts, t), append(names, f.name)
 		env.TextLen += utf8.RuneCountInString(t.Norm)
 		var pats []detect.Hit
 		if !e.lexiconOnly {
 			pats = detect.Find(text)
 		}
-		hits := e.matcher.Scan(t, env.Kind)
-		if env.Found == nil && len(hits) > 0 {
-			env.Found = make([]rules.Found, 0, len(hits)+4)
-		}
+		sc.hits = e.matcher.AppendScan(sc.hits[:0], t, env.Kind)
+		hits := sc.hits
 		var ctx fieldContext
 		if !e.lexiconOnly {
-			ctx = e.context(t, hits, hasContact(pats))
+			pats = deliveryPhones(sc, env.Kind, f.name, text, t, pats, e.flagged(hits))
+			ctx = e.context(sc, t, hits, hasContact(pats))
 		}
 		kept := hits[:0]
 		for i, h := range hits {
@@ -213,8 +219,8 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 			default:
 				env.Found = append(env.Found, fd)
 				kept = append(kept, h)
-				if term.Category == "brand" {
-					brands[term.Pattern] = true
+				if term.Category == "brand" && !slices.Contains(sc.brands, term.Pattern) {
+					sc.brands = append(sc.brands, term.Pattern)
 				}
 			}
 			st.evidence(anxin.Evidence{Kind: kind, Field: f.name, Term: term.Pattern,
@@ -229,15 +235,17 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 			e.stuffing(st, f.name, text, t, kept)
 		}
 	}
-	st.sig["brands.distinct"] = float64(len(brands))
-	env.Hits = rules.Summarize(env.Found)
+	sc.texts, sc.names = texts, names
+	st.sig["brands.distinct"] = float64(len(sc.brands))
+	env.Hits = sc.sumHits.Summarize(env.Found)
 	env.Window = env.Hits
 	if window != "" {
 		text := clip(window)
 		t := lexicon.Normalize(text)
-		var found []rules.Found
-		hits := e.matcher.Scan(t, env.Kind)
-		ctx := e.context(t, hits, hasContact(detect.Find(text)))
+		found := sc.window[:0]
+		sc.hits = e.matcher.AppendScan(sc.hits[:0], t, env.Kind)
+		hits := sc.hits
+		ctx := e.context(sc, t, hits, hasContact(detect.Find(text)))
 		for i, h := range hits {
 			if h.OrigEnd <= prefix || ctx.dropped(i) || ctx.intentOf(i) == intentCaution {
 				continue
@@ -251,16 +259,18 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 					Category: term.Category, Lexicon: term.Lexicon, Severity: term.Severity, Quote: q, Start: h.OrigStart, End: h.OrigEnd})
 			}
 		}
-		env.Window = rules.Summarize(found)
+		sc.window = found
+		env.Window = sc.sumWindow.Summarize(found)
 	}
-	env.Offered = rules.Summarize(st.offered)
-	env.Cautioned = rules.Summarize(st.cautioned)
+	env.Offered = sc.sumOffered.Summarize(st.offered)
+	env.Cautioned = sc.sumCautioned.Summarize(st.cautioned)
 	// Pattern finds and lowered hits are quoted by reasons but not counted
 	// in hits.
 	env.Found = append(append(env.Found, st.patternFound...), st.cautioned...)
 	st.sig["intent.offer"] = float64(len(st.offered))
 	st.sig["intent.caution"] = float64(len(st.cautioned))
 	env.Signals = st.sig
+	out.Evidence, st.ev = st.ev, nil // the output owns the evidence
 	am, sm := e.scoreModels(env, texts)
 	out.Result = e.program.Evaluate(env)
 	e.applyModels(&out, am, sm, env.Kind, texts, names)
@@ -273,7 +283,7 @@ func (e *Engine) check(env *rules.Env, fields []field, window string, prefix int
 
 // checkState is what the layers of one check add up.
 type checkState struct {
-	out          *Output
+	ev           []anxin.Evidence // becomes Output.Evidence
 	sig          map[string]float64
 	patternFound []rules.Found
 	offered      []rules.Found
@@ -282,12 +292,83 @@ type checkState struct {
 
 // evidence appends ev to the output, up to MaxEvidence entries.
 func (st *checkState) evidence(ev anxin.Evidence) {
-	if st.out.Evidence == nil {
-		st.out.Evidence = make([]anxin.Evidence, 0, 8)
+	if st.ev == nil {
+		st.ev = make([]anxin.Evidence, 0, 8)
 	}
-	if len(st.out.Evidence) < MaxEvidence {
-		st.out.Evidence = append(st.out.Evidence, ev)
+	if len(st.ev) < MaxEvidence {
+		st.ev = append(st.ev, ev)
 	}
+}
+
+// scratch is the working storage of one check, reused through scratchPool
+// so that a check allocates little beyond its Output. Nothing in an Output
+// points into it: quotes are substrings of the checked text, the evidence
+// is handed over, and rules copy what they keep. The rules' Env, the
+// normalised texts and the hit lists live here and are valid only during
+// the check (Classifier implementations must not retain texts).
+type scratch struct {
+	env    rules.Env
+	st     checkState
+	fields []field
+	norm   [2]lexicon.Buffer // by field
+	texts  []lexicon.Text
+	names  []string
+	hits   []lexicon.Hit
+	window []rules.Found
+	brands []string
+
+	sumHits, sumWindow, sumOffered, sumCautioned rules.Summarizer
+
+	ctx contextScratch // context.go
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{st: checkState{sig: make(map[string]float64, 16)}, fields: make([]field, 0, 2),
+		texts: make([]lexicon.Text, 0, 2), names: make([]string, 0, 2)}
+}}
+
+func getScratch() *scratch { return scratchPool.Get().(*scratch) }
+
+// maxScratchBytes bounds the normalisation buffer a pooled scratch keeps, so
+// that one very long text does not pin its buffers.
+const maxScratchBytes = 64 << 10
+
+// putScratch empties sc, keeping its storage, and returns it to the pool.
+func putScratch(sc *scratch) {
+	clear(sc.st.sig)
+	st := &sc.st
+	st.patternFound, st.offered, st.cautioned = clearFound(st.patternFound), clearFound(st.offered), clearFound(st.cautioned)
+	sc.env = rules.Env{Found: clearFound(sc.env.Found)}
+	sc.window = clearFound(sc.window)
+	clear(sc.fields)
+	sc.fields = sc.fields[:0]
+	clear(sc.texts)
+	sc.texts = sc.texts[:0]
+	sc.brands = sc.brands[:0]
+	for i := range sc.norm {
+		if sc.norm[i].Cap() > maxScratchBytes {
+			sc.norm[i] = lexicon.Buffer{}
+		}
+	}
+	scratchPool.Put(sc)
+}
+
+// clearFound empties f, dropping its quotes so the pool does not keep the
+// checked texts alive.
+func clearFound(f []rules.Found) []rules.Found {
+	clear(f)
+	return f[:0]
+}
+
+// flagged reports whether a hit is of a contact word or of a category that
+// is not neutral (see neutral).
+func (e *Engine) flagged(hits []lexicon.Hit) bool {
+	for _, h := range hits {
+		if c := e.terms[h.Term].Category; c == "contact" || !neutral(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasQuote(found []rules.Found, term string) bool {

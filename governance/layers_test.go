@@ -11,9 +11,11 @@ import (
 // signalsOf runs the check of text as kind and returns the signals the
 // rules saw.
 func signalsOf(e *Engine, kind, text string) map[string]float64 {
-	env := &rules.Env{Kind: kind}
-	e.check(env, []field{{"text", text}}, "", 0, nil)
-	return env.Signals
+	sc := &scratch{st: checkState{sig: map[string]float64{}}} // not pooled: the signals are read after the check
+	sc.env = rules.Env{Kind: kind}
+	sc.fields = []field{{"text", text}}
+	e.check(sc, "", 0, nil)
+	return sc.env.Signals
 }
 
 func TestPatternSignals(t *testing.T) {

@@ -276,11 +276,17 @@ func (m *Matcher) Patterns() int { return len(m.pats) }
 // term) in t, except hits inside one of the term's allow-contexts. Hits may
 // overlap; they are ordered by start, longer first, then by term index.
 func (m *Matcher) Scan(t Text, kind string) []Hit {
+	return m.AppendScan(nil, t, kind)
+}
+
+// AppendScan is Scan appending the hits to dst, so that a caller can reuse
+// one slice across texts; it returns dst unchanged when nothing matches.
+func (m *Matcher) AppendScan(dst []Hit, t Text, kind string) []Hit {
 	sc := m.pool.Get().(*scratch)
 	defer m.pool.Put(sc)
 	sc.raw = m.ac.find(t.Norm, sc.raw[:0])
 	if len(sc.raw) == 0 {
-		return nil
+		return dst
 	}
 	sc.excepts = sc.excepts[:0]
 	for _, r := range sc.raw {
@@ -291,7 +297,7 @@ func (m *Matcher) Scan(t Text, kind string) []Hit {
 			}
 		}
 	}
-	var hits []Hit
+	hits, n := dst, len(dst)
 	for _, r := range sc.raw {
 		p := m.pats[r.pat]
 		for _, ro := range m.roles[p.roleStart:p.roleEnd] {
@@ -312,7 +318,7 @@ func (m *Matcher) Scan(t Text, kind string) []Hit {
 			hits = append(hits, Hit{Term: int(ro.term), Start: int(r.start), End: int(r.end), OrigStart: os, OrigEnd: oe, Quote: t.orig[os:oe]})
 		}
 	}
-	slices.SortFunc(hits, func(a, b Hit) int {
+	slices.SortFunc(hits[n:], func(a, b Hit) int {
 		if a.Start != b.Start {
 			return a.Start - b.Start
 		}

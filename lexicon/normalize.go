@@ -33,6 +33,30 @@ type Text struct {
 // fails: invalid UTF-8 and control characters are dropped, and input over
 // MaxTextBytes is cut (see Text.Truncated).
 func Normalize(s string) Text {
+	t, _ := normalize(s, nil, nil)
+	return t
+}
+
+// Buffer holds the storage of normalised texts so that a caller normalising
+// many texts allocates it once. The zero value is ready to use. A Buffer is
+// not safe for concurrent use.
+type Buffer struct {
+	buf   []byte
+	start []int32
+}
+
+// Normalize is Normalize(s) in b's storage: the Text it returns (its Norm
+// included) is valid only until the next call on b, and must not be kept
+// beyond that.
+func (b *Buffer) Normalize(s string) Text {
+	t, buf := normalize(s, b.buf[:0], b.start[:0])
+	b.buf, b.start = buf[:0], t.start[:0]
+	return t
+}
+
+// normalize normalises s into buf and start (grown when too small) and
+// returns the text and the buffer its Norm lives in.
+func normalize(s string, buf []byte, start []int32) (Text, []byte) {
 	t := Text{}
 	if len(s) > MaxTextBytes {
 		cut := MaxTextBytes
@@ -42,8 +66,12 @@ func Normalize(s string) Text {
 		s, t.Truncated = s[:cut], true
 	}
 	t.orig = s
-	buf := make([]byte, 0, len(s))
-	start := make([]int32, 0, len(s))
+	if cap(buf) < len(s) {
+		buf = make([]byte, 0, len(s))
+	}
+	if cap(start) < len(s) {
+		start = make([]int32, 0, len(s))
+	}
 	tab := foldTable()
 	// run counts the digits and Chinese numerals at the end of buf, cn says
 	// whether a numeral is among them; numerals is set once such a run is
@@ -112,9 +140,9 @@ func Normalize(s string) Text {
 	if numerals {
 		buf, start = foldNumeralRuns(buf, start)
 	}
-	t.Norm = unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again
+	t.Norm = unsafe.String(unsafe.SliceData(buf), len(buf)) // buf is not written again (a Buffer's: not before its next call)
 	t.start = start
-	return t
+	return t, buf
 }
 
 // Raw returns s as a Text without normalisation: Norm is s (cut to
@@ -318,3 +346,6 @@ func isNoise(r rune) bool {
 	}
 	return !unicode.In(r, unicode.L, unicode.N, unicode.M) // unassigned
 }
+
+// Cap returns the bytes of text b can hold without growing.
+func (b *Buffer) Cap() int { return cap(b.buf) }

@@ -160,3 +160,25 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// TestBufferNormalize checks that a reused Buffer gives the same text and
+// offsets as Normalize, whatever was normalised in it before.
+func TestBufferNormalize(t *testing.T) {
+	inputs := []string{"髙 仿 LV 包包", "", "一三八 0013 八千", "ｚｈｕａｎ柜品质", strings.Repeat("长文本，", 200), "a", "😀加V信😀 abc123", "壹叁捌零零壹叁捌零零零"}
+	var b Buffer
+	for round := range 2 {
+		for _, s := range inputs {
+			want, got := Normalize(s), b.Normalize(s)
+			if got.Norm != want.Norm || got.Truncated != want.Truncated {
+				t.Fatalf("round %d: Buffer.Normalize(%q) = %q; want %q", round, s, got.Norm, want.Norm)
+			}
+			for i := 0; i < len(want.Norm); i++ {
+				ga, gb := got.Original(i, i+1)
+				wa, wb := want.Original(i, i+1)
+				if ga != wa || gb != wb {
+					t.Fatalf("Buffer.Normalize(%q).Original(%d) = %d,%d; want %d,%d", s, i, ga, gb, wa, wb)
+				}
+			}
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package rules
 
+import "slices"
+
 // Env is what a rule's expression sees. Field names in expressions are the
 // snake_case names in the expr tags:
 //
@@ -104,25 +106,76 @@ func Summarize(found []Found) Hits {
 	if len(found) == 0 {
 		return Hits{Category: noCounts, Lexicon: noCounts}
 	}
-	h := Hits{Category: make(map[string]int, 4), Lexicon: make(map[string]int, 4)}
-	per := make(map[string]int, len(found))
+	var h Hits
+	h.summarize(found, make(map[string]int, 4), make(map[string]int, 4), nil, nil)
+	return h
+}
+
+// Summarizer builds Hits like Summarize but reuses its maps and slices from
+// one call to the next, so a caller that checks many items allocates them
+// once. The Hits a call returns are valid until the next call on the same
+// Summarizer and must not be modified. The zero value is ready to use; a
+// Summarizer is not safe for concurrent use.
+type Summarizer struct {
+	category, lexicon map[string]int
+	terms             []string
+	counts            []int
+}
+
+// Summarize is Summarize(found), reusing s's storage.
+func (s *Summarizer) Summarize(found []Found) Hits {
+	if len(found) == 0 {
+		return Hits{Category: noCounts, Lexicon: noCounts}
+	}
+	if s.category == nil {
+		s.category, s.lexicon = make(map[string]int, 8), make(map[string]int, 4)
+	}
+	clear(s.category)
+	clear(s.lexicon)
+	var h Hits
+	s.counts = h.summarize(found, s.category, s.lexicon, s.terms[:0], s.counts[:0])
+	s.terms = h.Terms[:0]
+	return h
+}
+
+// summarize fills h from found into the given maps, appending the distinct
+// terms to terms and counting them in cnt (in a map when there are many),
+// and returns cnt for reuse.
+func (h *Hits) summarize(found []Found, category, lexicon map[string]int, terms []string, cnt []int) []int {
+	h.Category, h.Lexicon = category, lexicon
+	var per map[string]int
+	if len(found) > 16 {
+		per = make(map[string]int, len(found))
+	}
 	for _, f := range found {
 		h.Total++
-		h.Category[f.Category]++
-		h.Lexicon[f.Lexicon]++
+		category[f.Category]++
+		lexicon[f.Lexicon]++
 		if f.Severity > h.MaxSeverity {
 			h.MaxSeverity = f.Severity
 		}
-		n := per[f.Term] + 1
-		per[f.Term] = n
-		if n == 1 {
-			h.Terms = append(h.Terms, f.Term)
+		var n int
+		if per != nil {
+			n = per[f.Term] + 1
+			per[f.Term] = n
+			if n == 1 {
+				terms = append(terms, f.Term)
+			}
+		} else {
+			j := slices.Index(terms, f.Term)
+			if j < 0 {
+				terms, cnt = append(terms, f.Term), append(cnt, 0)
+				j = len(terms) - 1
+			}
+			cnt[j]++
+			n = cnt[j]
 		}
 		if n > h.MaxRepeat {
 			h.MaxRepeat = n
 		}
 	}
-	h.Distinct = len(per)
-	h.Categories = len(h.Category)
-	return h
+	h.Terms = terms
+	h.Distinct = len(terms)
+	h.Categories = len(category)
+	return cnt
 }

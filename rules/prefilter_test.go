@@ -13,25 +13,40 @@ func TestRequires(t *testing.T) {
 		expr string
 		want []string // nil: nothing proven
 	}{
-		{`hits.category["a"] > 0`, []string{"a"}},
-		{`hits.category["a"] + window.category["b"] >= 1 && brand != ""`, []string{"a", "b"}},
-		{`brand != "" && hits.category["a"] > 2`, []string{"a"}},
-		{`hits.category["a"] > 0 || window.category["b"] == 3`, []string{"a", "b"}},
-		{`hits.category["a"] > 0 || signals["x"] > 0`, nil},
+		{`hits.category["a"] > 0`, []string{"hits.category[a]"}},
+		{`hits.category["a"] + window.category["b"] >= 1 && brand != ""`, []string{"hits.category[a]", "window.category[b]"}},
+		{`brand != "" && hits.category["a"] > 2`, []string{"hits.category[a]"}},
+		{`hits.category["a"] > 0 || window.category["b"] == 3`, []string{"hits.category[a]", "window.category[b]"}},
+		{`hits.category["a"] > 0 || signals["x"] > 0`, []string{"hits.category[a]", "signals[x]"}},
+		{`signals["x"] + signals["y"] > 0.5`, []string{"signals[x]", "signals[y]"}},
+		{`signals["x"] >= 0.7`, []string{"signals[x]"}},
+		{`signals["x"] == 0.5`, []string{"signals[x]"}},
+		{`offered.category["a"] + cautioned.max_severity > 0`, []string{"offered.category[a]", "cautioned.max_severity"}},
+		{`hits.total > 0`, []string{"hits.total"}},
+		{`hits.max_repeat > 3 || signals["s"] > 5`, []string{"hits.max_repeat", "signals[s]"}},
 		{`hits.category["a"] == 0`, nil},
 		{`hits.category["a"] >= 0`, nil},
+		{`signals["x"] >= 0`, nil},
+		{`signals["x"] > -1`, nil},
 		{`hits.category["a"] > -1`, nil},
 		{`!(hits.category["a"] > 0)`, nil},
 		{`hits.category[brand] > 0`, nil},
+		{`signals[brand] > 0`, nil},
 		{`merchant.category["a"] > 0`, nil},
-		{`hits.total > 0`, nil},
+		{`merchant.general > 0`, nil},
+		{`hits.total > 0 || brand != ""`, nil},
+		{`len(hits.terms) > 0`, nil},
 	}
 	for _, tt := range tests {
 		tree, err := parser.Parse(tt.expr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ok := requires(tree.Node)
+		needs, ok := requires(tree.Node)
+		var got []string
+		for _, n := range needs {
+			got = append(got, n.String())
+		}
 		if ok != (tt.want != nil) || !slices.Equal(got, tt.want) {
 			t.Errorf("requires(%s) = %v, %v; want %v", tt.expr, got, ok, tt.want)
 		}
@@ -45,6 +60,9 @@ func TestPrefilterKeepsResults(t *testing.T) {
 		`hits.category["a"] > 0`, `hits.category["a"] + hits.category["b"] >= 2 && hits.max_severity >= 3`,
 		`window.category["c"] > 0 || hits.category["a"] > 1`, `hits.category["b"] == 1 && brand != ""`,
 		`hits.total > 2`, `signals["s"] > 0.5 || hits.category["c"] > 0`,
+		`signals["s"] + signals["t"] > 0`, `signals["t"] == 1`, `signals["s"] >= 0.25 && hits.max_repeat > 1`,
+		`offered.category["a"] + offered.category["b"] > 0`, `cautioned.max_severity >= 4`,
+		`window.distinct >= 2 || hits.categories > 1`,
 	}
 	var rs []Rule
 	for i, e := range exprs {
@@ -68,7 +86,20 @@ func TestPrefilterKeepsResults(t *testing.T) {
 		for range r.IntN(4) {
 			found = append(found, Found{Term: cats[r.IntN(4)], Category: cats[r.IntN(4)], Severity: 1 + r.IntN(5)})
 		}
-		env := &Env{Kind: "listing", Hits: Summarize(found), Signals: map[string]float64{"s": r.Float64()}}
+		sig := map[string]float64{"s": r.Float64()}
+		if r.IntN(3) == 0 {
+			sig["s"] = 0
+		}
+		if r.IntN(2) == 0 {
+			sig["t"] = float64(r.IntN(3) - 1) // -1, 0 or 1
+		}
+		env := &Env{Kind: "listing", Hits: Summarize(found), Signals: sig}
+		if r.IntN(2) == 0 {
+			env.Offered = Summarize(found[:len(found)/2])
+		}
+		if r.IntN(2) == 0 {
+			env.Cautioned = Summarize(found[len(found)/2:])
+		}
 		env.Window = Summarize(append(found, Found{Term: "w", Category: cats[r.IntN(4)]}))
 		if r.IntN(2) == 0 {
 			env.Brand = "b"

@@ -124,10 +124,10 @@ type compiled struct {
 	rule  Rule
 	prog  *vm.Program
 	kinds uint8 // bit set of kindBit; 0 = all
-	// needs, when not nil, are hit categories at least one of which must
-	// have a hit (in hits or window) for the expression to be true; a rule
-	// whose needs are all absent is skipped without running it.
-	needs []string
+	// needs, when not nil, are values of Env at least one of which must
+	// be non-zero for the expression to be true; a rule whose needs are all
+	// zero is skipped without running it.
+	needs []need
 }
 
 // Program is a compiled policy. It is immutable and safe for concurrent use.
@@ -266,12 +266,87 @@ func compileRule(r Rule) (compiled, error) {
 	return compiled{rule: r, prog: prog, kinds: kinds, needs: needs}, nil
 }
 
-// requires returns categories one of which must have a hit for n to be
-// true, and whether such a set could be proven. It understands conjunctions,
-// disjunctions and comparisons of sums of hits.category["c"] and
-// window.category["c"] with a positive bound; anything else proves nothing,
-// so the rule always runs.
-func requires(n ast.Node) ([]string, bool) {
+// need is one value of Env that a rule's expression needs non-zero: a count
+// of hits, window, offered or cautioned (a category's count when field is
+// fieldCategory), or the signal key.
+type need struct {
+	root  uint8 // rootHits … rootSignals
+	field uint8 // fieldCategory … fieldCategories; unused for signals
+	key   string
+}
+
+// Roots and fields of a need, in the order of their expression names.
+const (
+	rootHits uint8 = iota
+	rootWindow
+	rootOffered
+	rootCautioned
+	rootSignals
+)
+
+const (
+	fieldCategory uint8 = iota
+	fieldTotal
+	fieldDistinct
+	fieldMaxSeverity
+	fieldMaxRepeat
+	fieldCategories
+)
+
+var (
+	rootNames  = []string{"hits", "window", "offered", "cautioned", "signals"}
+	fieldNames = []string{"category", "total", "distinct", "max_severity", "max_repeat", "categories"}
+)
+
+func (n need) String() string {
+	switch {
+	case n.root == rootSignals:
+		return "signals[" + n.key + "]"
+	case n.field == fieldCategory:
+		return rootNames[n.root] + ".category[" + n.key + "]"
+	}
+	return rootNames[n.root] + "." + fieldNames[n.field]
+}
+
+// nonZero reports whether the value n names is not zero in env.
+func (n need) nonZero(env *Env) bool {
+	var h *Hits
+	switch n.root {
+	case rootSignals:
+		return env.Signals[n.key] != 0
+	case rootHits:
+		h = &env.Hits
+	case rootWindow:
+		h = &env.Window
+	case rootOffered:
+		h = &env.Offered
+	default:
+		h = &env.Cautioned
+	}
+	switch n.field {
+	case fieldCategory:
+		return h.Category[n.key] != 0
+	case fieldTotal:
+		return h.Total != 0
+	case fieldDistinct:
+		return h.Distinct != 0
+	case fieldMaxSeverity:
+		return h.MaxSeverity != 0
+	case fieldMaxRepeat:
+		return h.MaxRepeat != 0
+	}
+	return h.Categories != 0
+}
+
+// requires returns values one of which must be non-zero for n to be true,
+// and whether such a set could be proven. It understands conjunctions,
+// disjunctions and comparisons of a sum of summands (hits.category["c"],
+// window.max_severity, signals["s"], … see summands) with a constant bound
+// that a sum of zeros cannot meet (> b with b >= 0, >= b with b > 0, == b
+// with b != 0): whatever their signs, when every summand is zero the sum is
+// zero and the comparison false. Anything else proves nothing, so the rule
+// always runs.
+func requires(n ast.Node) ([]need, bool) {
 	b, ok := n.(*ast.BinaryNode)
 	if !ok {
 		return nil, false
@@ -290,20 +365,30 @@ func requires(n ast.Node) ([]string, bool) {
 		}
 		return nil, false
 	case ">", ">=", "==":
-		bound, ok := b.Right.(*ast.IntegerNode)
-		if !ok || bound.Value < 0 || (b.Operator != ">" && bound.Value < 1) {
+		var bound float64
+		switch x := b.Right.(type) {
+		case *ast.IntegerNode:
+			bound = float64(x.Value)
+		case *ast.FloatNode:
+			bound = x.Value
+		default:
 			return nil, false
 		}
-		return categorySum(b.Left)
+		if b.Operator == ">" && bound < 0 || b.Operator == ">=" && bound <= 0 || b.Operator == "==" && bound == 0 || bound != bound {
+			return nil, false
+		}
+		return summands(b.Left)
 	}
 	return nil, false
 }
 
-// categorySum recognises hits.category["c"] (or window.…) and sums of them.
-func categorySum(n ast.Node) ([]string, bool) {
+// summands recognises hits.category["c"], hits.total, hits.distinct,
+// hits.max_severity, hits.max_repeat and hits.categories (also of window,
+// offered and cautioned), signals["s"], and sums of them.
+func summands(n ast.Node) ([]need, bool) {
 	if b, ok := n.(*ast.BinaryNode); ok && b.Operator == "+" {
-		l, ok1 := categorySum(b.Left)
-		r, ok2 := categorySum(b.Right)
+		l, ok1 := summands(b.Left)
+		r, ok2 := summands(b.Right)
 		if ok1 && ok2 {
 			return append(l, r...), true
 		}
@@ -313,20 +398,34 @@ func categorySum(n ast.Node) ([]string, bool) {
 	if !ok || m.Optional {
 		return nil, false
 	}
-	key, ok := m.Property.(*ast.StringNode)
+	prop, ok := m.Property.(*ast.StringNode)
 	if !ok {
+		return nil, false
+	}
+	if root, ok := m.Node.(*ast.IdentifierNode); ok {
+		if root.Value == "signals" {
+			return []need{{root: rootSignals, key: prop.Value}}, true
+		}
+		r, f := slices.Index(rootNames[:rootSignals], root.Value), slices.Index(fieldNames, prop.Value)
+		if r >= 0 && f > int(fieldCategory) {
+			return []need{{root: uint8(r), field: uint8(f)}}, true
+		}
 		return nil, false
 	}
 	inner, ok := m.Node.(*ast.MemberNode)
-	if !ok {
+	if !ok || inner.Optional {
 		return nil, false
 	}
-	prop, ok := inner.Property.(*ast.StringNode)
+	field, ok := inner.Property.(*ast.StringNode)
 	root, ok2 := inner.Node.(*ast.IdentifierNode)
-	if !ok || !ok2 || prop.Value != "category" || (root.Value != "hits" && root.Value != "window") {
+	if !ok || !ok2 || field.Value != "category" {
 		return nil, false
 	}
-	return []string{key.Value}, true
+	r := slices.Index(rootNames[:rootSignals], root.Value)
+	if r < 0 {
+		return nil, false
+	}
+	return []need{{root: uint8(r), field: fieldCategory, key: prop.Value}}, true
 }
 
 // mayFire reports whether a rule with needs can be true for env.
@@ -334,8 +433,8 @@ func (c *compiled) mayFire(env *Env) bool {
 	if c.needs == nil {
 		return true
 	}
-	for _, cat := range c.needs {
-		if env.Hits.Category[cat] > 0 || env.Window.Category[cat] > 0 {
+	for _, n := range c.needs {
+		if n.nonZero(env) {
 			return true
 		}
 	}
@@ -465,6 +564,9 @@ func (p *Program) Evaluate(env *Env) Result {
 			res.Shadow = append(res.Shadow, f)
 			continue
 		}
+		if res.Fired == nil {
+			res.Fired = make([]Fired, 0, 4) // most items that fire fire a few rules
+		}
 		res.Fired = append(res.Fired, f)
 	}
 	res.merge()
@@ -475,8 +577,26 @@ func (p *Program) Evaluate(env *Env) Result {
 // labels and actions of every rule, reasons of the rules at the outcome.
 func (res *Result) merge() {
 	slices.SortStableFunc(res.Fired, func(a, b Fired) int { return int(b.Outcome) - int(a.Outcome) })
-	if len(res.Fired) > 0 {
-		res.Outcome = res.Fired[0].Outcome
+	if len(res.Fired) == 0 {
+		return
+	}
+	res.Outcome = res.Fired[0].Outcome
+	// Size the merged lists once (nil stays nil, as append would leave it).
+	nl, nr, na := 0, 0, 0
+	for _, f := range res.Fired {
+		nl, na = nl+len(f.Labels), na+len(f.Actions)
+		if f.Outcome == res.Outcome && f.Reason != "" {
+			nr++
+		}
+	}
+	if nl > 0 {
+		res.Labels = make([]string, 0, nl)
+	}
+	if nr > 0 {
+		res.Reasons = make([]string, 0, nr)
+	}
+	if na > 0 {
+		res.Actions = make([]Action, 0, na)
 	}
 	for _, f := range res.Fired {
 		for _, l := range f.Labels {
@@ -509,13 +629,17 @@ func MergeActions(a, b []Action) []Action {
 	return a
 }
 
+// render fills the reason template of r: {terms} becomes the first five
+// distinct quotes of the hits the rule cites (all hits when it cites none),
+// {kind} and {brand} the item's. It builds the string in one pass.
 func render(r *Rule, env *Env) string {
 	s := r.Reason
-	if !strings.Contains(s, "{") {
+	if strings.IndexByte(s, '{') < 0 {
 		return s
 	}
+	var termBuf [5]string
+	terms := termBuf[:0]
 	if strings.Contains(s, "{terms}") {
-		var terms []string
 		for _, f := range env.Found {
 			if (len(r.Evidence) == 0 || slices.Contains(r.Evidence, f.Category)) && !slices.Contains(terms, f.Quote) {
 				terms = append(terms, f.Quote)
@@ -524,9 +648,37 @@ func render(r *Rule, env *Env) string {
 				}
 			}
 		}
-		s = strings.ReplaceAll(s, "{terms}", "\""+strings.Join(terms, "\", \"")+"\"")
 	}
-	s = strings.ReplaceAll(s, "{kind}", env.Kind)
-	s = strings.ReplaceAll(s, "{brand}", env.Brand)
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 8*len(terms) + 16)
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i:]
+		switch {
+		case strings.HasPrefix(s, "{terms}"):
+			b.WriteByte('"')
+			for j, t := range terms {
+				if j > 0 {
+					b.WriteString("\", \"")
+				}
+				b.WriteString(t)
+			}
+			b.WriteByte('"')
+			s = s[len("{terms}"):]
+		case strings.HasPrefix(s, "{kind}"):
+			b.WriteString(env.Kind)
+			s = s[len("{kind}"):]
+		case strings.HasPrefix(s, "{brand}"):
+			b.WriteString(env.Brand)
+			s = s[len("{brand}"):]
+		default:
+			b.WriteByte('{')
+			s = s[1:]
+		}
+	}
 }

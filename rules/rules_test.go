@@ -121,3 +121,26 @@ func TestMergeActionsLongestWins(t *testing.T) {
 		t.Errorf("MergeActions (-want +got):\n%s", diff)
 	}
 }
+
+func TestRenderReason(t *testing.T) {
+	env := &Env{Kind: "listing", Brand: "古驰", Found: []Found{
+		{Category: "a", Quote: "高仿"}, {Category: "b", Quote: "原单"}, {Category: "a", Quote: "高仿"}, {Category: "a", Quote: "{brand}"},
+	}}
+	tests := []struct {
+		reason   string
+		evidence []string
+		want     string
+	}{
+		{"plain", nil, "plain"},
+		{"uses {terms}.", []string{"a"}, `uses "高仿", "{brand}".`},
+		{"uses {terms} in a {kind} of {brand}", nil, `uses "高仿", "原单", "{brand}" in a listing of 古驰`},
+		{"none {terms}", []string{"z"}, `none ""`},
+		{"odd {x} and {", nil, "odd {x} and {"},
+	}
+	for _, tt := range tests {
+		r := &Rule{Reason: tt.reason, Evidence: tt.evidence}
+		if got := render(r, env); got != tt.want {
+			t.Errorf("render(%q) = %q; want %q", tt.reason, got, tt.want)
+		}
+	}
+}

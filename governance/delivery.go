@@ -1,0 +1,109 @@
+package governance
+
+import (
+	"sync"
+
+	"anxin"
+	"anxin/detect"
+	"anxin/lexicon"
+)
+
+// Phone numbers in delivery talk. A buyer's message or comment gives phone
+// numbers that lead nowhere off the platform: the courier's (快递员电话打不通),
+// the pick-up point's (驿站电话), the buyer's own for the delivery (收件人电话
+// 改成…, 发货前打我电话). A number counts as delivery talk, and not as an
+// off-platform contact, when a delivery word stands in its sentence and the
+// text has no diversion word (微信, 加我, 便宜, 私聊, 隐蔽…) and no lexicon hit
+// of a contact word or a risky category (an offer of prohibited goods with
+// a number is never delivery talk). This applies to comments (where messages are checked) only: a
+// listing or a stream that shows a phone number invites contact whatever
+// the wording.
+const (
+	// SigDeliveryPhone counts phone numbers taken as delivery talk; no
+	// default rule reads it.
+	SigDeliveryPhone = "contact.delivery_phone"
+
+	cueDelivery  = "delivery"
+	cueDiversion = "diversion"
+)
+
+var (
+	deliveryCues = []string{"快递员", "快递小哥", "快递师傅", "派送员", "配送员", "送货员", "外卖员", "骑手", "驿站", "网点", "快递柜",
+		"丰巢", "收件人", "收货人", "收件电话", "收货电话", "派送", "配送", "送货", "送件", "取件", "发货前", "收货地址", "填错",
+		"courier", "delivery", "delivering", "deliver", "driver", "parcel"}
+	diversionCues = []string{"微信", "加我", "加v", "vx", "qq", "扣扣", "私聊", "私信", "私我", "便宜", "优惠", "批发", "代理", "找我",
+		"联系我", "联系方式", "咨询", "拿货", "货源", "平台外", "线下", "转账", "返现", "好评返", "隐蔽", "保密发货", "whatsapp", "telegram", "wechat", "cheaper",
+		"discount", "dm me", "contact me"}
+
+	deliveryOnce    sync.Once
+	deliveryMatcher *lexicon.Matcher
+)
+
+func deliveryWords() *lexicon.Matcher {
+	deliveryOnce.Do(func() {
+		var ts []lexicon.Term
+		for _, w := range deliveryCues {
+			ts = append(ts, lexicon.Term{Pattern: w, Category: cueDelivery, Lexicon: "delivery"})
+		}
+		for _, w := range diversionCues {
+			ts = append(ts, lexicon.Term{Pattern: w, Category: cueDiversion, Lexicon: "delivery"})
+		}
+		m, err := lexicon.Compile(ts)
+		if err != nil {
+			panic("governance: delivery cues do not compile: " + err.Error()) // a programming error in the lists above
+		}
+		deliveryMatcher = m
+	})
+	return deliveryMatcher
+}
+
+func isPhone(k detect.Kind) bool {
+	return k == detect.Mobile || k == detect.Landline || k == detect.Hotline
+}
+
+// deliveryPhones removes from pats the phone numbers that are delivery talk
+// in a comment (see SigDeliveryPhone), counting them in the signals with
+// evidence of category delivery_contact, and returns the rest. t is the
+// normalised text; flagged reports a lexicon hit in it of a contact word or
+// of a category that is not neutral. The
+// returned slice shares pats' storage.
+func deliveryPhones(sc *scratch, kind, fieldName, text string, t lexicon.Text, pats []detect.Hit, flagged bool) []detect.Hit {
+	if kind != anxin.ContentComment || flagged || len(pats) == 0 {
+		return pats
+	}
+	phones := false
+	for _, h := range pats {
+		phones = phones || isPhone(h.Kind)
+	}
+	if !phones {
+		return pats
+	}
+	m := deliveryWords()
+	sc.ctx.cueHits = m.AppendScan(sc.ctx.cueHits[:0], t, "")
+	cues := sc.ctx.cueHits
+	for _, c := range cues {
+		if m.Terms()[c.Term].Category == cueDiversion {
+			return pats
+		}
+	}
+	sc.ctx.ends = sentenceEnds(text, sc.ctx.ends[:0])
+	ends := sc.ctx.ends
+	kept := pats[:0]
+	for _, h := range pats {
+		delivery := false
+		if isPhone(h.Kind) {
+			sent := sentenceOf(ends, h.Start)
+			for _, c := range cues {
+				delivery = delivery || sentenceOf(ends, c.OrigStart) == sent
+			}
+		}
+		if !delivery {
+			kept = append(kept, h)
+			continue
+		}
+		sc.st.sig[SigDeliveryPhone]++
+		sc.st.evidence(anxin.Evidence{Kind: "pattern", Field: fieldName, Term: string(h.Kind), Category: "delivery_contact",
+			Quote: h.Quote(text), Start: h.Start, End: h.End})
+	}
+	return kept
+}
