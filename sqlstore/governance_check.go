@@ -299,7 +299,7 @@ func (tx *Tx) flushDecisions(ctx context.Context) error {
 // consequences, all in tx.
 func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.Engine, d *anxin.Decision, o governance.Output, snapshot any, authorID string) (*anxin.Decision, error) {
 	r := o.Result
-	d.ID, d.CreatedAt = anxin.NewID("dec"), tx.Now
+	d.ID, d.CreatedAt = anxin.NewTimeID("dec", tx.Now), tx.Now
 	d.Outcome, d.Labels, d.Reasons, d.Evidence = r.Outcome, govStrings(r.Labels), govStrings(r.Reasons), o.Evidence
 	if d.Evidence == nil {
 		d.Evidence = []anxin.Evidence{}
@@ -335,7 +335,7 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		}
 	}
 	if d.Outcome == anxin.OutcomeReview {
-		d.CaseID = anxin.NewID("case")
+		d.CaseID = anxin.NewTimeID("case", tx.Now)
 	}
 	snap, _ := json.Marshal(snapshot)
 	tx.queueDecision(ctx, []any{

@@ -61,7 +61,7 @@ type statementInput struct {
 // sanctions, one reinstatement job per action.
 func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput) (*anxin.Statement, error) {
 	if in.id == "" {
-		in.id = anxin.NewID("sor")
+		in.id = anxin.NewTimeID("sor", tx.Now)
 	}
 	st := &anxin.Statement{
 		ID: in.id, Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
@@ -148,7 +148,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 			p.sc = sc
 			sa.StartsAt, sa.EndsAt = sc.StartsAt, sc.EndsAt
 		} else {
-			p.id = anxin.NewID("enf")
+			p.id = anxin.NewTimeID("enf", tx.Now)
 		}
 		st.Actions = append(st.Actions, sa)
 		plans = append(plans, p)
@@ -202,7 +202,7 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 			continue
 		}
 		if _, err := tx.execCached(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewID("vio"), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewTimeID("vio", tx.Now), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
 			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
 			return err
 		}
@@ -227,7 +227,7 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 		// Claim the node first: of two checks reaching it at once (on two
 		// replicas), the second waits for the first to commit and then
 		// claims nothing, instead of failing on the key.
-		stID := anxin.NewID("sor")
+		stID := anxin.NewTimeID("sor", tx.Now)
 		r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, n.Track, cycle, n.Node.At, stID, ms(tx.Now))
 		if err != nil {
