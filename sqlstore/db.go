@@ -57,6 +57,7 @@ type DB struct {
 	rebinds    sync.Map // query text → rebound text (PostgreSQL)
 	stmts      sync.Map // query text → *sql.Stmt, nil while being prepared (see pooledStmt)
 
+	states          *stateCache   // SQLite: enforcement state by subject (enforcement_cache.go)
 	stopCheckpoints chan struct{} // SQLite: closed by Close
 	path            string        // SQLite: the database file
 	walLimit        int64         // SQLite: WALLimit; smaller in tests
@@ -214,6 +215,7 @@ func Open(ctx context.Context, dsn string, clock anxin.Clock) (*DB, error) {
 		return nil, &anxin.Error{Kind: anxin.Unavailable, Message: fmt.Sprintf("The %s database cannot be reached.", db.Dialect)}
 	}
 	if db.Dialect == SQLite {
+		db.states = newStateCache()
 		db.stopCheckpoints = make(chan struct{})
 		go db.checkpoints(db.path)
 	}
@@ -293,6 +295,7 @@ type Tx struct {
 	pending      map[balanceKey]*balanceDelta
 	beforeCommit []func() error
 	decisions    *decisionBatch // check decisions waiting for the batched insert
+	states       txState        // its reads and writes of the enforcement-state cache
 }
 
 // onCommit registers fn to run in the transaction after its body succeeds
@@ -389,20 +392,25 @@ func (db *DB) transactOnce(ctx context.Context, opts TxOptions, fn func(tx *Tx) 
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
+			db.endStates(tx, false)
 			panic(p)
 		}
 	}()
 	if err := fn(tx); err != nil {
 		stx.Rollback()
+		db.endStates(tx, false)
 		return mapError(err)
 	}
 	for _, f := range tx.beforeCommit {
 		if err := f(); err != nil {
 			stx.Rollback()
+			db.endStates(tx, false)
 			return mapError(err)
 		}
 	}
-	return mapError(stx.Commit())
+	err = stx.Commit()
+	db.endStates(tx, err == nil)
+	return mapError(err)
 }
 
 func isRetryable(err error) bool {
