@@ -50,21 +50,27 @@ func newStateCache() *stateCache {
 	return &stateCache{version: -1, entries: map[string]*stateEntry{}}
 }
 
-// txState is a transaction's part in the cache: the version it read and the
-// subjects whose state it wrote.
+// txState is a transaction's part in the cache: the version it read, the
+// entries it read while their subjects were untouched (base), and the
+// subjects whose state it wrote (dirty: true when a sanction was written,
+// false when only violations were added, whose totals the transaction
+// keeps current, see notePoints).
 type txState struct {
 	read    bool
 	version int64
+	base    map[string]*stateEntry
 	dirty   map[string]bool
 	all     bool  // a write whose subjects are not listed (drop everything)
 	bumped  int64 // the version this transaction's bump wrote
 }
 
-// touchEnforcement records that tx writes subject's sanctions or
-// violations ("" for writes whose subjects are not known): the
-// transaction bumps enforcement_version before COMMIT, and the subject's
-// cached state is dropped after it ends, committed or not.
-func (tx *Tx) touchEnforcement(ctx context.Context, subject string) {
+// touchEnforcement records that tx writes subject's sanctions (sanction
+// true) or adds a violation to its record, or ("" ) writes whose subjects
+// are not known: the transaction bumps enforcement_version before COMMIT,
+// and after it ends the subject's cached state is dropped, or, when only
+// violations were added to a state the transaction read, replaced by that
+// state with the transaction's totals.
+func (tx *Tx) touchEnforcement(ctx context.Context, subject string, sanction bool) {
 	if tx.db.states == nil {
 		return
 	}
@@ -78,7 +84,27 @@ func (tx *Tx) touchEnforcement(ctx context.Context, subject string) {
 	if subject == "" {
 		tx.states.all = true
 	}
-	tx.states.dirty[subject] = true
+	tx.states.dirty[subject] = tx.states.dirty[subject] || sanction
+}
+
+// written returns subject's state after tx's own violations, when tx read
+// it untouched and has added only violations since (nil otherwise).
+func (tx *Tx) written(subject string) *stateEntry {
+	b := tx.states.base[subject]
+	if b == nil || tx.states.all || tx.states.dirty[subject] || tx.decisions == nil {
+		return nil
+	}
+	t, ok := tx.decisions.totals[subject]
+	if !ok {
+		return nil
+	}
+	// The base's deadlines still hold, and the new violations, stored at
+	// tx.Now, leave the 365-day window a year on.
+	until := b.until
+	if out := fromMS(ms(tx.Now)).Add(enforcement.CounterfeitWindow); out.Before(until) {
+		until = out
+	}
+	return &stateEntry{sanctions: b.sanctions, totals: t, read: b.read, until: until}
 }
 
 // endStates applies a finished transaction's writes to the cache.
@@ -89,14 +115,22 @@ func (db *DB) endStates(tx *Tx, committed bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if committed {
-		switch v := tx.states.bumped; {
-		case c.version == v-1:
-			c.version = v // nothing else changed since this transaction began
-		case c.version < v:
-			clear(c.entries)
-			c.version = v
+	if committed && c.version == tx.states.bumped-1 && !tx.states.all {
+		// Nothing else changed since this transaction began: its subjects
+		// are what it read plus what it wrote.
+		c.version = tx.states.bumped
+		for s := range tx.states.dirty {
+			if e := tx.written(s); e != nil {
+				c.entries[s] = e
+			} else {
+				delete(c.entries, s)
+			}
 		}
+		return
+	}
+	if committed && c.version < tx.states.bumped {
+		clear(c.entries)
+		c.version = tx.states.bumped
 	}
 	if tx.states.all {
 		clear(c.entries)
@@ -111,7 +145,13 @@ func (db *DB) endStates(tx *Tx, committed bool) {
 // cache when it holds it, else from the database (filling the cache).
 func (tx *Tx) enforcementState(ctx context.Context, subject string) (*stateEntry, error) {
 	c := tx.db.states
-	if c == nil || tx.states.all || tx.states.dirty[subject] {
+	if c == nil || tx.states.all {
+		return readEnforcementState(ctx, tx, subject)
+	}
+	if _, touched := tx.states.dirty[subject]; touched {
+		if e := tx.written(subject); e != nil {
+			return e, nil
+		}
 		return readEnforcementState(ctx, tx, subject)
 	}
 	if !tx.states.read {
@@ -130,13 +170,18 @@ func (tx *Tx) enforcementState(ctx context.Context, subject string) (*stateEntry
 	e := c.entries[subject]
 	fresh := c.version == tx.states.version
 	c.mu.Unlock()
+	if tx.states.base == nil {
+		tx.states.base = map[string]*stateEntry{}
+	}
 	if fresh && e != nil && !tx.Now.Before(e.read) && tx.Now.Before(e.until) {
+		tx.states.base[subject] = e
 		return e, nil
 	}
 	e, err := readEnforcementState(ctx, tx, subject)
 	if err != nil {
 		return nil, err
 	}
+	tx.states.base[subject] = e
 	c.mu.Lock()
 	if c.version == tx.states.version {
 		if len(c.entries) >= maxStateEntries {

@@ -201,7 +201,7 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 		if f.Outcome != anxin.OutcomeBlock || f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
 			continue
 		}
-		tx.touchEnforcement(ctx, merchantID)
+		tx.touchEnforcement(ctx, merchantID, false)
 		if _, err := tx.execCached(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewTimeID("vio", tx.Now), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
 			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
@@ -271,7 +271,7 @@ func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *
 	if err != nil {
 		return err
 	}
-	tx.touchEnforcement(ctx, subject)
+	tx.touchEnforcement(ctx, subject, true)
 	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET status = 'expired', ended_at = ?, end_reason = 'ended' WHERE id = ?`, ms(tx.Now), p.EnforcementID); err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (s *GovernanceService) reverseStatement(ctx context.Context, tx *Tx, st *an
 	if err := reverseEnforcements(ctx, tx, st.ID, "reversed"); err != nil {
 		return err
 	}
-	tx.touchEnforcement(ctx, "") // the statement's violations: their merchants are not read here
+	tx.touchEnforcement(ctx, "", true) // the statement's violations: their merchants are not read here
 	if _, err := tx.ExecContext(ctx, `UPDATE gov_violations SET reversed = 1 WHERE statement_id = ?`, st.ID); err != nil {
 		return err
 	}
