@@ -33,6 +33,16 @@ type stateCache struct {
 	mu      sync.Mutex
 	version int64 // the enforcement_version the entries agree with; -1 before the first read
 	entries map[string]*stateEntry
+	// nodes are points nodes known to be claimed (gov_nodes rows): a
+	// claim is only ever removed by a reversal, which drops the whole
+	// cache, so a check past a node need not try to claim it again.
+	nodes map[nodeKey]bool
+}
+
+// nodeKey names one gov_nodes row.
+type nodeKey struct {
+	merchant, track, cycle string
+	node                   int
 }
 
 // stateEntry is one subject's enforcement state as read at read, true for
@@ -47,7 +57,7 @@ type stateEntry struct {
 const maxStateEntries = 200_000
 
 func newStateCache() *stateCache {
-	return &stateCache{version: -1, entries: map[string]*stateEntry{}}
+	return &stateCache{version: -1, entries: map[string]*stateEntry{}, nodes: map[nodeKey]bool{}}
 }
 
 // txState is a transaction's part in the cache: the version it read, the
@@ -60,8 +70,36 @@ type txState struct {
 	version int64
 	base    map[string]*stateEntry
 	dirty   map[string]bool
-	all     bool  // a write whose subjects are not listed (drop everything)
-	bumped  int64 // the version this transaction's bump wrote
+	all     bool      // a write whose subjects are not listed (drop everything)
+	bumped  int64     // the version this transaction's bump wrote
+	nodes   []nodeKey // nodes claimed, by this transaction or before
+}
+
+// reset empties the cache at version v.
+func (c *stateCache) reset(v int64) {
+	clear(c.entries)
+	clear(c.nodes)
+	c.version = v
+}
+
+// nodeClaimed reports whether the cache knows the node to be claimed. Only
+// a transaction that read the current version may ask.
+func (tx *Tx) nodeClaimed(k nodeKey) bool {
+	c := tx.db.states
+	if c == nil || !tx.states.read || tx.states.all {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version == tx.states.version && c.nodes[k]
+}
+
+// noteClaim records that the node's row exists in tx (claimed now or
+// before), for the cache once tx commits.
+func (tx *Tx) noteClaim(k nodeKey) {
+	if tx.db.states != nil {
+		tx.states.nodes = append(tx.states.nodes, k)
+	}
 }
 
 // touchEnforcement records that tx writes subject's sanctions (sanction
@@ -119,6 +157,9 @@ func (db *DB) endStates(tx *Tx, committed bool) {
 		// Nothing else changed since this transaction began: its subjects
 		// are what it read plus what it wrote.
 		c.version = tx.states.bumped
+		for _, k := range tx.states.nodes {
+			c.nodes[k] = true
+		}
 		for s := range tx.states.dirty {
 			if e := tx.written(s); e != nil {
 				c.entries[s] = e
@@ -129,11 +170,10 @@ func (db *DB) endStates(tx *Tx, committed bool) {
 		return
 	}
 	if committed && c.version < tx.states.bumped {
-		clear(c.entries)
-		c.version = tx.states.bumped
+		c.reset(tx.states.bumped)
 	}
 	if tx.states.all {
-		clear(c.entries)
+		c.reset(c.version)
 		return
 	}
 	for s := range tx.states.dirty {
@@ -161,8 +201,7 @@ func (tx *Tx) enforcementState(ctx context.Context, subject string) (*stateEntry
 		tx.states.read = true
 		c.mu.Lock()
 		if c.version != tx.states.version {
-			clear(c.entries)
-			c.version = tx.states.version
+			c.reset(tx.states.version)
 		}
 		c.mu.Unlock()
 	}
@@ -184,8 +223,8 @@ func (tx *Tx) enforcementState(ctx context.Context, subject string) (*stateEntry
 	tx.states.base[subject] = e
 	c.mu.Lock()
 	if c.version == tx.states.version {
-		if len(c.entries) >= maxStateEntries {
-			clear(c.entries)
+		if len(c.entries) >= maxStateEntries || len(c.nodes) >= maxStateEntries {
+			c.reset(c.version)
 		}
 		c.entries[subject] = e
 	}

@@ -228,12 +228,17 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 		// Claim the node first: of two checks reaching it at once (on two
 		// replicas), the second waits for the first to commit and then
 		// claims nothing, instead of failing on the key.
+		key := nodeKey{merchantID, n.Track, cycle, n.Node.At}
+		if tx.nodeClaimed(key) {
+			continue // fired already this cycle (known without asking)
+		}
 		stID := anxin.NewTimeID("sor", tx.Now)
 		r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, n.Track, cycle, n.Node.At, stID, ms(tx.Now))
 		if err != nil {
 			return err
 		}
+		tx.noteClaim(key)
 		if k, err := r.RowsAffected(); err != nil {
 			return err
 		} else if k == 0 {
