@@ -30,6 +30,7 @@ type CounterfeitService struct {
 	FlagThreshold float64
 
 	mu        sync.RWMutex
+	reloading sync.Mutex              // held by the one check reloading brands and model
 	brands    map[string]*anxin.Brand // by lower-cased name and aliases
 	model     *counterfeit.Model
 	refreshed time.Time
@@ -47,10 +48,29 @@ var (
 
 func (s *CounterfeitService) ensure(ctx context.Context) error {
 	s.mu.RLock()
-	fresh := s.brands != nil && s.db.Clock.Now().Sub(s.refreshed) < 2*time.Second
+	loaded := s.brands != nil
+	fresh := loaded && s.db.Clock.Now().Sub(s.refreshed) < 2*time.Second
 	s.mu.RUnlock()
 	if fresh {
 		return nil
+	}
+	// One reload at a time: under load every check in flight found the
+	// registry stale at once and each re-read it (at start-up each decoded
+	// the megabyte model). While one reloads, the others go on with what
+	// is loaded; only a first load is waited for.
+	if loaded {
+		if !s.reloading.TryLock() {
+			return nil
+		}
+	} else {
+		s.reloading.Lock()
+	}
+	defer s.reloading.Unlock()
+	s.mu.RLock()
+	fresh = s.brands != nil && s.db.Clock.Now().Sub(s.refreshed) < 2*time.Second
+	s.mu.RUnlock()
+	if fresh {
+		return nil // loaded by the check that held the lock
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+brandCols+` FROM brands`)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -299,7 +300,7 @@ func (tx *Tx) flushDecisions(ctx context.Context) error {
 // consequences, all in tx.
 func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.Engine, d *anxin.Decision, o governance.Output, snapshot any, authorID string) (*anxin.Decision, error) {
 	r := o.Result
-	d.ID, d.CreatedAt = anxin.NewID("dec"), tx.Now
+	d.ID, d.CreatedAt = anxin.NewTimeID("dec", tx.Now), tx.Now
 	d.Outcome, d.Labels, d.Reasons, d.Evidence = r.Outcome, govStrings(r.Labels), govStrings(r.Reasons), o.Evidence
 	if d.Evidence == nil {
 		d.Evidence = []anxin.Evidence{}
@@ -335,7 +336,7 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		}
 	}
 	if d.Outcome == anxin.OutcomeReview {
-		d.CaseID = anxin.NewID("case")
+		d.CaseID = anxin.NewTimeID("case", tx.Now)
 	}
 	snap, _ := json.Marshal(snapshot)
 	tx.queueDecision(ctx, []any{
@@ -377,64 +378,32 @@ func govStrings(s []string) []string {
 	return s
 }
 
-// merchantState reads a subject's enforcement state for the rules and the
-// gate: its standing sanctions from every source, points this cycle,
-// counterfeit findings and violations in the last 365 days, in one query
-// (on the check path it runs inside the group commit, where every round
-// trip holds up the whole group). The violations are summed in the query
-// (see violationCuts), so a merchant with a long record costs one row per
-// track and window, not one per violation.
+// merchantState returns a subject's enforcement state for the rules and
+// the gate at tx.Now: its standing sanctions from every source, points this
+// cycle, counterfeit findings and violations in the last 365 days (on the
+// check path it runs inside the group commit, where every round trip holds
+// up the whole group; on SQLite it is usually answered from memory, see
+// stateCache). The returned sanctions are shared: the caller must not
+// modify them.
 func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
 	m := rules.Merchant{ID: id}
 	if id == "" {
 		return m, nil, nil
 	}
-	cycle, window, from := violationCuts(tx.Now)
-	rows, err := tx.queryCached(ctx, `SELECT 0 AS part, id, subject_type, type, source, status, cause, statement_id, starts_at, ends_at, created_at,
-			'' AS track, 0 AS points, 0 AS counterfeit, 1 AS n
-		FROM sanctions WHERE subject_id = ? AND status = 'active' AND (ends_at IS NULL OR ends_at > ?)
-		UNION ALL
-		SELECT 1, '', '', '', '', '', '', '', CASE WHEN created_at >= ? THEN 1 ELSE 0 END, NULL, CASE WHEN created_at >= ? THEN 1 ELSE 0 END,
-			track, SUM(points), counterfeit, COUNT(*)
-		FROM gov_violations WHERE merchant_id = ? AND reversed = 0 AND created_at >= ?
-		GROUP BY 9, 11, 12, 14
-		ORDER BY 1, 11 DESC`, id, ms(tx.Now), cycle, window, id, from)
+	e, err := tx.enforcementState(ctx, id)
 	if err != nil {
 		return m, nil, err
 	}
-	defer rows.Close()
-	var sanctions []*anxin.Sanction
-	var t enforcement.Totals
-	for rows.Next() {
-		var part, start, at int64
-		var end sql.NullInt64
-		var track string
-		var pts, cf, n int
-		sc := new(anxin.Sanction)
-		if err := rows.Scan(&part, &sc.ID, &sc.SubjectType, &sc.Type, &sc.Source, &sc.Status, &sc.Cause, &sc.StatementID, &start, &end, &at,
-			&track, &pts, &cf, &n); err != nil {
-			return m, nil, err
+	for _, sc := range e.sanctions {
+		if sc.ActiveAt(tx.Now) {
+			m.Sanctions = append(m.Sanctions, sc.Type)
 		}
-		if part == 0 {
-			sc.SubjectID, sc.StartsAt, sc.EndsAt, sc.CreatedAt = id, fromMS(start), fromNullMS(end), fromMS(at)
-			if sc.SubjectType == anxin.SubjectMerchant {
-				sc.MerchantID = id
-			}
-			sanctions = append(sanctions, sc)
-			if sc.ActiveAt(tx.Now) {
-				m.Sanctions = append(m.Sanctions, sc.Type)
-			}
-			continue
-		}
-		addViolations(&t, track, pts, cf == 1, n, start == 1, at == 1)
 	}
-	if err := rows.Err(); err != nil {
-		return m, nil, err
-	}
+	t := e.totals
 	m.General, m.Serious, m.Counterfeit, m.Violations = t.General, t.Serious, t.Counterfeit, t.Violations
-	m.Known = len(sanctions) > 0 || t.Violations > 0
+	m.Known = len(e.sanctions) > 0 || t.Violations > 0
 	tx.checkBatch(ctx).totals[id] = t
-	return m, sanctions, nil
+	return m, slices.Clip(e.sanctions), nil
 }
 
 // violationCuts returns, in stored milliseconds, where now's points cycle

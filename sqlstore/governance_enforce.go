@@ -61,7 +61,7 @@ type statementInput struct {
 // sanctions, one reinstatement job per action.
 func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput) (*anxin.Statement, error) {
 	if in.id == "" {
-		in.id = anxin.NewID("sor")
+		in.id = anxin.NewTimeID("sor", tx.Now)
 	}
 	st := &anxin.Statement{
 		ID: in.id, Version: 1, MerchantID: in.merchantID, TargetType: in.targetType, TargetID: in.targetID,
@@ -148,7 +148,7 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 			p.sc = sc
 			sa.StartsAt, sa.EndsAt = sc.StartsAt, sc.EndsAt
 		} else {
-			p.id = anxin.NewID("enf")
+			p.id = anxin.NewTimeID("enf", tx.Now)
 		}
 		st.Actions = append(st.Actions, sa)
 		plans = append(plans, p)
@@ -201,8 +201,9 @@ func (s *GovernanceService) addPoints(ctx context.Context, tx *Tx, merchantID st
 		if f.Outcome != anxin.OutcomeBlock || f.Points == nil || (f.Points.Points == 0 && !f.Points.Counterfeit) {
 			continue
 		}
+		tx.touchEnforcement(ctx, merchantID, false)
 		if _, err := tx.execCached(ctx, `INSERT INTO gov_violations (id, merchant_id, track, points, counterfeit, rule_id, decision_id, statement_id, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewID("vio"), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, anxin.NewTimeID("vio", tx.Now), merchantID, f.Points.Track, f.Points.Points, govBool(f.Points.Counterfeit),
 			f.RuleID, decisionID, statementID, ms(tx.Now)); err != nil {
 			return err
 		}
@@ -227,12 +228,17 @@ func (s *GovernanceService) fireNodes(ctx context.Context, tx *Tx, merchantID st
 		// Claim the node first: of two checks reaching it at once (on two
 		// replicas), the second waits for the first to commit and then
 		// claims nothing, instead of failing on the key.
-		stID := anxin.NewID("sor")
+		key := nodeKey{merchantID, n.Track, cycle, n.Node.At}
+		if tx.nodeClaimed(key) {
+			continue // fired already this cycle (known without asking)
+		}
+		stID := anxin.NewTimeID("sor", tx.Now)
 		r, err := tx.execCached(ctx, `INSERT INTO gov_nodes (merchant_id, track, cycle, node, statement_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (merchant_id, track, cycle, node) DO NOTHING`, merchantID, n.Track, cycle, n.Node.At, stID, ms(tx.Now))
 		if err != nil {
 			return err
 		}
+		tx.noteClaim(key)
 		if k, err := r.RowsAffected(); err != nil {
 			return err
 		} else if k == 0 {
@@ -270,6 +276,7 @@ func (s *GovernanceService) HandleSanctionEnd(ctx context.Context, tx *Tx, job *
 	if err != nil {
 		return err
 	}
+	tx.touchEnforcement(ctx, subject, true)
 	if _, err := tx.ExecContext(ctx, `UPDATE sanctions SET status = 'expired', ended_at = ?, end_reason = 'ended' WHERE id = ?`, ms(tx.Now), p.EnforcementID); err != nil {
 		return err
 	}
@@ -285,6 +292,7 @@ func (s *GovernanceService) reverseStatement(ctx context.Context, tx *Tx, st *an
 	if err := reverseEnforcements(ctx, tx, st.ID, "reversed"); err != nil {
 		return err
 	}
+	tx.touchEnforcement(ctx, "", true) // the statement's violations: their merchants are not read here
 	if _, err := tx.ExecContext(ctx, `UPDATE gov_violations SET reversed = 1 WHERE statement_id = ?`, st.ID); err != nil {
 		return err
 	}

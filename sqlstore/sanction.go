@@ -157,6 +157,7 @@ func storeSanction(ctx context.Context, tx *Tx, s *anxin.Sanction, in sanctionIs
 			return err
 		}
 	}
+	tx.touchEnforcement(ctx, s.SubjectID, true)
 	if _, err := tx.execCached(ctx, `INSERT INTO sanctions (`+sanctionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', ?)`,
 		s.ID, s.SubjectType, s.SubjectID, s.Type, s.Source, s.OriginType, s.OriginID, s.Cause, s.StatementID, s.Status, govJSON(s.Reasons),
 		msPtr(s.AppealDeadline), ms(s.StartsAt), msPtr(s.EndsAt), ms(s.CreatedAt)); err != nil {
@@ -204,6 +205,7 @@ func issueSanction(ctx context.Context, tx *Tx, in sanctionIssue) (*anxin.Sancti
 func endSanctions(ctx context.Context, tx *Tx, ss []*anxin.Sanction, status, reason string) (int, error) {
 	n := 0
 	for _, s := range ss {
+		tx.touchEnforcement(ctx, s.SubjectID, true)
 		r, err := tx.ExecContext(ctx, `UPDATE sanctions SET status = ?, ended_at = ?, end_reason = ? WHERE id = ? AND status = 'active'`,
 			status, ms(tx.Now), reason, s.ID)
 		if err != nil {
