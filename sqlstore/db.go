@@ -299,8 +299,6 @@ type Tx struct {
 	// under its own txState key (see txState).
 	state        map[any]any
 	beforeCommit []func() error
-	decisions    *decisionBatch // check decisions waiting for the batched insert
-	states       txState        // its reads and writes of the enforcement-state cache
 }
 
 // txState names one capability's working state inside a transaction — a

@@ -60,12 +60,12 @@ func newStateCache() *stateCache {
 	return &stateCache{version: -1, entries: map[string]*stateEntry{}, nodes: map[nodeKey]bool{}}
 }
 
-// txState is a transaction's part in the cache: the version it read, the
+// cacheTx is a transaction's part in the cache: the version it read, the
 // entries it read while their subjects were untouched (base), and the
 // subjects whose state it wrote (dirty: true when a sanction was written,
 // false when only violations were added, whose totals the transaction
 // keeps current, see notePoints).
-type txState struct {
+type cacheTx struct {
 	read    bool
 	version int64
 	base    map[string]*stateEntry
@@ -73,6 +73,19 @@ type txState struct {
 	all     bool      // a write whose subjects are not listed (drop everything)
 	bumped  int64     // the version this transaction's bump wrote
 	nodes   []nodeKey // nodes claimed, by this transaction or before
+}
+
+// cacheTxs holds each transaction's part in the cache.
+var cacheTxs = &txState[*cacheTx]{name: "enforcement cache"}
+
+// cacheOf returns tx's part in the cache, empty at first.
+func cacheOf(tx *Tx) *cacheTx {
+	c, ok := cacheTxs.get(tx)
+	if !ok {
+		c = &cacheTx{}
+		cacheTxs.set(tx, c)
+	}
+	return c
 }
 
 // reset empties the cache at version v.
@@ -85,20 +98,22 @@ func (c *stateCache) reset(v int64) {
 // nodeClaimed reports whether the cache knows the node to be claimed. Only
 // a transaction that read the current version may ask.
 func (tx *Tx) nodeClaimed(k nodeKey) bool {
+	st := cacheOf(tx)
 	c := tx.db.states
-	if c == nil || !tx.states.read || tx.states.all {
+	if c == nil || !st.read || st.all {
 		return false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.version == tx.states.version && c.nodes[k]
+	return c.version == st.version && c.nodes[k]
 }
 
 // noteClaim records that the node's row exists in tx (claimed now or
 // before), for the cache once tx commits.
 func (tx *Tx) noteClaim(k nodeKey) {
+	st := cacheOf(tx)
 	if tx.db.states != nil {
-		tx.states.nodes = append(tx.states.nodes, k)
+		st.nodes = append(st.nodes, k)
 	}
 }
 
@@ -109,30 +124,32 @@ func (tx *Tx) noteClaim(k nodeKey) {
 // violations were added to a state the transaction read, replaced by that
 // state with the transaction's totals.
 func (tx *Tx) touchEnforcement(ctx context.Context, subject string, sanction bool) {
+	st := cacheOf(tx)
 	if tx.db.states == nil {
 		return
 	}
-	if tx.states.dirty == nil {
-		tx.states.dirty = map[string]bool{}
+	if st.dirty == nil {
+		st.dirty = map[string]bool{}
 		tx.onCommit(func() error {
 			return tx.queryRowCached(context.WithoutCancel(ctx),
-				`UPDATE enforcement_version SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&tx.states.bumped)
+				`UPDATE enforcement_version SET version = version + 1 WHERE id = 1 RETURNING version`).Scan(&st.bumped)
 		})
 	}
 	if subject == "" {
-		tx.states.all = true
+		st.all = true
 	}
-	tx.states.dirty[subject] = tx.states.dirty[subject] || sanction
+	st.dirty[subject] = st.dirty[subject] || sanction
 }
 
 // written returns subject's state after tx's own violations, when tx read
 // it untouched and has added only violations since (nil otherwise).
 func (tx *Tx) written(subject string) *stateEntry {
-	b := tx.states.base[subject]
-	if b == nil || tx.states.all || tx.states.dirty[subject] || tx.decisions == nil {
+	st := cacheOf(tx)
+	b := st.base[subject]
+	if b == nil || st.all || st.dirty[subject] || decisionsOf(tx) == nil {
 		return nil
 	}
-	t, ok := tx.decisions.totals[subject]
+	t, ok := decisionsOf(tx).totals[subject]
 	if !ok {
 		return nil
 	}
@@ -147,20 +164,21 @@ func (tx *Tx) written(subject string) *stateEntry {
 
 // endStates applies a finished transaction's writes to the cache.
 func (db *DB) endStates(tx *Tx, committed bool) {
+	st := cacheOf(tx)
 	c := db.states
-	if c == nil || tx.states.dirty == nil {
+	if c == nil || st.dirty == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if committed && c.version == tx.states.bumped-1 && !tx.states.all {
+	if committed && c.version == st.bumped-1 && !st.all {
 		// Nothing else changed since this transaction began: its subjects
 		// are what it read plus what it wrote.
-		c.version = tx.states.bumped
-		for _, k := range tx.states.nodes {
+		c.version = st.bumped
+		for _, k := range st.nodes {
 			c.nodes[k] = true
 		}
-		for s := range tx.states.dirty {
+		for s := range st.dirty {
 			if e := tx.written(s); e != nil {
 				c.entries[s] = e
 			} else {
@@ -169,14 +187,14 @@ func (db *DB) endStates(tx *Tx, committed bool) {
 		}
 		return
 	}
-	if committed && c.version < tx.states.bumped {
-		c.reset(tx.states.bumped)
+	if committed && c.version < st.bumped {
+		c.reset(st.bumped)
 	}
-	if tx.states.all {
+	if st.all {
 		c.reset(c.version)
 		return
 	}
-	for s := range tx.states.dirty {
+	for s := range st.dirty {
 		delete(c.entries, s)
 	}
 }
@@ -184,45 +202,46 @@ func (db *DB) endStates(tx *Tx, committed bool) {
 // enforcementState returns subject's enforcement state at tx.Now, from the
 // cache when it holds it, else from the database (filling the cache).
 func (tx *Tx) enforcementState(ctx context.Context, subject string) (*stateEntry, error) {
+	st := cacheOf(tx)
 	c := tx.db.states
-	if c == nil || tx.states.all {
+	if c == nil || st.all {
 		return readEnforcementState(ctx, tx, subject)
 	}
-	if _, touched := tx.states.dirty[subject]; touched {
+	if _, touched := st.dirty[subject]; touched {
 		if e := tx.written(subject); e != nil {
 			return e, nil
 		}
 		return readEnforcementState(ctx, tx, subject)
 	}
-	if !tx.states.read {
-		if err := tx.queryRowCached(ctx, `SELECT version FROM enforcement_version WHERE id = 1`).Scan(&tx.states.version); err != nil {
+	if !st.read {
+		if err := tx.queryRowCached(ctx, `SELECT version FROM enforcement_version WHERE id = 1`).Scan(&st.version); err != nil {
 			return nil, err
 		}
-		tx.states.read = true
+		st.read = true
 		c.mu.Lock()
-		if c.version != tx.states.version {
-			c.reset(tx.states.version)
+		if c.version != st.version {
+			c.reset(st.version)
 		}
 		c.mu.Unlock()
 	}
 	c.mu.Lock()
 	e := c.entries[subject]
-	fresh := c.version == tx.states.version
+	fresh := c.version == st.version
 	c.mu.Unlock()
-	if tx.states.base == nil {
-		tx.states.base = map[string]*stateEntry{}
+	if st.base == nil {
+		st.base = map[string]*stateEntry{}
 	}
 	if fresh && e != nil && !tx.Now.Before(e.read) && tx.Now.Before(e.until) {
-		tx.states.base[subject] = e
+		st.base[subject] = e
 		return e, nil
 	}
 	e, err := readEnforcementState(ctx, tx, subject)
 	if err != nil {
 		return nil, err
 	}
-	tx.states.base[subject] = e
+	st.base[subject] = e
 	c.mu.Lock()
-	if c.version == tx.states.version {
+	if c.version == st.version {
 		if len(c.entries) >= maxStateEntries || len(c.nodes) >= maxStateEntries {
 			c.reset(c.version)
 		}

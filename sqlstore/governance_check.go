@@ -230,14 +230,26 @@ type decisionBatch struct {
 	totals                  map[string]enforcement.Totals
 }
 
+// pendingDecisions holds a transaction's check decisions waiting for the
+// batched insert.
+var pendingDecisions = &txState[*decisionBatch]{name: "check decisions"}
+
+// decisionsOf returns the transaction's decision batch, nil if it has none.
+func decisionsOf(tx *Tx) *decisionBatch {
+	b, _ := pendingDecisions.get(tx)
+	return b
+}
+
 // checkBatch returns the transaction's decision batch, creating it and
 // registering its flush before COMMIT the first time.
 func (tx *Tx) checkBatch(ctx context.Context) *decisionBatch {
-	if tx.decisions == nil {
-		tx.decisions = &decisionBatch{totals: map[string]enforcement.Totals{}}
+	b := decisionsOf(tx)
+	if b == nil {
+		b = &decisionBatch{totals: map[string]enforcement.Totals{}}
+		pendingDecisions.set(tx, b)
 		tx.onCommit(func() error { return tx.flushDecisions(context.WithoutCancel(ctx)) })
 	}
-	return tx.decisions
+	return b
 }
 
 // queueDecision queues one gov_decisions row.
@@ -250,30 +262,32 @@ func (tx *Tx) queueDecision(ctx context.Context, row []any) {
 // cached totals, if they were read in this transaction (both the cycle and
 // the window contain tx.Now).
 func (tx *Tx) notePoints(merchantID, track string, points int, counterfeit bool) {
-	if tx.decisions == nil {
+	b := decisionsOf(tx)
+	if b == nil {
 		return
 	}
-	if t, ok := tx.decisions.totals[merchantID]; ok {
+	if t, ok := b.totals[merchantID]; ok {
 		addViolations(&t, track, points, counterfeit, 1, true, true)
-		tx.decisions.totals[merchantID] = t
+		b.totals[merchantID] = t
 	}
 }
 
 // forgetTotals drops the cached totals (violations were reversed).
 func (tx *Tx) forgetTotals() {
-	if tx.decisions != nil {
-		clear(tx.decisions.totals)
+	if b := decisionsOf(tx); b != nil {
+		clear(b.totals)
 	}
 }
 
 // queueCase queues one gov_cases row, after its decision's.
 func (tx *Tx) queueCase(row []any) {
-	tx.decisions.cases = append(tx.decisions.cases, row)
+	b := decisionsOf(tx)
+	b.cases = append(b.cases, row)
 }
 
 // flushDecisions writes the queued decisions and rule hits.
 func (tx *Tx) flushDecisions(ctx context.Context) error {
-	b := tx.decisions
+	b := decisionsOf(tx)
 	if b == nil {
 		return nil
 	}
@@ -344,7 +358,8 @@ func (s *GovernanceService) decide(ctx context.Context, tx *Tx, eng *governance.
 		govJSON(d.Labels), govJSON(d.Reasons), govJSON(d.Evidence), govJSON(d.Rules), govJSON(d.Actions), d.ReasonCode, govBool(d.CutStream),
 		d.CaseID, d.StatementID, shadowCol(d.ShadowOutcome), d.PolicyVersion, d.LexiconVersion, string(snap), ms(tx.Now)})
 	for _, h := range d.Rules {
-		tx.decisions.rules = append(tx.decisions.rules, []any{d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)})
+		batch := decisionsOf(tx)
+		batch.rules = append(batch.rules, []any{d.ID, h.RuleID, int(h.Outcome), govBool(h.Shadow), ms(tx.Now)})
 	}
 	if err := recordShadowFlag(ctx, tx, d.ID, o.ShadowModel); err != nil {
 		return nil, err
@@ -446,8 +461,8 @@ func addViolations(t *enforcement.Totals, track string, pts int, counterfeit boo
 // transaction's cache when a check read them in it (kept current by
 // notePoints and forgetTotals), else from the database.
 func pointTotals(ctx context.Context, tx *Tx, merchantID string) (enforcement.Totals, error) {
-	if tx.decisions != nil {
-		if t, ok := tx.decisions.totals[merchantID]; ok {
+	if b := decisionsOf(tx); b != nil {
+		if t, ok := b.totals[merchantID]; ok {
 			return t, nil
 		}
 	}
