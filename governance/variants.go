@@ -48,6 +48,15 @@ var homophones = map[rune][]rune{
 	'六': {'陆', '溜'}, '合': {'和', '盒'}, '肖': {'消', '萧'}, '棋': {'骑', '旗'}, '牌': {'排'},
 }
 
+// wordReadings are words whose characters the per-character pinyin table
+// reads wrongly (行 is xing alone, hang in 银行): a pinyin term containing one
+// also gets its full pinyin with the word's own reading, since that is what
+// an evader types (yinhangka, not yinxingka).
+var wordReadings = []struct{ word, pinyin string }{
+	{"银行", "yinhang"}, {"还款", "huankuan"}, {"还钱", "huanqian"}, {"重庆", "chongqing"},
+	{"行长", "hangzhang"}, {"还贷", "huandai"},
+}
+
 // initialsStop are letter strings that pinyin initials would make but
 // that are common Latin tokens in product text, so they are not used.
 var initialsStop = map[string]bool{
@@ -83,7 +92,11 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 			}
 		}
 	}
-	if !t.Pinyin || t.Severity < 4 {
+	if !t.Pinyin {
+		return out
+	}
+	out = append(out, readingVariants(norm)...)
+	if t.Severity < 4 {
 		return out
 	}
 	han := 0
@@ -100,6 +113,38 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 			if p, _, ok := lexicon.Pinyin(string(r)); ok && unicode.Is(unicode.Han, r) {
 				out = append(out, string(rs[:i])+p+string(rs[i+1:]))
 			}
+		}
+	}
+	return out
+}
+
+// readingVariants returns the full pinyin of norm with each word of
+// wordReadings in it read as that word is read, or nothing when norm holds
+// none of them or a character the pinyin table lacks.
+func readingVariants(norm string) []string {
+	var out []string
+	for _, wr := range wordReadings {
+		if !strings.Contains(norm, wr.word) {
+			continue
+		}
+		var b strings.Builder
+		ok := true
+		for i, part := range strings.Split(norm, wr.word) {
+			if i > 0 {
+				b.WriteString(wr.pinyin)
+			}
+			if part == "" {
+				continue
+			}
+			full, _, han := lexicon.Pinyin(part)
+			if !han && strings.ContainsFunc(part, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				ok = false
+				break
+			}
+			b.WriteString(full)
+		}
+		if ok {
+			out = append(out, b.String())
 		}
 	}
 	return out
