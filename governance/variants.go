@@ -82,6 +82,7 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 			}
 		}
 	}
+	out = append(out, englishPlural(t, norm)...)
 	rs := []rune(norm)
 	if len(rs) >= 3 {
 		for i, r := range rs {
@@ -148,4 +149,34 @@ func readingVariants(norm string) []string {
 		}
 	}
 	return out
+}
+
+// englishPlural returns the plural spelling of an English term's last word
+// (fake passport → fake passports, escort agency → escort agencies): a
+// Latin term fires only on a word boundary, so without it the plural a
+// seller writes is missed. Brands, contact words and advertising claims are
+// names and slogans, not nouns to inflect, and get none.
+func englishPlural(t anxin.LexiconTerm, norm string) []string {
+	switch t.Category {
+	case "brand", "contact", "ad_absolute":
+		return nil
+	}
+	if len(norm) < 3 {
+		return nil
+	}
+	for i := 0; i < len(norm); i++ {
+		if c := norm[i]; c >= utf8.RuneSelf {
+			return nil // not a plain ASCII term
+		}
+	}
+	last, prev := norm[len(norm)-1], norm[len(norm)-2]
+	switch {
+	case last < 'a' || last > 'z', last == 's':
+		return nil
+	case last == 'y' && !strings.ContainsRune("aeiou", rune(prev)):
+		return []string{norm[:len(norm)-1] + "ies"}
+	case last == 'x' || last == 'z' || last == 'h' && (prev == 'c' || prev == 's'):
+		return []string{norm + "es"}
+	}
+	return []string{norm + "s"}
 }
