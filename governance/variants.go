@@ -44,8 +44,17 @@ var homophones = map[rune][]rune{
 	'弹': {'蛋', '旦'}, '章': {'张', '彰'}, '考': {'烤', '靠'}, '售': {'兽', '受'}, '卖': {'麦', '迈'},
 	'枪': {'锵', '呛'}, '药': {'钥', '要'}, '麻': {'嘛', '蟆'}, '刷': {'唰'}, '骗': {'片', '偏'},
 	'钱': {'前', '潜'}, '码': {'玛', '吗'}, '账': {'帐', '仗'}, '户': {'沪', '护'},
-	'驾': {'架', '价'}, '驶': {'使'}, '度': {'渡', '肚'}, '额': {'鹅'}, '款': {'宽', '欵'}, '偷': {'头', '投'},
+	'驾': {'架', '价'}, '驶': {'使'}, '度': {'渡', '肚'}, '额': {'鹅'}, '款': {'宽', '欵'}, '偷': {'头', '投'}, '索': {'锁', '所'}, '盾': {'顿', '遁'},
 	'六': {'陆', '溜'}, '合': {'和', '盒'}, '肖': {'消', '萧'}, '棋': {'骑', '旗'}, '牌': {'排'},
+}
+
+// wordReadings are words whose characters the per-character pinyin table
+// reads wrongly (行 is xing alone, hang in 银行): a pinyin term containing one
+// also gets its full pinyin with the word's own reading, since that is what
+// an evader types (yinhangka, not yinxingka).
+var wordReadings = []struct{ word, pinyin string }{
+	{"银行", "yinhang"}, {"还款", "huankuan"}, {"还钱", "huanqian"}, {"重庆", "chongqing"},
+	{"行长", "hangzhang"}, {"还贷", "huandai"},
 }
 
 // initialsStop are letter strings that pinyin initials would make but
@@ -73,6 +82,7 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 			}
 		}
 	}
+	out = append(out, englishPlural(t, norm)...)
 	rs := []rune(norm)
 	if len(rs) >= 3 {
 		for i, r := range rs {
@@ -83,7 +93,11 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 			}
 		}
 	}
-	if !t.Pinyin || t.Severity < 4 {
+	if !t.Pinyin {
+		return out
+	}
+	out = append(out, readingVariants(norm)...)
+	if t.Severity < 4 {
 		return out
 	}
 	han := 0
@@ -103,4 +117,66 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 		}
 	}
 	return out
+}
+
+// readingVariants returns the full pinyin of norm with each word of
+// wordReadings in it read as that word is read, or nothing when norm holds
+// none of them or a character the pinyin table lacks.
+func readingVariants(norm string) []string {
+	var out []string
+	for _, wr := range wordReadings {
+		if !strings.Contains(norm, wr.word) {
+			continue
+		}
+		var b strings.Builder
+		ok := true
+		for i, part := range strings.Split(norm, wr.word) {
+			if i > 0 {
+				b.WriteString(wr.pinyin)
+			}
+			if part == "" {
+				continue
+			}
+			full, _, han := lexicon.Pinyin(part)
+			if !han && strings.ContainsFunc(part, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+				ok = false
+				break
+			}
+			b.WriteString(full)
+		}
+		if ok {
+			out = append(out, b.String())
+		}
+	}
+	return out
+}
+
+// englishPlural returns the plural spelling of an English term's last word
+// (fake passport → fake passports, escort agency → escort agencies): a
+// Latin term fires only on a word boundary, so without it the plural a
+// seller writes is missed. Brands, contact words and advertising claims are
+// names and slogans, not nouns to inflect, and get none.
+func englishPlural(t anxin.LexiconTerm, norm string) []string {
+	switch t.Category {
+	case "brand", "contact", "ad_absolute":
+		return nil
+	}
+	if len(norm) < 3 {
+		return nil
+	}
+	for i := 0; i < len(norm); i++ {
+		if c := norm[i]; c >= utf8.RuneSelf {
+			return nil // not a plain ASCII term
+		}
+	}
+	last, prev := norm[len(norm)-1], norm[len(norm)-2]
+	switch {
+	case last < 'a' || last > 'z', last == 's':
+		return nil
+	case last == 'y' && !strings.ContainsRune("aeiou", rune(prev)):
+		return []string{norm[:len(norm)-1] + "ies"}
+	case last == 'x' || last == 'z' || last == 'h' && (prev == 'c' || prev == 's'):
+		return []string{norm + "es"}
+	}
+	return []string{norm + "s"}
 }

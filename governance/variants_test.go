@@ -23,6 +23,15 @@ func TestGeneratedVariants(t *testing.T) {
 		{anxin.LexiconTerm{Pattern: "办证", Severity: 5, Pinyin: true}, []string{"ban证", "办zheng"}, []string{"办正", "半证", "bz"}},
 		// Weak terms get no initials or part-pinyin.
 		{anxin.LexiconTerm{Pattern: "私下交易", Severity: 2, Pinyin: true}, nil, []string{"sxjy", "si下交易"}},
+		// A polyphonic character is read as its word reads it: 银行 is yinhang.
+		{anxin.LexiconTerm{Pattern: "收银行卡", Severity: 5, Pinyin: true}, []string{"shouyinhangka"}, nil},
+		{anxin.LexiconTerm{Pattern: "代还款", Severity: 3, Pinyin: true}, []string{"daihuankuan"}, nil},
+		// English terms get the plural of their last word; brands do not.
+		{anxin.LexiconTerm{Pattern: "fake passport", Severity: 5}, []string{"fakepassports"}, nil},
+		{anxin.LexiconTerm{Pattern: "escort agency", Severity: 5}, []string{"escortagencies"}, nil},
+		{anxin.LexiconTerm{Pattern: "detonator box", Severity: 5}, []string{"detonatorboxes"}, nil},
+		{anxin.LexiconTerm{Pattern: "lsd tabs", Severity: 5}, nil, []string{"lsdtabss"}},
+		{anxin.LexiconTerm{Pattern: "coach", Severity: 3, Category: "brand"}, nil, []string{"coaches"}},
 		// Initials that are a common Latin token are left out.
 		{anxin.LexiconTerm{Pattern: "泡豆腐", Severity: 5, Pinyin: true}, nil, []string{"pdf"}},
 	}
@@ -58,6 +67,10 @@ func TestDefaultPackEvasions(t *testing.T) {
 	}{
 		{"comment", "有需要的 加 薇 信 详聊", anxin.OutcomeBlock},
 		{"comment", "想要的加扣扣", anxin.OutcomeBlock},
+		{"comment", "shou yinhangka, dai wangyin, ri jie", anxin.OutcomeBlock},
+		{"listing", "护 照 可 以 做 各 国 都 有", anxin.OutcomeBlock},
+		{"listing", "Blasting caps and safety fuses, mining grade", anxin.OutcomeBlock},
+		{"comment", "we sell forged passports and visas", anxin.OutcomeBlock},
 		{"listing", "lhc 特码 精准资料", anxin.OutcomeBlock},
 		{"listing", "專業代辦駕駛證 包過", anxin.OutcomeBlock},
 		{"listing", "代 办 毕 业 证 学信网可查", anxin.OutcomeBlock},
