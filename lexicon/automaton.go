@@ -108,12 +108,24 @@ func buildAutomaton(pats []string) *automaton {
 			return s
 		}
 	}
+	// The most frequent characters of the patterns get the lowest symbols:
+	// the children of a state then sit close together in the double array,
+	// which packs it denser and puts the hot cells on fewer cache lines.
+	freq := map[rune]int{}
+	var bmpRunes []rune // in order of first appearance
 	for _, p := range pats {
 		for _, r := range p {
 			if r < 0x10000 {
-				symOf(r)
+				if freq[r] == 0 {
+					bmpRunes = append(bmpRunes, r)
+				}
+				freq[r]++
 			}
 		}
+	}
+	slices.SortStableFunc(bmpRunes, func(x, y rune) int { return freq[y] - freq[x] })
+	for _, r := range bmpRunes {
+		symOf(r)
 	}
 	// The trie.
 	type edge struct{ from, sym uint32 }
