@@ -10,45 +10,61 @@ import (
 // occur in some pattern get a symbol 1..n; every other character is symbol 0,
 // which sends the automaton back to the root.
 //
-// It is laid out for scanning Chinese text against 10^4..10^5 patterns with
-// few unpredictable branches per character. The transition from state s on
-// symbol c is the first of
+// It is laid out for scanning Chinese text against 10^4..10^5 patterns, where
+// the automaton is larger than the caches: one cache miss per character, not
+// two, and few unpredictable branches. A state is the index of its own cell
+// in the double array (the root is cell 0, the state of a one-character
+// prefix on symbol c is cell c), and the cell holds everything the scan needs
+// about the state: the owner check, the base of its children and its match
+// count. So the cell that a transition lands on is the one the next
+// transition reads.
 //
-//  1. a child of s: the double-array cell base(s)+c, if its check is s;
+// The transition from state s, entered on symbol p, on symbol c is the first
+// of
+//
+//  1. a child of s: cell base(s)+c, if its check is s;
 //  2. a child of a state on s's failure chain that is two or more
 //     characters deep (df(s), df(df(s)), ...): a rare, separate path;
-//  3. a child of f1(s), the one-character state on s's failure chain (the
-//     state of s's last character): cell base(f1(s))+c;
-//  4. the root's transition root[c] (a dense row).
+//  3. a child of the one-character state p on s's failure chain (if the
+//     root has a child on p): cell sym[p].base+c, if its check is p;
+//  4. the root's child on c, which is cell c if the root has one.
 //
-// Loads 1, 3 and 4 are independent, so the processor overlaps them, and the
-// choice compiles to conditional moves. Each state also stores how many
-// patterns end there (its own and along its failure chain), so counting
-// needs no branch per match either.
+// Loads 3 and 4 depend only on the text, not on s, so they do not wait for
+// the previous transition; the processor overlaps them with load 1 and the
+// choice compiles to conditional moves. Each cell also holds how many
+// patterns end at its state (its own and along its failure chain), so
+// counting needs no branch per match either.
 type automaton struct {
 	ascii  [utf8.RuneSelf]uint32
 	bmp    []uint16        // symbol of each BMP character (nil if none non-ASCII)
 	astral map[rune]uint32 // symbols of characters above the BMP
 
-	root   []uint32 // root transition by symbol
-	states []state
-	cells  []cell // the double array
+	sym   []symInfo // by symbol
+	cells []cell    // the double array; a state is the index of its cell
 
+	// Indexed by state (cell index):
 	outs    []int32  // pattern ids, grouped by state (own outputs only)
 	outFrom []uint32 // outs[outFrom[s]:outFrom[s+1]] end at state s
 	dict    []uint32 // nearest state on the failure chain with own outputs, 0 if none
-	lens    []int32  // byte length of each pattern
 	df      []uint32 // the next state on the failure chain two or more characters deep, or 0
+	lens    []int32  // byte length of each pattern
 }
 
-type state struct {
-	base  uint32 // cells[base+c] holds s's child on c if its check is s
-	fbase uint32 // base of f1
-	f1    uint32 // the one-character state on the failure chain (or s, or 0)
+// symInfo is what the scan needs about a symbol c: the root's child on c
+// (f1 = c) and its base, or zeros if the root has none.
+type symInfo struct {
+	base uint32
+	f1   uint32
+}
+
+// cell is one slot of the double array and, if check is not noState, the
+// state whose index it is.
+type cell struct {
+	check uint32 // the parent state, noState if the cell is free (and for the root)
+	base  uint32 // cells[base+c] holds the child on c if its check is this state
 	// count is the number of patterns ending here, failure chain
 	// included, with hasDeep set if the failure chain has a state two or
-	// more characters deep (a.df[s]). 16 bytes keep a state in one cache
-	// line.
+	// more characters deep (a.df).
 	count uint32
 }
 
@@ -56,11 +72,6 @@ const (
 	hasDeep   = 1 << 31
 	countMask = hasDeep - 1
 )
-
-type cell struct {
-	check uint32 // the state that owns the cell, noState if free
-	next  uint32
-}
 
 const noState = ^uint32(0)
 
@@ -97,12 +108,24 @@ func buildAutomaton(pats []string) *automaton {
 			return s
 		}
 	}
+	// The most frequent characters of the patterns get the lowest symbols:
+	// the children of a state then sit close together in the double array,
+	// which packs it denser and puts the hot cells on fewer cache lines.
+	freq := map[rune]int{}
+	var bmpRunes []rune // in order of first appearance
 	for _, p := range pats {
 		for _, r := range p {
 			if r < 0x10000 {
-				symOf(r)
+				if freq[r] == 0 {
+					bmpRunes = append(bmpRunes, r)
+				}
+				freq[r]++
 			}
 		}
+	}
+	slices.SortStableFunc(bmpRunes, func(x, y rune) int { return freq[y] - freq[x] })
+	for _, r := range bmpRunes {
+		symOf(r)
 	}
 	// The trie.
 	type edge struct{ from, sym uint32 }
@@ -129,18 +152,21 @@ func buildAutomaton(pats []string) *automaton {
 		own[s] = append(own[s], int32(id))
 	}
 	n := len(kids)
-	a.states = make([]state, n)
-	a.root = make([]uint32, nsym+1)
-	for _, t := range kids[0] {
-		a.root[syms[t]] = t
+	parent := make([]uint32, n)
+	for s, ks := range kids {
+		for _, t := range ks {
+			parent[t] = uint32(s)
+		}
 	}
 
-	// Failure links, f1, df, counts and dictionary links, breadth first (a
-	// state's failure target is shallower, so it is done first).
+	// Failure links, counts, deep failure links and dictionary links, in
+	// the trie's own numbering, breadth first (a state's failure target is
+	// shallower, so it is done first).
 	fail := make([]uint32, n)
 	depth := make([]int32, n)
-	a.dict = make([]uint32, n)
-	a.df = make([]uint32, n)
+	count := make([]uint32, n)
+	dict := make([]uint32, n)
+	df := make([]uint32, n)
 	goTo := func(s, c uint32) uint32 { // full transition, for construction
 		for {
 			if t, ok := children[edge{s, c}]; ok {
@@ -155,8 +181,7 @@ func buildAutomaton(pats []string) *automaton {
 	queue := make([]uint32, 0, n)
 	for _, t := range kids[0] {
 		depth[t] = 1
-		a.states[t].f1 = t
-		a.states[t].count = uint32(len(own[t]))
+		count[t] = uint32(len(own[t]))
 		queue = append(queue, t)
 	}
 	for qi := 0; qi < len(queue); qi++ {
@@ -165,98 +190,142 @@ func buildAutomaton(pats []string) *automaton {
 			f := goTo(fail[s], syms[t])
 			fail[t] = f
 			depth[t] = depth[s] + 1
-			st := &a.states[t]
-			st.count = uint32(len(own[t])) + a.states[f].count&countMask
-			if depth[f] <= 1 {
-				st.f1 = f
-			} else {
-				st.f1, a.df[t] = a.states[f].f1, f
-				st.count |= hasDeep
+			count[t] = uint32(len(own[t])) + count[f]&countMask
+			if depth[f] > 1 {
+				df[t] = f
+				count[t] |= hasDeep
 			}
 			if len(own[f]) > 0 {
-				a.dict[t] = f
+				dict[t] = f
 			} else {
-				a.dict[t] = a.dict[f]
+				dict[t] = dict[f]
 			}
 			queue = append(queue, t)
 		}
 	}
-	rows := make([][]cell, n) // children by symbol; cell.check holds the symbol here
-	for s := 1; s < n; s++ {
+
+	// The double array: every state's children by symbol, the root's at
+	// base 0 so that the root's child on c is cell c.
+	rows := make([][]edgeTo, n)
+	for s := range n {
 		if len(kids[s]) == 0 {
 			continue
 		}
-		d := make([]cell, 0, len(kids[s]))
+		d := make([]edgeTo, 0, len(kids[s]))
 		for _, t := range kids[s] {
-			d = append(d, cell{syms[t], t})
+			d = append(d, edgeTo{syms[t], t})
 		}
-		slices.SortFunc(d, func(x, y cell) int { return int(x.check) - int(y.check) })
+		slices.SortFunc(d, func(x, y edgeTo) int { return int(x.sym) - int(y.sym) })
 		rows[s] = d
 	}
-	a.place(rows, nsym)
-	for s := range a.states {
-		a.states[s].fbase = a.states[a.states[s].f1].base
+	base := place(rows, nsym)
+	// Renumber: a state becomes the index of its cell, base(parent)+symbol.
+	id := make([]uint32, n)
+	size := 0
+	for t := 1; t < n; t++ {
+		id[t] = base[parent[t]] + syms[t]
+		size = max(size, int(id[t])+1)
 	}
-	// The root keeps f1 = 0 and base 0: no cell is ever owned by state 0,
-	// so its lookups always fall through to the root row.
+	for s := range n {
+		size = max(size, int(base[s]+nsym)+1) // every base+c, c <= nsym, in range
+	}
+	a.cells = make([]cell, size)
+	for i := range a.cells {
+		a.cells[i].check = noState
+	}
+	a.dict = make([]uint32, size)
+	a.df = make([]uint32, size)
+	a.cells[0].base = 0 // the root
+	for t := 1; t < n; t++ {
+		i := id[t]
+		if a.cells[i].check != noState {
+			panic("lexicon: two states share a cell")
+		}
+		a.cells[i] = cell{check: id[parent[t]], base: base[t], count: count[t]}
+		a.dict[i] = id[dict[t]]
+		a.df[i] = id[df[t]]
+	}
+	a.sym = make([]symInfo, nsym+1)
+	for _, t := range kids[0] {
+		a.sym[syms[t]] = symInfo{base: base[t], f1: id[t]}
+	}
 
-	a.outFrom = make([]uint32, n+1)
-	for s := 0; s < n; s++ {
-		a.outFrom[s] = uint32(len(a.outs))
-		a.outs = append(a.outs, own[s]...)
+	owner := make([]int32, size) // trie state of each cell, -1 if free
+	for i := range owner {
+		owner[i] = -1
 	}
-	a.outFrom[n] = uint32(len(a.outs))
+	for t := range n {
+		owner[id[t]] = int32(t)
+	}
+	a.outFrom = make([]uint32, size+1)
+	for i, t := range owner {
+		a.outFrom[i] = uint32(len(a.outs))
+		if t >= 0 {
+			a.outs = append(a.outs, own[t]...)
+		}
+	}
+	a.outFrom[size] = uint32(len(a.outs))
 	return a
 }
 
-// place lays the children of every state into the double array: state s
-// gets a base such that cells base+c are free for all its symbols c. States
+// edgeTo is a trie edge: the child state on a symbol.
+type edgeTo struct{ sym, to uint32 }
+
+// place lays the children of every state into the double array and returns
+// each state's base, such that cells base+c are distinct for all states and
+// symbols c of their children. The root goes first, at base 0. Then states
 // with many children go first (first fit decreasing). A state tries a few
 // free cells for its lowest symbol from the start, then more from where the
 // last state put at the end left holes, and otherwise goes to the end; later,
 // smaller states fill the holes, so the array stays dense and building stays
-// near linear.
-func (a *automaton) place(rows [][]cell, nsym uint32) {
+// near linear. Cell 0 is the root's own and never given out. States without
+// children get base 0.
+func place(rows [][]edgeTo, nsym uint32) []uint32 {
 	const placeTries = 64
+	bases := make([]uint32, len(rows))
 	order := make([]uint32, 0, len(rows))
 	total := 0
 	for s, d := range rows {
-		if len(d) > 0 {
+		if len(d) > 0 && s != 0 {
 			order = append(order, uint32(s))
 			total += len(d)
 		}
 	}
 	slices.SortStableFunc(order, func(x, y uint32) int { return len(rows[y]) - len(rows[x]) })
-	cells := make([]cell, 0, 2*total+int(nsym)+1)
-	nextFree := make([]int32, 0, cap(cells)) // leads to the first free cell >= i
+	used := make([]bool, 0, 2*total+int(nsym)+1)
+	nextFree := make([]int32, 0, cap(used)) // leads to the first free cell >= i
 	grow := func(to int) {
-		for len(cells) < to {
-			nextFree = append(nextFree, int32(len(cells)))
-			cells = append(cells, cell{check: noState})
+		for len(used) < to {
+			nextFree = append(nextFree, int32(len(used)))
+			used = append(used, false)
 		}
 	}
-	free := func(i int) int { // the first free cell >= i, or len(cells)
+	take := func(i uint32) {
+		used[i] = true
+		nextFree[i] = int32(i + 1)
+	}
+	free := func(i int) int { // the first free cell >= i, or len(used)
 		r := i
-		for r < len(cells) && int(nextFree[r]) != r {
+		for r < len(used) && int(nextFree[r]) != r {
 			r = int(nextFree[r])
 		}
-		for i < len(cells) && int(nextFree[i]) != i { // path compression
+		for i < len(used) && int(nextFree[i]) != i { // path compression
 			i, nextFree[i] = int(nextFree[i]), int32(r)
 		}
 		return r
 	}
-	fits := func(base uint32, d []cell) bool {
+	fits := func(base uint32, d []edgeTo) bool {
 		for _, e := range d {
-			if i := int(base + e.check); i < len(cells) && cells[i].check != noState {
+			if i := int(base + e.sym); i < len(used) && used[i] {
 				return false
 			}
 		}
 		return true
 	}
 	// search tries up to tries free cells from pos for the lowest symbol;
-	// it returns len(cells) if none fits.
-	search := func(pos, lo int, d []cell, tries int) int {
-		for try := 0; pos < len(cells); try++ {
+	// it returns len(used) if none fits.
+	search := func(pos, lo int, d []edgeTo, tries int) int {
+		for try := 0; pos < len(used); try++ {
 			if fits(uint32(pos-lo), d) {
 				return pos
 			}
@@ -265,53 +334,48 @@ func (a *automaton) place(rows [][]cell, nsym uint32) {
 			}
 			pos = free(pos + 1)
 		}
-		return len(cells)
+		return len(used)
+	}
+	grow(int(nsym) + 1)
+	take(0)
+	for _, e := range rows[0] {
+		take(e.sym)
 	}
 	sparse := 0 // where the last state placed at the end left holes
-	grow(1)
 	for _, s := range order {
 		d := rows[s]
-		lo := int(d[0].check)
+		lo := int(d[0].sym)
 		pos := search(free(max(1, lo)), lo, d, placeTries)
-		if pos == len(cells) && sparse < len(cells) {
+		if pos == len(used) && sparse < len(used) {
 			pos = search(free(max(sparse, lo)), lo, d, 16*placeTries)
 		}
-		if pos == len(cells) {
-			sparse = len(cells)
+		if pos == len(used) {
+			sparse = len(used)
 			pos = max(pos, lo) // base = pos-lo must not be negative
 		}
 		base := uint32(pos - lo)
-		grow(int(base+d[len(d)-1].check) + 1)
+		grow(int(base+d[len(d)-1].sym) + 1)
 		for _, e := range d {
-			i := base + e.check
-			cells[i] = cell{check: s, next: e.next}
-			nextFree[i] = int32(i + 1)
+			take(base + e.sym)
 		}
-		a.states[s].base = base
+		bases[s] = base
 	}
-	// Every base+c for c in 0..nsym must be in range.
-	maxBase := uint32(0)
-	for _, st := range a.states {
-		maxBase = max(maxBase, st.base)
-	}
-	grow(int(maxBase+nsym) + 1)
-	a.cells = cells
-	// States without children keep base 0: no cell has them as check.
+	return bases
 }
 
-// step is the transition from state s on symbol c.
-func (a *automaton) step(s, c uint32) uint32 {
-	p := &a.states[s]
-	e1 := a.cells[p.base+c]
-	e2 := a.cells[p.fbase+c]
-	t := a.root[c]
-	if e2.check == p.f1 {
-		t = e2.next
+// step is the transition from state s, entered on symbol p, on symbol c
+// (0 < c).
+func (a *automaton) step(s, p, c uint32) uint32 {
+	e := &a.cells[s]
+	q := a.sym[p]
+	t := a.sym[c].f1
+	if a.cells[q.base+c].check == q.f1 {
+		t = q.base + c
 	}
-	if e1.check == s {
-		return e1.next
+	if a.cells[e.base+c].check == s {
+		return e.base + c
 	}
-	if p.count&hasDeep != 0 {
+	if e.count&hasDeep != 0 {
 		return a.deepStep(a.df[s], c, t)
 	}
 	return t
@@ -321,8 +385,8 @@ func (a *automaton) step(s, c uint32) uint32 {
 // chain; t is the answer if none has one.
 func (a *automaton) deepStep(x, c, t uint32) uint32 {
 	for ; x != 0; x = a.df[x] {
-		if e := a.cells[a.states[x].base+c]; e.check == x {
-			return e.next
+		if i := a.cells[x].base + c; a.cells[i].check == x {
+			return i
 		}
 	}
 	return t
@@ -371,7 +435,8 @@ func (a *automaton) count(b []byte) int {
 	s := unsafe.String(unsafe.SliceData(b), len(b)) // read only, no copy
 	total := 0
 	st := uint32(0)
-	states, cells, root, bmp := a.states, a.cells, a.root, a.bmp
+	var prev symInfo // of the symbol st was entered on
+	cells, syms, bmp := a.cells, a.sym, a.bmp
 	for i := 0; i < len(s); {
 		var c uint32
 		if b0 := s[i]; b0 < 0x80 {
@@ -391,35 +456,42 @@ func (a *automaton) count(b []byte) int {
 			i += w
 		}
 		if c == 0 { // a character in no pattern: back to the root
-			st = 0
+			st, prev = 0, symInfo{}
 			continue
 		}
 		// a.step, inlined by hand.
-		p := &states[st]
-		e1, e2, t := cells[p.base+c], cells[p.fbase+c], root[c]
-		if e2.check == p.f1 {
-			t = e2.next
+		cur := syms[c]
+		e := &cells[st]
+		i1, i2 := e.base+c, prev.base+c
+		t := cur.f1
+		if cells[i2].check == prev.f1 {
+			t = i2
 		}
-		if e1.check == st {
-			t = e1.next
+		hit := cells[i1].check == st
+		if hit {
+			t = i1
 		}
-		if p.count&hasDeep != 0 && e1.check != st { // rare: predictable
+		if e.count&hasDeep != 0 && !hit { // rare: predictable
 			t = a.deepStep(a.df[st], c, t)
 		}
-		st = t
-		total += int(states[st].count & countMask)
+		st, prev = t, cur
+		total += int(cells[st].count & countMask)
 	}
 	return total
 }
 
 // find appends every pattern occurrence in s to dst, in order of end.
 func (a *automaton) find(s string, dst []rawMatch) []rawMatch {
-	st := uint32(0)
+	st, p := uint32(0), uint32(0)
 	for i := 0; i < len(s); {
 		c, w := a.symbol(s, i)
 		i += w
-		st = a.step(st, c)
-		if a.states[st].count&countMask == 0 {
+		if c == 0 {
+			st, p = 0, 0
+			continue
+		}
+		st, p = a.step(st, p, c), c
+		if a.cells[st].count&countMask == 0 {
 			continue
 		}
 		for x := st; x != 0; x = a.dict[x] {
