@@ -125,6 +125,9 @@ func planSanction(ctx context.Context, tx *Tx, in sanctionIssue) (*anxin.Sanctio
 	if err := anxin.ValidateID("subject_id", in.subjectID); err != nil {
 		return nil, err
 	}
+	if err := lockSubject(ctx, tx, in.subjectID); err != nil {
+		return nil, err
+	}
 	others, err := standingSanctions(ctx, tx, in.subjectID)
 	if err != nil {
 		return nil, err
@@ -249,4 +252,18 @@ func sanctionCursor(c string) (int64, string, error) {
 		return 0, "", anxin.Errorf(anxin.Invalid, "cursor is not one this list returned.")
 	}
 	return n, id, nil
+}
+
+// lockSubject serialises the transactions that plan sanctions on one
+// subject until they end. Admit decides an overlap from the standing
+// sanctions it is shown; on PostgreSQL two transactions at read committed
+// would both read none and both store theirs, so each first takes a
+// transaction-scoped advisory lock on the subject. SQLite has one writer,
+// which serialises them already.
+func lockSubject(ctx context.Context, tx *Tx, subjectID string) error {
+	if tx.Dialect() != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(?))`, "sanction:"+subjectID)
+	return err
 }

@@ -266,3 +266,43 @@ func rebindFor(db *sqlstore.DB, q string) string {
 	}
 	return b.String()
 }
+
+// Operators issuing the same kind of sanction on one shop at the same
+// moment (two replicas, two tabs) get exactly one sanction: the others
+// see it and are refused as an overlap, on both databases.
+func TestSanctionConcurrentOverlap(t *testing.T) {
+	clock := anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC))
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		g := newGov(t, db)
+		const n = 8
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := range n {
+			go func() {
+				<-start
+				_, err := g.IssueSanction(govOperator, anxin.SanctionRequest{SubjectID: "m9", Type: "restrict_listing", Days: 7,
+					Facts: "Parcels shipped empty, report " + string(rune('A'+i)) + "."})
+				errs <- err
+			}()
+		}
+		close(start)
+		ok, conflicts := 0, 0
+		for range n {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case anxin.KindOf(err) == anxin.Conflict || anxin.KindOf(err) == anxin.Unavailable:
+				conflicts++
+			default:
+				t.Errorf("IssueSanction = %v; want success or Conflict", err)
+			}
+		}
+		var stored int
+		if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM sanctions WHERE subject_id = 'm9' AND type = 'restrict_listing' AND status = 'active'`).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if ok != 1 || stored != 1 {
+			t.Errorf("%d issued, %d refused, %d stored; want exactly one issued and stored", ok, conflicts, stored)
+		}
+	})
+}
