@@ -94,6 +94,7 @@ func loadTemplates() (map[string]*template.Template, error) {
 			"dur":      consoleDuration,
 			"moneyneg": moneyClass,
 			"tz":       consoleZone,
+			"zh":       consoleLang,
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"anxin"
 )
@@ -189,4 +190,49 @@ func (s *Server) keyNameLoader(ctx context.Context) func() map[string]string {
 		}
 		return out
 	}
+}
+
+// zhAttr is the attribute that marks marketplace content written in
+// Chinese: the console's chrome is English (layout.html says lang="en"),
+// so a screen reader reads a title, a name or a quote in Chinese only when
+// its element says so.
+const zhAttr template.HTMLAttr = `lang="zh"`
+
+// consoleLang returns lang="zh" when any of vs (strings, or values printed
+// with fmt) contains a Han character, and nothing otherwise. Templates put
+// it on each element that prints user or marketplace text:
+// <td {{zh .Title}}>{{.Title}}</td>.
+func consoleLang(vs ...any) template.HTMLAttr {
+	for _, v := range vs {
+		var s string
+		switch x := v.(type) {
+		case nil:
+			continue
+		case string:
+			s = x
+		case template.HTML:
+			s = string(x)
+		case *string:
+			if x == nil {
+				continue
+			}
+			s = *x
+		default:
+			s = fmt.Sprint(x)
+		}
+		if hasHan(s) {
+			return zhAttr
+		}
+	}
+	return ""
+}
+
+// hasHan reports whether s contains a Han (Chinese) character.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
