@@ -95,6 +95,7 @@ func loadTemplates() (map[string]*template.Template, error) {
 			"moneyneg": moneyClass,
 			"tz":       consoleZone,
 			"zh":       consoleLang,
+			"zhruns":   consoleZhRuns,
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {

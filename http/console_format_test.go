@@ -81,3 +81,20 @@ func TestConsoleLang(t *testing.T) {
 		}
 	}
 }
+
+func TestConsoleZhRuns(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Instant refund (极速退款 / 闪电退货)", `Instant refund (<span lang="zh">极速退款 / 闪电退货</span>)`},
+		{"claims (广告法 第9条): review", `claims (<span lang="zh">广告法 第9条</span>): review`},
+		{"安心购 bundle", `<span lang="zh">安心购</span> bundle`},
+		{"SEO spam (蜘蛛池/站群/寄生虫) and link farms.", `SEO spam (<span lang="zh">蜘蛛池/站群/寄生虫</span>) and link farms.`},
+		{`("外贸原单", "原单") & <b>`, `(&#34;<span lang="zh">外贸原单&#34;, &#34;原单</span>&#34;) &amp; &lt;b&gt;`},
+		{"no chinese <i>", "no chinese &lt;i&gt;"},
+		{"两个 word 词", `<span lang="zh">两个</span> word <span lang="zh">词</span>`},
+		{"", ""},
+	} {
+		if got := string(consoleZhRuns(c.in)); got != c.want {
+			t.Errorf("consoleZhRuns(%q) = %q; want %q", c.in, got, c.want)
+		}
+	}
+}
