@@ -86,7 +86,8 @@ func TestConsoleAccessibility(t *testing.T) {
 			t.Errorf("%s: %s", path, p)
 		}
 		for _, href := range consoleLinks(doc) {
-			u := strings.SplitN(href, "?", 2)[0]
+			u, _, _ := strings.Cut(href, "#")
+			u, _, _ = strings.Cut(u, "?")
 			for _, r := range params {
 				if r.visits < 3 && !seen[u] && !slices.Contains(queue, u) && r.re.MatchString(u) {
 					r.visits++
@@ -160,6 +161,13 @@ func seedA11y(t *testing.T, s *testserver.Server) {
 	must(s.Do(p, "POST", "/v1/listings:check", `{"id":"l_case","title":"外贸原单 T恤","merchant_id":"m_zh"}`, nil), 200, "listing check")
 	must(s.Do(p, "POST", "/v1/care/tickets", map[string]any{
 		"requester_kind": "buyer", "requester_id": "b_zh", "merchant_id": "m_zh", "order_id": "o_zh", "body": "收到的茶叶受潮结块了"}, nil), 201, "care ticket")
+	q := anxin.RoleQuality
+	must(s.Do(q, "POST", "/v1/sampling/plans", map[string]any{"name": "春茶抽检", "budget_fen": 100000,
+		"from": at.Add(-24 * time.Hour).Format(time.RFC3339), "to": at.Add(30 * 24 * time.Hour).Format(time.RFC3339),
+		"quotas": []map[string]any{{"category": "茶叶", "quota": 3}}}, nil), 201, "sampling plan")
+	must(s.Do(q, "POST", "/v1/quality/monitors", map[string]any{"scope": "category", "key": "茶叶", "metric": "return_rate", "seasonal": true}, nil), 201, "quality monitor")
+	must(s.Do(anxin.RoleOperator, "POST", "/v1/brands", `{"id":"b_zh","name":"西湖","rights_holder_id":"rh_zh","registration_ref":"TM-1"}`, nil), 200, "brand")
+	must(s.Do(anxin.RightsHolderRole("rh_zh"), "POST", "/v1/notices", `{"brand_id":"b_zh","listing_id":"l_zh","reason":"trademark.fake.zjdb","evidence":[{"kind":"images","ref":"img1"},{"kind":"text","ref":"商标不一致"}]}`, nil), 201, "notice")
 	must(s.Do(p, "POST", "/v1/claims", `{"key":"k_zh","order_id":"o_zh","buyer_id":"b_zh","programme_id":"instant_refund","type":"unshipped_refund"}`, nil), 201, "claim")
 }
 
