@@ -197,12 +197,13 @@ func (s *Server) keyNameLoader(ctx context.Context) func() map[string]string {
 // Chinese: the console's chrome is English (layout.html says lang="en"),
 // so a screen reader reads a title, a name or a quote in Chinese only when
 // its element says so.
-const zhAttr template.HTMLAttr = `lang="zh"`
+const zhAttr template.HTMLAttr = ` lang="zh"`
 
-// consoleLang returns lang="zh" when any of vs (strings, or values printed
-// with fmt) contains a Han character, and nothing otherwise. Templates put
-// it on each element that prints user or marketplace text:
-// <td {{zh .Title}}>{{.Title}}</td>.
+// consoleLang returns ` lang="zh"` (with its leading space) when any of
+// vs (strings, or values printed with fmt) contains a Han character, and
+// nothing otherwise. Templates put it on each element that prints user or
+// marketplace text: <td{{zh .Title}}>{{.Title}}</td>, which renders a bare
+// <td> for English.
 func consoleLang(vs ...any) template.HTMLAttr {
 	for _, v := range vs {
 		var s string

@@ -65,16 +65,16 @@ func TestConsoleLang(t *testing.T) {
 		in   []any
 		want string
 	}{
-		{"chinese", []any{"耐克 Air 运动鞋"}, `lang="zh"`},
+		{"chinese", []any{"耐克 Air 运动鞋"}, ` lang="zh"`},
 		{"english", []any{"Nike Air trainers"}, ""},
 		{"fullwidth latin is not han", []any{"ＮＩＫＥ"}, ""},
 		{"empty", []any{""}, ""},
 		{"none", nil, ""},
 		{"nil", []any{nil}, ""},
-		{"second value", []any{"Nike", "仿品"}, `lang="zh"`},
-		{"pointer", []any{&s}, `lang="zh"`},
+		{"second value", []any{"Nike", "仿品"}, ` lang="zh"`},
+		{"pointer", []any{&s}, ` lang="zh"`},
 		{"nil pointer", []any{(*string)(nil)}, ""},
-		{"stringer-ish", []any{[]string{"a", "高仿"}}, `lang="zh"`},
+		{"stringer-ish", []any{[]string{"a", "高仿"}}, ` lang="zh"`},
 	} {
 		if got := string(consoleLang(c.in...)); got != c.want {
 			t.Errorf("%s: consoleLang(%q) = %q; want %q", c.name, c.in, got, c.want)
