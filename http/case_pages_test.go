@@ -25,7 +25,7 @@ func TestCasePage(t *testing.T) {
 	if code != 200 || !hasElement(body, "checked") || !hasElement(body, "decide-form") || !hasElement(body, "rules") {
 		t.Fatalf("case page = %d; want the checked text, rules and the decide form", code)
 	}
-	marked := regexp.MustCompile(`<td class="checked"><mark title="[^"]*">外贸原单</mark> &lt;b&gt;T恤&lt;/b&gt;</td>`)
+	marked := regexp.MustCompile(`<td class="checked" lang="zh"><mark title="[^"]*">外贸原单</mark> &lt;b&gt;T恤&lt;/b&gt;</td>`)
 	if !marked.MatchString(body) {
 		t.Errorf("case page does not mark the evidence in the escaped title:\n%s", body)
 	}

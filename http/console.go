@@ -94,6 +94,8 @@ func loadTemplates() (map[string]*template.Template, error) {
 			"dur":      consoleDuration,
 			"moneyneg": moneyClass,
 			"tz":       consoleZone,
+			"zh":       consoleLang,
+			"zhruns":   consoleZhRuns,
 		}
 		layout, err := template.New("layout").Funcs(funcs).ParseFS(console.FS, "templates/layout.html")
 		if err != nil {

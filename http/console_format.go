@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"anxin"
 )
@@ -189,4 +191,94 @@ func (s *Server) keyNameLoader(ctx context.Context) func() map[string]string {
 		}
 		return out
 	}
+}
+
+// zhAttr is the attribute that marks marketplace content written in
+// Chinese: the console's chrome is English (layout.html says lang="en"),
+// so a screen reader reads a title, a name or a quote in Chinese only when
+// its element says so.
+const zhAttr template.HTMLAttr = ` lang="zh"`
+
+// consoleLang returns ` lang="zh"` (with its leading space) when any of
+// vs (strings, or values printed with fmt) contains a Han character, and
+// nothing otherwise. Templates put it on each element that prints user or
+// marketplace text: <td{{zh .Title}}>{{.Title}}</td>, which renders a bare
+// <td> for English.
+func consoleLang(vs ...any) template.HTMLAttr {
+	for _, v := range vs {
+		var s string
+		switch x := v.(type) {
+		case nil:
+			continue
+		case string:
+			s = x
+		case template.HTML:
+			s = string(x)
+		case *string:
+			if x == nil {
+				continue
+			}
+			s = *x
+		default:
+			s = fmt.Sprint(x)
+		}
+		if hasHan(s) {
+			return zhAttr
+		}
+	}
+	return ""
+}
+
+// hasHan reports whether s contains a Han (Chinese) character.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// consoleZhRuns escapes s and wraps each run of Chinese in it in
+// <span lang="zh">, for English text that quotes Chinese ("Instant refund
+// (极速退款)", a rule's explanation citing 广告法 第9条): marking the whole
+// element would have a screen reader read the English as Chinese. Two Han
+// runs separated only by spaces, digits or punctuation are one run.
+func consoleZhRuns(v any) template.HTML {
+	s, ok := v.(string)
+	if !ok {
+		s = fmt.Sprint(v)
+	}
+	var b strings.Builder
+	last := 0 // end of what has been written
+	for start := 0; start < len(s); {
+		i := indexHan(s, start)
+		if i < 0 {
+			break
+		}
+		end := i
+		for j := i; j < len(s); {
+			k := indexHan(s, j)
+			if k < 0 || strings.IndexFunc(s[end:k], unicode.IsLetter) >= 0 {
+				break
+			}
+			_, n := utf8.DecodeRuneInString(s[k:])
+			end, j = k+n, k+n
+		}
+		b.WriteString(template.HTMLEscapeString(s[last:i]))
+		b.WriteString(`<span lang="zh">` + template.HTMLEscapeString(s[i:end]) + `</span>`)
+		last, start = end, end
+	}
+	b.WriteString(template.HTMLEscapeString(s[last:]))
+	return template.HTML(b.String())
+}
+
+// indexHan returns the byte index of the first Han character in s at or
+// after from, or -1.
+func indexHan(s string, from int) int {
+	i := strings.IndexFunc(s[from:], func(r rune) bool { return unicode.Is(unicode.Han, r) })
+	if i < 0 {
+		return -1
+	}
+	return from + i
 }

@@ -57,3 +57,44 @@ func TestFormatFenAndFlag(t *testing.T) {
 		t.Errorf("moneyClass does not flag negatives only")
 	}
 }
+
+func TestConsoleLang(t *testing.T) {
+	s := "正品"
+	for _, c := range []struct {
+		name string
+		in   []any
+		want string
+	}{
+		{"chinese", []any{"耐克 Air 运动鞋"}, ` lang="zh"`},
+		{"english", []any{"Nike Air trainers"}, ""},
+		{"fullwidth latin is not han", []any{"ＮＩＫＥ"}, ""},
+		{"empty", []any{""}, ""},
+		{"none", nil, ""},
+		{"nil", []any{nil}, ""},
+		{"second value", []any{"Nike", "仿品"}, ` lang="zh"`},
+		{"pointer", []any{&s}, ` lang="zh"`},
+		{"nil pointer", []any{(*string)(nil)}, ""},
+		{"stringer-ish", []any{[]string{"a", "高仿"}}, ` lang="zh"`},
+	} {
+		if got := string(consoleLang(c.in...)); got != c.want {
+			t.Errorf("%s: consoleLang(%q) = %q; want %q", c.name, c.in, got, c.want)
+		}
+	}
+}
+
+func TestConsoleZhRuns(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"Instant refund (极速退款 / 闪电退货)", `Instant refund (<span lang="zh">极速退款 / 闪电退货</span>)`},
+		{"claims (广告法 第9条): review", `claims (<span lang="zh">广告法 第9条</span>): review`},
+		{"安心购 bundle", `<span lang="zh">安心购</span> bundle`},
+		{"SEO spam (蜘蛛池/站群/寄生虫) and link farms.", `SEO spam (<span lang="zh">蜘蛛池/站群/寄生虫</span>) and link farms.`},
+		{`("外贸原单", "原单") & <b>`, `(&#34;<span lang="zh">外贸原单&#34;, &#34;原单</span>&#34;) &amp; &lt;b&gt;`},
+		{"no chinese <i>", "no chinese &lt;i&gt;"},
+		{"两个 word 词", `<span lang="zh">两个</span> word <span lang="zh">词</span>`},
+		{"", ""},
+	} {
+		if got := string(consoleZhRuns(c.in)); got != c.want {
+			t.Errorf("consoleZhRuns(%q) = %q; want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -55,7 +55,7 @@ func TestIPConsolePages(t *testing.T) {
 			t.Errorf("notices page lacks %s", want)
 		}
 	}
-	if !strings.Contains(body, `<a href="/console/listings/l1">Lumen 包</a>`) || !strings.Contains(body, `<a href="/console/merchants/m_bad">x</a>`) {
+	if !strings.Contains(body, `<a href="/console/listings/l1" lang="zh">Lumen 包</a>`) || !strings.Contains(body, `<a href="/console/merchants/m_bad">x</a>`) {
 		t.Errorf("notices page does not name the listing and the merchant")
 	}
 	_, body = h.page(anxin.RoleOperator, "GET", "/console/ip/notices?brand=b1&reason=trademark.fake.zjdb", nil)
