@@ -1,6 +1,7 @@
 package http
 
 import (
+	"anxin/langtag"
 	"context"
 	"fmt"
 	"html/template"
@@ -8,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"anxin"
 )
@@ -230,55 +229,13 @@ func consoleLang(vs ...any) template.HTMLAttr {
 }
 
 // hasHan reports whether s contains a Han (Chinese) character.
-func hasHan(s string) bool {
-	for _, r := range s {
-		if unicode.Is(unicode.Han, r) {
-			return true
-		}
-	}
-	return false
-}
+func hasHan(s string) bool { return langtag.HasHan(s) }
 
-// consoleZhRuns escapes s and wraps each run of Chinese in it in
-// <span lang="zh">, for English text that quotes Chinese ("Instant refund
-// (极速退款)", a rule's explanation citing 广告法 第9条): marking the whole
-// element would have a screen reader read the English as Chinese. Two Han
-// runs separated only by spaces, digits or punctuation are one run.
+// consoleZhRuns is langtag.Runs for any value (fmt.Sprint of a non-string).
 func consoleZhRuns(v any) template.HTML {
 	s, ok := v.(string)
 	if !ok {
 		s = fmt.Sprint(v)
 	}
-	var b strings.Builder
-	last := 0 // end of what has been written
-	for start := 0; start < len(s); {
-		i := indexHan(s, start)
-		if i < 0 {
-			break
-		}
-		end := i
-		for j := i; j < len(s); {
-			k := indexHan(s, j)
-			if k < 0 || strings.IndexFunc(s[end:k], unicode.IsLetter) >= 0 {
-				break
-			}
-			_, n := utf8.DecodeRuneInString(s[k:])
-			end, j = k+n, k+n
-		}
-		b.WriteString(template.HTMLEscapeString(s[last:i]))
-		b.WriteString(`<span lang="zh">` + template.HTMLEscapeString(s[i:end]) + `</span>`)
-		last, start = end, end
-	}
-	b.WriteString(template.HTMLEscapeString(s[last:]))
-	return template.HTML(b.String())
-}
-
-// indexHan returns the byte index of the first Han character in s at or
-// after from, or -1.
-func indexHan(s string, from int) int {
-	i := strings.IndexFunc(s[from:], func(r rune) bool { return unicode.Is(unicode.Han, r) })
-	if i < 0 {
-		return -1
-	}
-	return from + i
+	return langtag.Runs(s)
 }

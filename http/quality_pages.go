@@ -57,7 +57,7 @@ func plural(n int, unit string) string {
 func newQualityView(m *anxin.QualityMonitor, s *anxin.QualitySeries) qualityView {
 	title := svgchart.QualityTitle(m)
 	return qualityView{Monitor: m, Series: s, Title: title, Config: monitorConfig(m),
-		Label: svgchart.BaselineWords(s.BaselineKind, s.BaselineLabel), Chart: svgchart.Quality(s, title)}
+		Label: svgchart.BaselineWords(s.BaselineKind, s.BaselineLabel), Chart: svgchart.Quality(s, "")}
 }
 
 func (s *Server) handleQualityPage(w http.ResponseWriter, r *http.Request) error {

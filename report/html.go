@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"anxin"
+	"anxin/langtag"
 	"anxin/svgchart"
 )
 
@@ -37,8 +38,8 @@ func HTMLFragment(r *anxin.Report) (template.HTML, error) {
 		}
 		for _, q := range s.Watch {
 			title := svgchart.QualityTitle(q.Monitor)
-			hs.Watch = append(hs.Watch, htmlWatch{Title: title, Kind: q.BaselineKind, Label: svgchart.BaselineWords(q.BaselineKind, q.BaselineLabel),
-				Judged: q.BaselineKind != anxin.BaselineNone, Lower: svgchart.Pct(q.Lower), Upper: svgchart.Pct(q.Upper), Chart: svgchart.Quality(q, title)})
+			hs.Watch = append(hs.Watch, htmlWatch{Title: langtag.Runs(title), Kind: q.BaselineKind, Label: svgchart.BaselineWords(q.BaselineKind, q.BaselineLabel),
+				Judged: q.BaselineKind != anxin.BaselineNone, Lower: svgchart.Pct(q.Lower), Upper: svgchart.Pct(q.Upper), Chart: svgchart.Quality(q, "")})
 		}
 		v.Sections = append(v.Sections, hs)
 	}
@@ -65,10 +66,11 @@ type htmlSection struct {
 
 // htmlWatch is a monitored quality series drawn with svgchart.
 type htmlWatch struct {
-	Title, Kind, Label string
-	Judged             bool
-	Lower, Upper       string
-	Chart              template.HTML
+	Title        template.HTML // the series' name, its Chinese marked (langtag.Runs)
+	Kind, Label  string
+	Judged       bool
+	Lower, Upper string
+	Chart        template.HTML
 }
 
 type htmlQuality struct {

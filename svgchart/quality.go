@@ -59,14 +59,19 @@ type QualityLayout struct {
 }
 
 // LayoutQuality lays out s. title names the series in the summary (for
-// example "fresh · return rate"). A series without points is Empty.
+// example "fresh · return rate"); "" leaves the name out, for a chart in a
+// figure whose caption names it (the name is marketplace text, often
+// Chinese, and the summary is English). A series without points is Empty.
 func LayoutQuality(s *anxin.QualitySeries, title string) QualityLayout {
 	l := QualityLayout{W: qualityW, H: qualityH, PlotX0: qPadL, PlotX1: qualityW - qPadR, PlotY0: qPadT, PlotY1: qualityH - qPadB, Kind: s.BaselineKind}
 	ps := s.Points
 	n := len(ps)
 	if n == 0 {
 		l.Empty = true
-		l.Summary = title + ": no days to show."
+		l.Summary = "No days to show."
+		if title != "" {
+			l.Summary = title + ": no days to show."
+		}
 		return l
 	}
 	hi := 0.0
@@ -205,7 +210,10 @@ func LayoutQuality(s *anxin.QualitySeries, title string) QualityLayout {
 	if s.BaselineKind != anxin.BaselineNone {
 		rng = fmt.Sprintf("normal range %s – %s (baseline: %s)", Pct(s.Lower), Pct(s.Upper), s.BaselineLabel)
 	}
-	l.Summary = fmt.Sprintf("%s, daily rate over %d days to %s: last day %s of %d orders, %s; %d alert days", title, n, last.Day, Pct(last.Rate), last.Trials, rng, alerts)
+	l.Summary = fmt.Sprintf("Daily rate over %d days to %s: last day %s of %d orders, %s; %d alert days", n, last.Day, Pct(last.Rate), last.Trials, rng, alerts)
+	if title != "" {
+		l.Summary = title + ", daily rate" + strings.TrimPrefix(l.Summary, "Daily rate")
+	}
 	if len(l.Campaigns) > 0 {
 		l.Summary += fmt.Sprintf("; %d campaign windows shaded", len(l.Campaigns))
 	}
