@@ -216,7 +216,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if !(at(h.Start) && at(h.End)) {
 			continue
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && negated(t.Norm[:h.Start]) {
+		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart)) {
 			h.Term = -1 // marks a negated offer: a caution
 		}
 		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueNews && e.insideWeakPhishing(hits, h) {
@@ -229,6 +229,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	sentences := sc.ctx.ends
 	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
 	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
+	about, script := aboutHarm(t, kept, contact)
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -286,6 +287,8 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i], c.cue[i] = intentCaution, best[1]
 		case bestD[0] <= offerReach:
 			c.intent[i], c.cue[i] = intentOffer, best[0]
+		case about && !(script && (impersonates(cat) || weakPhishing(cat))):
+			c.intent[i] = intentCaution // talk about a harm, with no offer anywhere
 		}
 	}
 	return c
