@@ -22,7 +22,7 @@ var pastCues = []string{"以前", "曾经", "之前", "去年", "后来", "当�
 // clauseNegators negate an offer cue anywhere later in their clause, so a
 // list of banned acts is not an offer (本群禁止发广告、发代办信用卡) and neither
 // is a seller reported for it (举报了一个卖迷幻药的账号).
-var clauseNegators = []string{"禁止", "严禁", "不得", "不准", "不允许", "切勿", "举报", "曝光", "揭秘", "所谓", "自称", "谨防", "警惕"}
+var clauseNegators = []string{"禁止", "严禁", "不得", "不准", "不允许", "切勿", "举报", "曝光", "揭秘", "所谓", "自称", "谨防", "警惕", "问我"}
 
 // clauseNegated reports whether a clause negator comes before the cue at
 // start (an offset of the original text src) within its clause (clauses end
@@ -125,4 +125,37 @@ func asks(t lexicon.Text) bool {
 		}
 	}
 	return false
+}
+
+// quotedOffers turns the offer cues inside quotation marks into cautions
+// when the text also has a caution or news cue: a warning that quotes a
+// scam's pitch (这种能“包过”的代考都是假的) does not make the pitch.
+func quotedOffers(src string, kept []lexicon.Hit) {
+	warned := false
+	for _, h := range kept {
+		warned = warned || h.Term < 0 || cues().Terms()[h.Term].Category != cueOffer
+	}
+	if !warned {
+		return
+	}
+	for i, h := range kept {
+		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueOffer && quoted(src, h.OrigStart) {
+			kept[i].Term = -1
+		}
+	}
+}
+
+// quoted reports whether offset off of s lies inside an open quotation
+// (“…”, 「…」).
+func quoted(s string, off int) bool {
+	depth := 0
+	for _, r := range s[:off] {
+		switch r {
+		case '“', '「', '『':
+			depth++
+		case '”', '」', '』':
+			depth = max(depth-1, 0)
+		}
+	}
+	return depth > 0
 }
