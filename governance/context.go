@@ -230,7 +230,8 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	sentences := sc.ctx.ends
 	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
 	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
-	about, script := aboutHarm(t, kept, contact)
+	priced := hasPrice(t.Source()) // a price is an offer: no warning cue lowers it
+	about, script := aboutHarm(t, kept, contact || priced)
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -284,7 +285,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i], c.cue[i] = intentCaution, best[2]
 		case contact:
 			c.intent[i] = intentOffer
-		case bestD[1] <= cautionReach && bestD[0] > offerReach:
+		case bestD[1] <= cautionReach && bestD[0] > offerReach && !priced:
 			c.intent[i], c.cue[i] = intentCaution, best[1]
 		case bestD[0] <= offerReach:
 			c.intent[i], c.cue[i] = intentOffer, best[0]

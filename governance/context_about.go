@@ -75,8 +75,9 @@ func hasPrice(s string) bool {
 // them: any cue of the about kinds and no offer sign. script is false when
 // the only about cues are ones a police or bank scam uses itself (提醒, 警方,
 // 涉嫌); such a text is not lowered for the phishing categories.
-func aboutHarm(t lexicon.Text, kept []lexicon.Hit, contact bool) (about, script bool) {
-	if contact || hasPrice(t.Source()) {
+// offered reports a contact detail or a price in the text.
+func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered bool) (about, script bool) {
+	if offered {
 		return false, false
 	}
 	nonScript := false
