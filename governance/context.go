@@ -213,7 +213,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	// negator becomes a caution.
 	kept := cueHits[:0]
 	for _, h := range cueHits {
-		if !(at(h.Start) && at(h.End)) {
+		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
 		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart)) {

@@ -160,3 +160,16 @@ func quoted(s string, off int) bool {
 	}
 	return depth > 0
 }
+
+// outVerbs are the verbs 出 completes (踢出, 退出, 付出, 指出…): there 出 is
+// "out", not the seller's 出 "to sell", even when segmentation splits it off.
+const outVerbs = "踢退推输付外支演提指突杰超日展露拿取走跑看做作说发传查"
+
+// complementOut reports whether the cue h is a 出 after one of outVerbs.
+func complementOut(norm string, h lexicon.Hit, pattern string) bool {
+	if pattern != "出" {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
+	return strings.ContainsRune(outVerbs, r)
+}

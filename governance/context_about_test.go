@@ -21,6 +21,8 @@ func TestTalkAboutHarm(t *testing.T) {
 		{"科普：哪些算管制刀具？甩棍、弹簧刀、三棱刮刀都算", anxin.OutcomeAllow},
 		// A look back on a habit the writer gave up.
 		{"我以前沉迷博彩，去年彻底戒了", anxin.OutcomeAllow},
+		// 出 of 退出 is "out", not "to sell".
+		{"网赌那一行我早就退出了，水太深", anxin.OutcomeAllow},
 		// A question from a buyer.
 		{"请问这件是正品吗，不会是高仿吧", anxin.OutcomeAllow},
 		// A ban lists acts: the offer cues of its clause are negated.
