@@ -29,11 +29,11 @@ var (
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
 		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
-		"novel", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
-		"收缴", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
+		"收缴", "被抓", "抓了", "封号", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
 		"风险提示", "温馨提示", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
 		"court", "charged with", "reported"}
 	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
@@ -213,10 +213,10 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	// negator becomes a caution.
 	kept := cueHits[:0]
 	for _, h := range cueHits {
-		if !(at(h.Start) && at(h.End)) {
+		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && negated(t.Norm[:h.Start]) {
+		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart)) {
 			h.Term = -1 // marks a negated offer: a caution
 		}
 		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueNews && e.insideWeakPhishing(hits, h) {
@@ -224,11 +224,14 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		}
 		kept = append(kept, h)
 	}
+	quotedOffers(t.Source(), kept)
 	c.cues = kept
 	sc.ctx.ends = sentenceEnds(t.Source(), sc.ctx.ends[:0])
 	sentences := sc.ctx.ends
 	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
 	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
+	priced := hasPrice(t.Source()) // a price is an offer: no warning cue lowers it
+	about, script := aboutHarm(t, kept, contact || priced)
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -282,10 +285,12 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i], c.cue[i] = intentCaution, best[2]
 		case contact:
 			c.intent[i] = intentOffer
-		case bestD[1] <= cautionReach && bestD[0] > offerReach:
+		case bestD[1] <= cautionReach && bestD[0] > offerReach && !priced:
 			c.intent[i], c.cue[i] = intentCaution, best[1]
 		case bestD[0] <= offerReach:
 			c.intent[i], c.cue[i] = intentOffer, best[0]
+		case about && !(script && (impersonates(cat) || weakPhishing(cat))):
+			c.intent[i] = intentCaution // talk about a harm, with no offer anywhere
 		}
 	}
 	return c

@@ -25,12 +25,17 @@ const (
 
 	cueDelivery  = "delivery"
 	cueDiversion = "diversion"
+	cueInvoice   = "invoice"
 )
 
 var (
 	deliveryCues = []string{"快递员", "快递小哥", "快递师傅", "派送员", "配送员", "送货员", "外卖员", "骑手", "驿站", "网点", "快递柜",
 		"丰巢", "收件人", "收货人", "收件电话", "收货电话", "派送", "配送", "送货", "送件", "取件", "发货前", "收货地址", "填错",
+		"快递", "顺丰", "门卫", "门口", "寄到", "送到", "到了给我", "送货前", "收货",
 		"courier", "delivery", "delivering", "deliver", "driver", "parcel"}
+	// invoiceCues make a phone number or an e-mail address invoice talk: a
+	// buyer's tax details or the address a seller sends the invoice to.
+	invoiceCues   = []string{"发票", "开票", "税号", "抬头", "专票", "普票", "invoice"}
 	diversionCues = []string{"微信", "加我", "加v", "vx", "qq", "扣扣", "私聊", "私信", "私我", "便宜", "优惠", "批发", "代理", "找我",
 		"联系我", "联系方式", "咨询", "拿货", "货源", "平台外", "线下", "转账", "返现", "好评返", "隐蔽", "保密发货", "whatsapp", "telegram", "wechat", "cheaper",
 		"discount", "dm me", "contact me"}
@@ -44,6 +49,9 @@ func deliveryWords() *lexicon.Matcher {
 		var ts []lexicon.Term
 		for _, w := range deliveryCues {
 			ts = append(ts, lexicon.Term{Pattern: w, Category: cueDelivery, Lexicon: "delivery"})
+		}
+		for _, w := range invoiceCues {
+			ts = append(ts, lexicon.Term{Pattern: w, Category: cueInvoice, Lexicon: "delivery"})
 		}
 		for _, w := range diversionCues {
 			ts = append(ts, lexicon.Term{Pattern: w, Category: cueDiversion, Lexicon: "delivery"})
@@ -73,7 +81,7 @@ func deliveryPhones(sc *scratch, kind, fieldName, text string, t lexicon.Text, p
 	}
 	phones := false
 	for _, h := range pats {
-		phones = phones || isPhone(h.Kind)
+		phones = phones || isPhone(h.Kind) || h.Kind == detect.Email
 	}
 	if !phones {
 		return pats
@@ -88,14 +96,19 @@ func deliveryPhones(sc *scratch, kind, fieldName, text string, t lexicon.Text, p
 	}
 	sc.ctx.ends = sentenceEnds(text, sc.ctx.ends[:0])
 	ends := sc.ctx.ends
+	// An e-mail address is delivery talk only beside an invoice cue; the
+	// domain found inside it goes with it.
+	var mail [][2]int
+	for _, h := range pats {
+		if h.Kind == detect.Email && sameSentence(m, cues, ends, h, true) {
+			mail = append(mail, [2]int{h.Start, h.End})
+		}
+	}
 	kept := pats[:0]
 	for _, h := range pats {
-		delivery := false
-		if isPhone(h.Kind) {
-			sent := sentenceOf(ends, h.Start)
-			for _, c := range cues {
-				delivery = delivery || sentenceOf(ends, c.OrigStart) == sent
-			}
+		delivery := isPhone(h.Kind) && sameSentence(m, cues, ends, h, false)
+		for _, sp := range mail {
+			delivery = delivery || sp[0] <= h.Start && h.End <= sp[1]
 		}
 		if !delivery {
 			kept = append(kept, h)
@@ -106,4 +119,17 @@ func deliveryPhones(sc *scratch, kind, fieldName, text string, t lexicon.Text, p
 			Quote: h.Quote(text), Start: h.Start, End: h.End})
 	}
 	return kept
+}
+
+// sameSentence reports a cue in the sentence of h: an invoice cue when
+// invoice is set, else a delivery or an invoice cue.
+func sameSentence(m *lexicon.Matcher, cues []lexicon.Hit, ends []int, h detect.Hit, invoice bool) bool {
+	sent := sentenceOf(ends, h.Start)
+	for _, c := range cues {
+		cat := m.Terms()[c.Term].Category
+		if (cat == cueInvoice || !invoice && cat == cueDelivery) && sentenceOf(ends, c.OrigStart) == sent {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,175 @@
+package governance
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"anxin/lexicon"
+)
+
+// Talk about a harm. A text that warns about, reports on, explains, asks
+// about or looks back on a harm names it without offering it: 平台禁止发布
+// 枪支、毒品、假证; 科普：三棱刮刀、弹簧刀都属于管制刀具; 我以前沉迷网赌, 现在戒了.
+// Such a text has an about cue somewhere (a caution or news cue, a question
+// mark, a look back) and no sign of an offer anywhere: no offer cue that is
+// not negated, no contact detail, no price. Its risky hits are lowered even
+// when no cue is near them. One clear sign of an offer anywhere keeps the
+// near-cue rules of context, so 警惕假货！我家顶级复刻，加我 still counts.
+
+// pastCues look back on a harm: the writer did it once and tells of it.
+var pastCues = []string{"以前", "曾经", "之前", "去年", "后来", "当年", "那时候", "戒了", "戒掉", "退出", "上岸了", "不玩了", "不玩了"}
+
+// clauseNegators negate an offer cue anywhere later in their clause, so a
+// list of banned acts is not an offer (本群禁止发广告、发代办信用卡) and neither
+// is a seller reported for it (举报了一个卖迷幻药的账号).
+var clauseNegators = []string{"禁止", "严禁", "不得", "不准", "不允许", "切勿", "举报", "曝光", "揭秘", "所谓", "自称", "谨防", "警惕", "问我"}
+
+// clauseNegated reports whether a clause negator comes before the cue at
+// start (an offset of the original text src) within its clause (clauses end
+// at ，：。！？；, which normalisation removes, so src is the original).
+func clauseNegated(src string, start int) bool {
+	i := start
+	for n := 0; i > 0 && n < 24; n++ {
+		r, w := utf8.DecodeLastRuneInString(src[:i])
+		if clauseEnd(r) {
+			break
+		}
+		i -= w
+	}
+	clause := lexicon.Normalize(src[i:start]).Norm
+	for _, n := range clauseNegators {
+		if strings.Contains(clause, n) {
+			return true
+		}
+	}
+	return false
+}
+
+func clauseEnd(r rune) bool {
+	switch r {
+	case '，', ',', '：', ':', '。', '！', '!', '？', '?', '；', ';', '\n':
+		return true
+	}
+	return false
+}
+
+// hasPrice reports a price in s: digits followed by 元 or 块, or after ¥.
+func hasPrice(s string) bool {
+	prevDigit := false
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			prevDigit = true
+			continue
+		case (r == '元' || r == '块') && prevDigit:
+			return true
+		case r == '¥' || r == '￥':
+			return true
+		}
+		prevDigit = false
+	}
+	return false
+}
+
+// aboutHarm reports whether the text talks about harms rather than offering
+// them: any cue of the about kinds and no offer sign. script is false when
+// the only about cues are ones a police or bank scam uses itself (提醒, 警方,
+// 涉嫌); such a text is not lowered for the phishing categories.
+// offered reports a contact detail or a price in the text.
+func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered bool) (about, script bool) {
+	if offered {
+		return false, false
+	}
+	nonScript := false
+	for _, h := range kept {
+		if h.Term < 0 {
+			about, nonScript = true, true
+			continue
+		}
+		ct := cues().Terms()[h.Term]
+		switch ct.Category {
+		case cueOffer:
+			return false, false
+		case cueCaution:
+			about = true
+			nonScript = nonScript || !scamScript(ct.Pattern)
+		case cueNews:
+			about = true
+		}
+	}
+	if asks(t) {
+		about, nonScript = true, true
+	}
+	for _, p := range pastCues {
+		if strings.Contains(t.Norm, p) {
+			about, nonScript = true, true
+			break
+		}
+	}
+	return about, about && !nonScript
+}
+
+// askCues open a question from a buyer or reader; a seller's rhetorical
+// question (征信花了？包下款) comes before an offer instead.
+var askCues = []string{"请问", "求问", "想问", "为什么", "有没有人", "有人知道", "谁知道", "怎么举报", "怎么投诉", "怎么办"}
+
+// asks reports whether the text is a question: it ends with a question mark
+// or opens one with an ask cue.
+func asks(t lexicon.Text) bool {
+	src := strings.TrimRight(t.Source(), " \t\n")
+	if strings.HasSuffix(src, "？") || strings.HasSuffix(src, "?") {
+		return true
+	}
+	for _, a := range askCues {
+		if strings.Contains(t.Norm, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedOffers turns the offer cues inside quotation marks into cautions
+// when the text also has a caution or news cue: a warning that quotes a
+// scam's pitch (这种能“包过”的代考都是假的) does not make the pitch.
+func quotedOffers(src string, kept []lexicon.Hit) {
+	warned := false
+	for _, h := range kept {
+		warned = warned || h.Term < 0 || cues().Terms()[h.Term].Category != cueOffer
+	}
+	if !warned {
+		return
+	}
+	for i, h := range kept {
+		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueOffer && quoted(src, h.OrigStart) {
+			kept[i].Term = -1
+		}
+	}
+}
+
+// quoted reports whether offset off of s lies inside an open quotation
+// (“…”, 「…」).
+func quoted(s string, off int) bool {
+	depth := 0
+	for _, r := range s[:off] {
+		switch r {
+		case '“', '「', '『':
+			depth++
+		case '”', '」', '』':
+			depth = max(depth-1, 0)
+		}
+	}
+	return depth > 0
+}
+
+// outVerbs are the verbs 出 completes (踢出, 退出, 付出, 指出…): there 出 is
+// "out", not the seller's 出 "to sell", even when segmentation splits it off.
+const outVerbs = "踢退推输付外支演提指突杰超日展露拿取走跑看做作说发传查"
+
+// complementOut reports whether the cue h is a 出 after one of outVerbs.
+func complementOut(norm string, h lexicon.Hit, pattern string) bool {
+	if pattern != "出" {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
+	return strings.ContainsRune(outVerbs, r)
+}

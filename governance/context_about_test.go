@@ -1,0 +1,67 @@
+package governance
+
+import (
+	"testing"
+
+	"anxin"
+	"anxin/rules"
+)
+
+// TestTalkAboutHarm checks that a comment that warns about, reports on,
+// asks about or looks back on a harm is not taken for an offer of it, and
+// that an offer dressed as such talk still is. The texts are not from the
+// evaluation corpus.
+func TestTalkAboutHarm(t *testing.T) {
+	e := defaultEngine(t)
+	tests := []struct {
+		text string
+		want anxin.Outcome
+	}{
+		// A caution or news cue far from the harm, and no offer anywhere.
+		{"科普：哪些算管制刀具？甩棍、弹簧刀、三棱刮刀都算", anxin.OutcomeAllow},
+		// A look back on a habit the writer gave up.
+		{"我以前沉迷博彩，去年彻底戒了", anxin.OutcomeAllow},
+		// 出 of 退出 is "out", not "to sell".
+		{"网赌那一行我早就退出了，水太深", anxin.OutcomeAllow},
+		// A question from a buyer.
+		{"请问这件是正品吗，不会是高仿吧", anxin.OutcomeAllow},
+		// A ban lists acts: the offer cues of its clause are negated.
+		{"本店群规：严禁发代办假证、发博彩链接", anxin.OutcomeAllow},
+		// A warning quoting a pitch.
+		{"什么“包过”的代考都是假的，别交钱", anxin.OutcomeAllow},
+		// An offer anywhere keeps the block, whatever the wording around it.
+		{"别买外面的假货，我家顶级高仿，加我看图", anxin.OutcomeBlock},
+		{"以前我也输过，现在带你玩真人百家乐，私聊", anxin.OutcomeBlock},
+		{"提醒：正品太贵，高仿包350元一个", anxin.OutcomeBlock},
+		// A rhetorical question before an offer is not a question.
+		{"征信花了？我们专业征信修复，私我", anxin.OutcomeBlock},
+	}
+	for _, tt := range tests {
+		out := e.CheckContent(&anxin.ContentItem{ID: "c", Kind: "comment", Text: tt.text}, nil, rules.Merchant{}, nil)
+		if out.Result.Outcome != tt.want {
+			t.Errorf("check(%q) = %s (%v); want %s", tt.text, out.Result.Outcome, out.Result.Labels, tt.want)
+		}
+	}
+}
+
+// TestInvoiceContacts checks that a phone number or an e-mail address given
+// for an invoice or a delivery is not an off-platform contact, and that one
+// given for a cheaper deal still is.
+func TestInvoiceContacts(t *testing.T) {
+	e := defaultEngine(t)
+	tests := []struct {
+		text string
+		want anxin.Outcome
+	}{
+		{"开票信息发我邮箱 tax.dept@example-firm.cn，抬头写公司全称", anxin.OutcomeAllow},
+		{"顺丰到了麻烦打 13611112222，我下楼拿", anxin.OutcomeAllow},
+		{"发票的事加我微信 13611112222 私聊更便宜", anxin.OutcomeBlock},
+		{"有事发邮件 deal.cheap@example-firm.cn", anxin.OutcomeBlock},
+	}
+	for _, tt := range tests {
+		out := e.CheckContent(&anxin.ContentItem{ID: "c", Kind: "comment", Text: tt.text}, nil, rules.Merchant{}, nil)
+		if out.Result.Outcome != tt.want {
+			t.Errorf("check(%q) = %s (%v); want %s", tt.text, out.Result.Outcome, out.Result.Labels, tt.want)
+		}
+	}
+}
