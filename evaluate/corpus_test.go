@@ -14,17 +14,20 @@ import (
 // held-out sets: the figures it achieves today, rounded down (recall) or up
 // (false-positive rate). Raise them as detection improves; the targets are
 // recall ≥ 0.90 and FPR ≤ 0.005. test.jsonl was written with the corpus
-// and has been measured many times; heldout2.jsonl was written later by
-// someone who never saw the engine, and is the honest figure.
+// and has been measured many times; heldout2.jsonl and heldout3.jsonl were
+// written later by people who never saw the engine (heldout2's weak classes
+// were then named to detection work; heldout3 has been measured only), and
+// give the honest figures.
 var corpusFloors = map[string]struct {
 	recallFlagged, recallBlocked, maxFPR float64
 }{
 	"test":     {recallFlagged: 0.965, recallBlocked: 0.95, maxFPR: 0.011},
-	"heldout2": {recallFlagged: 0.55, recallBlocked: 0.50, maxFPR: 0.040},
+	"heldout2": {recallFlagged: 0.60, recallBlocked: 0.56, maxFPR: 0.032},
+	"heldout3": {recallFlagged: 0.62, recallBlocked: 0.58, maxFPR: 0.024},
 }
 
 func TestCorpus(t *testing.T) {
-	for _, name := range []string{"dev", "test", "heldout2"} {
+	for _, name := range []string{"dev", "test", "heldout2", "heldout3"} {
 		t.Run(name, func(t *testing.T) {
 			items := readCorpus(t, name)
 			s := Run(defaultEngine(t), items, Options{Examples: 5})
