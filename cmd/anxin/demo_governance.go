@@ -78,10 +78,13 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 		return err
 	}
 	onboarded := map[string]time.Time{}
-	merchants := map[string]bool{}
+	sellers := map[string]bool{} // shops and influencers: the authors who may appeal
 	for _, m := range w.Merchants {
 		onboarded[m.ID] = m.OnboardedAt
-		merchants[m.ID] = true
+		sellers[m.ID] = true
+	}
+	for _, in := range w.Influencers {
+		sellers[in.ID] = true
 	}
 	// checkAt is when an item published at t by merchant m is checked:
 	// at the end of its hour (the first night for the live catalogue),
@@ -162,10 +165,10 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 					continue // a split term is caught by the segment that completes it
 				}
 				run.cq.add(flagged, tr.Violation != "")
-				// A shop whose own stream or post was blocked though it broke
-				// no rule (the simulator knows) appeals it, and the reviewer
-				// overturns the block on that truth.
-				if d.Outcome == "block" && d.StatementID != "" && tr.Violation == "" && merchants[authors[d.ID]] && run.wrongAppeals < 10 {
+				// A shop or influencer whose segment or post was blocked
+				// though its own words broke no rule (the simulator knows)
+				// appeals it; the reviewer decides on the simulator's truth.
+				if flagged && d.Outcome == "block" && d.StatementID != "" && tr.Violation == "" && sellers[authors[d.ID]] && run.wrongAppeals < 10 {
 					run.wrongAppeals++
 					governanceAppeal(env, reviewer, d, authors[d.ID], env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
 				}
@@ -203,7 +206,7 @@ func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant st
 		}
 		env.at(officeAfter(env.Clock.Now(), wait), func(ctx context.Context) error {
 			res, note := anxin.ResUphold, "demo appeal review: the violation is confirmed"
-			if lt, ok := w.Truth.Listings[d.ID]; ok && lt.Violation == "" || !ok && w.Truth.Content[d.ID].Violation == "" {
+			if governanceWrong(w, d) {
 				res, note = anxin.ResOverturn, "demo appeal review: the item breaks no rule; block reversed"
 			}
 			if err := env.post(ctx, reviewer, "/v1/appeals/"+a.ID+"/decide", map[string]string{"resolution": res, "note": note}, nil); err != nil {
@@ -217,6 +220,42 @@ func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant st
 		})
 		return nil
 	})
+}
+
+// governanceWrong reports whether the simulator's truth says block d was
+// wrong: a rule fired (a block only because the seller is restricted stands
+// with the restriction), the listing or content item carries no violation,
+// and, for a segment of a stream selling counterfeits, no counterfeit rule
+// fired (its frames show the counterfeit product even when its words are
+// clean).
+func governanceWrong(w *sim.World, d demoDecision) bool {
+	if len(d.Rules) == 0 {
+		return false
+	}
+	if lt, ok := w.Truth.Listings[d.ID]; ok {
+		return lt.Violation == ""
+	}
+	if w.Truth.Content[d.ID].Violation != "" {
+		return false
+	}
+	if w.Truth.Streams[contentStream(w, d.ID)] == "" {
+		return true
+	}
+	for _, r := range d.Rules {
+		if h, ok := r.(map[string]any); ok && strings.Contains(fmt.Sprint(h["rule_id"]), "counterfeit") {
+			return false
+		}
+	}
+	return true
+}
+
+func contentStream(w *sim.World, id string) string {
+	for _, c := range w.Content {
+		if c.ID == id {
+			return c.StreamID
+		}
+	}
+	return ""
 }
 
 // governanceReview works the open review queue once, deciding as the

@@ -35,7 +35,7 @@ const (
 // answering a public-security request about buyers the simulator marks as
 // fraudulent. One night a care agent on the night shift works three urgent
 // complaints, which the odd-hours detector flags. The privacy officers work
-// the open alerts at 10:00 and 15:00: the planted bulk decrypt is
+// the open alerts at 11:00 and 16:00: the planted bulk decrypt is
 // confirmed, any other alert is marked a false positive, each with a note.
 func privacyAccess(ctx context.Context, env *demoEnv, orders []*anxin.Order) error {
 	w := env.World
@@ -115,7 +115,7 @@ func privacyAccess(ctx context.Context, env *demoEnv, orders []*anxin.Order) err
 		queue(at, anxin.RolePrivacy, officers[2], anxin.PurposeLegal, "", o, "public-security request about a buyer reported for claim fraud")
 	}
 	privacyNightShift(env, officers, orders)
-	env.daily([]time.Duration{10 * time.Hour, 15 * time.Hour}, func(ctx context.Context) error {
+	env.daily([]time.Duration{11 * time.Hour, 16 * time.Hour}, func(ctx context.Context) error {
 		return privacyResolveAlerts(ctx, env, officers[0])
 	})
 	env.privacyRun.courier = func(o *anxin.Order, ref string) {
