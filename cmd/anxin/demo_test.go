@@ -106,9 +106,13 @@ func TestDemoSmall(t *testing.T) {
 		precision, recall float64
 		// Regression floors under what the demo measured (seed 7): listings
 		// 1.000 / 0.969; content 0.649 / 0.980. Content precision is low
-		// because the simulator's own writer produces clean warning and news
-		// comments that the policy still flags; those are real gaps the
-		// independent generator exposes, not a test artefact.
+		// mostly because of the simulator's labels: every segment of a
+		// stream selling counterfeits shows the counterfeit in its frame,
+		// and the image rule rightly flags it, but the simulator labels
+		// only the segment that says the coded term as violating (26 of the
+		// 29 false flags on seed 1). The rest are the engine's: hosts'
+		// warnings against private trades (私下交易, 私下转账) read as
+		// invitations to trade off the platform.
 	}{{"listings with coded language:", 0.90, 0.90}, {"content:", 0.60, 0.90}} {
 		i := strings.Index(out, q.line)
 		var p, r float64
