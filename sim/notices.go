@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"anxin"
 )
 
 // Notice is a rights holder's notice of infringement against a listing, as
@@ -126,6 +128,76 @@ func (g *gen) notices() {
 			n.CounterAt = ptr(n.At.Add(g.between(time.Hour, 2*day)))
 			n.CounterStatement = "我方为品牌授权经销商，附授权书。"
 			add(l.ID, n, false)
+		}
+	}
+	g.repeatInfringer(add, brandOf)
+}
+
+// repeatInfringer plants the shop that keeps infringing: the bad merchant
+// with the most counterfeits of registered brands gets a notice on every
+// one of them and relists two of them after their takedown, which draw
+// notices too, so that its upheld notices cross the repeat-infringer
+// threshold (ten in 365 days) inside the period. Its notices need the IP
+// team's review (image comparison) and are filed in the first three weeks,
+// so the review and takedown happen inside the period.
+func (g *gen) repeatInfringer(add func(string, Notice, bool), brandOf map[string]Brand) {
+	start, end := g.w.Period.From, g.w.Period.To
+	noticed := map[string]bool{}
+	for _, n := range g.w.Notices {
+		noticed[n.ListingID] = true
+	}
+	cleared := map[string]bool{}
+	for _, m := range g.w.Merchants {
+		cleared[m.ID] = m.Status == "cleared"
+	}
+	fakes := map[string][]*anxin.Listing{}
+	top := ""
+	for _, l := range g.w.Listings {
+		if _, branded := brandOf[l.Brand]; !branded || g.w.Truth.Listings[l.ID].Violation != ViolationCounterfeit {
+			continue
+		}
+		m := l.MerchantID
+		if cleared[m] {
+			continue
+		}
+		fakes[m] = append(fakes[m], l)
+		if len(fakes[m]) > len(fakes[top]) || len(fakes[m]) == len(fakes[top]) && m < top {
+			top = m
+		}
+	}
+	if top == "" {
+		return
+	}
+	last := end.Add(-9 * day) // leaves the review and the counter-notice time inside the period
+	notice := func(l *anxin.Listing, from time.Time) time.Time {
+		b := brandOf[l.Brand]
+		if from.Before(start) {
+			from = start
+		}
+		at := from.Add(g.between(time.Hour, max(2*time.Hour, last.Sub(from))))
+		add(l.ID, Notice{RightsHolderID: b.OwnerID, Brand: b.Name, MerchantID: l.MerchantID, At: at,
+			Reason:    "trademark.fake.zjdb",
+			Evidence:  []NoticeEvidence{{Kind: "images", Ref: l.ImageHashes[0]}, {Kind: "text", Ref: "正品与涉案商品对比：标识位置、字体与防伪码不符"}},
+			Statement: "该店铺反复销售假冒我方注册商标的商品，请予以删除。"}, true)
+		return at
+	}
+	relisted := 0
+	for _, l := range fakes[top] {
+		if noticed[l.ID] {
+			continue
+		}
+		at := notice(l, l.UpdatedAt)
+		if relisted < 2 && at.Before(last.Add(-2*day)) {
+			// The shop puts the product up again a day or two after the
+			// takedown, under a new listing.
+			relisted++
+			c := *l
+			c.ID = fmt.Sprintf("lst_%06d", len(g.w.Listings)+1)
+			c.UpdatedAt = at.Add(g.between(day, 2*day))
+			c.ImageHashes = slices.Clone(l.ImageHashes)
+			g.w.Listings = append(g.w.Listings, &c)
+			g.w.Truth.Listings[c.ID] = g.w.Truth.Listings[l.ID]
+			notice(&c, c.UpdatedAt)
 		}
 	}
 }

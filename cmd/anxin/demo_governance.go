@@ -55,10 +55,11 @@ func (q quality) String() string {
 
 // govRun is what the governance step records for its summary.
 type govRun struct {
-	lq, silent, cq          quality
-	listings, content       int
-	decided, appeals        int
-	appealsQueued, reviewed int
+	lq, silent, cq           quality
+	listings, content        int
+	decided, appeals         int
+	appealsQueued, reviewed  int
+	wrongAppeals, overturned int // appeals of blocks the truth says were wrong
 }
 
 // governanceDemo checks listings and content through the API as the
@@ -77,8 +78,13 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 		return err
 	}
 	onboarded := map[string]time.Time{}
+	sellers := map[string]bool{} // shops and influencers: the authors who may appeal
 	for _, m := range w.Merchants {
 		onboarded[m.ID] = m.OnboardedAt
+		sellers[m.ID] = true
+	}
+	for _, in := range w.Influencers {
+		sellers[in.ID] = true
 	}
 	// checkAt is when an item published at t by merchant m is checked:
 	// at the end of its hour (the first night for the live catalogue),
@@ -124,7 +130,7 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 				run.lq.add(flagged, tr.Violation != "")
 				if d.Outcome == "block" && d.StatementID != "" && d.ReasonCode == anxin.ReasonPolicyViolation && run.appealsQueued < 10 {
 					run.appealsQueued++
-					governanceAppeal(env, reviewer, d, env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
+					governanceAppeal(env, reviewer, d, listingMerchant(w, d.ID), env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
 				}
 			}
 			return nil
@@ -139,7 +145,9 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 		return int(a.Seq - b.Seq)
 	})
 	cbatches := map[time.Time][]*anxin.ContentItem{}
+	authors := map[string]string{}
 	for _, c := range content {
+		authors[c.ID] = c.AuthorID
 		at := checkAt(c.UpdatedAt, "")
 		cbatches[at] = append(cbatches[at], c)
 	}
@@ -157,6 +165,13 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 					continue // a split term is caught by the segment that completes it
 				}
 				run.cq.add(flagged, tr.Violation != "")
+				// A shop or influencer whose segment or post was blocked
+				// though its own words broke no rule (the simulator knows)
+				// appeals it; the reviewer decides on the simulator's truth.
+				if flagged && d.Outcome == "block" && d.StatementID != "" && tr.Violation == "" && sellers[authors[d.ID]] && run.wrongAppeals < 10 {
+					run.wrongAppeals++
+					governanceAppeal(env, reviewer, d, authors[d.ID], env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
+				}
 			}
 			return nil
 		})
@@ -170,37 +185,77 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 	return nil
 }
 
-// governanceAppeal queues a merchant's appeal of block d at t and the
-// reviewer's decision wait office hours later.
-func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, t time.Time, wait time.Duration) {
+// governanceAppeal queues merchant's appeal of block d at t and the
+// reviewer's decision wait office hours later: overturned when the
+// simulator's truth says the listing or content broke no rule.
+func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant string, t time.Time, wait time.Duration) {
 	w := env.World
 	env.at(t, func(ctx context.Context) error {
-		k, err := env.key(ctx, anxin.MerchantRole(listingMerchant(w, d.ID)))
+		k, err := env.key(ctx, anxin.MerchantRole(merchant))
 		if err != nil {
 			return err
 		}
 		var a struct {
 			ID string `json:"id"`
 		}
-		if err := env.post(ctx, k, "/v1/statements/"+d.StatementID+"/appeals", map[string]string{"text": "This listing describes a genuine product."}, &a); err != nil {
+		if err := env.post(ctx, k, "/v1/statements/"+d.StatementID+"/appeals", map[string]string{"text": "This item breaks no rule: the product is genuine and the wording is ours."}, &a); err != nil {
 			if anxin.KindOf(err) == anxin.Conflict {
 				return nil
 			}
 			return err
 		}
 		env.at(officeAfter(env.Clock.Now(), wait), func(ctx context.Context) error {
-			res := anxin.ResUphold
-			if w.Truth.Listings[d.ID].Violation == "" {
-				res = anxin.ResOverturn
+			res, note := anxin.ResUphold, "demo appeal review: the violation is confirmed"
+			if governanceWrong(w, d) {
+				res, note = anxin.ResOverturn, "demo appeal review: the item breaks no rule; block reversed"
 			}
-			if err := env.post(ctx, reviewer, "/v1/appeals/"+a.ID+"/decide", map[string]string{"resolution": res, "note": "demo appeal review"}, nil); err != nil {
+			if err := env.post(ctx, reviewer, "/v1/appeals/"+a.ID+"/decide", map[string]string{"resolution": res, "note": note}, nil); err != nil {
 				return err
 			}
 			env.govRun.appeals++
+			if res == anxin.ResOverturn {
+				env.govRun.overturned++
+			}
 			return nil
 		})
 		return nil
 	})
+}
+
+// governanceWrong reports whether the simulator's truth says block d was
+// wrong: a rule fired (a block only because the seller is restricted stands
+// with the restriction), the listing or content item carries no violation,
+// and, for a segment of a stream selling counterfeits, no counterfeit rule
+// fired (its frames show the counterfeit product even when its words are
+// clean).
+func governanceWrong(w *sim.World, d demoDecision) bool {
+	if len(d.Rules) == 0 {
+		return false
+	}
+	if lt, ok := w.Truth.Listings[d.ID]; ok {
+		return lt.Violation == ""
+	}
+	if w.Truth.Content[d.ID].Violation != "" {
+		return false
+	}
+	if w.Truth.Streams[contentStream(w, d.ID)] == "" {
+		return true
+	}
+	for _, r := range d.Rules {
+		if h, ok := r.(map[string]any); ok && strings.Contains(fmt.Sprint(h["rule_id"]), "counterfeit") {
+			return false
+		}
+	}
+	return true
+}
+
+func contentStream(w *sim.World, id string) string {
+	for _, c := range w.Content {
+		if c.ID == id {
+			return c.StreamID
+		}
+	}
+	return ""
 }
 
 // governanceReview works the open review queue once, deciding as the
@@ -258,7 +313,7 @@ func governanceAfter(ctx context.Context, env *demoEnv) error {
 	}
 	fmt.Fprintf(env.Out, "%-28s %10d checks\n", "content checked", run.content)
 	fmt.Fprintf(env.Out, "  content: %s\n", run.cq)
-	fmt.Fprintf(env.Out, "%-28s %10d cases in %d review sessions; %d appeals decided\n", "review cases decided", run.decided, run.reviewed, run.appeals)
+	fmt.Fprintf(env.Out, "%-28s %10d cases in %d review sessions; %d appeals decided, %d overturned\n", "review cases decided", run.decided, run.reviewed, run.appeals, run.overturned)
 	return nil
 }
 

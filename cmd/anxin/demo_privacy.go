@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,8 @@ type privacyRun struct {
 	served                int
 	alert                 anxin.PrivacyAlert
 	busiest               string
+	access                *accessRun
+	courier               func(o *anxin.Order, ref string) // queues a courier's reveal
 }
 
 // privacyDemo works as the marketplace's order pipeline does, every hour on
@@ -85,6 +88,11 @@ func privacyDemo(ctx context.Context, env *demoEnv) error {
 					return err
 				}
 				var mu sync.Mutex
+				type printed struct {
+					o   *anxin.Order
+					ref string
+				}
+				var refs []printed
 				n, err = privacyEach(ctx, take(&print, now.Add(time.Hour)), func(ctx context.Context, o *anxin.Order) error {
 					var wb anxin.Waybill
 					err := env.get(ctx, env.Platform, "/v1/orders/"+url.PathEscape(o.ID)+"/waybill", &wb)
@@ -98,6 +106,7 @@ func privacyDemo(ctx context.Context, env *demoEnv) error {
 						return err
 					}
 					mu.Lock()
+					refs = append(refs, printed{o, wb.RevealRef})
 					if len(run.shown) < 3 {
 						run.shown = append(run.shown, fmt.Sprintf("waybill %s: %s  %s  %s", wb.OrderID, wb.RecipientName, wb.Phone, wb.Region))
 					}
@@ -105,6 +114,12 @@ func privacyDemo(ctx context.Context, env *demoEnv) error {
 					return nil
 				})
 				run.printed += n
+				if run.courier != nil {
+					slices.SortFunc(refs, func(a, b printed) int { return strings.Compare(a.o.ID, b.o.ID) })
+					for _, p := range refs {
+						run.courier(p.o, p.ref)
+					}
+				}
 				return err
 			})
 		}
@@ -120,7 +135,7 @@ func privacyDemo(ctx context.Context, env *demoEnv) error {
 		plant = w.Period.From.Add(10 * time.Hour)
 	}
 	env.at(plant, func(ctx context.Context) error { return privacyPlant(ctx, env, orders) })
-	return nil
+	return privacyAccess(ctx, env, orders)
 }
 
 // privacyEach calls fn on every order with four clients (SQLite takes one
@@ -245,5 +260,6 @@ func privacyAfter(ctx context.Context, env *demoEnv) error {
 	}
 	fmt.Fprintf(env.Out, "%-28s %10d served\n", "planted bulk decrypt", run.served)
 	fmt.Fprintf(env.Out, "  alert %s (%s): merchant %s's key throttled, case %s opened\n", run.alert.ID, run.alert.Kind, run.busiest, run.alert.CaseID)
+	privacyAccessAfter(env)
 	return nil
 }

@@ -106,9 +106,13 @@ func TestDemoSmall(t *testing.T) {
 		precision, recall float64
 		// Regression floors under what the demo measured (seed 7): listings
 		// 1.000 / 0.969; content 0.649 / 0.980. Content precision is low
-		// because the simulator's own writer produces clean warning and news
-		// comments that the policy still flags; those are real gaps the
-		// independent generator exposes, not a test artefact.
+		// mostly because of the simulator's labels: every segment of a
+		// stream selling counterfeits shows the counterfeit in its frame,
+		// and the image rule rightly flags it, but the simulator labels
+		// only the segment that says the coded term as violating (26 of the
+		// 29 false flags on seed 1). The rest are the engine's: hosts'
+		// warnings against private trades (私下交易, 私下转账) read as
+		// invitations to trade off the platform.
 	}{{"listings with coded language:", 0.90, 0.90}, {"content:", 0.60, 0.90}} {
 		i := strings.Index(out, q.line)
 		var p, r float64
@@ -162,6 +166,8 @@ var demoReportFloors = []struct {
 	{"governance", "reviews_opened", 1},
 	{"governance", "appeals_decided", 1},
 	{"governance", "listings_delisted", 1},
+	{"governance", "appeals_overturned", 1}, // shops' appeals of blocks the simulator says were wrong
+	{"governance", "appeal_overturn_rate", 0.01},
 	{"protection", "claims_total", 100},
 	{"protection", "fund_paid_fen", 1},
 	{"protection", "refund_time_p90_s", 3600}, // the median is 0 s: most claims are paid automatically at filing
@@ -179,9 +185,17 @@ var demoReportFloors = []struct {
 	{"ip", "notices", 10},
 	{"ip", "links_removed", 5},
 	{"ip", "counter_notices", 1},
+	{"ip", "shops_banned", 1},                    // the simulator's repeat infringer
+	{"ip", "takedown_time_reviewed_p50_s", 3600}, // the IP team reviews in office hours
 	{"privacy", "masked_waybill_rate", 0.8},
 	{"privacy", "sealed_field_rate", 0.9},
-	{"privacy", "alerts_total", 1},
+	{"privacy", "alerts_total", 2},
+	{"privacy", "decrypts_by_purpose_after_sales", 10},
+	{"privacy", "decrypts_by_purpose_care", 10},
+	{"privacy", "decrypts_by_purpose_delivery", 10},
+	{"privacy", "decrypts_by_purpose_legal", 1},
+	{"privacy", "alerts_confirmed", 1},      // the planted bulk decrypt
+	{"privacy", "alerts_false_positive", 1}, // the night shift's odd-hours alert
 }
 
 func TestDemoDirSafety(t *testing.T) {
