@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,6 +53,7 @@ func startMarketLoop(ctx context.Context, env *demoEnv) (*marketLoop, error) {
 	}
 	loop.Market = marketplace.New(hook.Secret, &marketplace.APIReporter{BaseURL: env.BaseURL, Key: env.Platform, Client: env.client}, env.Clock.Now)
 	loop.Market.Seed(env.World.Merchants, env.World.Listings)
+	loop.Market.PayAfter = demoPayAfter
 	mux := http.NewServeMux()
 	mux.Handle("POST /anxin/webhooks", loop.Market)
 	loop.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -102,9 +104,20 @@ func (e *demoEnv) deliver(ctx context.Context) (int, error) {
 		n, err := e.Main.Sender.Tick(ctx)
 		total += n
 		if err != nil || n == 0 {
+			if err == nil {
+				_, err = e.loop.Market.Settle(ctx, false)
+			}
 			return total, err
 		}
 	}
+}
+
+// demoPayAfter is how long the simulated marketplace's payment rail takes
+// to refund a buyer: 1 to 30 minutes, drawn from the payout's id.
+func demoPayAfter(payoutID string) time.Duration {
+	h := fnv.New32a()
+	h.Write([]byte(payoutID))
+	return time.Duration(1+h.Sum32()%30) * time.Minute
 }
 
 // drainDeliveries delivers until no delivery is pending, or for at most
@@ -235,6 +248,10 @@ func (e *demoEnv) loopAfter(ctx context.Context) error {
 	t := time.Now()
 	counts, err := e.drainDeliveries(ctx, demoDrainTimeout)
 	if err != nil {
+		return err
+	}
+	// Refunds still on their way at the end are confirmed now.
+	if _, err := e.loop.Market.Settle(ctx, true); err != nil {
 		return err
 	}
 	c := e.loop.Market.Counts()

@@ -66,11 +66,16 @@ type Marketplace struct {
 	report    Reporter
 	now       func() time.Time
 	Tolerance time.Duration // signature age accepted; webhook.DefaultTolerance when zero
+	// PayAfter, when set, is how long the marketplace's payment rail takes
+	// to refund a buyer: a buyer.pay is accepted at once and confirmed to
+	// Anxin by Settle once that time has passed. Nil pays on receipt.
+	PayAfter func(payoutID string) time.Duration
 
 	mu        sync.Mutex
 	listings  map[string]*listing
 	merchants map[string]*merchant
 	payouts   map[string]anxin.PayoutAck
+	paying    []payment // accepted, not yet confirmed (PayAfter)
 	seen      map[string]bool
 	counts    Counts
 }
@@ -92,6 +97,13 @@ type merchant struct {
 type hold struct {
 	kind                                               string // delist, ban, intercept, restrict, shield, clear
 	sanction, statement, action, decision, notice, sid string
+}
+
+// payment is a refund on its way to the buyer.
+type payment struct {
+	id  string
+	ack anxin.PayoutAck
+	due time.Time
 }
 
 // payload is the part of a message's payload the marketplace reads.
@@ -353,17 +365,47 @@ func (m *Marketplace) RefusePublish(ctx context.Context, id, decisionID, stateme
 }
 
 // pay pays the buyer and acknowledges the payout as paid with the posting
-// and amount Anxin sent.
+// and amount Anxin sent; with PayAfter, the payment is queued for Settle.
 func (m *Marketplace) pay(ctx context.Context, p *payload) error {
 	if p.PayoutID == "" || p.PostingID == "" {
 		return errors.New("marketplace: buyer.pay without payout_id or posting_id")
 	}
 	ack := anxin.PayoutAck{Status: anxin.PayoutPaid, PostingID: p.PostingID, AmountFen: p.AmountFen}
+	if m.PayAfter != nil {
+		m.paying = append(m.paying, payment{id: p.PayoutID, ack: ack, due: m.now().Add(m.PayAfter(p.PayoutID))})
+		return nil
+	}
 	if err := m.report.AckPayout(ctx, p.PayoutID, ack); err != nil {
 		return err
 	}
 	m.payouts[p.PayoutID] = ack
 	return nil
+}
+
+// Settle confirms to Anxin every queued payment whose time has come (all of
+// them with all set) and returns how many it confirmed. A confirmation that
+// fails stays queued for the next call.
+func (m *Marketplace) Settle(ctx context.Context, all bool) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now, n := m.now(), 0
+	keep := m.paying[:0]
+	var firstErr error
+	for _, p := range m.paying {
+		if firstErr != nil || (!all && p.due.After(now)) {
+			keep = append(keep, p)
+			continue
+		}
+		if err := m.report.AckPayout(ctx, p.id, p.ack); err != nil {
+			firstErr = err
+			keep = append(keep, p)
+			continue
+		}
+		m.payouts[p.id] = p.ack
+		n++
+	}
+	m.paying = keep
+	return n, firstErr
 }
 
 func listingHold(typ string, p *payload) hold {

@@ -169,6 +169,42 @@ func TestPay(t *testing.T) {
 	}
 }
 
+// With a payment rail that takes time, a refund is accepted at once and
+// confirmed to Anxin only when it is due; a failed confirmation stays
+// queued; all settles what is left.
+func TestPayAfter(t *testing.T) {
+	clock := now
+	rec := &recorder{}
+	m := New(secret, rec, func() time.Time { return clock })
+	m.PayAfter = func(id string) time.Duration {
+		if id == "pay_slow" {
+			return 2 * time.Hour
+		}
+		return 10 * time.Minute
+	}
+	for _, id := range []string{"pay_fast", "pay_slow"} {
+		p := map[string]any{"payout_id": id, "posting_id": "pst_" + id, "amount_fen": 500}
+		if code := serve(m, delivery(t, secret, "msg_"+id, anxin.MessagePayBuyer, "ord_1", p, clock)); code != 200 {
+			t.Fatalf("deliver %s = %d", id, code)
+		}
+	}
+	if len(rec.acks) != 0 || m.Counts().Pay != 2 {
+		t.Fatalf("on receipt: acks %v, counts %+v; want none confirmed, two accepted", rec.acks, m.Counts())
+	}
+	clock = now.Add(11 * time.Minute)
+	rec.fail = errors.New("down")
+	if n, err := m.Settle(context.Background(), false); n != 0 || err == nil {
+		t.Fatalf("Settle with Anxin down = %d, %v; want 0 and the error", n, err)
+	}
+	rec.fail = nil
+	if n, err := m.Settle(context.Background(), false); n != 1 || err != nil || rec.acks["pay_fast"].AmountFen != 500 || len(rec.acks) != 1 {
+		t.Fatalf("Settle after 11 min = %d, %v, acks %v; want pay_fast only", n, err, rec.acks)
+	}
+	if n, err := m.Settle(context.Background(), true); n != 1 || err != nil || len(m.Paid()) != 2 {
+		t.Fatalf("Settle(all) = %d, %v, paid %v; want the slow one too", n, err, m.Paid())
+	}
+}
+
 func TestBadSignatureRefused(t *testing.T) {
 	other := "whsec_" + base64.StdEncoding.EncodeToString([]byte("another-secret-of-32-bytes-long!"))
 	p := map[string]any{"statement_id": "st_1", "action": "delist"}
