@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"anxin"
 
@@ -69,6 +71,63 @@ func TestBrowserCare(t *testing.T) {
 	}
 	if got := e.Text("#clocks"); got == before || !strings.Contains(got, "met") {
 		t.Errorf("clocks after the reply = %q (before %q); want the first-response clock met", got, before)
+	}
+}
+
+// TestBrowserClaims: a reviewer opens a damage claim the merchant rejected
+// (so it escalated), approves it with a reason, and sees it decided.
+func TestBrowserClaims(t *testing.T) {
+	e := newConsoleEnv(t)
+	now := time.Now().UTC().Format(time.RFC3339)
+	e.Post("/v1/events", `{"events":[`+
+		`{"id":"ev-c","type":"order.created","occurred_at":"`+now+`","data":{"id":"o1","merchant_id":"m1","buyer_id":"b1","items":[{"listing_id":"l1","quantity":1,"unit_price_fen":5000}]}},`+
+		`{"id":"ev-p","type":"order.paid","occurred_at":"`+now+`","data":{"order_id":"o1"}},`+
+		`{"id":"ev-d","type":"shipment.scanned","occurred_at":"`+now+`","data":{"shipment_id":"s1","order_id":"o1","code":"delivered"}}]}`)
+	var c struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	mustJSON(t, e.Do("POST", "/v1/claims", e.PlatformKey, `{"key":"dmg","order_id":"o1","buyer_id":"b1","programme_id":"damage_return","type":"damaged"}`, 201), &c)
+	for i, k := range []string{"photo_outer_package", "photo_item", "photo_waybill"} {
+		png := base64.StdEncoding.EncodeToString(append(append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 16)...), byte(i)))
+		e.Post("/v1/claims/"+c.ID+"/evidence", `{"kind":"`+k+`","content_type":"image/png","data":"`+png+`"}`)
+	}
+	mustJSON(t, e.Do("POST", "/v1/claims/"+c.ID+"/response", e.Key("shop", anxin.MerchantRole("m1")), `{"response":"reject","note":"fine when sent"}`, 200), &c)
+	if c.Status != "escalated" {
+		t.Fatalf("claim after the merchant's rejection is %q; want escalated", c.Status)
+	}
+
+	e.SignIn(e.Key("reviewer", anxin.RoleReviewer))
+	row := `[data-claim="` + c.ID + `"]`
+	e.Step("open the escalated claim from the queue",
+		chromedp.Navigate(e.Base+"/console/claims"),
+		chromedp.WaitVisible(chromedp.CSS(row)),
+		chromedp.Click(chromedp.CSS(row+` a[href="/console/claims/`+c.ID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#decide")),
+	)
+	if got := e.Text("#status"); got != "escalated" {
+		t.Errorf("status on the claim page = %q; want escalated", got)
+	}
+	if n := e.Count("#evidence tr td code"); n != 3 {
+		t.Errorf("evidence rows = %d; want the 3 photos", n)
+	}
+	e.Step("approve with a reason",
+		chromedp.SetValue(chromedp.CSS(`#decide select[name="outcome"]`), "approve"),
+		chromedp.SendKeys(chromedp.CSS(`#decide textarea[name="reason"]`), "Photos show a crushed box."),
+		chromedp.Click(chromedp.CSS(`#decide button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if got := e.Text("p.flash"); !strings.Contains(got, "Decision recorded.") {
+		t.Errorf("flash = %q; want Decision recorded.", got)
+	}
+	if got := e.Text("#status"); got == "escalated" || got == "" {
+		t.Errorf("status after deciding = %q; want the claim decided", got)
+	}
+	if e.Count("#decide") != 0 {
+		t.Error("the decided claim still offers the decision form")
+	}
+	if got := e.Text("#timeline"); !strings.Contains(got, "Photos show a crushed box.") {
+		t.Errorf("timeline = %q; want the decision's reason", got)
 	}
 }
 
