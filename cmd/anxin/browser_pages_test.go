@@ -131,6 +131,54 @@ func TestBrowserClaims(t *testing.T) {
 	}
 }
 
+// TestBrowserSampling: a quality user opens a draft plan from the sampling
+// page, draws it, and sees the drawn samples, one per quota place, all from
+// the plan's category.
+func TestBrowserSampling(t *testing.T) {
+	e := newConsoleEnv(t)
+	e.Post("/v1/merchants", `{"items":[{"id":"m_farm","name":"Farm"},{"id":"m_orchard","name":"Orchard"}]}`)
+	e.Post("/v1/listings", `{"items":[`+
+		`{"id":"l_s1","merchant_id":"m_farm","title":"草莓 500g","category":"fresh","price_fen":3900,"currency":"CNY","status":"live"},`+
+		`{"id":"l_s2","merchant_id":"m_farm","title":"蓝莓 125g","category":"fresh","price_fen":2500,"currency":"CNY","status":"live"},`+
+		`{"id":"l_s3","merchant_id":"m_orchard","title":"苹果 5kg","category":"fresh","price_fen":4900,"currency":"CNY","status":"live"},`+
+		`{"id":"l_t1","merchant_id":"m_orchard","title":"T恤","category":"apparel","price_fen":5900,"currency":"CNY","status":"live"}]}`)
+	quality := e.Key("inspector", anxin.RoleQuality)
+	day := 24 * time.Hour
+	from, to := time.Now().Add(-day).UTC().Format(time.RFC3339), time.Now().Add(90*day).UTC().Format(time.RFC3339)
+	var p struct {
+		ID string `json:"id"`
+	}
+	mustJSON(t, e.Do("POST", "/v1/sampling/plans", quality, `{"name":"Q2 fresh","budget_fen":100000,"from":"`+from+`","to":"`+to+`","quotas":[{"category":"fresh","quota":2}]}`, 201), &p)
+
+	e.SignIn(quality)
+	e.Step("open the plan from the sampling page",
+		chromedp.Navigate(e.Base+"/console/sampling"),
+		chromedp.WaitVisible(chromedp.CSS(`#plans tr[data-plan="`+p.ID+`"]`)),
+		chromedp.Click(chromedp.CSS(`#plans tr[data-plan="`+p.ID+`"] a`)),
+		chromedp.WaitVisible(chromedp.CSS("#draw-form")),
+	)
+	if n := e.Count("#samples tr[data-sample]"); n != 0 {
+		t.Fatalf("a draft plan shows %d sample(s); want none", n)
+	}
+	e.Step("draw samples",
+		chromedp.Click(chromedp.CSS(`#draw-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if got := e.Text("p.flash"); !strings.Contains(got, "Samples drawn") {
+		t.Errorf("flash = %q; want the samples drawn", got)
+	}
+	if n := e.Count("#samples tr[data-sample]"); n != 2 {
+		t.Fatalf("drawn samples = %d; want the quota of 2", n)
+	}
+	got := e.Text("#samples")
+	if strings.Contains(got, "l_t1") || strings.Count(got, "fresh") < 2 {
+		t.Errorf("samples = %q; want only fresh listings", got)
+	}
+	if e.Count("#draw-form") != 0 {
+		t.Error("a drawn plan still offers the draw form")
+	}
+}
+
 func mustJSON(t *testing.T, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
