@@ -179,6 +179,36 @@ func TestBrowserSampling(t *testing.T) {
 	}
 }
 
+// TestBrowserMoney: a finance user sees the fund balances and the
+// guarantee fund's flows, then looks up one merchant's money with the form.
+func TestBrowserMoney(t *testing.T) {
+	e := newConsoleEnv(t)
+	e.Post("/v1/merchants", `{"items":[{"id":"m_tea","name":"Tea House"}]}`)
+	finance := e.Key("treasury", anxin.RoleFinance)
+	e.Do("POST", "/v1/ledger/fundings", finance, `{"key":"f_fund","account":"guarantee_fund","amount_fen":1234500}`, 201)
+	e.Do("POST", "/v1/ledger/fundings", finance, `{"key":"f_dep","account":"merchant_deposit:m_tea","amount_fen":50000}`, 201)
+
+	e.SignIn(finance)
+	e.Step("open the money page",
+		chromedp.Navigate(e.Base+"/console/money"),
+		chromedp.WaitVisible(chromedp.CSS(`#pools [data-account="guarantee_fund"]`)),
+	)
+	if got := e.Text(`#pools [data-account="guarantee_fund"] .n`); !strings.Contains(got, "12,345.00") {
+		t.Errorf("guarantee fund balance = %q; want ¥12,345.00", got)
+	}
+	if got := e.Text("table.postings"); !strings.Contains(got, "f_fund") && !strings.Contains(got, "12,345.00") {
+		t.Errorf("guarantee-fund flows = %q; want the funding", got)
+	}
+	e.Step("look up a merchant",
+		chromedp.SendKeys(chromedp.CSS(`input[name="merchant"]`), "m_tea"),
+		chromedp.Click(chromedp.CSS(`form[action="/console/money"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#merchant-money")),
+	)
+	if got := e.Text("#merchant-money"); !strings.Contains(got, "500.00") {
+		t.Errorf("merchant money = %q; want the ¥500.00 deposit", got)
+	}
+}
+
 func mustJSON(t *testing.T, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
