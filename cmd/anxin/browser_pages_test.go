@@ -209,6 +209,43 @@ func TestBrowserMoney(t *testing.T) {
 	}
 }
 
+// TestBrowserWebhooks: an operator registers an endpoint with the console
+// form, is shown its signing secret once, and sees it listed with its types.
+func TestBrowserWebhooks(t *testing.T) {
+	e := newConsoleEnv(t)
+	e.SignIn(e.OperatorKey)
+	e.Step("open the webhooks page",
+		chromedp.Navigate(e.Base+"/console/webhooks"),
+		chromedp.WaitVisible(chromedp.CSS("#webhook-create")),
+	)
+	if n := e.Count("#webhooks tr[data-webhook]"); n != 0 {
+		t.Fatalf("a fresh install lists %d webhook(s)", n)
+	}
+	e.Step("register an endpoint",
+		chromedp.SendKeys(chromedp.CSS(`#webhook-create input[name="url"]`), "https://shop.example/anxin"),
+		chromedp.SendKeys(chromedp.CSS(`#webhook-create input[name="types"]`), "listing.*, buyer.pay"),
+		chromedp.Click(chromedp.CSS(`#webhook-create button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-secret")),
+	)
+	if got := e.Text("#new-secret code"); got == "" {
+		t.Error("no signing secret shown for the new endpoint")
+	}
+	if n := e.Count("#webhooks tr[data-webhook]"); n != 1 {
+		t.Fatalf("webhooks listed = %d; want the new one", n)
+	}
+	got := e.Text("#webhooks tr[data-webhook]")
+	if !strings.Contains(got, "https://shop.example/anxin") || !strings.Contains(got, "listing.*, buyer.pay") {
+		t.Errorf("listed webhook = %q; want its URL and both types", got)
+	}
+	e.Step("reload the page",
+		chromedp.Navigate(e.Base+"/console/webhooks"),
+		chromedp.WaitVisible(chromedp.CSS("#webhook-create")),
+	)
+	if e.Count("#webhooks tr[data-webhook]") != 1 || e.Count("#new-secret") != 0 {
+		t.Error("after a reload the endpoint should stay listed and its secret hidden")
+	}
+}
+
 func mustJSON(t *testing.T, b []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
