@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -244,6 +247,78 @@ func TestBrowserWebhooks(t *testing.T) {
 	if e.Count("#webhooks tr[data-webhook]") != 1 || e.Count("#new-secret") != 0 {
 		t.Error("after a reload the endpoint should stay listed and its secret hidden")
 	}
+}
+
+// TestBrowserPrivacyAlerts: a care agent sweeps phone numbers until the
+// detector throttles it; a privacy officer's resolution without a note is
+// refused and changes nothing, and with a note resolves the alert.
+func TestBrowserPrivacyAlerts(t *testing.T) {
+	e := newConsoleEnv(t)
+	care := e.Key("sweeper", anxin.RoleCare)
+	throttled := false
+	for i := 0; i < 40 && !throttled; i++ {
+		req, _ := http.NewRequestWithContext(e.Ctx, "GET", fmt.Sprintf("%s/v1/pii/search?phone=1380000%04d", e.Base, i), nil)
+		req.Header.Set("Authorization", "Bearer "+care)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		throttled = resp.StatusCode == http.StatusTooManyRequests
+	}
+	if !throttled {
+		t.Fatal("40 phone searches were never throttled; no alert to resolve")
+	}
+
+	e.SignIn(e.Key("officer", anxin.RolePrivacy))
+	e.Step("open the alerts",
+		chromedp.Navigate(e.Base+"/console/privacy/alerts"),
+		chromedp.WaitVisible(chromedp.CSS("#alerts tr[data-alert] details.confirm")),
+	)
+	id := e.attr("#alerts tr[data-alert]", "data-alert")
+	row := `#alerts tr[data-alert="` + id + `"]`
+	if got := e.Text(row); !strings.Contains(got, "sweeper (care)") || !strings.Contains(got, "open") {
+		t.Errorf("alert row = %q; want the care key by name, open", got)
+	}
+	// The note is required in the browser; remove that to check the
+	// server refuses a resolution without one too.
+	e.Step("resolve without a note",
+		chromedp.Click(chromedp.CSS(row+" details.confirm summary")),
+		chromedp.Click(chromedp.CSS(row+` input[value="false_positive"]`)),
+		chromedp.RemoveAttribute(chromedp.CSS("#note-"+id), "required"),
+		chromedp.Click(chromedp.CSS(row+" .resolve-submit")),
+		chromedp.WaitVisible(chromedp.CSS("main h1")),
+	)
+	if got := e.Text("main"); !strings.Contains(got, "needs a note") {
+		t.Fatalf("resolution without a note shows %q; want it refused", got)
+	}
+	e.Step("resolve with a note",
+		chromedp.Navigate(e.Base+"/console/privacy/alerts"),
+		chromedp.WaitVisible(chromedp.CSS(row+" details.confirm")),
+		chromedp.Click(chromedp.CSS(row+" details.confirm summary")),
+		chromedp.Click(chromedp.CSS(row+` input[value="false_positive"]`)),
+		chromedp.SendKeys(chromedp.CSS("#note-"+id), "Load test by the care team lead, ticket 42."),
+		chromedp.Click(chromedp.CSS(row+" .resolve-submit")),
+		chromedp.WaitVisible(chromedp.CSS("p.flash")),
+	)
+	if got := e.Text("p.flash"); !strings.Contains(got, "Alert resolved") {
+		t.Errorf("flash = %q; want the alert resolved", got)
+	}
+	if got := e.Text(row); !strings.Contains(got, "false_positive") || e.Count(row+" details.confirm") != 0 {
+		t.Errorf("resolved alert row = %q; want false_positive and no resolve form", got)
+	}
+}
+
+// attr returns attribute name of the first node matching sel.
+func (e *consoleEnv) attr(sel, name string) string {
+	e.t.Helper()
+	sctx, cancel := context.WithTimeout(e.B, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Evaluate[string](`document.querySelector(`+jsString(sel)+`).getAttribute(`+jsString(name)+`)`))
+	if err != nil {
+		e.t.Fatalf("attribute %s of %s: %v", name, sel, err)
+	}
+	return v
 }
 
 func mustJSON(t *testing.T, b []byte, v any) {
