@@ -114,6 +114,9 @@ func TestBrowserClaims(t *testing.T) {
 	if n := e.Count("#evidence tr td code"); n != 3 {
 		t.Errorf("evidence rows = %d; want the 3 photos", n)
 	}
+	if n := e.Count(`#decide :is(input, select, textarea):not([type="hidden"]):not([aria-label])`); n != 0 {
+		t.Errorf("%d control(s) of the decision form have no accessible name", n)
+	}
 	e.Step("approve with a reason",
 		chromedp.SetValue(chromedp.CSS(`#decide select[name="outcome"]`), "approve"),
 		chromedp.SendKeys(chromedp.CSS(`#decide textarea[name="reason"]`), "Photos show a crushed box."),
