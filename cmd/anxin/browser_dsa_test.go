@@ -75,6 +75,9 @@ func TestBrowserDSASubmissions(t *testing.T) {
 	e.Step("retry with a note",
 		chromedp.SendKeys(chromedp.CSS(row+` input[name="note"]`), "platform registered with the Commission"),
 		chromedp.Click(chromedp.CSS(row+` form.retry button`)),
+		// The refused retry's page has a flash too: wait for the page the
+		// retry answers with, which no longer lists the statement.
+		chromedp.WaitNotPresent(chromedp.CSS(row+`[data-state="dead"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
 	)
 	if got := e.Text(".flash"); !strings.Contains(got, "queued again") {

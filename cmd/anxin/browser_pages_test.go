@@ -290,7 +290,9 @@ func TestBrowserPrivacyAlerts(t *testing.T) {
 		chromedp.Click(chromedp.CSS(row+` input[value="false_positive"]`)),
 		chromedp.RemoveAttribute(chromedp.CSS("#note-"+id), "required"),
 		chromedp.Click(chromedp.CSS(row+" .resolve-submit")),
-		chromedp.WaitVisible(chromedp.CSS("main h1")),
+		// The alerts page has a heading too: wait for the error page's
+		// message, which only the answer has.
+		chromedp.WaitVisible(chromedp.CSS("#error-message")),
 	)
 	if got := e.Text("main"); !strings.Contains(got, "needs a note") {
 		t.Fatalf("resolution without a note shows %q; want it refused", got)
