@@ -88,7 +88,7 @@ func TestContentModelLifecycle(t *testing.T) {
 		}
 
 		// In shadow the model changes no outcome; it records a flag.
-		flagged := "喝了能治癌症 已治愈千人"
+		flagged := "喝了癌症 已治愈千人" // no lexicon term: only the model knows it
 		if d := checkText(t, g, "c1", flagged); d.Outcome != anxin.OutcomeAllow {
 			t.Fatalf("shadow check(%q) = %s; want allow", flagged, d.Outcome)
 		}

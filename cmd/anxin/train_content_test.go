@@ -97,7 +97,7 @@ func TestCheckWithModelFile(t *testing.T) {
 		return dispatch(context.Background(), []string{"train", "content", "--labels", "../../testdata/train/content.jsonl", "--out", model})
 	})
 	in := filepath.Join(dir, "in.jsonl")
-	if err := os.WriteFile(in, []byte(`{"id":"a","kind":"comment","text":"喝了能治癌症 已治愈千人"}`+"\n"+`{"id":"b","kind":"comment","text":"快递很快，包装也很仔细，好评"}`+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(in, []byte(`{"id":"a","kind":"comment","text":"喝了癌症 已治愈千人"}`+"\n"+`{"id":"b","kind":"comment","text":"快递很快，包装也很仔细，好评"}`+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	check := func(args ...string) string {
