@@ -55,30 +55,33 @@ const (
 	maxCueBytes  = 64 // longer than any cue
 )
 
-var (
-	cueOnce    sync.Once
-	cueMatcher *lexicon.Matcher
-)
-
 // cues returns the matcher of every intent cue, compiled once.
-func cues() *lexicon.Matcher {
-	cueOnce.Do(func() {
+var cues = builtinMatcher("intent", cueList{cueOffer, offerCues}, cueList{cueCaution, cautionCues}, cueList{cueNews, newsCues})
+
+// cueList is a built-in word list and the category its words match as.
+type cueList struct {
+	cat   string
+	words []string
+}
+
+// builtinMatcher returns a function that compiles the lists into one
+// matcher the first time it is called and returns that matcher after.
+// The lists are the engine's own, so one that does not compile is a
+// programming error and panics.
+func builtinMatcher(name string, lists ...cueList) func() *lexicon.Matcher {
+	return sync.OnceValue(func() *lexicon.Matcher {
 		var ts []lexicon.Term
-		for _, c := range []struct {
-			cat string
-			ws  []string
-		}{{cueOffer, offerCues}, {cueCaution, cautionCues}, {cueNews, newsCues}} {
-			for _, w := range c.ws {
-				ts = append(ts, lexicon.Term{Pattern: w, Category: c.cat, Lexicon: "intent"})
+		for _, l := range lists {
+			for _, w := range l.words {
+				ts = append(ts, lexicon.Term{Pattern: w, Category: l.cat, Lexicon: name})
 			}
 		}
 		m, err := lexicon.Compile(ts)
 		if err != nil {
-			panic("governance: intent cues do not compile: " + err.Error()) // a programming error in the lists above
+			panic("governance: " + name + " cues do not compile: " + err.Error())
 		}
-		cueMatcher = m
+		return m
 	})
-	return cueMatcher
 }
 
 // cautionable reports whether a neutral category is still lowered by warning

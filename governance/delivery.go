@@ -1,8 +1,6 @@
 package governance
 
 import (
-	"sync"
-
 	"anxin"
 	"anxin/detect"
 	"anxin/lexicon"
@@ -39,31 +37,11 @@ var (
 	diversionCues = []string{"微信", "加我", "加v", "vx", "qq", "扣扣", "私聊", "私信", "私我", "便宜", "优惠", "批发", "代理", "找我",
 		"联系我", "联系方式", "咨询", "拿货", "货源", "平台外", "线下", "转账", "返现", "好评返", "隐蔽", "保密发货", "whatsapp", "telegram", "wechat", "cheaper",
 		"discount", "dm me", "contact me"}
-
-	deliveryOnce    sync.Once
-	deliveryMatcher *lexicon.Matcher
 )
 
-func deliveryWords() *lexicon.Matcher {
-	deliveryOnce.Do(func() {
-		var ts []lexicon.Term
-		for _, w := range deliveryCues {
-			ts = append(ts, lexicon.Term{Pattern: w, Category: cueDelivery, Lexicon: "delivery"})
-		}
-		for _, w := range invoiceCues {
-			ts = append(ts, lexicon.Term{Pattern: w, Category: cueInvoice, Lexicon: "delivery"})
-		}
-		for _, w := range diversionCues {
-			ts = append(ts, lexicon.Term{Pattern: w, Category: cueDiversion, Lexicon: "delivery"})
-		}
-		m, err := lexicon.Compile(ts)
-		if err != nil {
-			panic("governance: delivery cues do not compile: " + err.Error()) // a programming error in the lists above
-		}
-		deliveryMatcher = m
-	})
-	return deliveryMatcher
-}
+// deliveryWords returns the matcher of the delivery, invoice and diversion
+// cues, compiled once.
+var deliveryWords = builtinMatcher("delivery", cueList{cueDelivery, deliveryCues}, cueList{cueInvoice, invoiceCues}, cueList{cueDiversion, diversionCues})
 
 func isPhone(k detect.Kind) bool {
 	return k == detect.Mobile || k == detect.Landline || k == detect.Hotline

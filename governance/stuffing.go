@@ -46,28 +46,8 @@ var (
 		"赌场", "在线", "手机版", "app", "下注", "赔率", "老虎机"}
 )
 
-var (
-	markerOnce sync.Once
-	markers    *lexicon.Matcher
-)
-
-func markerMatcher() *lexicon.Matcher {
-	markerOnce.Do(func() {
-		var ts []lexicon.Term
-		for _, w := range strongMarkers {
-			ts = append(ts, lexicon.Term{Pattern: w, Category: "strong", Lexicon: "stuffing"})
-		}
-		for _, w := range weakMarkers {
-			ts = append(ts, lexicon.Term{Pattern: w, Category: "weak", Lexicon: "stuffing"})
-		}
-		m, err := lexicon.Compile(ts)
-		if err != nil {
-			panic("governance: stuffing markers do not compile: " + err.Error())
-		}
-		markers = m
-	})
-	return markers
-}
+// markerMatcher returns the matcher of the stuffing markers, compiled once.
+var markerMatcher = builtinMatcher("stuffing", cueList{"strong", strongMarkers}, cueList{"weak", weakMarkers})
 
 var runsPool = sync.Pool{New: func() any { return new([]detect.Span) }}
 

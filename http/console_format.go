@@ -221,15 +221,12 @@ func consoleLang(vs ...any) template.HTMLAttr {
 		default:
 			s = fmt.Sprint(x)
 		}
-		if hasHan(s) {
+		if langtag.HasHan(s) {
 			return zhAttr
 		}
 	}
 	return ""
 }
-
-// hasHan reports whether s contains a Han (Chinese) character.
-func hasHan(s string) bool { return langtag.HasHan(s) }
 
 // consoleZhRuns is langtag.Runs for any value (fmt.Sprint of a non-string).
 func consoleZhRuns(v any) template.HTML {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"anxin"
 	"anxin/sqlstore"
+	"anxin/webhook"
 )
 
 // postBatches posts items to path with key as {field: [...]} in batches of
@@ -112,7 +114,7 @@ func (e *demoEnv) do(ctx context.Context, method, key, path string, body io.Read
 		if (status != http.StatusTooManyRequests && status != http.StatusServiceUnavailable) || try == demoRetries {
 			break
 		}
-		wait := time.Duration(1<<try) * 100 * time.Millisecond
+		wait := webhook.Backoff(100*time.Millisecond, 5*time.Second, try+1, mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 0)))
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 			wait = time.Duration(s) * time.Second
 		}
