@@ -11,6 +11,9 @@ import (
 	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 func TestSanctionIssueGateAppeal(t *testing.T) {
@@ -303,6 +306,25 @@ func TestSanctionConcurrentOverlap(t *testing.T) {
 		}
 		if ok != 1 || stored != 1 {
 			t.Errorf("%d issued, %d refused, %d stored; want exactly one issued and stored", ok, conflicts, stored)
+		}
+	})
+}
+
+// anxin_sanctions counts the stored sanctions by source, type and status.
+func TestSanctionMetrics(t *testing.T) {
+	sqltest.Run(t, anxintest.NewClock(time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)), func(t *testing.T, db *sqlstore.DB) {
+		g := newGov(t, db)
+		for _, m := range []string{"m31", "m32"} {
+			if _, err := g.IssueSanction(govOperator, anxin.SanctionRequest{SubjectID: m, Type: "restrict_listing", Days: 7, Facts: "Empty parcels."}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(sqlstore.NewSanctionCollector(db))
+		want := "\n# HELP anxin_sanctions Sanctions by source, type and status (active, lifted, reversed, ended).\n# TYPE anxin_sanctions gauge\n" +
+			`anxin_sanctions{source="manual",status="active",type="restrict_listing"} 2` + "\n"
+		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "anxin_sanctions"); err != nil {
+			t.Error(err)
 		}
 	})
 }

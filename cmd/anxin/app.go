@@ -151,6 +151,7 @@ func (m *Main) wireCapabilities(ctx context.Context) error {
 	m.HTTPServer.Protection = prot
 	m.HTTPServer.Ledger = sqlstore.NewLedgerService(m.DB)
 	m.HTTPServer.Metrics.MustRegister(sqlstore.NewProtectionCollector(m.DB))
+	m.HTTPServer.Metrics.MustRegister(sqlstore.NewSanctionCollector(m.DB))
 	m.DB.AddEventHook(prot.OnEvents)
 	prot.RegisterJobs(m.Jobs)
 
