@@ -141,3 +141,38 @@ func TestBigBodyStreams(t *testing.T) {
 		t.Errorf("handler read %d bytes; want %d", got, len(body))
 	}
 }
+
+// TestUnreadAnswerHoldsNoSlot has a client send a check and never read the
+// answer, on a server with one slot: the answer goes to the connection's
+// buffers, the handler returns, and the next request is served.
+func TestUnreadAnswerHoldsNoSlot(t *testing.T) {
+	s := &Server{MaxInFlight: 1, QueueWait: 50 * time.Millisecond, Metrics: prometheus.NewRegistry()}
+	s.initShedding()
+	answered := make(chan struct{}, 2)
+	srv := httptest.NewServer(s.withShedding(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		writeJSON(w, http.StatusOK, map[string]string{"outcome": "allow", "reason": strings.Repeat("x", 2000)})
+		answered <- struct{}{}
+	})))
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/listings:check HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+	select {
+	case <-answered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler did not finish while its client read nothing")
+	}
+	resp, err := http.Post(srv.URL+"/v1/listings:check", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("request beside an unread answer = %d; want 200 (the slot must be free)", resp.StatusCode)
+	}
+}
