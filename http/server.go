@@ -97,6 +97,10 @@ type Server struct {
 	// with Retry-After instead of queueing without bound.
 	MaxInFlight int
 	QueueWait   time.Duration
+	// BodyTimeout bounds how long an API request may take to send its
+	// body (default 10 s); its first MiB is read before it takes a slot
+	// (see withShedding).
+	BodyTimeout time.Duration
 	// BadKeyLimit is how many failed authentications (unknown or revoked API
 	// keys, failed console sign-ins) one client address may make a minute
 	// before it is answered 429 (default 20).

@@ -8,6 +8,7 @@ import (
 
 	"anxin"
 	"anxin/enforcement"
+	"anxin/rules"
 )
 
 // The enforcement state a check reads (a subject's standing sanctions and
@@ -249,6 +250,28 @@ func (tx *Tx) enforcementState(ctx context.Context, subject string) (*stateEntry
 	}
 	c.mu.Unlock()
 	return e, nil
+}
+
+// peekMerchant returns the rules' view of subject's state at now as the
+// cache holds it, without a transaction, and whether it holds it (a
+// subject "" has no state). The cache may be behind the database: a check
+// uses this only to run the engine early and confirms the state inside its
+// transaction (see early).
+func (db *DB) peekMerchant(subject string, now time.Time) (rules.Merchant, bool) {
+	if subject == "" {
+		return rules.Merchant{}, true
+	}
+	c := db.states
+	if c == nil {
+		return rules.Merchant{}, false
+	}
+	c.mu.Lock()
+	e := c.entries[subject]
+	c.mu.Unlock()
+	if e == nil || now.Before(e.read) || !now.Before(e.until) {
+		return rules.Merchant{}, false
+	}
+	return merchantOf(subject, e, now), true
 }
 
 // readEnforcementState reads subject's standing sanctions from every

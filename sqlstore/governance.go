@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"hash/fnv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,97 +44,20 @@ type GovernanceService struct {
 	// of one merchant are still applied one after another on a replica.
 	GroupLanes int
 
-	lanesOnce sync.Once
-	lanes     []*groupLane
+	groups groupCommit
 }
 
-// groupLane is one group-commit queue: concurrent checks share one
-// transaction.
-type groupLane struct {
-	mu      sync.Mutex
-	queue   []*txJob
-	leading bool
-}
-
-// txJob is one check's transaction body waiting for a group commit.
-type txJob struct {
-	fn   func(tx *Tx) error
-	done chan error
-}
-
-// MaxGroup is the most check requests one group commit takes.
-const MaxGroup = 256
-
-// groupTx runs fn in a transaction shared with the checks that arrive while
-// another group is committing (group commit): one commit, one fsync, for
-// many requests, so a SQLite writer keeps up with thousands of checks a
-// second. The caller that finds no group running leads: it commits groups
-// until the queue is empty; the others wait for their group's result. If a
-// group fails, each of its jobs is retried alone so one bad job cannot fail
-// the others. fn may run more than once and must have no effects outside tx.
-// key (the merchant) picks the lane when there are several (GroupLanes).
+// groupTx runs fn in a group commit of checks (see groupCommit): key
+// (the merchant) picks the lane when there are several (GroupLanes).
 func (s *GovernanceService) groupTx(ctx context.Context, key string, fn func(tx *Tx) error) error {
-	s.lanesOnce.Do(func() {
-		n := s.GroupLanes
-		if n <= 0 {
-			n = 1
-			if s.db.Dialect == Postgres {
-				n = 4
-			}
+	n := s.GroupLanes
+	if n <= 0 {
+		n = 1
+		if s.db.Dialect == Postgres {
+			n = 4
 		}
-		s.lanes = make([]*groupLane, n)
-		for i := range s.lanes {
-			s.lanes[i] = new(groupLane)
-		}
-	})
-	l := s.lanes[0]
-	if len(s.lanes) > 1 {
-		h := fnv.New32a()
-		h.Write([]byte(key))
-		l = s.lanes[h.Sum32()%uint32(len(s.lanes))]
 	}
-	j := &txJob{fn: fn, done: make(chan error, 1)}
-	l.mu.Lock()
-	l.queue = append(l.queue, j)
-	if l.leading {
-		l.mu.Unlock()
-		return <-j.done
-	}
-	l.leading = true
-	for {
-		n := min(len(l.queue), MaxGroup)
-		group := l.queue[:n:n]
-		l.queue = l.queue[n:]
-		if len(group) == 0 {
-			l.leading = false
-			l.mu.Unlock()
-			break
-		}
-		l.mu.Unlock()
-		s.commitGroup(context.WithoutCancel(ctx), group)
-		l.mu.Lock()
-	}
-	return <-j.done
-}
-
-func (s *GovernanceService) commitGroup(ctx context.Context, group []*txJob) {
-	err := s.db.Transact(ctx, func(tx *Tx) error {
-		for _, j := range group {
-			if err := j.fn(tx); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil && len(group) > 1 {
-		for _, j := range group {
-			j.done <- s.db.Transact(ctx, j.fn)
-		}
-		return
-	}
-	for _, j := range group {
-		j.done <- err
-	}
+	return s.groups.run(ctx, s.db, n, key, fn)
 }
 
 type engineState struct {

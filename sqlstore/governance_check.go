@@ -59,6 +59,18 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 			scores[i] = sc
 		}
 	}
+	// The engine runs before the group commit too, on the merchant state
+	// the cache holds now (see early); inside the group its answer is used
+	// only if the state read there is the same.
+	pre := make([]early, len(ls))
+	for i, l := range ls {
+		if scores[i] != nil {
+			pre[i].signals = counterfeit.Signals(scores[i])
+		}
+		if m, ok := s.db.peekMerchant(l.MerchantID, s.db.Clock.Now().UTC()); ok {
+			pre[i].m, pre[i].o, pre[i].ok = m, eng.CheckListing(l, m, pre[i].signals), true
+		}
+	}
 	out := make([]*anxin.Decision, len(ls))
 	err = s.groupTx(ctx, ls[0].MerchantID, func(tx *Tx) error {
 		for i, l := range ls {
@@ -66,11 +78,10 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 			if err != nil {
 				return err
 			}
-			var signals map[string]float64
-			if scores[i] != nil {
-				signals = counterfeit.Signals(scores[i])
+			o, ok := pre[i].take(m)
+			if !ok {
+				o = eng.CheckListing(l, m, pre[i].signals)
 			}
-			o := eng.CheckListing(l, m, signals)
 			if sc := scores[i]; sc != nil {
 				if err := s.counterfeitEvidence(ctx, tx, l.ID, sc, &o); err != nil {
 					return err
@@ -160,6 +171,32 @@ func (s *GovernanceService) CheckContent(ctx context.Context, cs []*anxin.Conten
 		return nil, err
 	}
 	return out, nil
+}
+
+// early is the engine's answer for one item computed before the group
+// commit, on the merchant state m. The engine depends on nothing but the
+// item, m and the signals, so the answer stands when the state read inside
+// the group gives the same m; it is used once (the caller adds evidence to
+// it, and a group that fails runs its jobs again).
+type early struct {
+	signals map[string]float64
+	m       rules.Merchant
+	o       governance.Output
+	ok      bool
+}
+
+// take returns the early answer if it was computed on m.
+func (e *early) take(m rules.Merchant) (governance.Output, bool) {
+	if !e.ok || !sameMerchant(e.m, m) {
+		return governance.Output{}, false
+	}
+	e.ok = false
+	return e.o, true
+}
+
+func sameMerchant(a, b rules.Merchant) bool {
+	return a.ID == b.ID && a.Known == b.Known && a.General == b.General && a.Serious == b.Serious &&
+		a.Counterfeit == b.Counterfeit && a.Violations == b.Violations && slices.Equal(a.Sanctions, b.Sanctions)
 }
 
 // checkBatch validates a batch, collecting one ItemError per bad item.
@@ -401,24 +438,29 @@ func govStrings(s []string) []string {
 // stateCache). The returned sanctions are shared: the caller must not
 // modify them.
 func merchantState(ctx context.Context, tx *Tx, id string) (rules.Merchant, []*anxin.Sanction, error) {
-	m := rules.Merchant{ID: id}
 	if id == "" {
-		return m, nil, nil
+		return rules.Merchant{}, nil, nil
 	}
 	e, err := tx.enforcementState(ctx, id)
 	if err != nil {
-		return m, nil, err
+		return rules.Merchant{ID: id}, nil, err
 	}
+	tx.checkBatch(ctx).totals[id] = e.totals
+	return merchantOf(id, e, tx.Now), slices.Clip(e.sanctions), nil
+}
+
+// merchantOf is the rules' view of subject id's state e at now.
+func merchantOf(id string, e *stateEntry, now time.Time) rules.Merchant {
+	m := rules.Merchant{ID: id}
 	for _, sc := range e.sanctions {
-		if sc.ActiveAt(tx.Now) {
+		if sc.ActiveAt(now) {
 			m.Sanctions = append(m.Sanctions, sc.Type)
 		}
 	}
 	t := e.totals
 	m.General, m.Serious, m.Counterfeit, m.Violations = t.General, t.Serious, t.Counterfeit, t.Violations
 	m.Known = len(e.sanctions) > 0 || t.Violations > 0
-	tx.checkBatch(ctx).totals[id] = t
-	return m, slices.Clip(e.sanctions), nil
+	return m
 }
 
 // violationCuts returns, in stored milliseconds, where now's points cycle

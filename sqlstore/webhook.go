@@ -20,7 +20,14 @@ import (
 // DeliveryCounts serve the webhook sender, a trusted worker of this process,
 // and check no actor. It is safe for concurrent use, and on PostgreSQL by
 // several replicas at once.
-type WebhookService struct{ db *DB }
+type WebhookService struct {
+	db *DB
+	// attempts records concurrent delivery attempts (a sender's batch
+	// finishing together) in one transaction: on SQLite each is otherwise
+	// a commit and an fsync of its own on the one writer that the checks'
+	// group commits also wait for.
+	attempts groupCommit
+}
 
 // NewWebhookService returns a WebhookService on db.
 func NewWebhookService(db *DB) *WebhookService { return &WebhookService{db: db} }
@@ -298,7 +305,7 @@ func (s *WebhookService) FanOut(ctx context.Context, max int) (n int, err error)
 		if tx.Dialect() == Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
-		rows, err := tx.QueryContext(ctx, q, max)
+		rows, err := tx.queryCached(ctx, q, max)
 		if err != nil {
 			return err
 		}
@@ -325,13 +332,13 @@ func (s *WebhookService) FanOut(ctx context.Context, max int) (n int, err error)
 				if !h.Wants(m.typ) {
 					continue
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, webhook_id, message_id, state, next_at, created_at)
+				if _, err := tx.execCached(ctx, `INSERT INTO deliveries (id, webhook_id, message_id, state, next_at, created_at)
 					VALUES (?, ?, ?, 'pending', ?, ?) ON CONFLICT (webhook_id, message_id) DO NOTHING`,
 					anxin.NewID("dlv"), h.ID, m.id, ms(tx.Now), ms(tx.Now)); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET fanned_out = 1 WHERE id = ?`, m.id); err != nil {
+			if _, err := tx.execCached(ctx, `UPDATE outbox SET fanned_out = 1 WHERE id = ?`, m.id); err != nil {
 				return err
 			}
 		}
@@ -364,14 +371,14 @@ func (s *WebhookService) ClaimDeliveries(ctx context.Context, max int, lease tim
 		if tx.Dialect() == Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
-		ids, err := queryStrings(ctx, tx, q, now, now, max)
+		ids, err := scanIDs(tx.queryCached(ctx, q, now, now, max))
 		if err != nil {
 			return err
 		}
 		for _, id := range ids {
 			// The lease condition is repeated so that even without row locks
 			// a delivery claimed by someone else in between is not taken.
-			r, err := tx.ExecContext(ctx, `UPDATE deliveries SET attempts = attempts + 1, locked_until = ?
+			r, err := tx.execCached(ctx, `UPDATE deliveries SET attempts = attempts + 1, locked_until = ?
 				WHERE id = ? AND state = 'pending' AND locked_until <= ?`, until, id, now)
 			if err != nil {
 				return err
@@ -384,7 +391,7 @@ func (s *WebhookService) ClaimDeliveries(ctx context.Context, max int, lease tim
 			var base int
 			var delivered sql.NullInt64
 			var payload string
-			err = tx.QueryRowContext(ctx, `SELECT d.id, d.webhook_id, d.message_id, d.state, d.attempts, d.attempt_base, d.next_at,
+			err = tx.queryRowCached(ctx, `SELECT d.id, d.webhook_id, d.message_id, d.state, d.attempts, d.attempt_base, d.next_at,
 					d.last_error, d.last_status, d.delivered_at, d.created_at, w.url, w.secret,
 					o.type, o.subject_id, o.payload, o.created_at
 				FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN outbox o ON o.id = d.message_id
@@ -430,6 +437,7 @@ const maxAttemptError = 500
 // and error, and a row in the attempt log with worker. It returns Conflict
 // when the lease was lost — the delivery was redelivered, deleted or
 // claimed again after the lease ended — and records nothing then.
+// Concurrent calls are recorded in one transaction (group commit).
 func (s *WebhookService) RecordAttempt(ctx context.Context, worker string, a *anxin.DeliveryAttempt, res anxin.DeliveryResult) (err error) {
 	defer anxin.Wrap(&err, "RecordAttempt(%q, %d)", a.ID, a.Attempts)
 	switch res.State {
@@ -438,12 +446,12 @@ func (s *WebhookService) RecordAttempt(ctx context.Context, worker string, a *an
 		return anxin.Errorf(anxin.Invalid, "Unknown delivery state %q.", res.State)
 	}
 	msg := cleanAttemptError(res.Error)
-	return s.db.Transact(ctx, func(tx *Tx) error {
+	return s.attempts.run(ctx, s.db, 1, "", func(tx *Tx) error {
 		var delivered any
 		if res.State == anxin.DeliveryDelivered {
 			delivered = ms(tx.Now)
 		}
-		r, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, last_status = ?, last_error = ?, next_at = ?, locked_until = 0, delivered_at = ?
+		r, err := tx.execCached(ctx, `UPDATE deliveries SET state = ?, last_status = ?, last_error = ?, next_at = ?, locked_until = 0, delivered_at = ?
 			WHERE id = ? AND attempts = ? AND state = 'pending'`,
 			res.State, res.Status, msg, ms(tx.Now.Add(res.RetryIn)), delivered, a.ID, a.Attempts)
 		if err != nil {
@@ -452,7 +460,7 @@ func (s *WebhookService) RecordAttempt(ctx context.Context, worker string, a *an
 		if n, _ := r.RowsAffected(); n != 1 {
 			return anxin.Errorf(anxin.Conflict, "The delivery's lease was lost; the attempt was not recorded.")
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts (delivery_id, attempt, at, status, error, duration_ms, worker) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		_, err = tx.execCached(ctx, `INSERT INTO delivery_attempts (delivery_id, attempt, at, status, error, duration_ms, worker) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Attempts, ms(tx.Now), res.Status, msg, res.Duration.Milliseconds(), worker)
 		return err
 	})
