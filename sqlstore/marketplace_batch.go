@@ -216,6 +216,9 @@ func (b batch) unnest(ctx context.Context, tx *Tx, n int, row func(args []any, i
 // queryIn runs q once per chunk of ids, with "(?,…)" of the chunk's size in
 // place of the IN list marker "(…)"; scan is called for every row.
 func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql.Rows) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	if tx.Dialect() == Postgres {
 		return eachRow(tx.QueryContext(ctx, strings.Replace(q, " IN (…)", " = ANY(?::text[])", 1), ids))(scan)
 	}
