@@ -97,7 +97,13 @@ func prepareIngest(tb testing.TB, dbs []*sqlstore.DB) {
 		}
 		db.AddEventHook(prot.OnEvents)
 	}
-	ms := sqlstore.NewMarketplaceService(dbs[0])
+	seedIngest(tb, dbs[0])
+}
+
+// seedIngest stores the merchants, buyers and listings lifeBatch refers to.
+func seedIngest(tb testing.TB, db *sqlstore.DB) {
+	tb.Helper()
+	ms := sqlstore.NewMarketplaceService(db)
 	var merchants []*anxin.Merchant
 	for i := range 50 {
 		merchants = append(merchants, &anxin.Merchant{ID: fmt.Sprintf("m_%d", i), Name: "shop", Status: "active", Categories: []string{"home"}})
