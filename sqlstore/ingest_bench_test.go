@@ -3,6 +3,9 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -97,7 +100,13 @@ func prepareIngest(tb testing.TB, dbs []*sqlstore.DB) {
 		}
 		db.AddEventHook(prot.OnEvents)
 	}
-	ms := sqlstore.NewMarketplaceService(dbs[0])
+	seedIngest(tb, dbs[0])
+}
+
+// seedIngest stores the merchants, buyers and listings lifeBatch refers to.
+func seedIngest(tb testing.TB, db *sqlstore.DB) {
+	tb.Helper()
+	ms := sqlstore.NewMarketplaceService(db)
 	var merchants []*anxin.Merchant
 	for i := range 50 {
 		merchants = append(merchants, &anxin.Merchant{ID: fmt.Sprintf("m_%d", i), Name: "shop", Status: "active", Categories: []string{"home"}})
@@ -163,6 +172,43 @@ func BenchmarkIngestConcurrent(b *testing.B) {
 				b.Fatal(f)
 			}
 			b.ReportMetric(float64(n*b.N*size)/elapsed.Seconds(), "events/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkIngestLives ingests 1,000-event batches of whole order lives
+// (lifeBatch) one after another with the buyer-protection hook, on SQLite
+// and, with ANXIN_TEST_POSTGRES, on PostgreSQL. It reports events per
+// second and per second of the test process's CPU time (PostgreSQL's own
+// CPU is not counted).
+func BenchmarkIngestLives(b *testing.B) {
+	const size = 1000
+	open := map[string]func() *sqlstore.DB{"sqlite": func() *sqlstore.DB { return sqltest.OpenSQLite(b, anxintest.NewClock(t0)) }}
+	if os.Getenv("ANXIN_TEST_POSTGRES") != "" {
+		open["postgres"] = func() *sqlstore.DB { return sqltest.OpenPostgres(b, anxintest.NewClock(t0)) }
+	}
+	for _, name := range slices.Sorted(maps.Keys(open)) {
+		b.Run(name, func(b *testing.B) {
+			db := open[name]()
+			prepareIngest(b, []*sqlstore.DB{db})
+			es := sqlstore.NewEventService(db)
+			batches := make([][]*anxin.Event, b.N)
+			for k := range batches {
+				batches[k] = lifeBatch((k+1)*size, size)
+			}
+			b.ResetTimer()
+			cpu0, start := cpuNow(), time.Now()
+			for k := range b.N {
+				if res, err := es.IngestEvents(platform, batches[k]); err != nil || res.Stored != size {
+					b.Fatalf("batch %d: %+v, %v", k, res, err)
+				}
+			}
+			cpu, wall := cpuNow()-cpu0, time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N*size)/wall.Seconds(), "events/s")
+			b.ReportMetric(float64(b.N*size)/cpu.Seconds(), "events/cpu-s")
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*size), "cpu-µs/event")
 			b.ReportMetric(0, "ns/op")
 		})
 	}

@@ -58,7 +58,7 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 	if err := p.Validate(); err != nil {
 		return "", ledgerError(err)
 	}
-	id := anxin.NewID("pst")
+	id := anxin.NewTimeID("pst", tx.Now)
 	if _, err := tx.execCached(ctx, `INSERT INTO ledger_postings (id, kind, ref, currency, memo, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, kind, ref, p.Currency, p.Memo, ms(tx.Now)); err != nil {
 		return "", err
@@ -69,23 +69,10 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 	}); err != nil {
 		return "", err
 	}
-	pending, deferred := pendingBalances.get(tx)
+	if pending, deferred := pendingBalances.get(tx); deferred {
+		return id, addPending(pending, p)
+	}
 	for _, e := range p.Entries {
-		if deferred {
-			// Deferred: flushBalances checks the sums against the stored
-			// balances for overflow.
-			k := balanceKey{string(e.Account), p.Currency}
-			d := pending[k]
-			if d == nil {
-				d = &balanceDelta{account: e.Account}
-				pending[k] = d
-			}
-			var err error
-			if d.amount, err = ledger.Add(d.amount, e.Amount); err != nil {
-				return "", ledgerError(err)
-			}
-			continue
-		}
 		bal, err := balance(ctx, tx, e.Account, p.Currency, false)
 		if err != nil {
 			return "", err
@@ -100,6 +87,24 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 		}
 	}
 	return id, nil
+}
+
+// addPending adds a posting's entries to the deferred balance changes;
+// flushBalances checks the sums against the stored balances for overflow.
+func addPending(pending map[balanceKey]*balanceDelta, p ledger.Posting) error {
+	for _, e := range p.Entries {
+		k := balanceKey{string(e.Account), p.Currency}
+		d := pending[k]
+		if d == nil {
+			d = &balanceDelta{account: e.Account}
+			pending[k] = d
+		}
+		var err error
+		if d.amount, err = ledger.Add(d.amount, e.Amount); err != nil {
+			return ledgerError(err)
+		}
+	}
+	return nil
 }
 
 // balance reads an account's balance (0 if it has none), including the

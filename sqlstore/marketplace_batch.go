@@ -216,23 +216,39 @@ func (b batch) unnest(ctx context.Context, tx *Tx, n int, row func(args []any, i
 // queryIn runs q once per chunk of ids, with "(?,…)" of the chunk's size in
 // place of the IN list marker "(…)"; scan is called for every row.
 func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql.Rows) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	if tx.Dialect() == Postgres {
 		return eachRow(tx.QueryContext(ctx, strings.Replace(q, " IN (…)", " = ANY(?::text[])", 1), ids))(scan)
 	}
-	i := 0
-	for _, size := range chunks(len(ids)) {
+	// One statement per 1,024 ids: the list is padded to the next of a few
+	// fixed sizes by repeating its last id (a repeat in an IN list selects
+	// nothing twice), so the statement texts stay few.
+	for len(ids) > 0 {
+		n := min(len(ids), inSizes[len(inSizes)-1])
+		size := inSizes[0]
+		for _, s := range inSizes {
+			if s >= n {
+				size = s
+				break
+			}
+		}
 		args := make([]any, size)
 		for j := range size {
-			args[j] = ids[i+j]
+			args[j] = ids[min(j, n-1)]
 		}
 		text := strings.Replace(q, "(…)", "("+strings.TrimSuffix(strings.Repeat("?,", size), ",")+")", 1)
 		if err := eachRow(tx.queryCached(ctx, text, args...))(scan); err != nil {
 			return err
 		}
-		i += size
+		ids = ids[n:]
 	}
 	return nil
 }
+
+// inSizes are the IN list lengths queryIn uses on SQLite.
+var inSizes = []int{1, 4, 16, 64, 256, 1024}
 
 // eachRow takes a query's result and returns a function that calls scan for
 // every row and closes the rows, reporting the first error.

@@ -34,23 +34,48 @@ func (s *ProtectionService) RegisterJobs(r *JobRunner) {
 // scan (re)arms the no-scan check; aftersale.returned marks a return as
 // picked up for refund-on-pickup claims. Orders not in the mirror are
 // skipped. The programmes are read once per call, not once per event.
+//
+// Inside an ingest (ledger balances deferred) the events go set-based, a
+// run of payments, deliveries and ordinary scans at a time (onRun); a lost
+// scan or a returned after-sale, which files or decides claims, goes on its
+// own between runs, so every event sees what the events before it did.
 func (s *ProtectionService) OnEvents(ctx context.Context, tx *Tx, events []*anxin.Event) error {
 	progs := new(programmeCache)
-	for _, e := range events {
-		var err error
-		switch e.Type {
-		case anxin.EventOrderPaid:
-			err = s.coverOrder(ctx, tx, progs, e.SubjectID(), e.OccurredAt)
-		case anxin.EventOrderDelivered:
-			err = settleEscrow(ctx, tx, e.SubjectID())
-		case anxin.EventShipmentScanned:
-			err = s.onScan(ctx, tx, progs, e.Scan, e.OccurredAt)
-		case anxin.EventAfterSaleReturned:
-			err = s.onReturnPickup(ctx, tx, e.SubjectID())
+	if _, deferred := pendingBalances.get(tx); !deferred {
+		for _, e := range events {
+			if err := s.onEvent(ctx, tx, progs, e); err != nil {
+				return err
+			}
 		}
-		if err != nil {
+		return nil
+	}
+	start := 0
+	for i, e := range events {
+		if inRun(e) {
+			continue
+		}
+		if err := s.onRun(ctx, tx, progs, events[start:i]); err != nil {
 			return err
 		}
+		if err := s.onEvent(ctx, tx, progs, e); err != nil {
+			return err
+		}
+		start = i + 1
+	}
+	return s.onRun(ctx, tx, progs, events[start:])
+}
+
+// onEvent is OnEvents for one event.
+func (s *ProtectionService) onEvent(ctx context.Context, tx *Tx, progs *programmeCache, e *anxin.Event) error {
+	switch e.Type {
+	case anxin.EventOrderPaid:
+		return s.coverOrder(ctx, tx, progs, e.SubjectID(), e.OccurredAt)
+	case anxin.EventOrderDelivered:
+		return settleEscrow(ctx, tx, e.SubjectID())
+	case anxin.EventShipmentScanned:
+		return s.onScan(ctx, tx, progs, e.Scan, e.OccurredAt)
+	case anxin.EventAfterSaleReturned:
+		return s.onReturnPickup(ctx, tx, e.SubjectID())
 	}
 	return nil
 }
@@ -156,26 +181,57 @@ func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, c *programme
 		return err
 	}
 	for _, p := range covers {
-		if p.Trigger.Type == "event" && p.Trigger.Event == protection.EventNoPickupByPromise {
-			due := paidAt.Add(defaultShipPromise)
-			if f.promised != nil {
-				due = fromMS(*f.promised)
-			}
-			if err := Schedule(ctx, tx, JobLateShipment, orderID+":"+p.ID, due, map[string]string{"order_id": orderID, "programme_id": p.ID}); err != nil {
+		if late(p) {
+			if err := Schedule(ctx, tx, JobLateShipment, orderID+":"+p.ID, lateDue(f, paidAt), map[string]string{"order_id": orderID, "programme_id": p.ID}); err != nil {
 				return err
 			}
 		}
 	}
-	if f.order.TotalFen > 0 && ledger.ValidCurrency(f.currency) == nil {
-		p, err := ledger.Transfer(f.currency, ledger.External("payments"), ledger.OrderEscrow(orderID), f.order.TotalFen, "buyer payment held in escrow")
-		if err != nil {
-			return ledgerError(err)
-		}
-		if _, err := appendPosting(ctx, tx, "escrow", "escrow:"+orderID, p); err != nil {
-			return err
-		}
+	p, ok, err := escrowPosting(f)
+	if !ok || err != nil {
+		return err
 	}
-	return nil
+	_, err = appendPosting(ctx, tx, "escrow", "escrow:"+orderID, p)
+	return err
+}
+
+// late reports whether programme p compensates an order not picked up by
+// its promised ship time.
+func late(p *protection.Programme) bool {
+	return p.Trigger.Type == "event" && p.Trigger.Event == protection.EventNoPickupByPromise
+}
+
+// lateDue is when the late-shipment check of an order paid at paidAt runs.
+func lateDue(f *orderFacts, paidAt time.Time) time.Time {
+	if f.promised != nil {
+		return fromMS(*f.promised)
+	}
+	return paidAt.Add(defaultShipPromise)
+}
+
+// escrowPosting is the posting that holds a paid order's amount in escrow;
+// ok is false for an order with nothing to hold or a currency Anxin does
+// not book.
+func escrowPosting(f *orderFacts) (p ledger.Posting, ok bool, err error) {
+	if f.order.TotalFen <= 0 || ledger.ValidCurrency(f.currency) != nil {
+		return p, false, nil
+	}
+	p, err = ledger.Transfer(f.currency, ledger.External("payments"), ledger.OrderEscrow(f.order.ID), f.order.TotalFen, "buyer payment held in escrow")
+	return p, true, ledgerError(err)
+}
+
+// settlePosting is the posting that moves what is left in an order's
+// escrow to the merchant's pending settlement.
+func settlePosting(orderID, merchant, currency string, left int64) (ledger.Posting, error) {
+	p, err := ledger.Transfer(currency, ledger.OrderEscrow(orderID), ledger.Owned(ledger.KindMerchantPending, merchant), left, "order delivered: escrow to pending settlement")
+	return p, ledgerError(err)
+}
+
+// lostCheck is the no-scan check a scan at at arms for programme p.
+func lostCheck(orderID string, at time.Time, p *protection.Programme) (key string, due time.Time, payload map[string]any) {
+	due = at.Add(time.Duration(p.Trigger.LostAfterDays) * 24 * time.Hour)
+	key = orderID + "@" + time.UnixMilli(ms(at)).UTC().Format("20060102T150405.000")
+	return key, due, map[string]any{"order_id": orderID, "scan_at": ms(at)}
 }
 
 // settleEscrow moves what is left of an order's escrow to the merchant's
@@ -192,9 +248,9 @@ func settleEscrow(ctx context.Context, tx *Tx, orderID string) error {
 	if err != nil || left <= 0 {
 		return err
 	}
-	p, err := ledger.Transfer(currency, ledger.OrderEscrow(orderID), ledger.Owned(ledger.KindMerchantPending, merchant), left, "order delivered: escrow to pending settlement")
+	p, err := settlePosting(orderID, merchant, currency, left)
 	if err != nil {
-		return ledgerError(err)
+		return err
 	}
 	_, err = appendPosting(ctx, tx, "settle", "settle:"+orderID, p)
 	return err
@@ -215,9 +271,8 @@ func (s *ProtectionService) onScan(ctx context.Context, tx *Tx, c *programmeCach
 		return err
 	}
 	for _, p := range ps {
-		due := at.Add(time.Duration(p.Trigger.LostAfterDays) * 24 * time.Hour)
-		key := sc.OrderID + "@" + time.UnixMilli(ms(at)).UTC().Format("20060102T150405.000")
-		if err := Schedule(ctx, tx, JobLostCheck, key, due, map[string]any{"order_id": sc.OrderID, "scan_at": ms(at)}); err != nil {
+		key, due, payload := lostCheck(sc.OrderID, at, p)
+		if err := Schedule(ctx, tx, JobLostCheck, key, due, payload); err != nil {
 			return err
 		}
 	}
