@@ -190,3 +190,42 @@ func TestKeyCacheRevocation(t *testing.T) {
 		}
 	})
 }
+
+// Replicas starting together on a fresh PostgreSQL database each ask what is
+// pending and then migrate; none may fail on the other's first table.
+func TestReplicasMigrateFreshDatabaseTogether(t *testing.T) {
+	dsn := sqltest.PostgresDSN(t)
+	ctx := context.Background()
+	const n = 3
+	dbs := make([]*sqlstore.DB, n)
+	for i := range dbs {
+		db, err := sqlstore.Open(ctx, dsn, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for _, db := range dbs {
+		go func() {
+			<-start
+			if _, err := db.Pending(ctx); err != nil {
+				errs <- err
+				return
+			}
+			_, err := db.Migrate(ctx)
+			errs <- err
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("a replica's migration = %v; want nil", err)
+		}
+	}
+	if err := dbs[0].CheckSchema(ctx); err != nil {
+		t.Fatalf("CheckSchema after the replicas migrated = %v", err)
+	}
+}

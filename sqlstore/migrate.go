@@ -46,8 +46,24 @@ func migrationNames(d Dialect) ([]string, error) {
 // Pending returns the migrations not yet applied. An empty database has all
 // of them pending.
 func (db *DB) Pending(ctx context.Context) ([]string, error) {
-	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+	all, err := db.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	// Pending only reads: replicas starting together on a fresh PostgreSQL
+	// database all ask it before one of them migrates, and creating the
+	// table here raced (CREATE TABLE IF NOT EXISTS is not safe against a
+	// concurrent create). Migrate creates it under its lock.
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if db.Dialect == Postgres {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
+	}
+	var n int
+	if err := db.SQL.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		return nil, mapError(err)
+	}
+	if n == 0 {
+		return all, nil
 	}
 	applied := map[string]bool{}
 	rows, err := db.SQL.QueryContext(ctx, `SELECT name FROM schema_migrations`)
@@ -63,10 +79,6 @@ func (db *DB) Pending(ctx context.Context) ([]string, error) {
 		applied[n] = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	all, err := db.Migrations()
-	if err != nil {
 		return nil, err
 	}
 	var pending []string
@@ -127,6 +139,9 @@ func (db *DB) MigrateTo(ctx context.Context, last string) (applied []string, err
 			return nil, mapError(err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(727274)`)
+	}
+	if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return nil, mapError(err)
 	}
 	pending, err := db.Pending(ctx)
 	if err != nil {

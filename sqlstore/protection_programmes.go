@@ -21,7 +21,15 @@ func (s *ProtectionService) InstallDefaultProgrammes(ctx context.Context) error 
 			if n > 0 {
 				continue
 			}
-			if err := insertProgramme(ctx, tx, p, "default"); err != nil {
+			// Replicas starting together on a fresh database all find the
+			// programme missing; the first insert wins and the others
+			// change nothing.
+			cfg, err := json.Marshal(p)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO protection_programmes (id, version, kind, name, active, config, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'default', ?)
+				ON CONFLICT (id, version) DO NOTHING`, p.ID, p.Version, string(p.Kind), p.Name, b2i(p.Active), string(cfg), ms(tx.Now)); err != nil {
 				return err
 			}
 		}
