@@ -88,10 +88,7 @@ func careDemo(ctx context.Context, env *demoEnv) error {
 	for _, o := range env.World.Orders {
 		orders[o.ID] = o
 	}
-	cs := env.World.Complaints
-	if len(cs) > maxDemoTickets {
-		cs = cs[len(cs)-maxDemoTickets:]
-	}
+	cs := spread(env.World.Complaints, maxDemoTickets)
 	r := env.rand("care")
 	for i, c := range cs {
 		at := c.At
@@ -502,6 +499,20 @@ func qualityAfter(ctx context.Context, env *demoEnv) error {
 }
 
 // careJSON encodes v as a request body for env.do.
+// spread returns at most n of xs, evenly spaced through them, in their
+// order. The world's complaints run in time order, so a larger marketplace's
+// tickets still arrive through the whole period rather than in its last days.
+func spread[T any](xs []T, n int) []T {
+	if len(xs) <= n {
+		return xs
+	}
+	out := make([]T, n)
+	for i := range out {
+		out[i] = xs[i*len(xs)/n]
+	}
+	return out
+}
+
 func careJSON(v any) io.Reader {
 	b, _ := json.Marshal(v)
 	return bytes.NewReader(b)

@@ -254,3 +254,31 @@ func forgeDelivery(ctx context.Context, e *demoEnv) string {
 }
 
 var _ marketplace.Reporter = (*marketplace.APIReporter)(nil)
+
+func TestSpreadKeepsThePeriod(t *testing.T) {
+	xs := make([]int, 1000)
+	for i := range xs {
+		xs[i] = i
+	}
+	for _, tc := range []struct {
+		n          int
+		len, first int
+		last       int
+	}{
+		{600, 600, 0, 998},
+		{1000, 1000, 0, 999},
+		{2000, 1000, 0, 999},
+		{1, 1, 0, 0},
+		{3, 3, 0, 666},
+	} {
+		got := spread(xs, tc.n)
+		if len(got) != tc.len || got[0] != tc.first || got[len(got)-1] != tc.last {
+			t.Errorf("spread(1000, %d) = %d items %d…%d; want %d items %d…%d", tc.n, len(got), got[0], got[len(got)-1], tc.len, tc.first, tc.last)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i] <= got[i-1] {
+				t.Fatalf("spread(1000, %d) is not in order at %d", tc.n, i)
+			}
+		}
+	}
+}
