@@ -29,11 +29,12 @@ var (
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
 		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
-		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "别买", "不要买",
+		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
-		"收缴", "被抓", "抓了", "封号", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
+		"收缴", "被抓", "抓了", "封号", "封卡", "被封", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
 		"风险提示", "温馨提示", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
 		"court", "charged with", "reported"}
 	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
@@ -234,7 +235,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
 	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
 	priced := hasPrice(t.Source()) // a price is an offer: no warning cue lowers it
-	about, script := aboutHarm(t, kept, contact || priced)
+	about, script := aboutHarm(t, kept, contact || priced, sc.env.Kind == anxin.ContentComment)
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -286,6 +287,10 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		switch {
 		case bestD[2] <= newsReach:
 			c.intent[i], c.cue[i] = intentCaution, best[2]
+		case bestD[0] > offerReach && !contact && !priced && !impersonates(cat) && !weakPhishing(cat) && questionAt(t.Source(), sentences, sent):
+			c.intent[i] = intentCaution // 这个手表是高仿的吗？: a question about it
+		case denied(t.Norm[:h.Start]) && !priced:
+			c.intent[i] = intentCaution // 不是假货, 没收到过高仿: the writer denies it
 		case contact:
 			c.intent[i] = intentOffer
 		case bestD[1] <= cautionReach && bestD[0] > offerReach && !priced:
