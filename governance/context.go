@@ -23,7 +23,8 @@ var (
 	offerCues = []string{"出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "批发", "现货", "包邮", "下单",
 		"私聊", "私信", "私我", "货到付款", "代购", "供应", "低价", "需要的", "要的来", "量大从优", "秒发", "发货", "价格",
 		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
-		"咨询", "订购", "出货", "上门", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
+		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "能办", "能做", "帮你办", "给你办", "帮你做",
+		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
 		"wholesale", "cheap"}
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
@@ -287,7 +288,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		switch {
 		case bestD[2] <= newsReach:
 			c.intent[i], c.cue[i] = intentCaution, best[2]
-		case bestD[0] > offerReach && !contact && !priced && !impersonates(cat) && !weakPhishing(cat) && questionAt(t.Source(), sentences, sent):
+		case !contact && !priced && !impersonates(cat) && !weakPhishing(cat) && askedAbout(t.Source(), sentences, sent, bestD[0] > offerReach):
 			c.intent[i] = intentCaution // 这个手表是高仿的吗？: a question about it
 		case denied(t.Norm[:h.Start]) && !priced:
 			c.intent[i] = intentCaution // 不是假货, 没收到过高仿: the writer denies it
@@ -302,6 +303,14 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		}
 	}
 	return c
+}
+
+// askedAbout reports whether sentence n of src is a question about a hit
+// in it: a question with no offer cue near the hit (noOffer), or one a
+// reader's ask cue opens.
+func askedAbout(src string, ends []int, n int, noOffer bool) bool {
+	q, asked := questionAt(src, ends, n)
+	return q && (noOffer || asked)
 }
 
 // insideWeakPhishing reports whether cue lies inside a hit of a weak

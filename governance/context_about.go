@@ -177,22 +177,28 @@ func asksWithin(src string) bool {
 }
 
 // questionAt reports whether sentence n of src (ends are its sentence
-// ends) is a question by its words.
-func questionAt(src string, ends []int, n int) bool {
+// ends) is a question by its words, and whether a reader's ask cue opens it
+// (谁知道…办护照要多久？), which makes it a question even with an offer
+// word in it.
+func questionAt(src string, ends []int, n int) (q, asked bool) {
 	if n >= len(ends) || src[ends[n]] != '?' && !strings.HasPrefix(src[ends[n]:], "？") {
-		return false
+		return false, false
 	}
 	from := 0
 	if n > 0 {
 		_, w := utf8.DecodeRuneInString(src[ends[n-1]:])
 		from = ends[n-1] + w
 	}
-	return question(src[from:ends[n]])
+	s := src[from:ends[n]]
+	if !question(s) {
+		return false, false
+	}
+	return true, containsAny(lexicon.Normalize(s).Norm, askCues)
 }
 
 // questionWords make a sentence that ends with a question mark a real
 // question rather than a seller's hook (征信花了？包下款).
-var questionWords = []string{"吗", "么", "是不是", "是否", "能不能", "会不会", "可不可以", "怎么", "为什么", "哪里", "哪个", "呢"}
+var questionWords = []string{"吗", "么", "是不是", "是否", "能不能", "会不会", "可不可以", "怎么", "为什么", "哪里", "哪个", "呢", "多久", "多少", "什么", "谁", "几"}
 
 // solicits are the openings of a question that asks for goods (有冰吗,
 // 有要的吗, 需要高仿吗): a buyer or seller seeking a trade, not a question about it.
