@@ -23,7 +23,7 @@ var (
 	offerCues = []string{"出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "批发", "现货", "包邮", "下单",
 		"私聊", "私信", "私我", "货到付款", "代购", "供应", "低价", "需要的", "要的来", "量大从优", "秒发", "发货", "价格",
 		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
-		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "能办", "能做", "帮你办", "给你办", "帮你做",
+		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办", "帮你做",
 		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
 		"wholesale", "cheap"}
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
@@ -114,6 +114,25 @@ func weakPhishing(category string) bool {
 func scamScript(cue string) bool {
 	switch cue {
 	case "非法", "违法", "犯罪", "诈骗", "提示", "提醒", "严禁", "禁止", "虚假", "后果", "illegal", "warning":
+		return true
+	}
+	return false
+}
+
+// topic reports whether a category holds bare topic nouns (a weapon part,
+// a precursor, a credit record, a ready-made account named alone), which
+// only an offer of the thing itself raises: a service or trade cue (出,
+// 都能做, 找我), not the cues of ordinary goods (包邮, 现货, 下单) that any
+// listing has.
+func topic(category string) bool { return strings.HasPrefix(category, "topic_") }
+
+// serviceCue reports whether an offer cue offers the thing named rather
+// than goods around it.
+func serviceCue(cue string) bool {
+	switch cue {
+	case "出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "私聊", "私信", "私我", "供应", "转让", "出租", "求购",
+		"回收", "包过", "专业办理", "有意者", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办",
+		"帮你做", "都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "sell", "selling", "for sale", "dm me", "contact me":
 		return true
 	}
 	return false
@@ -296,7 +315,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i] = intentOffer
 		case bestD[1] <= cautionReach && bestD[0] > offerReach && !priced:
 			c.intent[i], c.cue[i] = intentCaution, best[1]
-		case bestD[0] <= offerReach:
+		case bestD[0] <= offerReach && (!topic(cat) || serviceCue(cues().Terms()[kept[best[0]].Term].Pattern)):
 			c.intent[i], c.cue[i] = intentOffer, best[0]
 		case about && !(script && (impersonates(cat) || weakPhishing(cat))):
 			c.intent[i] = intentCaution // talk about a harm, with no offer anywhere
