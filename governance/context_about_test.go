@@ -72,11 +72,7 @@ func TestInvoiceContacts(t *testing.T) {
 // bare topic noun that blocks only with an offer cue near it. The texts are
 // not from the evaluation corpus.
 func TestQuestionsDenialsAndTopics(t *testing.T) {
-	e := defaultEngine(t)
-	tests := []struct {
-		kind, text string
-		want       anxin.Outcome
-	}{
+	checkOutcomes(t, defaultEngine(t), []outcomeCase{
 		// A yes/no question in the first sentence, more talk after it.
 		{"comment", "这双鞋是高仿的吗？鞋底有点硬", anxin.OutcomeAllow},
 		// A question that asks for the goods is a solicitation, not a question.
@@ -90,9 +86,20 @@ func TestQuestionsDenialsAndTopics(t *testing.T) {
 		{"comment", "新闻说有人网购枪的零件被查了", anxin.OutcomeAllow},
 		{"livestream_segment", "枪的配件我都能做，要的找我", anxin.OutcomeBlock},
 		{"livestream_segment", "这款卡包能放身份证和银行卡，下单送挂绳", anxin.OutcomeAllow},
-		{"listing", "化肥 硝酸铵 农用 现货包邮", anxin.OutcomeAllow},
-	}
-	for _, tt := range tests {
+		{"comment", "化肥 硝酸铵 农用 现货包邮", anxin.OutcomeAllow},
+	})
+}
+
+// outcomeCase is a text checked as a content kind and the outcome wanted.
+type outcomeCase struct {
+	kind, text string
+	want       anxin.Outcome
+}
+
+// checkOutcomes checks each case's text with e.
+func checkOutcomes(t *testing.T, e *Engine, cases []outcomeCase) {
+	t.Helper()
+	for _, tt := range cases {
 		out := e.CheckContent(&anxin.ContentItem{ID: "c", Kind: tt.kind, Text: tt.text}, nil, rules.Merchant{}, nil)
 		if out.Result.Outcome != tt.want {
 			t.Errorf("check(%s %q) = %s (%v); want %s", tt.kind, tt.text, out.Result.Outcome, out.Result.Labels, tt.want)
