@@ -28,6 +28,9 @@ func TestFind(t *testing.T) {
 		{"chinese numerals", "一三八零零一三八零零零", []string{"mobile:一三八零零一三八零零零"}},
 		{"capital numerals", "壹叁捌零零壹叁捌零零零", []string{"mobile:壹叁捌零零壹叁捌零零零"}},
 		{"mixed scripts", "联系1三8 零零13 八000", []string{"mobile:1三8 零零13 八000"}},
+		{"spoken groups with commas", "电话一三九，零二七七，四五八一", []string{"mobile:一三九，零二七七，四五八一"}},
+		{"commas between ascii groups", "139,0277,4581", nil},
+		{"a list of numerals", "第一，二，三，四点要注意", nil},
 		{"digit by digit", "1 3 8 0 0 1 3 8 0 0 0", []string{"mobile:1 3 8 0 0 1 3 8 0 0 0"}},
 		{"country code", "+86 138 0013 8000", []string{"mobile:+86 138 0013 8000"}},
 		{"yao for one", "幺三八零零幺三八零零零", []string{"mobile:幺三八零零幺三八零零零"}},
@@ -143,6 +146,7 @@ func TestFindValues(t *testing.T) {
 		context bool
 	}{
 		{"一三八 零零一三 八零零零", Mobile, "13800138000", false},
+		{"报我名字打电话，一八六，三三一二，七七零九", Mobile, "18633127709", false},
 		{"QQ 八七六五四三二一", QQ, "87654321", false},
 		{"薇信：Shop_88A", WeChat, "shop_88a", false},
 		{"户名：张三 开户行：工商银行 卡号 6222 0212 3456 7890 128 转账到这里", BankCard, "6222021234567890128", true},

@@ -15,6 +15,17 @@ type group struct {
 
 func (g group) len() int { return int(g.to - g.from) }
 
+// spokenComma reports a comma that may part the groups of a number read
+// aloud.
+func spokenComma(r rune) bool { return r == '，' || r == ',' || r == '、' }
+
+// spokenDigit reports a digit written as a Chinese numeral (not an ASCII,
+// full-width or circled digit).
+func spokenDigit(r rune) bool {
+	_, ok := digitOf(r)
+	return ok && r >= 0x3000 && !(r >= 0x2460 && r <= 0x24ff)
+}
+
 // isNumSep reports whether r may stand between the digit groups of one
 // number: spaces and dashes, nothing else.
 func isNumSep(r rune) bool {
@@ -83,6 +94,13 @@ func (f *finder) run(i int) int {
 			k++
 		}
 		for n := 0; k < len(u) && n < 3 && isNumSep(u[k].r); n++ {
+			k++
+		}
+		// A number read aloud in groups of Chinese numerals may be written
+		// with commas between the groups (一八六，三三一二，七七零九): a
+		// caption transcribes speech. Digits in other forms never join across
+		// a comma, so 30,40 or 138，139 stay apart.
+		if k == j && k+1 < len(u) && spokenComma(u[k].r) && spokenDigit(u[j-1].r) && spokenDigit(u[k+1].r) {
 			k++
 		}
 		dot := false

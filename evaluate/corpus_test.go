@@ -23,7 +23,7 @@ var corpusFloors = map[string]struct {
 }{
 	"test":     {recallFlagged: 0.965, recallBlocked: 0.95, maxFPR: 0.011},
 	"heldout2": {recallFlagged: 0.60, recallBlocked: 0.56, maxFPR: 0.032},
-	"heldout3": {recallFlagged: 0.62, recallBlocked: 0.58, maxFPR: 0.024},
+	"heldout3": {recallFlagged: 0.64, recallBlocked: 0.595, maxFPR: 0.022},
 }
 
 func TestCorpus(t *testing.T) {

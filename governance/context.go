@@ -23,17 +23,19 @@ var (
 	offerCues = []string{"出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "批发", "现货", "包邮", "下单",
 		"私聊", "私信", "私我", "货到付款", "代购", "供应", "低价", "需要的", "要的来", "量大从优", "秒发", "发货", "价格",
 		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
-		"咨询", "订购", "出货", "上门", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
+		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办", "帮你做", "都能配",
+		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
 		"wholesale", "cheap"}
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
 		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
-		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "别买", "不要买",
+		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
-		"收缴", "被抓", "抓了", "封号", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
+		"收缴", "被抓", "抓了", "封号", "封卡", "被封", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
 		"风险提示", "温馨提示", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
 		"court", "charged with", "reported"}
 	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
@@ -112,6 +114,25 @@ func weakPhishing(category string) bool {
 func scamScript(cue string) bool {
 	switch cue {
 	case "非法", "违法", "犯罪", "诈骗", "提示", "提醒", "严禁", "禁止", "虚假", "后果", "illegal", "warning":
+		return true
+	}
+	return false
+}
+
+// topic reports whether a category holds bare topic nouns (a weapon part,
+// a precursor, a credit record, a ready-made account named alone), which
+// only an offer of the thing itself raises: a service or trade cue (出,
+// 都能做, 找我), not the cues of ordinary goods (包邮, 现货, 下单) that any
+// listing has.
+func topic(category string) bool { return strings.HasPrefix(category, "topic_") }
+
+// serviceCue reports whether an offer cue offers the thing named rather
+// than goods around it.
+func serviceCue(cue string) bool {
+	switch cue {
+	case "出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "私聊", "私信", "私我", "供应", "转让", "出租", "求购",
+		"回收", "包过", "专业办理", "有意者", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办",
+		"帮你做", "都能配", "都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "sell", "selling", "for sale", "dm me", "contact me":
 		return true
 	}
 	return false
@@ -234,7 +255,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
 	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
 	priced := hasPrice(t.Source()) // a price is an offer: no warning cue lowers it
-	about, script := aboutHarm(t, kept, contact || priced)
+	about, script := aboutHarm(t, kept, contact || priced, sc.env.Kind == anxin.ContentComment)
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category
@@ -286,17 +307,29 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		switch {
 		case bestD[2] <= newsReach:
 			c.intent[i], c.cue[i] = intentCaution, best[2]
+		case !contact && !priced && !impersonates(cat) && !weakPhishing(cat) && askedAbout(t.Source(), sentences, sent, bestD[0] > offerReach):
+			c.intent[i] = intentCaution // 这个手表是高仿的吗？: a question about it
+		case denied(t.Norm[:h.Start]) && !priced:
+			c.intent[i] = intentCaution // 不是假货, 没收到过高仿: the writer denies it
 		case contact:
 			c.intent[i] = intentOffer
 		case bestD[1] <= cautionReach && bestD[0] > offerReach && !priced:
 			c.intent[i], c.cue[i] = intentCaution, best[1]
-		case bestD[0] <= offerReach:
+		case bestD[0] <= offerReach && (!topic(cat) || serviceCue(cues().Terms()[kept[best[0]].Term].Pattern)):
 			c.intent[i], c.cue[i] = intentOffer, best[0]
 		case about && !(script && (impersonates(cat) || weakPhishing(cat))):
 			c.intent[i] = intentCaution // talk about a harm, with no offer anywhere
 		}
 	}
 	return c
+}
+
+// askedAbout reports whether sentence n of src is a question about a hit
+// in it: a question with no offer cue near the hit (noOffer), or one a
+// reader's ask cue opens.
+func askedAbout(src string, ends []int, n int, noOffer bool) bool {
+	q, asked := questionAt(src, ends, n)
+	return q && (noOffer || asked)
 }
 
 // insideWeakPhishing reports whether cue lies inside a hit of a weak

@@ -22,7 +22,8 @@ var pastCues = []string{"以前", "曾经", "之前", "去年", "后来", "当�
 // clauseNegators negate an offer cue anywhere later in their clause, so a
 // list of banned acts is not an offer (本群禁止发广告、发代办信用卡) and neither
 // is a seller reported for it (举报了一个卖迷幻药的账号).
-var clauseNegators = []string{"禁止", "严禁", "不得", "不准", "不允许", "切勿", "举报", "曝光", "揭秘", "所谓", "自称", "谨防", "警惕", "问我"}
+var clauseNegators = []string{"禁止", "严禁", "不得", "不准", "不允许", "切勿", "举报", "曝光", "揭秘", "所谓", "自称", "谨防", "警惕", "问我",
+	"有人在", "看到有人", "别人在"}
 
 // clauseNegated reports whether a clause negator comes before the cue at
 // start (an offset of the original text src) within its clause (clauses end
@@ -76,7 +77,11 @@ func hasPrice(s string) bool {
 // the only about cues are ones a police or bank scam uses itself (提醒, 警方,
 // 涉嫌); such a text is not lowered for the phishing categories.
 // offered reports a contact detail or a price in the text.
-func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered bool) (about, script bool) {
+//
+// In a comment (a buyer's review, question or chat) a claim the writer
+// reports from someone else (听说, 卖家说, 宣传说) is talk about it too: a
+// seller's comment that offers something carries an offer sign.
+func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered, comment bool) (about, script bool) {
 	if offered {
 		return false, false
 	}
@@ -97,16 +102,42 @@ func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered bool) (about, script 
 			about = true
 		}
 	}
-	if asks(t) {
+	if asks(t) || comment && containsAny(t.Norm, reportCues) {
 		about, nonScript = true, true
 	}
-	for _, p := range pastCues {
-		if strings.Contains(t.Norm, p) {
-			about, nonScript = true, true
-			break
-		}
+	if asksWithin(t.Source()) {
+		about = true // a scam may open with a question too (你是不是买了…？)
+	}
+	if containsAny(t.Norm, pastCues) {
+		about, nonScript = true, true
 	}
 	return about, about && !nonScript
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportCues attribute a claim to someone other than the writer.
+var reportCues = []string{"听说", "据说", "有人说", "别人说", "朋友说", "卖家说", "客服说", "主播说", "店家说", "商家说",
+	"宣传说", "广告说", "包装上说", "医生说", "都说", "号称", "说是"}
+
+// denyCues deny what follows them: 不是假货, 并非高仿, 从来没收到过假货.
+var denyCues = []string{"不是", "并非", "绝非", "不像", "没收到过", "没买到过", "没遇到过", "not", "not a", "isnt", "isn't"}
+
+// denied reports whether the text before a hit ends with a denial.
+func denied(before string) bool {
+	for _, d := range denyCues {
+		if strings.HasSuffix(before, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // askCues open a question from a buyer or reader; a seller's rhetorical
@@ -120,12 +151,83 @@ func asks(t lexicon.Text) bool {
 	if strings.HasSuffix(src, "？") || strings.HasSuffix(src, "?") {
 		return true
 	}
+
 	for _, a := range askCues {
 		if strings.Contains(t.Norm, a) {
 			return true
 		}
 	}
 	return false
+}
+
+// asksWithin reports whether a sentence of src is a question by its words
+// (是正品吗？, 怎么劝他？).
+func asksWithin(src string) bool {
+	for from := 0; from < len(src); {
+		end := strings.IndexAny(src[from:], "？?")
+		if end < 0 {
+			break
+		}
+		if question(src[sentenceStart(src, from+end) : from+end]) {
+			return true
+		}
+		from += end + 1
+	}
+	return false
+}
+
+// questionAt reports whether sentence n of src (ends are its sentence
+// ends) is a question by its words, and whether a reader's ask cue opens it
+// (谁知道…办护照要多久？), which makes it a question even with an offer
+// word in it.
+func questionAt(src string, ends []int, n int) (q, asked bool) {
+	if n >= len(ends) || src[ends[n]] != '?' && !strings.HasPrefix(src[ends[n]:], "？") {
+		return false, false
+	}
+	from := 0
+	if n > 0 {
+		_, w := utf8.DecodeRuneInString(src[ends[n-1]:])
+		from = ends[n-1] + w
+	}
+	s := src[from:ends[n]]
+	if !question(s) {
+		return false, false
+	}
+	return true, containsAny(lexicon.Normalize(s).Norm, askCues)
+}
+
+// questionWords make a sentence that ends with a question mark a real
+// question rather than a seller's hook (征信花了？包下款).
+var questionWords = []string{"吗", "么", "是不是", "是否", "能不能", "会不会", "可不可以", "怎么", "为什么", "哪里", "哪个", "呢", "多久", "多少", "什么", "谁", "几"}
+
+// solicits are the openings of a question that asks for goods (有冰吗,
+// 有要的吗, 需要高仿吗): a buyer or seller seeking a trade, not a question about it.
+var solicits = []string{"有", "要", "需要", "想要", "谁要", "谁有", "收"}
+
+// question reports whether the sentence s (without its question mark) asks
+// about something rather than for it.
+func question(s string) bool {
+	if !containsAny(s, questionWords) {
+		return false
+	}
+	s = strings.TrimLeft(s, " ，,")
+	for _, p := range solicits {
+		if strings.HasPrefix(s, p) && !strings.HasPrefix(s, "有没有人") && !strings.HasPrefix(s, "有人") {
+			return false
+		}
+	}
+	return true
+}
+
+// sentenceStart returns the offset in src after the last sentence end
+// before off.
+func sentenceStart(src string, off int) int {
+	i := strings.LastIndexAny(src[:off], "。！？!?；;\n")
+	if i < 0 {
+		return 0
+	}
+	_, w := utf8.DecodeRuneInString(src[i:])
+	return i + w
 }
 
 // quotedOffers turns the offer cues inside quotation marks into cautions

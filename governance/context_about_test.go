@@ -65,3 +65,44 @@ func TestInvoiceContacts(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestionsDenialsAndTopics checks the sentence-level reading of a text:
+// a question about a harm in one sentence of a longer comment, a denial
+// before a risky term, a claim the writer reports from someone else, and a
+// bare topic noun that blocks only with an offer cue near it. The texts are
+// not from the evaluation corpus.
+func TestQuestionsDenialsAndTopics(t *testing.T) {
+	checkOutcomes(t, defaultEngine(t), []outcomeCase{
+		// A yes/no question in the first sentence, more talk after it.
+		{"comment", "这双鞋是高仿的吗？鞋底有点硬", anxin.OutcomeAllow},
+		// A question that asks for the goods is a solicitation, not a question.
+		{"comment", "有高仿的吗？要顶级的", anxin.OutcomeBlock},
+		// A denial before the term.
+		{"comment", "拿去专柜验过了，不是高仿，放心", anxin.OutcomeAllow},
+		// A claim reported from someone else, in a buyer's comment.
+		{"comment", "听说这个能根治糖尿病，我不太信", anxin.OutcomeAllow},
+		// A topic noun is talk; with a cue that offers the thing itself
+		// near it, an offer; the cues of ordinary goods do not raise it.
+		{"comment", "新闻说有人网购枪的零件被查了", anxin.OutcomeAllow},
+		{"livestream_segment", "枪的配件我都能做，要的找我", anxin.OutcomeBlock},
+		{"livestream_segment", "这款卡包能放身份证和银行卡，下单送挂绳", anxin.OutcomeAllow},
+		{"comment", "化肥 硝酸铵 农用 现货包邮", anxin.OutcomeAllow},
+	})
+}
+
+// outcomeCase is a text checked as a content kind and the outcome wanted.
+type outcomeCase struct {
+	kind, text string
+	want       anxin.Outcome
+}
+
+// checkOutcomes checks each case's text with e.
+func checkOutcomes(t *testing.T, e *Engine, cases []outcomeCase) {
+	t.Helper()
+	for _, tt := range cases {
+		out := e.CheckContent(&anxin.ContentItem{ID: "c", Kind: tt.kind, Text: tt.text}, nil, rules.Merchant{}, nil)
+		if out.Result.Outcome != tt.want {
+			t.Errorf("check(%s %q) = %s (%v); want %s", tt.kind, tt.text, out.Result.Outcome, out.Result.Labels, tt.want)
+		}
+	}
+}

@@ -29,7 +29,7 @@ const (
 var (
 	deliveryCues = []string{"快递员", "快递小哥", "快递师傅", "派送员", "配送员", "送货员", "外卖员", "骑手", "驿站", "网点", "快递柜",
 		"丰巢", "收件人", "收货人", "收件电话", "收货电话", "派送", "配送", "送货", "送件", "取件", "发货前", "收货地址", "填错",
-		"快递", "顺丰", "门卫", "门口", "寄到", "送到", "到了给我", "送货前", "收货",
+		"快递", "顺丰", "门卫", "门口", "寄到", "送到", "到了给我", "送货前", "收货", "安装", "上门安装", "安装师傅", "维修师傅", "师傅",
 		"courier", "delivery", "delivering", "deliver", "driver", "parcel"}
 	// invoiceCues make a phone number or an e-mail address invoice talk: a
 	// buyer's tax details or the address a seller sends the invoice to.
