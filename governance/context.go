@@ -126,17 +126,15 @@ func scamScript(cue string) bool {
 // listing has.
 func topic(category string) bool { return strings.HasPrefix(category, "topic_") }
 
+// shopCues are the offer cues of ordinary goods that any listing has
+// (包邮, 现货, 下单); every other offer cue offers the thing named itself.
+var shopCues = []string{"批发", "现货", "包邮", "下单", "货到付款", "代购", "低价", "需要的", "要的来", "量大从优", "秒发", "发货",
+	"价格", "代发", "一手货源", "货源", "渠道", "全国送", "办理", "咨询", "订购", "出货", "上门", "带走", "buy now", "order now",
+	"in stock", "wholesale", "cheap"}
+
 // serviceCue reports whether an offer cue offers the thing named rather
 // than goods around it.
-func serviceCue(cue string) bool {
-	switch cue {
-	case "出售", "卖", "售", "代办", "加我", "联系我", "有货", "出", "收", "私聊", "私信", "私我", "供应", "转让", "出租", "求购",
-		"回收", "包过", "专业办理", "有意者", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办",
-		"帮你做", "都能配", "都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "sell", "selling", "for sale", "dm me", "contact me":
-		return true
-	}
-	return false
-}
+func serviceCue(cue string) bool { return !slices.Contains(shopCues, cue) }
 
 // neutral categories are not risky nouns: intent does not apply to them.
 func neutral(category string) bool {
@@ -255,7 +253,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 	sc.ctx.intent, sc.ctx.cue = reuse(sc.ctx.intent, len(hits)), reuse(sc.ctx.cue, len(hits))
 	c.intent, c.cue = sc.ctx.intent, sc.ctx.cue
 	priced := hasPrice(t.Source()) // a price is an offer: no warning cue lowers it
-	about, script := aboutHarm(t, kept, contact || priced, sc.env.Kind == anxin.ContentComment)
+	about, script := aboutHarm(t, kept, sentences, contact || priced, sc.env.Kind == anxin.ContentComment)
 	for i, h := range hits {
 		c.cue[i] = -1
 		cat := e.terms[h.Term].Category

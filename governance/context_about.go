@@ -37,13 +37,7 @@ func clauseNegated(src string, start int) bool {
 		}
 		i -= w
 	}
-	clause := lexicon.Normalize(src[i:start]).Norm
-	for _, n := range clauseNegators {
-		if strings.Contains(clause, n) {
-			return true
-		}
-	}
-	return false
+	return containsAny(lexicon.Normalize(src[i:start]).Norm, clauseNegators)
 }
 
 func clauseEnd(r rune) bool {
@@ -81,7 +75,7 @@ func hasPrice(s string) bool {
 // In a comment (a buyer's review, question or chat) a claim the writer
 // reports from someone else (听说, 卖家说, 宣传说) is talk about it too: a
 // seller's comment that offers something carries an offer sign.
-func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered, comment bool) (about, script bool) {
+func aboutHarm(t lexicon.Text, kept []lexicon.Hit, ends []int, offered, comment bool) (about, script bool) {
 	if offered {
 		return false, false
 	}
@@ -105,7 +99,7 @@ func aboutHarm(t lexicon.Text, kept []lexicon.Hit, offered, comment bool) (about
 	if asks(t) || comment && containsAny(t.Norm, reportCues) {
 		about, nonScript = true, true
 	}
-	if asksWithin(t.Source()) {
+	if asksWithin(t.Source(), ends) {
 		about = true // a scam may open with a question too (你是不是买了…？)
 	}
 	if containsAny(t.Norm, pastCues) {
@@ -151,27 +145,16 @@ func asks(t lexicon.Text) bool {
 	if strings.HasSuffix(src, "？") || strings.HasSuffix(src, "?") {
 		return true
 	}
-
-	for _, a := range askCues {
-		if strings.Contains(t.Norm, a) {
-			return true
-		}
-	}
-	return false
+	return containsAny(t.Norm, askCues)
 }
 
-// asksWithin reports whether a sentence of src is a question by its words
-// (是正品吗？, 怎么劝他？).
-func asksWithin(src string) bool {
-	for from := 0; from < len(src); {
-		end := strings.IndexAny(src[from:], "？?")
-		if end < 0 {
-			break
-		}
-		if question(src[sentenceStart(src, from+end) : from+end]) {
+// asksWithin reports whether a sentence of src (ends are its sentence
+// ends) is a question by its words (是正品吗？, 怎么劝他？).
+func asksWithin(src string, ends []int) bool {
+	for n := range ends {
+		if q, _ := questionAt(src, ends, n); q {
 			return true
 		}
-		from += end + 1
 	}
 	return false
 }
@@ -217,17 +200,6 @@ func question(s string) bool {
 		}
 	}
 	return true
-}
-
-// sentenceStart returns the offset in src after the last sentence end
-// before off.
-func sentenceStart(src string, off int) int {
-	i := strings.LastIndexAny(src[:off], "。！？!?；;\n")
-	if i < 0 {
-		return 0
-	}
-	_, w := utf8.DecodeRuneInString(src[i:])
-	return i + w
 }
 
 // quotedOffers turns the offer cues inside quotation marks into cautions

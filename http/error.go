@@ -101,6 +101,15 @@ func asError(err error) *anxin.Error {
 	return nil
 }
 
+// writeErrorBody writes the API's error shape with status, code and msg,
+// for the answers given before a handler runs (overload, slow bodies,
+// routing), which do not go through Error and its logging.
+func writeErrorBody(w http.ResponseWriter, status int, code anxin.Kind, msg string) {
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, msg
+	writeJSON(w, status, body)
+}
+
 // writeJSON writes v as JSON with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

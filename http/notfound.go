@@ -34,9 +34,7 @@ func (s *Server) withRouteErrors(mux *http.ServeMux) http.Handler {
 			return
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		var body errorBody
-		body.Error.Code = "method_not_allowed"
-		body.Error.Message = "Method " + strconv.Quote(anxin.Clip(r.Method)) + " is not allowed here; use " + strings.Join(allow, ", ") + "."
-		writeJSON(w, http.StatusMethodNotAllowed, body)
+		writeErrorBody(w, http.StatusMethodNotAllowed, "method_not_allowed",
+			"Method "+strconv.Quote(anxin.Clip(r.Method))+" is not allowed here; use "+strings.Join(allow, ", ")+".")
 	})
 }

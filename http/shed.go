@@ -71,10 +71,8 @@ func (s *Server) withShedding(next http.Handler) http.Handler {
 			case <-t.C:
 				s.shed.Inc()
 				// Not through Error: an overload must not also flood the log.
-				var body errorBody
-				body.Error.Code, body.Error.Message = anxin.Unavailable, "The server is at capacity; retry after a second."
 				w.Header().Set("Retry-After", "1")
-				writeJSON(w, http.StatusServiceUnavailable, body)
+				writeErrorBody(w, http.StatusServiceUnavailable, anxin.Unavailable, "The server is at capacity; retry after a second.")
 				return
 			case <-r.Context().Done():
 				t.Stop()
@@ -99,10 +97,8 @@ func (s *Server) readAhead(w http.ResponseWriter, r *http.Request) bool {
 	http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.BodyTimeout))
 	buf, err := io.ReadAll(io.LimitReader(r.Body, readAheadBytes))
 	if err != nil {
-		var body errorBody
-		body.Error.Code, body.Error.Message = anxin.Invalid, "The request body was not sent in time."
 		w.Header().Set("Connection", "close")
-		writeJSON(w, http.StatusRequestTimeout, body)
+		writeErrorBody(w, http.StatusRequestTimeout, anxin.Invalid, "The request body was not sent in time.")
 		return false
 	}
 	r.Body = readAheadBody{Reader: io.MultiReader(bytes.NewReader(buf), r.Body), Closer: r.Body}

@@ -86,6 +86,13 @@ type Merchant struct {
 	Violations  int      `expr:"violations"`
 }
 
+// Equal reports whether m and o are the same state: a rule reads nothing
+// else of a merchant, so a decision made on one stands for the other.
+func (m Merchant) Equal(o Merchant) bool {
+	return m.ID == o.ID && m.Known == o.Known && m.General == o.General && m.Serious == o.Serious &&
+		m.Counterfeit == o.Counterfeit && m.Violations == o.Violations && slices.Equal(m.Sanctions, o.Sanctions)
+}
+
 // Found is one hit as the rules engine records it: the term as written in
 // the lexicon, its category and the text it matched.
 type Found struct {

@@ -187,16 +187,11 @@ type early struct {
 
 // take returns the early answer if it was computed on m.
 func (e *early) take(m rules.Merchant) (governance.Output, bool) {
-	if !e.ok || !sameMerchant(e.m, m) {
+	if !e.ok || !e.m.Equal(m) {
 		return governance.Output{}, false
 	}
 	e.ok = false
 	return e.o, true
-}
-
-func sameMerchant(a, b rules.Merchant) bool {
-	return a.ID == b.ID && a.Known == b.Known && a.General == b.General && a.Serious == b.Serious &&
-		a.Counterfeit == b.Counterfeit && a.Violations == b.Violations && slices.Equal(a.Sanctions, b.Sanctions)
 }
 
 // checkBatch validates a batch, collecting one ItemError per bad item.

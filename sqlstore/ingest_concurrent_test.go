@@ -118,37 +118,47 @@ func ingestState(t *testing.T, db *sqlstore.DB) string {
 		`SELECT COUNT(*) FROM claims`,
 		`SELECT COUNT(*) FROM outbox`,
 	} {
-		rows, err := db.QueryContext(context.Background(), q)
-		if err != nil {
-			t.Fatalf("state: %v\n%s", err, q)
+		b.WriteString(dumpRows(t, db, q))
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
+
+// dumpRows runs q and returns its rows as text, one line per row, with the
+// drivers' differences evened out (PostgreSQL's booleans and int4 read as
+// SQLite's integers, byte strings as text).
+func dumpRows(t *testing.T, db *sqlstore.DB, q string) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
 		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				switch x := v.(type) {
-				case []byte:
-					vals[i] = string(x)
-				case bool: // PostgreSQL's boolean is SQLite's 0/1
-					vals[i] = map[bool]int64{false: 0, true: 1}[x]
-				case int32:
-					vals[i] = int64(x)
-				}
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		if err := rows.Err(); err != nil {
+		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatal(err)
 		}
-		rows.Close()
-		b.WriteString("--\n")
+		for i, v := range vals {
+			switch x := v.(type) {
+			case []byte:
+				vals[i] = string(x)
+			case bool: // PostgreSQL's boolean is SQLite's 0/1
+				vals[i] = map[bool]int64{false: 0, true: 1}[x]
+			case int32:
+				vals[i] = int64(x)
+			}
+		}
+		fmt.Fprintln(&b, vals...)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return b.String()
 }

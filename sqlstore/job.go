@@ -17,17 +17,22 @@ import (
 // a no-op, so event replays and retries never create a second timer. An empty
 // payload is stored as {}.
 func Schedule(ctx context.Context, tx *Tx, kind, key string, runAt time.Time, payload any) error {
-	body := []byte("{}")
-	if payload != nil {
-		b, err := json.Marshal(payload)
-		if err != nil {
-			return err
-		}
-		body = b
+	body, err := jobPayload(payload)
+	if err != nil {
+		return err
 	}
-	_, err := tx.execCached(ctx, `INSERT INTO jobs (id, kind, job_key, run_at, payload) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (kind, job_key) DO NOTHING`, anxin.NewID("job"), kind, key, ms(runAt), string(body))
+	_, err = tx.execCached(ctx, `INSERT INTO jobs (id, kind, job_key, run_at, payload) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (kind, job_key) DO NOTHING`, anxin.NewID("job"), kind, key, ms(runAt), body)
 	return err
+}
+
+// jobPayload is a job's stored payload: payload as JSON, {} for nil.
+func jobPayload(payload any) (string, error) {
+	if payload == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(payload)
+	return string(b), err
 }
 
 // Reschedule moves a pending job to a new time; it returns NotFound if no

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -242,7 +241,7 @@ func (r *hookRun) scan(ctx context.Context, tx *Tx, c *programmeCache, sc *anxin
 		if err != nil {
 			return err
 		}
-		if p.Trigger.Type == "event" && p.Trigger.Event == protection.EventParcelLost {
+		if triggeredBy(p, protection.EventParcelLost) {
 			key, due, payload := lostCheck(sc.OrderID, at, p)
 			r.schedule(JobLostCheck, key, due, payload)
 		}
@@ -301,11 +300,11 @@ func (r *hookRun) write(ctx context.Context, tx *Tx) error {
 	keys := slices.SortedFunc(maps.Keys(r.jobs), func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
 	bodies := make([]string, len(keys))
 	for i, k := range keys {
-		b, err := json.Marshal(r.jobs[k].payload)
+		b, err := jobPayload(r.jobs[k].payload)
 		if err != nil {
 			return err
 		}
-		bodies[i] = string(b)
+		bodies[i] = b
 	}
 	if err := jobInsert.exec(ctx, tx, len(keys), func(a []any, i int) []any {
 		return append(a, anxin.NewID("job"), keys[i][0], keys[i][1], ms(r.jobs[keys[i]].due), bodies[i])

@@ -104,30 +104,7 @@ func hookState(t *testing.T, db *sqlstore.DB) map[string]string {
 		"entries":  `SELECT p.ref, e.line, e.account, e.currency, e.amount_fen FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id ORDER BY p.ref, e.line`,
 		"balances": `SELECT account, currency, kind, owner, balance_fen FROM ledger_balances ORDER BY account, currency`,
 	} {
-		rows, err := db.QueryContext(context.Background(), q)
-		if err != nil {
-			t.Fatalf("%s: %v", table, err)
-		}
-		cols, _ := rows.Columns()
-		var b strings.Builder
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for i, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					vals[i] = string(bs)
-				}
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		rows.Close()
-		out[table] = randomID.ReplaceAllString(b.String(), "${1}_…")
+		out[table] = randomID.ReplaceAllString(dumpRows(t, db, q), "${1}_…")
 	}
 	return out
 }

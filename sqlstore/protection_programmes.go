@@ -24,12 +24,7 @@ func (s *ProtectionService) InstallDefaultProgrammes(ctx context.Context) error 
 			// Replicas starting together on a fresh database all find the
 			// programme missing; the first insert wins and the others
 			// change nothing.
-			cfg, err := json.Marshal(p)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO protection_programmes (id, version, kind, name, active, config, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'default', ?)
-				ON CONFLICT (id, version) DO NOTHING`, p.ID, p.Version, string(p.Kind), p.Name, b2i(p.Active), string(cfg), ms(tx.Now)); err != nil {
+			if err := insertProgramme(ctx, tx, p, "default", `ON CONFLICT (id, version) DO NOTHING`); err != nil {
 				return err
 			}
 		}
@@ -37,12 +32,14 @@ func (s *ProtectionService) InstallDefaultProgrammes(ctx context.Context) error 
 	})
 }
 
-func insertProgramme(ctx context.Context, tx *Tx, p *protection.Programme, by string) error {
+// insertProgramme stores programme version p; tail ends the INSERT (an ON
+// CONFLICT clause, or "").
+func insertProgramme(ctx context.Context, tx *Tx, p *protection.Programme, by, tail string) error {
 	cfg, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO protection_programmes (id, version, kind, name, active, config, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO protection_programmes (id, version, kind, name, active, config, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) `+tail,
 		p.ID, p.Version, string(p.Kind), p.Name, b2i(p.Active), string(cfg), by, ms(tx.Now))
 	return err
 }
@@ -140,7 +137,7 @@ func (s *ProtectionService) SaveProgramme(ctx context.Context, config []byte) (_
 			return err
 		}
 		p.Version = v + 1
-		if err := insertProgramme(ctx, tx, p, anxin.ActorFromContext(ctx).KeyID); err != nil {
+		if err := insertProgramme(ctx, tx, p, anxin.ActorFromContext(ctx).KeyID, ""); err != nil {
 			return err
 		}
 		out = programmeRecord(p, ms(tx.Now))

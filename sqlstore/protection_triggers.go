@@ -195,11 +195,14 @@ func (s *ProtectionService) coverOrder(ctx context.Context, tx *Tx, c *programme
 	return err
 }
 
+// triggeredBy reports whether programme p opens claims on event.
+func triggeredBy(p *protection.Programme, event string) bool {
+	return p.Trigger.Type == "event" && p.Trigger.Event == event
+}
+
 // late reports whether programme p compensates an order not picked up by
 // its promised ship time.
-func late(p *protection.Programme) bool {
-	return p.Trigger.Type == "event" && p.Trigger.Event == protection.EventNoPickupByPromise
-}
+func late(p *protection.Programme) bool { return triggeredBy(p, protection.EventNoPickupByPromise) }
 
 // lateDue is when the late-shipment check of an order paid at paidAt runs.
 func lateDue(f *orderFacts, paidAt time.Time) time.Time {
@@ -306,7 +309,7 @@ func (s *ProtectionService) eventProgrammes(ctx context.Context, tx *Tx, c *prog
 		if err != nil {
 			return nil, err
 		}
-		if p.Trigger.Type == "event" && p.Trigger.Event == event {
+		if triggeredBy(p, event) {
 			out = append(out, p)
 		}
 	}

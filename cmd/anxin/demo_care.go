@@ -498,7 +498,6 @@ func qualityAfter(ctx context.Context, env *demoEnv) error {
 	return nil
 }
 
-// careJSON encodes v as a request body for env.do.
 // spread returns at most n of xs, evenly spaced through them, in their
 // order. The world's complaints run in time order, so a larger marketplace's
 // tickets still arrive through the whole period rather than in its last days.
@@ -513,6 +512,7 @@ func spread[T any](xs []T, n int) []T {
 	return out
 }
 
+// careJSON encodes v as a request body for env.do.
 func careJSON(v any) io.Reader {
 	b, _ := json.Marshal(v)
 	return bytes.NewReader(b)
