@@ -14,6 +14,11 @@ type Period struct {
 	To   time.Time `json:"to"`
 }
 
+// Contains reports whether t falls in p; the zero Period contains nothing.
+func (p Period) Contains(t time.Time) bool {
+	return !t.Before(p.From) && t.Before(p.To)
+}
+
 // Metric is one figure in a report section. Names are snake_case and carry
 // their unit: _fen for money, _rate for fractions in [0,1], _s for seconds;
 // counts have no suffix.

@@ -188,6 +188,9 @@ func (r *orderRun) afterDelivery(delivered time.Time) {
 		r.afterSale(at.Add(g.between(time.Minute, time.Hour)), "counterfeit", "return_refund", "counterfeit", o.TotalFen, false, false)
 	case cat == "fresh" && g.chance(g.spoilRate(delivered)):
 		at := delivered.Add(g.between(10*time.Minute, 20*time.Hour))
+		if g.w.Truth.ColdChainFailure.Contains(delivered) {
+			at = delivered.Add(g.between(10*time.Minute, 6*time.Hour)) // spoiled on arrival
+		}
 		if g.chance(0.5) {
 			r.complain("fresh_produce", at)
 		}
@@ -313,10 +316,26 @@ func ptr[T any](v T) *T { return &v }
 
 // spoilRate is the share of delivered fresh-produce orders that arrive
 // spoiled: 12 % until the fresh-produce campaign (Truth.FreshCampaignAt,
-// mid-period), when the merchants' packing improves, 5 % after.
+// mid-period), when the merchants' packing improves, 5 % after, and 60 %
+// on the days of the cold-chain failure (Truth.ColdChainFailure).
 func (g *gen) spoilRate(delivered time.Time) float64 {
+	if g.w.Truth.ColdChainFailure.Contains(delivered) {
+		return 0.6
+	}
 	if delivered.Before(g.w.Truth.FreshCampaignAt) {
 		return 0.12
 	}
 	return 0.05
+}
+
+// coldChainFailure returns the two local days of the cold-chain failure:
+// starting at the first local midnight after the first quarter of the
+// period, so a trailing baseline has days before it and the failure falls
+// before the fresh-produce campaign; zero for periods under eight days.
+func coldChainFailure(p anxin.Period, days int) anxin.Period {
+	if days < 8 {
+		return anxin.Period{}
+	}
+	from := localMidnight(p.From.Add(p.To.Sub(p.From)/4)).AddDate(0, 0, 1)
+	return anxin.Period{From: from, To: from.AddDate(0, 0, 2)}
 }

@@ -22,7 +22,8 @@ const PriorDays = 54 * 7
 // The levels come from the world itself: the volume is the category's
 // delivered orders per day in the period, a fifth lower (the business
 // grew), and the rates are those of the period's fresh orders delivered
-// before the packing improved (Truth.FreshCampaignAt). On top of them the
+// before the packing improved (Truth.FreshCampaignAt), leaving out the
+// days of the cold-chain failure (Truth.ColdChainFailure). On top of them the
 // year has the pattern of perishable goods: more orders and more spoilage
 // at weekends (parcels wait longer), and spoilage that rises in the summer
 // heat and falls in winter, scaled so the weeks a year before the period
@@ -104,8 +105,8 @@ func freshLevels(w *World) (perDay, returnRate, damageRate float64) {
 			continue
 		}
 		delivered++
-		if !o.DeliveredAt.Before(w.Truth.FreshCampaignAt) {
-			continue
+		if !o.DeliveredAt.Before(w.Truth.FreshCampaignAt) || w.Truth.ColdChainFailure.Contains(*o.DeliveredAt) {
+			continue // last year had neither the better packing nor the failure
 		}
 		early++
 		if a := after[o.ID]; a != nil && a.Status != "rejected" {

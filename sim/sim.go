@@ -261,6 +261,12 @@ type Truth struct {
 	// delivered fresh orders, which a quality campaign started then should
 	// measure.
 	FreshCampaignAt time.Time
+	// ColdChainFailure is two local days in the first half of the period
+	// (zero in periods shorter than eight days) when a cold-chain carrier's
+	// refrigerated trucks fail: 60 % of the fresh orders delivered then
+	// arrive spoiled and their buyers ask for a refund within hours of
+	// unpacking. A quality watch on fresh spoilage should alert on them.
+	ColdChainFailure anxin.Period
 	// Notices tells, per notice id, whether the notice is right (the
 	// listing really is counterfeit) or mistaken (a genuine listing of an
 	// authorised seller).
@@ -300,6 +306,7 @@ func Generate(cfg Config) *World {
 		},
 	}
 	g.w.Truth.FreshCampaignAt = g.w.Period.From.Add(g.w.Period.To.Sub(g.w.Period.From) / 2)
+	g.w.Truth.ColdChainFailure = coldChainFailure(g.w.Period, cfg.Days)
 	g.brands()
 	g.merchants()
 	g.influencers()

@@ -351,13 +351,16 @@ func TestQualityTruth(t *testing.T) {
 			spoiled[a.OrderID] = true
 		}
 	}
-	var n, s [2]float64
+	var n, s [3]float64 // before the campaign, after it, on the cold-chain failure days
 	for _, o := range w.Orders {
 		if o.DeliveredAt == nil || !fresh[o.Items[0].ListingID] {
 			continue
 		}
 		i := 0
-		if !o.DeliveredAt.Before(w.Truth.FreshCampaignAt) {
+		switch {
+		case w.Truth.ColdChainFailure.Contains(*o.DeliveredAt):
+			i = 2
+		case !o.DeliveredAt.Before(w.Truth.FreshCampaignAt):
 			i = 1
 		}
 		n[i]++
@@ -368,6 +371,12 @@ func TestQualityTruth(t *testing.T) {
 	before, after := s[0]/n[0], s[1]/n[1]
 	if !(before > 0.08 && after < 0.08) {
 		t.Errorf("fresh spoilage before/after the campaign = %.3f/%.3f; want about 0.12/0.05", before, after)
+	}
+	if f := w.Truth.ColdChainFailure; !f.From.After(w.Period.From) || !f.To.Before(w.Truth.FreshCampaignAt) {
+		t.Errorf("cold-chain failure %v–%v; want inside the period's first half", f.From, f.To)
+	}
+	if n[2] < 10 || s[2]/n[2] < 0.45 {
+		t.Errorf("fresh spoilage on the cold-chain failure days = %.0f of %.0f; want about 60 %%", s[2], n[2])
 	}
 }
 

@@ -50,6 +50,15 @@ var lookAlikes = []struct{ text, category string }{
 	{"莆田桂圆干", "food_beverage"}, {"莆田荔枝", "fresh"}, {"QQ糖", "food_beverage"},
 	{"A字裙", "apparel"}, {"1:18比例车模", "toys"}, {"仿真绿植摆件", "home"},
 	{"原单价已降", "home"},
+	// Everyday product words that share a character or a word with a
+	// violation, written for the simulator without running the engine on
+	// them: some of them a text-only check may block, and the sellers'
+	// appeals then have something to overturn.
+	{"仿羊绒围巾", "apparel"}, {"仿皮草外套", "apparel"}, {"仿麂皮短靴", "shoes"}, {"仿鳄鱼纹手提包", "bags"},
+	{"仿珍珠耳环", "jewelry"}, {"仿古铜门把手", "home"}, {"仿大理石餐桌", "home"}, {"刀叉餐具套装", "home"},
+	{"泡泡枪玩具", "toys"}, {"水枪沙滩玩具", "toys"}, {"电话手表", "electronics"}, {"取卡针", "electronics"},
+	{"微醺果酒", "food_beverage"}, {"成人牙刷", "personal_care"}, {"高光粉饼", "beauty"}, {"原液精华", "beauty"},
+	{"射箭护臂", "sports"}, {"拳击沙袋", "sports"}, {"复古运动鞋", "shoes"}, {"一比一还原车模", "toys"},
 }
 
 // traditional maps simplified characters of the terms to traditional ones.

@@ -381,16 +381,20 @@ func samplingAfter(ctx context.Context, env *demoEnv) error {
 
 // qualityRun is what the quality step records for its summary.
 type qualityRun struct {
-	key      string
-	alerts   int
-	days     int
-	campaign string
-	enforced int
-	history  int // prior days imported, over all series
+	key    string
+	alerts int
+	days   int
+	// failureDays are the days of the simulator's cold-chain failure on
+	// which the evaluation raised an alert.
+	failureDays int
+	campaign    string
+	enforced    int
+	history     int // prior days imported, over all series
 }
 
 // qualityDemo sets up the monitors on the first morning and evaluates each
-// day half an hour after it ends (the last day in its final minutes). The
+// day two days and half an hour after it ends, when most of its returns are
+// in (the last days in the period's final minutes). The
 // fresh-produce campaign starts when the simulator's merchants improve
 // their packing, halfway through the period, so its before window is the
 // first half and its after window the second; it enforces on the last
@@ -424,7 +428,10 @@ func qualityDemo(ctx context.Context, env *demoEnv) error {
 		return nil
 	})
 	for _, d := range env.days() {
-		at := d.Add(24*time.Hour + 30*time.Minute)
+		// A day's deliveries are judged once their returns have had two
+		// days to come in (the last days of the period in its final
+		// minutes, less mature).
+		at := d.Add(3*24*time.Hour + 30*time.Minute)
 		if !at.Before(w.Period.To) {
 			at = w.Period.To.Add(-10 * time.Minute)
 		}
@@ -438,6 +445,9 @@ func qualityDemo(ctx context.Context, env *demoEnv) error {
 			}
 			run.alerts += len(res.Alerts)
 			run.days++
+			if f := w.Truth.ColdChainFailure; f.Contains(d) && len(res.Alerts) > 0 {
+				run.failureDays++ // the planted failure was seen
+			}
 			return nil
 		})
 	}
@@ -469,7 +479,7 @@ func qualityDemo(ctx context.Context, env *demoEnv) error {
 
 func qualityAfter(ctx context.Context, env *demoEnv) error {
 	run := env.qualityRun
-	fmt.Fprintf(env.Out, "%-28s %10d days evaluated, %d alerts\n", "quality watch", run.days, run.alerts)
+	fmt.Fprintf(env.Out, "%-28s %10d days evaluated, %d alerts; alerts on %d of the 2 cold-chain failure days\n", "quality watch", run.days, run.alerts, run.failureDays)
 	var ms struct {
 		Monitors []anxin.QualityMonitor `json:"monitors"`
 	}

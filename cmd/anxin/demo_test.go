@@ -166,9 +166,10 @@ var demoReportFloors = []struct {
 	{"governance", "reviews_opened", 1},
 	{"governance", "appeals_decided", 1},
 	{"governance", "listings_delisted", 1},
-	// Appeals are overturned only where the engine blocked content the
-	// simulator marks clean, so their number follows the engine's false
-	// positives on the simulator's text and has no floor here.
+	// Every seller the simulator's truth says was blocked wrongly appeals
+	// and is overturned, but on seed 7 the engine blocks nothing the truth
+	// calls clean (the look-alikes included), so there is no floor on
+	// overturns; the rightly blocked sellers' appeals are decided.
 	{"protection", "claims_total", 100},
 	{"protection", "fund_paid_fen", 1},
 	{"protection", "refund_time_p50_s", 60}, // decided at filing, but the marketplace's payment rail takes minutes
@@ -184,6 +185,7 @@ var demoReportFloors = []struct {
 	{"sampling", "failures_intercepted", 1},
 	{"quality", "campaigns_total", 1},
 	{"quality", "monitors", 3},
+	{"quality", "alerts", 1}, // the simulator's cold-chain failure
 	{"ip", "notices", 10},
 	{"ip", "links_removed", 5},
 	{"ip", "counter_notices", 1},
