@@ -10,9 +10,15 @@ import (
 	"anxin/quality"
 )
 
-// JobQualityEvaluate is the daily job that checks every monitor on the
-// previous local day and schedules the next run.
+// JobQualityEvaluate is the daily job that checks every monitor on one
+// local day, MaturityDays after it ended, and schedules the next day's run.
 const JobQualityEvaluate = "quality.evaluate"
+
+// MaturityDays is how long the daily job waits after a day ends before
+// judging it: a day's cohort is the orders delivered that day, and their
+// returns, damage reports and complaints come in over the following days,
+// so a day judged at once looks better than it was.
+const MaturityDays = 2
 
 // damageWords mark an after-sale reason as damage or spoilage.
 var damageWords = []string{"damage", "broken", "spoil", "rotten", "dead", "melt", "leak", "破损", "损坏", "坏", "烂", "变质", "死", "发臭", "压碎", "漏"}
@@ -206,10 +212,10 @@ func (s *QualityService) CreateMonitor(ctx context.Context, m *anxin.QualityMoni
 }
 
 // scheduleEvaluate schedules the evaluation of the local day containing
-// t, to run at 01:00 the day after.
+// t, to run at 01:00 MaturityDays after the day ends.
 func scheduleEvaluate(ctx context.Context, tx *Tx, t time.Time) error {
 	day, m := localDay(t)
-	return Schedule(ctx, tx, JobQualityEvaluate, day, m.AddDate(0, 0, 1).Add(time.Hour), map[string]string{"day": day})
+	return Schedule(ctx, tx, JobQualityEvaluate, day, m.AddDate(0, 0, 1+MaturityDays).Add(time.Hour), map[string]string{"day": day})
 }
 
 // HandleEvaluateJob is the JobHandler for JobQualityEvaluate.
@@ -223,7 +229,11 @@ func (s *QualityService) HandleEvaluateJob(ctx context.Context, tx *Tx, job *anx
 	if _, err := evaluateDay(ctx, tx, p.Day); err != nil {
 		return err
 	}
-	return scheduleEvaluate(ctx, tx, tx.Now)
+	d, err := time.ParseInLocation(time.DateOnly, p.Day, anxin.MarketplaceTZ)
+	if err != nil {
+		return err
+	}
+	return scheduleEvaluate(ctx, tx, d.AddDate(0, 0, 1)) // the next day, which runs a day later
 }
 
 func scanMonitors(ctx context.Context, tx *Tx, where string, args ...any) ([]*anxin.QualityMonitor, error) {

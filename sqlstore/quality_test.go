@@ -158,3 +158,38 @@ func TestQualityWatchAndCampaign(t *testing.T) {
 		t.Fatal("no quality section in the report")
 	})
 }
+
+// The daily job judges a day only MaturityDays after it ends, when the
+// returns of the orders delivered that day are in, and then schedules the
+// next day, so no day is skipped.
+func TestQualityJobWaitsForReturns(t *testing.T) {
+	sh := anxin.MarketplaceTZ
+	clock := anxintest.NewClock(time.Time{})
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		clock.Set(time.Date(2026, 3, 5, 10, 0, 0, 0, sh))
+		ctx := context.Background()
+		svc := sqlstore.NewQualityService(db)
+		if err := svc.CreateMonitor(qualityCtx, &anxin.QualityMonitor{Scope: "category", Key: "fresh", Metric: "return_rate"}); err != nil {
+			t.Fatal(err)
+		}
+		runAt := func(day string) time.Time {
+			t.Helper()
+			var at int64
+			if err := db.QueryRowContext(ctx, `SELECT run_at FROM jobs WHERE kind = ? AND job_key = ?`, sqlstore.JobQualityEvaluate, day).Scan(&at); err != nil {
+				t.Fatalf("job for %s: %v", day, err)
+			}
+			return time.UnixMilli(at).In(sh)
+		}
+		if got, want := runAt("2026-03-05"), time.Date(2026, 3, 8, 1, 0, 0, 0, sh); !got.Equal(want) {
+			t.Errorf("the monitor's first day is judged at %v; want %v", got, want)
+		}
+		clock.Set(time.Date(2026, 3, 8, 1, 0, 0, 0, sh))
+		job := &anxin.Job{Kind: sqlstore.JobQualityEvaluate, Key: "2026-03-05", Payload: []byte(`{"day":"2026-03-05"}`)}
+		if err := db.Transact(ctx, func(tx *sqlstore.Tx) error { return svc.HandleEvaluateJob(ctx, tx, job) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := runAt("2026-03-06"), time.Date(2026, 3, 9, 1, 0, 0, 0, sh); !got.Equal(want) {
+			t.Errorf("the next day is judged at %v; want %v", got, want)
+		}
+	})
+}
