@@ -98,6 +98,11 @@ func TestDemoSmall(t *testing.T) {
 		}
 	}
 
+	// The quality watch sees the simulator's cold-chain failure.
+	if !strings.Contains(out, "of the 2 cold-chain failure days") || strings.Contains(out, "alerts on 0 of the 2 cold-chain failure days") {
+		t.Errorf("the quality watch missed the planted cold-chain failure; output:\n%s", out)
+	}
+
 	// Detection against the simulator's ground truth. The simulator writes
 	// its texts independently of the default pack (sim/textgen.go), so these
 	// are honest floors under what the pack achieves on seed 7, not 1.000.
