@@ -27,9 +27,11 @@ type ProtectionService struct {
 	BeforePayout func(claimID string)
 
 	// ClaimLanes is how many group commits of filed claims may run at once
-	// (default 1). Every instant refund pays from and recovers to the same
-	// pools, and one lane keeps a replica's decisions from failing each
-	// other's serializable transactions on PostgreSQL.
+	// (default 1), a claim going to the lane of its order. SQLite has one
+	// writer. On PostgreSQL, 4 lanes of 32 concurrent claims failed one in
+	// three groups with serialization failures (the decisions read index
+	// ranges the others insert into: a buyer's recent claims, payouts of
+	// the order) and were no faster than one lane, which had none.
 	ClaimLanes int
 
 	claims groupCommit
