@@ -10,8 +10,8 @@ import (
 // (group commit): the bodies that arrive while another group is committing
 // wait and then commit together, one COMMIT and one fsync for many, so a
 // SQLite writer keeps up with thousands of small writes a second. The
-// caller that finds no group running leads: it commits groups until the
-// queue is empty; the others wait for their group's result. If a group
+// caller that finds no group running leads: it commits the next group and
+// hands the lane on (see lead); the others wait for their group's result. If a group
 // fails, each of its bodies is retried alone so one bad body cannot fail
 // the others. A body may therefore run more than once and must have no
 // effects outside tx. The zero value is ready to use; setup, when set
@@ -88,20 +88,30 @@ func (g *groupCommit) run(ctx context.Context, db *DB, lanes int, key string, fn
 		return <-j.done
 	}
 	l.leading = true
-	for {
-		n := min(len(l.queue), limit)
-		group := l.queue[:n:n]
-		l.queue = l.queue[n:]
-		if len(group) == 0 {
-			l.leading = false
-			l.mu.Unlock()
-			break
-		}
-		l.mu.Unlock()
-		g.commit(context.WithoutCancel(ctx), db, group)
-		l.mu.Lock()
-	}
+	l.mu.Unlock()
+	g.lead(context.WithoutCancel(ctx), db, l, limit)
 	return <-j.done
+}
+
+// lead commits the next group of l and, while bodies keep arriving, hands
+// the lane on to a goroutine of its own, so the caller that led answers as
+// soon as its group is committed instead of leading for as long as the
+// load lasts (under steady load the queue never empties).
+func (g *groupCommit) lead(ctx context.Context, db *DB, l *groupLane, limit int) {
+	l.mu.Lock()
+	n := min(len(l.queue), limit)
+	group := l.queue[:n:n]
+	l.queue = l.queue[n:]
+	l.mu.Unlock()
+	g.commit(ctx, db, group)
+	l.mu.Lock()
+	if len(l.queue) == 0 {
+		l.leading = false
+		l.mu.Unlock()
+		return
+	}
+	l.mu.Unlock()
+	go g.lead(ctx, db, l, limit)
 }
 
 // commit runs one group and hands each body its result.
