@@ -151,6 +151,30 @@ func (tx *Tx) deferBalances() {
 	}
 }
 
+// savePending snapshots the transaction's deferred balance changes (see
+// deferBalances) and returns what puts them back, for a body of a group
+// commit rolled back to its savepoint. Enforcement state the body may
+// have touched is dropped from the cache wholesale when the group commits.
+func (tx *Tx) savePending() (restore func()) {
+	pending, deferred := pendingBalances.get(tx)
+	if !deferred {
+		return func() {}
+	}
+	saved := make(map[balanceKey]balanceDelta, len(pending))
+	for k, d := range pending {
+		saved[k] = *d
+	}
+	return func() {
+		clear(pending)
+		for k, d := range saved {
+			pending[k] = &d
+		}
+		if st, ok := cacheTxs.get(tx); ok && st.dirty != nil {
+			st.all = true
+		}
+	}
+}
+
 var entryInsert = batch{
 	head: `INSERT INTO ledger_entries (posting_id, line, account, currency, amount_fen)`,
 	cols: 5,
@@ -164,8 +188,10 @@ var balanceUpsert = batch{
 
 // flushBalances writes the pending balance changes, one row per account in
 // account order (so concurrent flushes lock balances in one order), and
-// ends deferral. An account whose changes sum to zero is still written: it
-// has entries, so it must have a balance row.
+// ends deferral. An account whose changes sum to zero is written only when
+// it has no balance row yet (it has entries, so it must have one): a pool
+// that pays a claim and recovers it from escrow in the same transaction is
+// left untouched, so concurrent transactions do not all update its row.
 func (tx *Tx) flushBalances(ctx context.Context) error {
 	pending, _ := pendingBalances.take(tx)
 	if len(pending) == 0 {
@@ -184,6 +210,7 @@ func (tx *Tx) flushBalances(ctx context.Context) error {
 	for _, k := range keys {
 		accounts = append(accounts, k.account)
 	}
+	stored := make(map[balanceKey]bool, len(keys))
 	err := queryIn(ctx, tx, `SELECT account, currency, balance_fen FROM ledger_balances WHERE account IN (…)`, slices.Compact(accounts), func(r *sql.Rows) error {
 		var k balanceKey
 		var v int64
@@ -191,6 +218,7 @@ func (tx *Tx) flushBalances(ctx context.Context) error {
 			return err
 		}
 		if d := pending[k]; d != nil {
+			stored[k] = true
 			if _, err := ledger.Add(v, d.amount); err != nil {
 				return ledgerError(err)
 			}
@@ -199,6 +227,10 @@ func (tx *Tx) flushBalances(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	keys = slices.DeleteFunc(keys, func(k balanceKey) bool { return pending[k].amount == 0 && stored[k] })
+	if len(keys) == 0 {
+		return nil
 	}
 	return balanceUpsert.exec(ctx, tx, len(keys), func(args []any, i int) []any {
 		k := keys[i]
@@ -259,7 +291,8 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 		return err
 	}
 	var restricted, known bool
-	err = tx.queryRowCached(ctx, `SELECT restricted FROM merchant_deposits WHERE merchant_id = ?`, merchantID).Scan(&restricted)
+	var storedFloor int64
+	err = tx.queryRowCached(ctx, `SELECT restricted, floor_fen FROM merchant_deposits WHERE merchant_id = ?`, merchantID).Scan(&restricted, &storedFloor)
 	known = err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -301,6 +334,11 @@ func checkDepositFloor(ctx context.Context, tx *Tx, merchantID, currency string)
 			"merchant_id": merchantID, "event": "restriction_lifted", "reason": "deposit_topped_up", "deposit_fen": dep, "floor_fen": floor,
 		})
 		return err
+	}
+	if !known || storedFloor == floor {
+		// Nothing changed: the row is left alone, so the recoveries of one
+		// merchant's claims do not all update it.
+		return nil
 	}
 	_, err = tx.execCached(ctx, `UPDATE merchant_deposits SET floor_fen = ?, updated_at = ? WHERE merchant_id = ?`, floor, ms(tx.Now), merchantID)
 	return err

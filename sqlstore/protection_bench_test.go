@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"anxin"
@@ -14,7 +16,8 @@ import (
 // BenchmarkClaimDecision measures a claim filed, decided automatically and
 // paid with its postings (an unshipped instant refund: coverage lookup,
 // adjudication, decision, payout posting, recovery from escrow, outbox),
-// one serializable transaction each. Its peer, fund_posting, is the
+// one serializable transaction each; claim_decision_parallel files them
+// from 32 goroutines. Their peer, fund_posting, is the
 // cheapest money transaction: one funding posting with its balances.
 func BenchmarkClaimDecision(b *testing.B) {
 	for _, name := range []string{"sqlite", "postgres"} {
@@ -31,10 +34,12 @@ func BenchmarkClaimDecision(b *testing.B) {
 			}
 			const orders = 2000
 			t := &testing.T{}
-			for i := range orders {
-				id := fmt.Sprintf("o%d", i)
-				mirror(t, db, order{id: id, buyer: fmt.Sprintf("b%d", i), merchant: "m1", category: "home", total: 1000})
-				event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": id})
+			for _, prefix := range []string{"o", "p"} {
+				for i := range orders {
+					id := fmt.Sprintf("%s%d", prefix, i)
+					mirror(t, db, order{id: id, buyer: fmt.Sprintf("b%d", i), merchant: "m1", category: "home", total: 1000})
+					event(t, db, s, anxin.EventOrderPaid, map[string]string{"order_id": id})
+				}
 			}
 			if t.Failed() {
 				b.Fatal("setup failed")
@@ -56,6 +61,34 @@ func BenchmarkClaimDecision(b *testing.B) {
 					}
 				}
 			})
+			// The same decisions filed by 32 concurrent callers, as the HTTP
+			// server sees them: they share group commits.
+			b.Run("claim_decision_parallel", func(b *testing.B) {
+				var next atomic.Int64
+				b.SetParallelism(32 / runtime.GOMAXPROCS(0))
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := int(next.Add(1) - 1)
+						if i >= orders {
+							continue // each order is paid once
+						}
+						in := anxin.ClaimInput{Key: fmt.Sprintf("bench-p-%d", i), OrderID: fmt.Sprintf("p%d", i), BuyerID: fmt.Sprintf("b%d", i),
+							ProgrammeID: "instant_refund", Type: "unshipped_refund"}
+						c, _, err := s.FileClaim(protPlatformCtx, in)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						if c.Status != anxin.ClaimApproved {
+							b.Errorf("claim %s is %s; want approved", c.ID, c.Status)
+							return
+						}
+					}
+				})
+			})
+			if check, err := db.VerifyLedger(context.Background()); err != nil || !check.OK() {
+				b.Fatalf("VerifyLedger: %v %v", err, check.Problems)
+			}
 			ls := sqlstore.NewLedgerService(db)
 			b.Run("fund_posting", func(b *testing.B) {
 				i := 0

@@ -283,7 +283,7 @@ func (s *ProtectionService) FindPayouts(ctx context.Context, f anxin.ClaimFilter
 func findPayouts(ctx context.Context, tx *Tx, f anxin.ClaimFilter, claimID string) ([]*anxin.Payout, string, error) {
 	where, args := claimFilterSQL(f, "claim_id", claimID)
 	limit := pageLimit(f.Limit)
-	rows, err := tx.QueryContext(ctx, `SELECT id, claim_id, decision_id, order_id, buyer_id, merchant_id, programme_id, amount_fen, currency, funding, form,
+	rows, err := tx.queryCached(ctx, `SELECT id, claim_id, decision_id, order_id, buyer_id, merchant_id, programme_id, amount_fen, currency, funding, form,
 		posting_id, message_id, status, ack_note, acked_at, created_at FROM payouts WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
 		return nil, "", err

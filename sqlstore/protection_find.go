@@ -136,10 +136,13 @@ func claimFilterSQL(f anxin.ClaimFilter, col, val string) (string, []any) {
 	return strings.Join(where, " AND "), args
 }
 
+// findClaims and findPayouts run through the statement cache: a filter
+// makes one of a few statement texts (claimFilterSQL), and FindClaim reads
+// one after every claim filed.
 func findClaims(ctx context.Context, tx *Tx, f anxin.ClaimFilter, id string) ([]*anxin.Claim, string, error) {
 	where, args := claimFilterSQL(f, "id", id)
 	limit := pageLimit(f.Limit)
-	rows, err := tx.QueryContext(ctx, `SELECT id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status, reason, statement,
+	rows, err := tx.queryCached(ctx, `SELECT id, idem_key, order_id, buyer_id, merchant_id, programme_id, programme_version, type, source, status, reason, statement,
 		amount_fen, currency, automated, merchant_response, merchant_deadline, return_picked_up, created_at, decided_at
 		FROM claims WHERE `+where+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {

@@ -24,18 +24,80 @@ func TestLateShipmentDueLookupUsesIndex(t *testing.T) {
 		}
 		q := `SELECT id, kind, job_key, run_at, payload, attempts FROM jobs
 			WHERE state = 'pending' AND run_at <= ? AND kind IN (?) ORDER BY run_at, id LIMIT 1`
-		var plan []string
+		p := queryPlan(t, db, "jobs", q, int64(1700000500000), "protection.late_shipment")
+		t.Logf("plan: %s", p)
+		if !strings.Contains(p, "jobs_due") || strings.Contains(p, "Seq Scan") || strings.Contains(p, "SCAN jobs ") {
+			t.Errorf("the due lookup does not use jobs_due: %s", p)
+		}
+	})
+}
+
+// TestPayoutLookupsUseIndexes checks that the payout sums every automatic
+// decision reads (refund-like payouts on the order, the buyer's quota
+// used) are index lookups on payouts_order and payouts_buyer, not scans
+// of every payout, on both databases.
+func TestPayoutLookupsUseIndexes(t *testing.T) {
+	sqltest.Run(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		// On PostgreSQL, 20,000 payouts of 2,000 buyers with their decisions, so the plans are
+		// those of a table worth an index (the rows reference no claims:
+		// foreign keys are not checked while they are inserted). SQLite
+		// plans without statistics.
+		fill := `INSERT INTO payouts (id, claim_id, trigger_key, decision_id, order_id, buyer_id, merchant_id, programme_id, amount_fen, currency,
+			funding, form, posting_id, status, created_at)
+			SELECT 'pay' || i, 'clm' || i, 'claim:clm' || i, 'dec' || i, 'o' || i, 'b' || (i % 2000), 'm1', 'instant_refund', 100, 'CNY',
+			'guarantee_fund', 'refund', 'pst' || i, 'pending', 1700000000000 + i FROM `
 		if db.Dialect == sqlstore.Postgres {
-			if _, err := db.ExecContext(ctx, `ANALYZE jobs`); err != nil {
+			err := db.Transact(context.Background(), func(tx *sqlstore.Tx) error {
+				if _, err := tx.ExecContext(context.Background(), `SET LOCAL session_replication_role = replica`); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(context.Background(), fill+`generate_series(1, 20000) AS g(i)`); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(context.Background(), `INSERT INTO claim_decisions (id, claim_id, seq, outcome, reason, statement, amount_fen, decided_by, automated, created_at)
+					SELECT 'dec' || i, 'clm' || i, 1, 'approve', 'r', 's', 100, 'auto', 1, 1700000000000 + i FROM generate_series(1, 20000) AS g(i)`)
+				return err
+			})
+			if err != nil {
 				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			index, q string
+			args     []any
+		}{
+			{"payouts_order", `SELECT COALESCE(SUM(amount_fen), 0) FROM payouts WHERE order_id = ? AND refund_like = 1`, []any{"o1"}},
+			{"payouts_buyer", `SELECT COALESCE(SUM(p.amount_fen), 0) FROM payouts p JOIN claim_decisions d ON d.id = p.decision_id
+				WHERE p.buyer_id = ? AND p.programme_id = ? AND p.created_at >= ? AND d.automated = 1`, []any{"b1", "instant_refund", int64(0)}},
+		} {
+			p := queryPlan(t, db, "payouts, claim_decisions", c.q, c.args...)
+			if !strings.Contains(p, c.index) {
+				t.Errorf("%s: the plan does not use %s: %s", c.q, c.index, p)
+			}
+		}
+	})
+}
+
+// queryPlan explains q on db (after ANALYZE of table on PostgreSQL) and
+// returns the plan's text, its lines joined by " | ".
+func queryPlan(t *testing.T, db *sqlstore.DB, table, q string, args ...any) string {
+	t.Helper()
+	ctx := context.Background()
+	var plan []string
+	err := db.Transact(ctx, func(tx *sqlstore.Tx) error {
+		plan = nil
+		q := q
+		if db.Dialect == sqlstore.Postgres {
+			if _, err := tx.ExecContext(ctx, `ANALYZE `+table); err != nil {
+				return err
 			}
 			q = `EXPLAIN ` + q
 		} else {
 			q = `EXPLAIN QUERY PLAN ` + q
 		}
-		rows, err := db.QueryContext(ctx, q, int64(1700000500000), "protection.late_shipment")
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		defer rows.Close()
 		cols, _ := rows.Columns()
@@ -46,7 +108,7 @@ func TestLateShipmentDueLookupUsesIndex(t *testing.T) {
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
+				return err
 			}
 			for _, v := range vals {
 				switch s := v.(type) {
@@ -57,10 +119,10 @@ func TestLateShipmentDueLookupUsesIndex(t *testing.T) {
 				}
 			}
 		}
-		p := strings.Join(plan, " | ")
-		t.Logf("plan: %s", p)
-		if !strings.Contains(p, "jobs_due") || strings.Contains(p, "Seq Scan") || strings.Contains(p, "SCAN jobs ") {
-			t.Errorf("the due lookup does not use jobs_due: %s", p)
-		}
+		return rows.Err()
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, " | ")
 }
