@@ -242,6 +242,9 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
+		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t.Norm, h) {
+			continue // 只卖正品: no offer of the replica named beside it
+		}
 		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart)) {
 			h.Term = -1 // marks a negated offer: a caution
 		}

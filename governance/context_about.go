@@ -247,3 +247,27 @@ func complementOut(norm string, h lexicon.Hit, pattern string) bool {
 	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
 	return strings.ContainsRune(outVerbs, r)
 }
+
+// genuineFillers may stand between a sell cue and what it sells (卖的都是正品).
+const genuineFillers = "的都是只全"
+
+// sellsGenuine reports whether the offer cue h sells the genuine article
+// (只卖正品, 卖的都是真货): a seller who says so beside 不卖高仿 offers no
+// replica. 正品级, 正品品质 and 正品同款 are replica wording and do not count.
+func sellsGenuine(norm string, h lexicon.Hit) bool {
+	rest := norm[h.End:]
+	for n := 0; n < 3 && rest != ""; n++ {
+		r, w := utf8.DecodeRuneInString(rest)
+		if !strings.ContainsRune(genuineFillers, r) {
+			break
+		}
+		rest = rest[w:]
+	}
+	for _, g := range []string{"正品", "真货", "真品", "原装正品", "官方正品", "专柜正品"} {
+		if after, ok := strings.CutPrefix(rest, g); ok {
+			r, _ := utf8.DecodeRuneInString(after)
+			return !strings.ContainsRune("级质同一原", r)
+		}
+	}
+	return false
+}
