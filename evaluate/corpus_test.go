@@ -24,7 +24,7 @@ var corpusFloors = map[string]struct {
 	recallFlagged, recallBlocked, maxFPR float64
 }{
 	"test":     {recallFlagged: 0.97, recallBlocked: 0.955, maxFPR: 0.007},
-	"heldout2": {recallFlagged: 0.625, recallBlocked: 0.585, maxFPR: 0.030},
+	"heldout2": {recallFlagged: 0.625, recallBlocked: 0.585, maxFPR: 0.0285},
 	"heldout3": {recallFlagged: 0.655, recallBlocked: 0.61, maxFPR: 0.0215},
 	"heldout4": {recallFlagged: 0.61, recallBlocked: 0.545, maxFPR: 0.049},
 }

@@ -245,7 +245,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t.Norm, h) {
 			continue // 只卖正品: no offer of the replica named beside it
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart)) {
+		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart) || judgedScam(t.Source(), h.OrigEnd)) {
 			h.Term = -1 // marks a negated offer: a caution
 		}
 		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueNews && e.insideWeakPhishing(hits, h) {

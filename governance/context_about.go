@@ -40,6 +40,36 @@ func clauseNegated(src string, start int) bool {
 	return containsAny(lexicon.Normalize(src[i:start]).Norm, clauseNegators)
 }
 
+// scamVerdicts judge what comes before them in the sentence a scam or a
+// lie (加我好友的那个人是骗子, 说能私下便宜的都是假的).
+var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信"}
+
+// judgedScam reports whether the sentence of the cue ending at end (an
+// offset of the original text src) goes on, within 30 characters, to one
+// of scamVerdicts not itself denied (不是骗子 is a seller's reassurance).
+func judgedScam(src string, end int) bool {
+	rest := src[end:]
+	n := 0
+	for i, r := range rest {
+		if n == 30 || strings.ContainsRune("。！!？?；;\n", r) {
+			rest = rest[:i]
+			break
+		}
+		n++
+	}
+	for _, v := range scamVerdicts {
+		k := strings.Index(rest, v)
+		if k < 0 {
+			continue
+		}
+		prev, _ := utf8.DecodeLastRuneInString(rest[:k])
+		if prev != '不' && prev != '非' && prev != '没' {
+			return true
+		}
+	}
+	return false
+}
+
 func clauseEnd(r rune) bool {
 	switch r {
 	case '，', ',', '：', ':', '。', '！', '!', '？', '?', '；', ';', '\n':

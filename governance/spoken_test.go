@@ -104,3 +104,23 @@ func TestAfterSalesPhones(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgedScam checks that an offer cue in a sentence that goes on to
+// call it a scam (…的那个人是骗子) is reported, not made, and that a seller's
+// 不是骗子 is no such verdict.
+func TestJudgedScam(t *testing.T) {
+	e := defaultEngine(t)
+	tests := []struct {
+		text string
+		want anxin.Outcome
+	}{
+		{"私信让我加微信领返现的那个号是骗子，大家注意", anxin.OutcomeAllow},
+		{"说加我微信能便宜一半的都是假的", anxin.OutcomeAllow},
+		{"加我微信便宜一半，我不是骗子", anxin.OutcomeBlock},
+	}
+	for _, tt := range tests {
+		if got := checkKind(t, e, anxin.ContentComment, tt.text); got.Outcome != tt.want {
+			t.Errorf("check(%q) = %s (%v); want %s", tt.text, got.Outcome, got.Fired, tt.want)
+		}
+	}
+}
