@@ -20,6 +20,22 @@ func checkKind(t *testing.T, e *Engine, kind, text string) rules.Result {
 	return e.CheckContent(c, nil, rules.Merchant{}, nil).Result
 }
 
+// commentCase is a comment and the outcome it must get.
+type commentCase struct {
+	text string
+	want anxin.Outcome
+}
+
+func checkComments(t *testing.T, tests []commentCase) {
+	t.Helper()
+	e := defaultEngine(t)
+	for _, tt := range tests {
+		if got := checkKind(t, e, anxin.ContentComment, tt.text); got.Outcome != tt.want {
+			t.Errorf("check(%q) = %s (%v); want %s", tt.text, got.Outcome, got.Fired, tt.want)
+		}
+	}
+}
+
 // TestSpokenCureClaims checks rule any.medical.condition_and_outcome: a
 // condition and a cure outcome with words between are a claim; either
 // alone, a negated or questioned outcome, or a claim reported from someone
@@ -89,38 +105,22 @@ func TestSpokenOffers(t *testing.T) {
 // call back is delivery talk in a comment, and that 客服 alone (the word
 // impersonators use) does not make a number so.
 func TestAfterSalesPhones(t *testing.T) {
-	e := defaultEngine(t)
-	tests := []struct {
-		text string
-		want anxin.Outcome
-	}{
+	tests := []commentCase{
 		{"退款的事麻烦回个电话，我的号码13522223333", anxin.OutcomeAllow},
 		{"订单一直没发，售后电话是4008123456吗？", anxin.OutcomeAllow},
 		{"有事找客服 13522223333", anxin.OutcomeBlock},
 	}
-	for _, tt := range tests {
-		if got := checkKind(t, e, anxin.ContentComment, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(%q) = %s (%v); want %s", tt.text, got.Outcome, got.Fired, tt.want)
-		}
-	}
+	checkComments(t, tests)
 }
 
 // TestJudgedScam checks that an offer cue in a sentence that goes on to
 // call it a scam (…的那个人是骗子) is reported, not made, and that a seller's
 // 不是骗子 is no such verdict.
 func TestJudgedScam(t *testing.T) {
-	e := defaultEngine(t)
-	tests := []struct {
-		text string
-		want anxin.Outcome
-	}{
+	tests := []commentCase{
 		{"私信让我加微信领返现的那个号是骗子，大家注意", anxin.OutcomeAllow},
 		{"说加我微信能便宜一半的都是假的", anxin.OutcomeAllow},
 		{"加我微信便宜一半，我不是骗子", anxin.OutcomeBlock},
 	}
-	for _, tt := range tests {
-		if got := checkKind(t, e, anxin.ContentComment, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(%q) = %s (%v); want %s", tt.text, got.Outcome, got.Fired, tt.want)
-		}
-	}
+	checkComments(t, tests)
 }
