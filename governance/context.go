@@ -28,7 +28,7 @@ var (
 		// Spoken offers in a stream: the host asks those who want it to type
 		// a sign, says the goods are with them, or pulls buyers into a group.
 		"扣1", "扣个1", "扣一", "扣个一", "想要的扣", "要的扣", "有需要的", "我这里有", "我这儿有", "我们这有", "我们这里有",
-		"咱家有", "来拿", "要的私", "拉你进群", "拉你们进群", "进群", "帮你搞", "帮你弄", "给你弄", "给你搞", "可以搞", "能弄", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
+		"咱家有", "来拿", "要的私", "拉你进群", "拉你们进群", "进群", "帮你搞", "帮你弄", "给你弄", "给你搞", "可以搞", "能弄", "帮你改", "能帮你", "帮你们", "有关系", "有门路", "我们有", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
 		"wholesale", "cheap"}
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",

@@ -90,6 +90,13 @@ func TestSpokenOffers(t *testing.T) {
 		{stream, "这批是和专柜的1比1，懂的来", anxin.OutcomeBlock},
 		// Phishing demand and pretext said aloud.
 		{stream, "抽中的宝宝注意，先交个运费才能发奖品", anxin.OutcomeBlock},
+		// Bare topic nouns raised by an offer cue near them, and not alone.
+		{stream, "今晚的比赛我这有盘口，想玩的找我", anxin.OutcomeBlock},
+		{stream, "今晚的比赛赔率很悬殊，大家理性看球", anxin.OutcomeAllow},
+		{stream, "寂寞的哥哥看过来，我们有学生妹", anxin.OutcomeBlock},
+		{stream, "快乐水私我，喝完整晚不困", anxin.OutcomeBlock},
+		{stream, "烟花的药我这有，自己回去装", anxin.OutcomeBlock},
+		{stream, "征信黑了也别慌，我们有门路", anxin.OutcomeBlock},
 		// The genuine article sold beside a denied replica.
 		{comment, "我家不卖高仿，卖的都是正品，有小票", anxin.OutcomeAllow},
 		{comment, "出正品级高仿包，私我", anxin.OutcomeBlock},
