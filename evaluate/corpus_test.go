@@ -25,7 +25,7 @@ var corpusFloors = map[string]struct {
 }{
 	"test":     {recallFlagged: 0.97, recallBlocked: 0.955, maxFPR: 0.007},
 	"heldout2": {recallFlagged: 0.625, recallBlocked: 0.585, maxFPR: 0.0285},
-	"heldout3": {recallFlagged: 0.655, recallBlocked: 0.61, maxFPR: 0.0215},
+	"heldout3": {recallFlagged: 0.66, recallBlocked: 0.615, maxFPR: 0.0215},
 	"heldout4": {recallFlagged: 0.61, recallBlocked: 0.55, maxFPR: 0.049},
 }
 

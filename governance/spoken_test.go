@@ -97,6 +97,11 @@ func TestSpokenOffers(t *testing.T) {
 		{stream, "快乐水私我，喝完整晚不困", anxin.OutcomeBlock},
 		{stream, "烟花的药我这有，自己回去装", anxin.OutcomeBlock},
 		{stream, "征信黑了也别慌，我们有门路", anxin.OutcomeBlock},
+		// Late additions: invoices for any item, cards lent, a game that pays out.
+		{stream, "要发票的老板，什么项目都可以开", anxin.OutcomeBlock},
+		{stream, "家里闲置的卡借给我用，一个月给你八百", anxin.OutcomeBlock},
+		{stream, "这个游戏不能提现，纯娱乐", anxin.OutcomeAllow},
+		{stream, "我邻居腰椎间盘突出，贴了一个月不用做手术了", anxin.OutcomeBlock},
 		// The genuine article sold beside a denied replica.
 		{comment, "我家不卖高仿，卖的都是正品，有小票", anxin.OutcomeAllow},
 		{comment, "出正品级高仿包，私我", anxin.OutcomeBlock},
