@@ -17,20 +17,27 @@ import (
 // and has been measured many times; heldout2.jsonl and heldout3.jsonl were
 // written later by people who never saw the engine (heldout2's weak classes
 // were then named to detection work; heldout3 has been measured only), and
-// give the honest figures.
+// give the honest figures. heldout4.jsonl, written later still by a writer
+// who read only the corpus README, is run for its aggregate figures only:
+// nobody tuning detection reads its texts or per-item results.
 var corpusFloors = map[string]struct {
 	recallFlagged, recallBlocked, maxFPR float64
 }{
-	"test":     {recallFlagged: 0.965, recallBlocked: 0.95, maxFPR: 0.011},
-	"heldout2": {recallFlagged: 0.60, recallBlocked: 0.56, maxFPR: 0.032},
-	"heldout3": {recallFlagged: 0.64, recallBlocked: 0.595, maxFPR: 0.022},
+	"test":     {recallFlagged: 0.97, recallBlocked: 0.955, maxFPR: 0.007},
+	"heldout2": {recallFlagged: 0.625, recallBlocked: 0.585, maxFPR: 0.0285},
+	"heldout3": {recallFlagged: 0.66, recallBlocked: 0.615, maxFPR: 0.0215},
+	"heldout4": {recallFlagged: 0.61, recallBlocked: 0.55, maxFPR: 0.049},
 }
 
 func TestCorpus(t *testing.T) {
-	for _, name := range []string{"dev", "test", "heldout2", "heldout3"} {
+	for _, name := range []string{"dev", "test", "heldout2", "heldout3", "heldout4"} {
 		t.Run(name, func(t *testing.T) {
 			items := readCorpus(t, name)
-			s := Run(defaultEngine(t), items, Options{Examples: 5})
+			examples := 5
+			if name == "heldout4" {
+				examples = 0 // aggregate figures only (see corpusFloors)
+			}
+			s := Run(defaultEngine(t), items, Options{Examples: examples})
 			t.Logf("%s: %d items (%d violations, %d clean)\n%s", name, s.Items, s.Violations, s.Clean, table(s))
 			floor, ok := corpusFloors[name]
 			if !ok {

@@ -24,7 +24,11 @@ var (
 		"私聊", "私信", "私我", "货到付款", "代购", "供应", "低价", "需要的", "要的来", "量大从优", "秒发", "发货", "价格",
 		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
 		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办", "帮你做", "都能配",
-		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
+		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走",
+		// Spoken offers in a stream: the host asks those who want it to type
+		// a sign, says the goods are with them, or pulls buyers into a group.
+		"扣1", "扣个1", "扣一", "扣个一", "想要的扣", "要的扣", "有需要的", "我这里有", "我这儿有", "我们这有", "我们这里有",
+		"咱家有", "来拿", "要的私", "拉你进群", "拉你们进群", "进群", "帮你搞", "帮你弄", "给你弄", "给你搞", "可以搞", "能弄", "帮你改", "能帮你", "帮你们", "有关系", "有门路", "我们有", "sell", "selling", "for sale", "buy now", "order now", "dm me", "contact me", "in stock",
 		"wholesale", "cheap"}
 	cautionCues = []string{"戒", "戒毒", "戒赌", "戒烟", "戒色", "戒酒", "警惕", "揭秘", "谨防", "骗局", "曝光", "举报", "防范",
 		"提醒", "提防", "小心", "当心", "远离", "拒绝", "危害", "科普", "辟谣", "真相", "后果", "识别", "鉴别", "辨别", "防骗",
@@ -238,7 +242,10 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart)) {
+		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t.Norm, h) {
+			continue // 只卖正品: no offer of the replica named beside it
+		}
+		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart) || judgedScam(t.Source(), h.OrigEnd)) {
 			h.Term = -1 // marks a negated offer: a caution
 		}
 		if h.Term >= 0 && cues().Terms()[h.Term].Category == cueNews && e.insideWeakPhishing(hits, h) {

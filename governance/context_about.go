@@ -40,6 +40,36 @@ func clauseNegated(src string, start int) bool {
 	return containsAny(lexicon.Normalize(src[i:start]).Norm, clauseNegators)
 }
 
+// scamVerdicts judge what comes before them in the sentence a scam or a
+// lie (加我好友的那个人是骗子, 说能私下便宜的都是假的).
+var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信"}
+
+// judgedScam reports whether the sentence of the cue ending at end (an
+// offset of the original text src) goes on, within 30 characters, to one
+// of scamVerdicts not itself denied (不是骗子 is a seller's reassurance).
+func judgedScam(src string, end int) bool {
+	rest := src[end:]
+	n := 0
+	for i, r := range rest {
+		if n == 30 || strings.ContainsRune("。！!？?；;\n", r) {
+			rest = rest[:i]
+			break
+		}
+		n++
+	}
+	for _, v := range scamVerdicts {
+		k := strings.Index(rest, v)
+		if k < 0 {
+			continue
+		}
+		prev, _ := utf8.DecodeLastRuneInString(rest[:k])
+		if prev != '不' && prev != '非' && prev != '没' {
+			return true
+		}
+	}
+	return false
+}
+
 func clauseEnd(r rune) bool {
 	switch r {
 	case '，', ',', '：', ':', '。', '！', '!', '？', '?', '；', ';', '\n':
@@ -246,4 +276,28 @@ func complementOut(norm string, h lexicon.Hit, pattern string) bool {
 	}
 	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
 	return strings.ContainsRune(outVerbs, r)
+}
+
+// genuineFillers may stand between a sell cue and what it sells (卖的都是正品).
+const genuineFillers = "的都是只全"
+
+// sellsGenuine reports whether the offer cue h sells the genuine article
+// (只卖正品, 卖的都是真货): a seller who says so beside 不卖高仿 offers no
+// replica. 正品级, 正品品质 and 正品同款 are replica wording and do not count.
+func sellsGenuine(norm string, h lexicon.Hit) bool {
+	rest := norm[h.End:]
+	for n := 0; n < 3 && rest != ""; n++ {
+		r, w := utf8.DecodeRuneInString(rest)
+		if !strings.ContainsRune(genuineFillers, r) {
+			break
+		}
+		rest = rest[w:]
+	}
+	for _, g := range []string{"正品", "真货", "真品", "原装正品", "官方正品", "专柜正品"} {
+		if after, ok := strings.CutPrefix(rest, g); ok {
+			r, _ := utf8.DecodeRuneInString(after)
+			return !strings.ContainsRune("级质同一原", r)
+		}
+	}
+	return false
 }

@@ -9,7 +9,8 @@ import (
 // Phone numbers in delivery talk. A buyer's message or comment gives phone
 // numbers that lead nowhere off the platform: the courier's (快递员电话打不通),
 // the pick-up point's (驿站电话), the buyer's own for the delivery (收件人电话
-// 改成…, 发货前打我电话). A number counts as delivery talk, and not as an
+// 改成…, 发货前打我电话) or for an after-sales call back (退款的事回个电话
+// 给我), the shop's service line asked about (售后电话是400…吗). A number counts as delivery talk, and not as an
 // off-platform contact, when a delivery word stands in its sentence and the
 // text has no diversion word (微信, 加我, 便宜, 私聊, 隐蔽…) and no lexicon hit
 // of a contact word or a risky category (an offer of prohibited goods with
@@ -30,7 +31,13 @@ var (
 	deliveryCues = []string{"快递员", "快递小哥", "快递师傅", "派送员", "配送员", "送货员", "外卖员", "骑手", "驿站", "网点", "快递柜",
 		"丰巢", "收件人", "收货人", "收件电话", "收货电话", "派送", "配送", "送货", "送件", "取件", "发货前", "收货地址", "填错",
 		"快递", "顺丰", "门卫", "门口", "寄到", "送到", "到了给我", "送货前", "收货", "安装", "上门安装", "安装师傅", "维修师傅", "师傅",
-		"courier", "delivery", "delivering", "deliver", "driver", "parcel"}
+		"courier", "delivery", "delivering", "deliver", "driver", "parcel",
+		// After-sales talk: a buyer leaves a number to be called back about
+		// an order, or asks whether a number is the shop's service line.
+		// Not 客服: callers who pose as a shop's service desk give their
+		// own number with it.
+		"售后", "退款", "退货", "换货", "订单", "回电话", "回个电话", "回电", "打不通", "没接", "未接", "物流", "地址",
+		"call me back", "refund", "order number"}
 	// invoiceCues make a phone number or an e-mail address invoice talk: a
 	// buyer's tax details or the address a seller sends the invoice to.
 	invoiceCues   = []string{"发票", "开票", "税号", "抬头", "专票", "普票", "invoice"}
