@@ -397,12 +397,20 @@ func runeDistance(norm string, a, b lexicon.Hit) int {
 // the sentence in one (…贩卖冰毒，被判有期徒刑).
 func sentenceEnds(s string, out []int) []int {
 	for i, r := range s {
-		switch r {
-		case '。', '！', '？', '!', '?', '；', ';', '\n', '｡':
+		if sentenceEnd(r) {
 			out = append(out, i)
 		}
 	}
 	return out
+}
+
+// sentenceEnd reports whether r ends a sentence (see sentenceEnds).
+func sentenceEnd(r rune) bool {
+	switch r {
+	case '。', '！', '？', '!', '?', '；', ';', '\n', '｡':
+		return true
+	}
+	return false
 }
 
 func sentenceOf(ends []int, off int) int {

@@ -51,7 +51,7 @@ func judgedScam(src string, end int) bool {
 	rest := src[end:]
 	n := 0
 	for i, r := range rest {
-		if n == 30 || strings.ContainsRune("。！!？?；;\n", r) {
+		if n == 30 || sentenceEnd(r) {
 			rest = rest[:i]
 			break
 		}

@@ -30,14 +30,14 @@ type groupSetup struct {
 	opts TxOptions
 	// maxGroup bounds the bodies in one group (MaxGroup when zero).
 	maxGroup int
-	// savepoints runs each body of a group of several under a savepoint,
-	// with save taking what it must restore: a body that fails (other than
-	// by a serialization failure or deadlock, which retries the group) is
+	// save, when set, runs each body of a group of several under a
+	// savepoint, taking beforehand what the transaction must restore if
+	// the body is rolled back: a body that fails (other than by a
+	// serialization failure or deadlock, which retries the group) is
 	// rolled back alone and its error returned to its caller, while the
-	// others commit. Without savepoints one failing body fails the group
-	// and every body runs again alone.
-	savepoints bool
-	save       func(tx *Tx) (restore func())
+	// others commit. Without save one failing body fails the group and
+	// every body runs again alone.
+	save func(tx *Tx) (restore func())
 	// begin runs before the first body of each transaction, end after the
 	// last one (its error fails the group).
 	begin func(tx *Tx)
@@ -145,7 +145,7 @@ func (g *groupCommit) bodies(ctx context.Context, tx *Tx, group []*txJob, errs [
 	if s.begin != nil {
 		s.begin(tx)
 	}
-	isolate := s.savepoints && len(group) > 1
+	isolate := s.save != nil && len(group) > 1
 	for i, j := range group {
 		if !isolate {
 			if err := j.fn(tx); err != nil {
@@ -153,10 +153,7 @@ func (g *groupCommit) bodies(ctx context.Context, tx *Tx, group []*txJob, errs [
 			}
 			continue
 		}
-		var restore func()
-		if s.save != nil {
-			restore = s.save(tx)
-		}
+		restore := s.save(tx)
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT group_body`); err != nil {
 			return err
 		}
@@ -177,9 +174,7 @@ func (g *groupCommit) bodies(ctx context.Context, tx *Tx, group []*txJob, errs [
 		if _, rerr := tx.ExecContext(ctx, `RELEASE SAVEPOINT group_body`); rerr != nil {
 			return err
 		}
-		if restore != nil {
-			restore()
-		}
+		restore()
 		errs[i] = mapError(err)
 	}
 	if s.end != nil {

@@ -46,7 +46,7 @@ const claimGroup = 64
 func NewProtectionService(db *DB) *ProtectionService {
 	s := &ProtectionService{db: db, Guards: protection.DefaultGuards}
 	s.claims.setup = groupSetup{
-		opts: money, maxGroup: claimGroup, savepoints: true, save: (*Tx).savePending,
+		opts: money, maxGroup: claimGroup, save: (*Tx).savePending,
 		begin: (*Tx).deferBalances, end: (*Tx).flushBalances,
 	}
 	return s
