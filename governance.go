@@ -275,6 +275,11 @@ type ListingCheck struct {
 	Brand       string `json:"brand,omitempty"`
 	PriceFen    int64  `json:"price_fen,omitempty"`
 	MerchantID  string `json:"merchant_id,omitempty"`
+	// ImageHashes are the listing's images as 256-bit PDQ hashes in hex (as
+	// on Listing): a check matches them against the hash bank, so a copy
+	// of a brand's own photos or of a known counterfeit image counts
+	// before the listing goes live.
+	ImageHashes []string `json:"image_hashes,omitempty"`
 	// Stage is publish (default) or post_publish.
 	Stage string `json:"stage,omitempty"`
 }
@@ -283,7 +288,7 @@ type ListingCheck struct {
 // listing's content before (or after) it is published.
 func (l *ListingCheck) Listing() *Listing {
 	return &Listing{ID: l.ID, MerchantID: l.MerchantID, Title: l.Title, Description: l.Description,
-		Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen}
+		Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen, ImageHashes: l.ImageHashes}
 }
 
 // Validate checks a listing check with the listing's own field rules
@@ -298,6 +303,9 @@ func (l *ListingCheck) Validate() error {
 		return err
 	}
 	if err := l.Listing().validateContent(); err != nil {
+		return err
+	}
+	if err := validateHashes(l.ImageHashes); err != nil {
 		return err
 	}
 	switch l.Stage {

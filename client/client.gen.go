@@ -3931,8 +3931,11 @@ type ListingCheck struct {
 	Category *string `json:"category,omitempty"`
 
 	// Description At most 65,536 bytes.
-	Description *string            `json:"description,omitempty"`
-	Id          string             `json:"id"`
+	Description *string `json:"description,omitempty"`
+	Id          string  `json:"id"`
+
+	// ImageHashes The listing's images as 256-bit PDQ hashes (64 hex digits); matched against the hash bank for the counterfeit signals.
+	ImageHashes *[]string          `json:"image_hashes,omitempty"`
 	MerchantId  *string            `json:"merchant_id,omitempty"`
 	PriceFen    *int               `json:"price_fen,omitempty"`
 	Stage       *ListingCheckStage `json:"stage,omitempty"`

@@ -211,3 +211,48 @@ func (g *gen) substandard(cat string, counterfeit bool) string {
 	}
 	return pick(g, labTests[cat])
 }
+
+// unregisteredSellers adds the genuine listings of sellers whom a brand
+// authorised shortly before the period but whose authorisation the brand
+// registry the platform keeps does not list yet (registries lag the
+// letters brands issue). Two to four brands have one such seller each,
+// a clean active shop of the brand's category, which publishes two or
+// three listings of the brand between a sixth and two thirds into the period
+// at its usual price with the brand's own photos. They run after every
+// other draw, so the rest of the world is what it would be without them.
+func (g *gen) unregisteredSellers() {
+	start, span := g.w.Period.From, g.w.Period.To.Sub(g.w.Period.From)
+	next := len(g.w.Listings)
+	order := g.r.Perm(len(g.w.Brands))
+	for _, bi := range order[:min(len(order), 2+g.r.IntN(3))] {
+		b := &g.w.Brands[bi]
+		var cands []*anxin.Merchant
+		for _, m := range g.w.Merchants {
+			if _, bad := g.w.Truth.BadMerchants[m.ID]; !bad && !g.cfMerchant[m.ID] && m.Status != "cleared" &&
+				slices.Contains(m.Categories, b.Category) && !slices.Contains(b.AuthorisedSellers, m.ID) {
+				cands = append(cands, m)
+			}
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		m := pick(g, cands)
+		for range 2 + g.r.IntN(2) {
+			p := pick(g, products[b.Category])
+			next++
+			l := &anxin.Listing{
+				ID: fmt.Sprintf("lst_%06d", next), MerchantID: m.ID, Category: b.Category, Currency: "CNY", Status: "live",
+				Brand: b.Name, Title: b.Name + " " + pick(g, adjectives) + p.name,
+				Description: pick(g, descriptions) + "品牌方授权经销，正品保障。",
+				PriceFen:    b.ReferencePriceFen * int64(85+g.r.IntN(21)) / 100,
+				ImageHashes: []string{b.ImageHashes[g.r.IntN(len(b.ImageHashes))], g.imageHash()},
+				Attributes:  map[string]string{"ship_promise_hours": "48"},
+				UpdatedAt:   start.Add(g.between(span/6, span*2/3)),
+			}
+			g.w.Listings = append(g.w.Listings, l)
+			g.listingOf[l.ID] = l
+			g.byMerchant[m.ID] = append(g.byMerchant[m.ID], l)
+			g.w.Truth.Listings[l.ID] = ListingTruth{Brand: b.Name, Unregistered: true, Substandard: g.substandard(b.Category, false)}
+		}
+	}
+}

@@ -22,7 +22,10 @@
 //   - Brands with reference prices, official images and authorised sellers.
 //   - Listings, clean and violating (counterfeit coded language, prohibited
 //     goods, diversion off the platform, advertising-law absolute claims),
-//     with evasive spellings, and clean listings with innocent look-alikes.
+//     with evasive spellings, and clean listings with innocent look-alikes;
+//     a few shops a brand authorised shortly before the period, whom the
+//     brand list handed to the platform does not name yet, sell the genuine
+//     product with the brand's photos.
 //   - Content: livestream segments (coded language sometimes split across
 //     consecutive segments), short videos and comments.
 //   - Orders with shipments and carrier scans (most on time, some late, some
@@ -207,6 +210,12 @@ type ListingTruth struct {
 	// it passes.
 	Substandard string `json:"substandard,omitempty"`
 	Brand       string `json:"brand,omitempty"` // the brand it copies or sells
+	// Unregistered is true for a genuine listing of Brand by a seller the
+	// brand authorised shortly before the period, whose authorisation the
+	// platform's brand registry does not hold yet: to the registry it is
+	// an unauthorised seller using the brand's own photos, until it shows
+	// its authorisation letter.
+	Unregistered bool `json:"unregistered,omitempty"`
 }
 
 // ContentTruth is the ground truth of one content item.
@@ -315,6 +324,7 @@ func Generate(cfg Config) *World {
 	g.content()
 	g.orders()
 	g.notices()
+	g.unregisteredSellers()
 	g.finish()
 	return g.w
 }

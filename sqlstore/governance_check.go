@@ -51,8 +51,7 @@ func (s *GovernanceService) CheckListings(ctx context.Context, ls []*anxin.Listi
 			if l.MerchantID == "" {
 				continue
 			}
-			sc, err := s.Counterfeit.score(ctx, anxin.ScoreInput{Listing: &anxin.Listing{ID: l.ID, MerchantID: l.MerchantID, Title: l.Title,
-				Description: l.Description, Category: l.Category, Brand: l.Brand, PriceFen: l.PriceFen}}, false)
+			sc, err := s.Counterfeit.score(ctx, anxin.ScoreInput{Listing: l.Listing()}, false)
 			if err != nil {
 				return nil, err
 			}

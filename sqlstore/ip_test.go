@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -382,6 +383,52 @@ func TestCheckUsesCounterfeitSignals(t *testing.T) {
 		}
 		if cds[0].Outcome != anxin.OutcomeReview || cds[1].Outcome != anxin.OutcomeAllow {
 			t.Errorf("covered-logo frame: outcomes %s, %s; want review, allow", cds[0].Outcome, cds[1].Outcome)
+		}
+
+		// A listing check sends the listing's images: the brand's own photo
+		// from a seller the registry does not list goes to review at the
+		// usual price; the same photo from the authorised seller, or no
+		// photo, passes.
+		official := hashbank.Hash256{7, 7, 7, 7}
+		if _, err := gov.Counterfeit.HashBank.Add(as(anxin.RoleOperator), []anxin.KnownImage{{PDQ: official.Hex(), Label: "brand_owned", BrandID: "b_lumen"}}); err != nil {
+			t.Fatal(err)
+		}
+		photo := []string{official.Hex()}
+		ds, err = gov.CheckListings(as(anxin.RolePlatform), []*anxin.ListingCheck{
+			{ID: "i1", MerchantID: "m_new", Title: "Lumen 真皮手提包", Brand: "Lumen", Category: "bags", PriceFen: 189900, ImageHashes: photo},
+			{ID: "i2", MerchantID: "m_ok", Title: "Lumen 真皮手提包", Brand: "Lumen", Category: "bags", PriceFen: 189900, ImageHashes: photo},
+			{ID: "i3", MerchantID: "m_new", Title: "Lumen 真皮手提包", Brand: "Lumen", Category: "bags", PriceFen: 189900},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cited = false
+		for _, e := range ds[0].Evidence {
+			cited = cited || (e.Kind == "signal" && e.Term == "counterfeit.image_brand_owned")
+		}
+		if ds[0].Outcome != anxin.OutcomeReview || !cited {
+			t.Errorf("brand's photo from an unlisted seller: outcome %s evidence %+v; want review citing image_brand_owned", ds[0].Outcome, ds[0].Evidence)
+		}
+		if ds[1].Outcome != anxin.OutcomeAllow || ds[2].Outcome != anxin.OutcomeAllow {
+			t.Errorf("authorised seller's photo, unlisted seller without photo: outcomes %s, %s; want allow, allow", ds[1].Outcome, ds[2].Outcome)
+		}
+		// Malformed hashes are refused for the whole batch, which stores
+		// nothing.
+		var before, after int
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM gov_decisions`).Scan(&before)
+		for _, bad := range [][]string{{"xyz"}, {""}, {strings.Repeat("a", 129)}, make([]string, anxin.MaxImages+1)} {
+			_, err := gov.CheckListings(as(anxin.RolePlatform), []*anxin.ListingCheck{
+				{ID: "ok1", MerchantID: "m_ok", Title: "Lumen 手提包", Category: "bags"},
+				{ID: "bad1", MerchantID: "m_ok", Title: "Lumen 手提包", Category: "bags", ImageHashes: bad},
+			})
+			var e *anxin.Error
+			if !errors.As(err, &e) || e.Kind != anxin.Invalid || len(e.Details) != 1 || e.Details[0].ID != "bad1" || !strings.Contains(e.Details[0].Message, "image_hashes") {
+				t.Errorf("image_hashes %.20q: err %#v; want Invalid naming bad1's image_hashes", bad, err)
+			}
+		}
+		db.QueryRowContext(ctx, `SELECT COUNT(*) FROM gov_decisions`).Scan(&after)
+		if after != before {
+			t.Errorf("refused batches stored %d decisions", after-before)
 		}
 	})
 }

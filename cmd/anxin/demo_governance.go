@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -60,6 +61,13 @@ type govRun struct {
 	decided, appeals         int
 	appealsQueued, reviewed  int // appealsQueued: rightly blocked sellers who appealed
 	wrongAppeals, overturned int // wrongAppeals: blocks the truth says were wrong
+	// unregistered counts the genuine listings of sellers missing from
+	// the brand registry: how many were checked, sent to review, blocked
+	// by the reviewer for want of an authorisation on file, and reinstated
+	// on appeal once the seller showed its letter.
+	unregistered struct{ checked, flagged, blocked, reinstated int }
+	rng          *rand.Rand // the delays of the appeals the review queue leads to
+	senior       string     // the key of the reviewer who decides appeals: never the first decider
 }
 
 // governanceDemo checks listings and content through the API as the
@@ -71,10 +79,13 @@ type govRun struct {
 // decides the appeal on the office calendar.
 func governanceDemo(ctx context.Context, env *demoEnv) error {
 	w := env.World
-	run := &govRun{}
+	run := &govRun{rng: env.rand("governance-review")}
 	env.govRun = run
 	reviewer, err := env.key(ctx, anxin.RoleReviewer)
 	if err != nil {
+		return err
+	}
+	if run.senior, err = env.key(ctx, anxin.RoleReviewer); err != nil {
 		return err
 	}
 	onboarded := map[string]time.Time{}
@@ -104,7 +115,7 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 	for _, l := range w.Listings {
 		at := checkAt(l.UpdatedAt, l.MerchantID)
 		lbatches[at] = append(lbatches[at], &anxin.ListingCheck{ID: l.ID, Title: l.Title, Description: l.Description, Category: l.Category,
-			Brand: l.Brand, PriceFen: l.PriceFen, MerchantID: l.MerchantID})
+			Brand: l.Brand, PriceFen: l.PriceFen, MerchantID: l.MerchantID, ImageHashes: l.ImageHashes})
 	}
 	r := env.rand("governance")
 	for at, ls := range lbatches {
@@ -127,9 +138,18 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 					run.silent.add(flagged, true) // a silent copy: only brand, price and images tell
 					continue
 				}
+				if tr.Unregistered {
+					// No wording either way: only the brand registry,
+					// which lacks the seller, tells against it.
+					run.unregistered.checked++
+					if flagged {
+						run.unregistered.flagged++
+					}
+					continue
+				}
 				run.lq.add(flagged, tr.Violation != "")
 				if d.Outcome == "block" && d.StatementID != "" && d.ReasonCode == anxin.ReasonPolicyViolation && run.wantsAppeal(governanceWrong(w, d)) {
-					governanceAppeal(env, reviewer, d, listingMerchant(w, d.ID), env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
+					governanceAppeal(env, run.senior, d, listingMerchant(w, d.ID), env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour), appealGenuine)
 				}
 			}
 			return nil
@@ -168,7 +188,7 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 				// appeals as wantsAppeal says; the reviewer decides on the
 				// simulator's truth.
 				if flagged && d.Outcome == "block" && d.StatementID != "" && sellers[authors[d.ID]] && run.wantsAppeal(governanceWrong(w, d)) {
-					governanceAppeal(env, reviewer, d, authors[d.ID], env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour))
+					governanceAppeal(env, run.senior, d, authors[d.ID], env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour), appealGenuine)
 				}
 			}
 			return nil
@@ -196,10 +216,17 @@ func (run *govRun) wantsAppeal(wrong bool) bool {
 	return run.appealsQueued <= 5
 }
 
+// The texts sellers appeal with.
+const (
+	appealGenuine = "This item breaks no rule: the product is genuine and the wording is ours."
+	appealLetter  = "We are an authorised seller of this brand: the brand's authorisation letter, issued before these listings went up, is attached."
+)
+
 // governanceAppeal queues merchant's appeal of block d at t and the
-// reviewer's decision wait office hours later: overturned when the
+// decision of reviewer (not the one who decided the case) wait office
+// hours later: overturned when the
 // simulator's truth says the listing or content broke no rule.
-func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant string, t time.Time, wait time.Duration) {
+func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant string, t time.Time, wait time.Duration, text string) {
 	w := env.World
 	env.at(t, func(ctx context.Context) error {
 		k, err := env.key(ctx, anxin.MerchantRole(merchant))
@@ -209,7 +236,7 @@ func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant st
 		var a struct {
 			ID string `json:"id"`
 		}
-		if err := env.post(ctx, k, "/v1/statements/"+d.StatementID+"/appeals", map[string]string{"text": "This item breaks no rule: the product is genuine and the wording is ours."}, &a); err != nil {
+		if err := env.post(ctx, k, "/v1/statements/"+d.StatementID+"/appeals", map[string]string{"text": text}, &a); err != nil {
 			if anxin.KindOf(err) == anxin.Conflict {
 				return nil
 			}
@@ -226,6 +253,10 @@ func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant st
 			env.govRun.appeals++
 			if res == anxin.ResOverturn {
 				env.govRun.overturned++
+				if lt := w.Truth.Listings[d.ID]; lt.Unregistered {
+					env.govRun.unregistered.reinstated++
+					return registerSeller(ctx, env, lt.Brand, merchant)
+				}
 			}
 			return nil
 		})
@@ -270,7 +301,11 @@ func contentStream(w *sim.World, id string) string {
 }
 
 // governanceReview works the open review queue once, deciding as the
-// ground truth says, and returns how many cases it decided.
+// ground truth says, and returns how many cases it decided. The one thing
+// the reviewer cannot know is an authorisation the brand registry lacks:
+// a genuine listing of such a seller looks like an unauthorised seller
+// using the brand's own photos, and is blocked until the seller appeals
+// with its letter.
 func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, error) {
 	w := env.World
 	decided := 0
@@ -280,6 +315,7 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 				ID          string `json:"id"`
 				SubjectType string `json:"subject_type"`
 				SubjectID   string `json:"subject_id"`
+				MerchantID  string `json:"merchant_id"`
 			} `json:"cases"`
 		}
 		if err := env.get(ctx, reviewer, "/v1/cases?status=open&limit=200", &q); err != nil {
@@ -289,14 +325,20 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 			return decided, nil
 		}
 		var uphold, overturn []string
+		unregistered := map[string][2]string{} // case id → listing id, merchant id
 		for _, c := range q.Cases {
-			v := w.Truth.Listings[c.SubjectID].Violation
+			lt := w.Truth.Listings[c.SubjectID]
+			v := lt.Violation
 			if c.SubjectType == "content" {
-				v = w.Truth.Content[c.SubjectID].Violation
+				v, lt = w.Truth.Content[c.SubjectID].Violation, sim.ListingTruth{}
 			}
-			if v != "" {
+			switch {
+			case v != "":
 				uphold = append(uphold, c.ID)
-			} else {
+			case lt.Unregistered:
+				uphold = append(uphold, c.ID)
+				unregistered[c.ID] = [2]string{c.SubjectID, c.MerchantID}
+			default:
 				overturn = append(overturn, c.ID)
 			}
 		}
@@ -312,7 +354,44 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 			}
 			decided += len(b.ids)
 		}
+		for _, id := range uphold {
+			u, ok := unregistered[id]
+			if !ok {
+				continue
+			}
+			var c struct {
+				StatementID string `json:"statement_id"`
+			}
+			if err := env.get(ctx, reviewer, "/v1/cases/"+id, &c); err != nil {
+				return decided, err
+			}
+			run := env.govRun
+			run.unregistered.blocked++
+			if c.StatementID != "" && run.wantsAppeal(true) {
+				d := demoDecision{ID: u[0], StatementID: c.StatementID, Rules: []any{"listing.counterfeit.signals"}}
+				governanceAppeal(env, run.senior, d, u[1], env.Clock.Now().Add(between(run.rng, 2*time.Hour, 40*time.Hour)), between(run.rng, 2*time.Hour, 16*time.Hour), appealLetter)
+			}
+		}
 	}
+}
+
+// registerSeller adds merchant to the authorised sellers of the brand
+// named name in the registry, as the operator does once an appeal has
+// shown the brand's letter.
+func registerSeller(ctx context.Context, env *demoEnv, name, merchant string) error {
+	var list struct {
+		Items []anxin.Brand `json:"items"`
+	}
+	if err := env.get(ctx, env.Operator, "/v1/brands", &list); err != nil {
+		return err
+	}
+	for _, b := range list.Items {
+		if b.Name == name && !slices.Contains(b.AuthorisedSellers, merchant) {
+			b.AuthorisedSellers = append(b.AuthorisedSellers, merchant)
+			return env.post(ctx, env.Operator, "/v1/brands", b, nil)
+		}
+	}
+	return nil
 }
 
 func governanceAfter(ctx context.Context, env *demoEnv) error {
@@ -326,6 +405,9 @@ func governanceAfter(ctx context.Context, env *demoEnv) error {
 	fmt.Fprintf(env.Out, "  content: %s\n", run.cq)
 	fmt.Fprintf(env.Out, "%-28s %10d cases in %d review sessions; %d appeals decided, %d overturned (%d blocks the truth says were wrong)\n",
 		"review cases decided", run.decided, run.reviewed, run.appeals, run.overturned, run.wrongAppeals)
+	u := run.unregistered
+	fmt.Fprintf(env.Out, "  authorised sellers missing from the brand registry: %d listings checked, %d sent to review, %d blocked by the reviewer, %d reinstated on appeal\n",
+		u.checked, u.flagged, u.blocked, u.reinstated)
 	return nil
 }
 

@@ -172,9 +172,11 @@ var demoReportFloors = []struct {
 	{"governance", "appeals_decided", 1},
 	{"governance", "listings_delisted", 1},
 	// Every seller the simulator's truth says was blocked wrongly appeals
-	// and is overturned, but on seed 7 the engine blocks nothing the truth
-	// calls clean (the look-alikes included), so there is no floor on
-	// overturns; the rightly blocked sellers' appeals are decided.
+	// and is overturned. On seed 7 the engine blocks nothing the truth
+	// calls clean (the look-alikes included); the overturns come from the
+	// sellers the brand registry lacks, whom the reviewer blocks until
+	// they show their authorisation letter.
+	{"governance", "appeals_overturned", 1},
 	{"protection", "claims_total", 100},
 	{"protection", "fund_paid_fen", 1},
 	{"protection", "refund_time_p50_s", 60}, // decided at filing, but the marketplace's payment rail takes minutes
