@@ -312,10 +312,11 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 	for {
 		var q struct {
 			Cases []struct {
-				ID          string `json:"id"`
-				SubjectType string `json:"subject_type"`
-				SubjectID   string `json:"subject_id"`
-				MerchantID  string `json:"merchant_id"`
+				ID          string   `json:"id"`
+				SubjectType string   `json:"subject_type"`
+				SubjectID   string   `json:"subject_id"`
+				MerchantID  string   `json:"merchant_id"`
+				RuleIDs     []string `json:"rule_ids"`
 			} `json:"cases"`
 		}
 		if err := env.get(ctx, reviewer, "/v1/cases?status=open&limit=200", &q); err != nil {
@@ -327,17 +328,19 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 		var uphold, overturn []string
 		unregistered := map[string][2]string{} // case id → listing id, merchant id
 		for _, c := range q.Cases {
-			lt := w.Truth.Listings[c.SubjectID]
-			v := lt.Violation
-			if c.SubjectType == "content" {
-				v, lt = w.Truth.Content[c.SubjectID].Violation, sim.ListingTruth{}
+			// The reviewer judges a case as an appeal of it is judged
+			// (governanceWrong): a frame of a stream selling counterfeits
+			// flagged by a counterfeit rule shows the counterfeit.
+			d := demoDecision{ID: c.SubjectID}
+			for _, id := range c.RuleIDs {
+				d.Rules = append(d.Rules, map[string]any{"rule_id": id})
 			}
 			switch {
-			case v != "":
-				uphold = append(uphold, c.ID)
-			case lt.Unregistered:
+			case c.SubjectType == "listing" && w.Truth.Listings[c.SubjectID].Unregistered:
 				uphold = append(uphold, c.ID)
 				unregistered[c.ID] = [2]string{c.SubjectID, c.MerchantID}
+			case len(d.Rules) > 0 && !governanceWrong(w, d):
+				uphold = append(uphold, c.ID)
 			default:
 				overturn = append(overturn, c.ID)
 			}
