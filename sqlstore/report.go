@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"time"
 
 	"anxin"
 )
@@ -32,10 +34,15 @@ func NewReportService(db *DB) *ReportService { return &ReportService{db: db} }
 var _ anxin.ReportService = (*ReportService)(nil)
 
 // Report computes every section for p. Invalid if the period is empty or
-// inverted.
+// inverted, or if events are stored and none of them was received in it
+// (a period outside the data would print a report of zeros that reads as
+// an idle marketplace).
 func (s *ReportService) Report(ctx context.Context, p anxin.Period) (*anxin.Report, error) {
 	if !p.From.Before(p.To) {
 		return nil, anxin.Errorf(anxin.Invalid, "The report period must end after it starts.")
+	}
+	if err := s.covers(ctx, p); err != nil {
+		return nil, err
 	}
 	r := &anxin.Report{Period: p}
 	for _, f := range reportSections {
@@ -46,6 +53,23 @@ func (s *ReportService) Report(ctx context.Context, p anxin.Period) (*anxin.Repo
 		r.Sections = append(r.Sections, sec)
 	}
 	return r, nil
+}
+
+// covers returns Invalid when events are stored but the period holds none
+// of them, naming the days the stored events span. Both ends are read from
+// the received_at index.
+func (s *ReportService) covers(ctx context.Context, p anxin.Period) error {
+	var first, last sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT (SELECT MIN(received_at) FROM events), (SELECT MAX(received_at) FROM events)`).Scan(&first, &last); err != nil {
+		return mapError(err)
+	}
+	if !first.Valid || ms(p.To) > first.Int64 && ms(p.From) <= last.Int64 {
+		return nil
+	}
+	day := func(v int64) string { return time.UnixMilli(v).In(anxin.MarketplaceTZ).Format(time.DateOnly) }
+	return anxin.Errorf(anxin.Invalid, "No data in the period %s to %s: the stored events were received from %s to %s (%s).",
+		p.From.In(anxin.MarketplaceTZ).Format(time.DateOnly), p.To.Add(-time.Millisecond).In(anxin.MarketplaceTZ).Format(time.DateOnly),
+		day(first.Int64), day(last.Int64), anxin.MarketplaceTZ)
 }
 
 // count runs a COUNT-style query that returns one integer.

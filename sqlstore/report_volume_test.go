@@ -1,12 +1,14 @@
 package sqlstore_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"anxin"
+	"anxin/anxintest"
 	"anxin/sqlstore"
 	"anxin/sqlstore/sqltest"
 )
@@ -62,6 +64,41 @@ func TestReportVolume(t *testing.T) {
 		c := r.Sections[0].Charts[0]
 		if c.Name != "orders_per_month" || len(c.Labels) != 12 || c.Labels[0] != "2026-01" || c.Values[0] != 4 {
 			t.Errorf("year chart = %s %v %v; want orders_per_month, 12 months, 4 in 2026-01", c.Name, c.Labels, c.Values)
+		}
+	})
+}
+
+// TestReportOutsideData: with events stored, a period that holds none of
+// them is refused with the span the data has; a period that overlaps it,
+// even by a day, is reported; a database without events reports zeros.
+func TestReportOutsideData(t *testing.T) {
+	tz := anxin.MarketplaceTZ
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, tz).UTC() }
+	start := day(1, 10).Add(9 * time.Hour)
+	clock := anxintest.NewClock(start)
+	sqltest.Run(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		clock.Set(start) // each database starts from the same day
+		rs := sqlstore.NewReportService(db)
+		if _, err := rs.Report(operator, anxin.Period{From: day(6, 1), To: day(7, 1)}); err != nil {
+			t.Fatalf("Report on a database without events = %v; want zeros", err)
+		}
+		es := sqlstore.NewEventService(db)
+		for _, id := range []string{"e1", "e2"} {
+			if _, err := es.IngestEvents(platform, []*anxin.Event{created(id, "o_"+id, "m_1", clock.Now())}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(48 * time.Hour) // received on 10 and 12 January
+		}
+		for _, p := range []anxin.Period{{From: day(2, 1), To: day(3, 1)}, {From: day(1, 1), To: day(1, 10)}, {From: day(1, 13), To: day(1, 20)}} {
+			_, err := rs.Report(operator, p)
+			if anxin.KindOf(err) != anxin.Invalid || !strings.Contains(err.Error(), "2026-01-10 to 2026-01-12") {
+				t.Errorf("Report(%v) = %v; want Invalid naming the data's span 2026-01-10 to 2026-01-12", p, err)
+			}
+		}
+		for _, p := range []anxin.Period{{From: day(1, 1), To: day(1, 11)}, {From: day(1, 12), To: day(1, 13)}, {From: day(1, 1), To: day(12, 31)}} {
+			if _, err := rs.Report(operator, p); err != nil {
+				t.Errorf("Report(%v) = %v; want the report", p, err)
+			}
 		}
 	})
 }
