@@ -25,6 +25,10 @@ var (
 		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
 		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办", "帮你做", "都能配",
 		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走",
+		// A host's spoken offer of what is named before or after: it can be
+		// sent, is plentiful, is brought in town, is rented or sold to the host.
+		"能发", "都能发", "管够", "同城可以送", "同城送", "找我拿", "私我拿", "租给我", "租给我们", "卖给我", "卖给我们",
+		"都能约", "可以约", "给你做", "做一张", "注册就送",
 		// Spoken offers in a stream: the host asks those who want it to type
 		// a sign, says the goods are with them, or pulls buyers into a group.
 		"扣1", "扣个1", "扣一", "扣个一", "想要的扣", "要的扣", "有需要的", "我这里有", "我这儿有", "我们这有", "我们这里有",
@@ -35,7 +39,10 @@ var (
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
 		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
 		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "别买", "不要买",
-		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰",
+		// No protection off the platform, and a buyer who did not take up what
+		// someone offered (客服说可以加微信…，我没加).
+		"平台不管", "平台不负责", "没有保障", "没保障", "不受保障", "我没加", "我没理", "没理他", "没理她", "我没信", "没上当", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
@@ -298,7 +305,10 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if neutral(cat) {
 			// A contact word is lowered by a warning or news cue (加QQ的都是骗子,
 			// 打击站外交易) but never raised: it is not a risky noun.
-			if !contact && (bestD[2] <= newsReach || bestD[1] <= cautionReach && bestD[0] > offerReach) {
+			// A cue of ordinary goods (下单) farther than the warning does not
+			// undo it: 卖家说私聊更便宜，我没理，直接在平台下单了.
+			offerNear := bestD[0] <= offerReach && (bestD[0] <= bestD[1] || serviceCue(cues().Terms()[kept[best[0]].Term].Pattern))
+			if !contact && (bestD[2] <= newsReach || bestD[1] <= cautionReach && !offerNear) {
 				c.intent[i], c.cue[i] = intentCaution, best[1]
 				if bestD[2] <= newsReach {
 					c.cue[i] = best[2]

@@ -42,7 +42,8 @@ func clauseNegated(src string, start int) bool {
 
 // scamVerdicts judge what comes before them in the sentence a scam or a
 // lie (加我好友的那个人是骗子, 说能私下便宜的都是假的).
-var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信"}
+var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信", "是骗钱的", "是坑人的", "是忽悠人的",
+	"是违法的", "是犯法的", "是智商税", "是陷阱", "是套路", "属于违法", "违法行为", "属于犯罪", "是犯罪"}
 
 // judgedScam reports whether the sentence of the cue ending at end (an
 // offset of the original text src) goes on, within 30 characters, to one
@@ -166,7 +167,8 @@ func denied(before string) bool {
 
 // askCues open a question from a buyer or reader; a seller's rhetorical
 // question (征信花了？包下款) comes before an offer instead.
-var askCues = []string{"请问", "求问", "想问", "为什么", "有没有人", "有人知道", "谁知道", "怎么举报", "怎么投诉", "怎么办"}
+var askCues = []string{"请问", "求问", "想问", "为什么", "有没有人", "有人知道", "谁知道", "怎么举报", "怎么投诉", "怎么办",
+	"有人问", "有宝宝问", "有家人问", "有朋友问", "有粉丝问"}
 
 // asks reports whether the text is a question: it ends with a question mark
 // or opens one with an ask cue.
@@ -275,7 +277,19 @@ func complementOut(norm string, h lexicon.Hit, pattern string) bool {
 		return false
 	}
 	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
-	return strings.ContainsRune(outVerbs, r)
+	return strings.ContainsRune(outVerbs, r) || mishap(norm[h.End:])
+}
+
+// mishaps follow 出 when something went wrong (出了问题, 出事, 出错): no sale.
+var mishaps = []string{"了问题", "问题", "了事", "事了", "错", "了错", "故障", "了故障", "意外", "了意外", "毛病", "了毛病"}
+
+func mishap(rest string) bool {
+	for _, m := range mishaps {
+		if strings.HasPrefix(rest, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // genuineFillers may stand between a sell cue and what it sells (卖的都是正品).
