@@ -28,7 +28,8 @@ var (
 		// A host's spoken offer of what is named before or after: it can be
 		// sent, is plentiful, is brought in town, is rented or sold to the host.
 		"能发", "都能发", "管够", "同城可以送", "同城送", "找我拿", "私我拿", "租给我", "租给我们", "卖给我", "卖给我们",
-		"都能约", "可以约", "给你做", "做一张", "注册就送",
+		"都能约", "可以约", "给你做", "做一张", "注册就送", "也能买", "也能买到", "找我拿点", "专门帮人", "帮人修复", "帮你修复",
+		"不成功不收费", "借我们", "借给我们", "给我们用", "看我简介", "看我的简介",
 		// Spoken offers in a stream: the host asks those who want it to type
 		// a sign, says the goods are with them, or pulls buyers into a group.
 		"扣1", "扣个1", "扣一", "扣个一", "想要的扣", "要的扣", "有需要的", "我这里有", "我这儿有", "我们这有", "我们这里有",
@@ -42,12 +43,15 @@ var (
 		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰",
 		// No protection off the platform, and a buyer who did not take up what
 		// someone offered (客服说可以加微信…，我没加).
-		"平台不管", "平台不负责", "没有保障", "没保障", "不受保障", "我没加", "我没理", "没理他", "没理她", "我没信", "没上当", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"平台不管", "平台不负责", "没有保障", "没保障", "不受保障", "没法帮", "没办法帮", "帮不了你", "我没加", "我没理", "没理他",
+		"没理她", "我没信", "没上当", "被盗", "盗号", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
 		"收缴", "被抓", "抓了", "封号", "封卡", "被封", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
-		"风险提示", "温馨提示", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
+		"风险提示", "温馨提示",
+		// The legal consequence of an act names it without offering it.
+		"构成", "帮信罪", "案底", "刑事责任", "坐牢", "判刑的", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
 		"court", "charged with", "reported"}
 	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
 	negators = []string{"不", "没", "别", "勿", "禁止", "严禁", "非法", "拒绝", "不得", "切勿", "谨防", "绝不", "从不", "不会", "不要", "dont", "don't", "never", "no"}

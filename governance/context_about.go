@@ -43,7 +43,8 @@ func clauseNegated(src string, start int) bool {
 // scamVerdicts judge what comes before them in the sentence a scam or a
 // lie (加我好友的那个人是骗子, 说能私下便宜的都是假的).
 var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信", "是骗钱的", "是坑人的", "是忽悠人的",
-	"是违法的", "是犯法的", "是智商税", "是陷阱", "是套路", "属于违法", "违法行为", "属于犯罪", "是犯罪"}
+	"是违法的", "是犯法的", "是智商税", "是陷阱", "是套路", "属于违法", "违法行为", "属于犯罪", "是犯罪",
+	"举报了", "已举报", "拉黑了", "已拉黑"}
 
 // judgedScam reports whether the sentence of the cue ending at end (an
 // offset of the original text src) goes on, within 30 characters, to one
@@ -150,7 +151,7 @@ func containsAny(s string, words []string) bool {
 
 // reportCues attribute a claim to someone other than the writer.
 var reportCues = []string{"听说", "据说", "有人说", "别人说", "朋友说", "卖家说", "客服说", "主播说", "店家说", "商家说",
-	"宣传说", "广告说", "包装上说", "医生说", "都说", "号称", "说是"}
+	"宣传说", "广告说", "包装上说", "医生说", "都说", "号称", "说是", "律师说", "警察说", "民警说"}
 
 // denyCues deny what follows them: 不是假货, 并非高仿, 从来没收到过假货.
 var denyCues = []string{"不是", "并非", "绝非", "不像", "没收到过", "没买到过", "没遇到过", "not", "not a", "isnt", "isn't"}
