@@ -253,7 +253,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t.Norm, h) {
+		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t, h) {
 			continue // 只卖正品: no offer of the replica named beside it
 		}
 		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart) || judgedScam(t.Source(), h.OrigEnd)) {
@@ -328,6 +328,8 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i], c.cue[i] = intentCaution, best[2]
 		case !contact && !priced && !impersonates(cat) && !weakPhishing(cat) && askedAbout(t.Source(), sentences, sent, bestD[0] > offerReach):
 			c.intent[i] = intentCaution // 这个手表是高仿的吗？: a question about it
+		case !priced && !contact && bannedHere(t.Source(), h.OrigEnd):
+			c.intent[i] = intentCaution // 弓弩是违禁的: the writer names it banned
 		case denied(t.Norm[:h.Start]) && !priced:
 			c.intent[i] = intentCaution // 不是假货, 没收到过高仿: the writer denies it
 		case contact:

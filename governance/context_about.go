@@ -50,16 +50,34 @@ var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗
 // offset of the original text src) goes on, within 30 characters, to one
 // of scamVerdicts not itself denied (不是骗子 is a seller's reassurance).
 func judgedScam(src string, end int) bool {
+	return judged(src, end, 30, sentenceEnd, scamVerdicts)
+}
+
+// banVerdicts say that the thing just named is banned (弓弩是违禁的,
+// 这种刀属于管制刀具): a host or a writer who names it so is not offering it.
+var banVerdicts = []string{"是违禁", "属于违禁", "都是违禁", "是违法", "属于违法", "是犯法", "是管制", "属于管制", "都是管制",
+	"是禁止", "是不允许", "不能卖", "不让卖", "不能买", "不能带", "不能寄", "不能邮寄", "禁止邮寄", "不能快递"}
+
+// bannedHere reports whether the clause of the hit ending at end (an offset
+// of the original text src) goes on, within 12 characters, to one of
+// banVerdicts not itself denied (不是违禁的).
+func bannedHere(src string, end int) bool {
+	return judged(src, end, 12, clauseEnd, banVerdicts)
+}
+
+// judged reports whether src after end, up to limit characters or the
+// first rune stop reports, holds one of verdicts not preceded by 不, 非 or 没.
+func judged(src string, end, limit int, stop func(rune) bool, verdicts []string) bool {
 	rest := src[end:]
 	n := 0
 	for i, r := range rest {
-		if n == 30 || sentenceEnd(r) {
+		if n == limit || stop(r) {
 			rest = rest[:i]
 			break
 		}
 		n++
 	}
-	for _, v := range scamVerdicts {
+	for _, v := range verdicts {
 		k := strings.Index(rest, v)
 		if k < 0 {
 			continue
@@ -299,7 +317,8 @@ const genuineFillers = "的都是只全"
 // sellsGenuine reports whether the offer cue h sells the genuine article
 // (只卖正品, 卖的都是真货): a seller who says so beside 不卖高仿 offers no
 // replica. 正品级, 正品品质 and 正品同款 are replica wording and do not count.
-func sellsGenuine(norm string, h lexicon.Hit) bool {
+func sellsGenuine(t lexicon.Text, h lexicon.Hit) bool {
+	norm := t.Norm
 	rest := norm[h.End:]
 	for n := 0; n < 3 && rest != ""; n++ {
 		r, w := utf8.DecodeRuneInString(rest)
@@ -310,8 +329,9 @@ func sellsGenuine(norm string, h lexicon.Hit) bool {
 	}
 	for _, g := range []string{"正品", "真货", "真品", "原装正品", "官方正品", "专柜正品"} {
 		if after, ok := strings.CutPrefix(rest, g); ok {
+			// A separator after it (只卖正品，质检报告…) ends the phrase.
 			r, _ := utf8.DecodeRuneInString(after)
-			return !strings.ContainsRune("级质同一原", r)
+			return gapAt(t, len(norm)-len(after)) || !strings.ContainsRune("级质同一原", r)
 		}
 	}
 	return false
