@@ -295,9 +295,18 @@ func complementOut(norm string, h lexicon.Hit, pattern string) bool {
 	if pattern != "出" {
 		return false
 	}
-	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
+	r, w := utf8.DecodeLastRuneInString(norm[:h.Start])
+	if r == '不' || r == '得' {
+		// 看不出, 分得出: the verb can or cannot make it out.
+		r, _ = utf8.DecodeLastRuneInString(norm[:h.Start-w])
+		return strings.ContainsRune(outVerbs+senseVerbs, r)
+	}
 	return strings.ContainsRune(outVerbs, r) || mishap(norm[h.End:])
 }
+
+// senseVerbs make out what they perceive with 不出 or 得出 (分不出, 认不出,
+// 吃得出): no sale.
+const senseVerbs = "分认辨验吃闻听摸想猜测鉴"
 
 // mishaps follow 出 when something went wrong (出了问题, 出事, 出错): no sale.
 var mishaps = []string{"了问题", "问题", "了事", "事了", "错", "了错", "故障", "了故障", "意外", "了意外", "毛病", "了毛病"}
