@@ -44,7 +44,9 @@ var (
 		// No protection off the platform, and a buyer who did not take up what
 		// someone offered (客服说可以加微信…，我没加).
 		"平台不管", "平台不负责", "没有保障", "没保障", "不受保障", "没法帮", "没办法帮", "帮不了你", "没人管", "没人负责", "我没加", "我没理", "没理他",
-		"没理她", "我没信", "没上当", "被盗", "盗号", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"没理她", "我没信", "没上当", "我没进", "没进群", "被盗", "盗号", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot",
+		"scams", "scammer", "scammers", "a scam", "fraud", "quit", "quitting", "stay away", "refused", "i refused",
+		"reported it", "reported them", "do not trust", "don't trust", "never pay"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
@@ -330,7 +332,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i] = intentCaution // 这个手表是高仿的吗？: a question about it
 		case !priced && !contact && bannedHere(t.Source(), h.OrigEnd):
 			c.intent[i] = intentCaution // 弓弩是违禁的: the writer names it banned
-		case denied(t.Norm[:h.Start]) && !priced:
+		case denied(t, h) && !priced:
 			c.intent[i] = intentCaution // 不是假货, 没收到过高仿: the writer denies it
 		case contact:
 			c.intent[i] = intentOffer
@@ -396,15 +398,28 @@ func negated(before string) bool {
 }
 
 // runeDistance is the number of characters of norm between two spans (0
-// when they touch or overlap).
+// when they touch or overlap). Latin letters count four to a character, so
+// that a cue's reach covers about as many English words as Chinese ones
+// (scam warnings in English put a few words between the cue and the term).
 func runeDistance(norm string, a, b lexicon.Hit) int {
+	var gap string
 	switch {
 	case b.Start >= a.End:
-		return utf8.RuneCountInString(norm[a.End:b.Start])
+		gap = norm[a.End:b.Start]
 	case a.Start >= b.End:
-		return utf8.RuneCountInString(norm[b.End:a.Start])
+		gap = norm[b.End:a.Start]
+	default:
+		return 0
 	}
-	return 0
+	n, latin := 0, 0
+	for _, r := range gap {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			latin++
+			continue
+		}
+		n++
+	}
+	return n + (latin+3)/4
 }
 
 // sentenceEnds appends the byte offsets of the sentence terminators of s to

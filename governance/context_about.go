@@ -171,15 +171,26 @@ func containsAny(s string, words []string) bool {
 var reportCues = []string{"听说", "据说", "有人说", "别人说", "朋友说", "卖家说", "客服说", "主播说", "店家说", "商家说",
 	"宣传说", "广告说", "包装上说", "医生说", "都说", "号称", "说是", "律师说", "警察说", "民警说"}
 
-// denyCues deny what follows them: 不是假货, 并非高仿, 从来没收到过假货.
-var denyCues = []string{"不是", "并非", "绝非", "不像", "没收到过", "没买到过", "没遇到过", "not", "not a", "isnt", "isn't"}
+// denyCues deny what follows them: 不是假货, 并非高仿, 从来没收到过假货, 不含
+// 火药, no gunpowder.
+var denyCues = []string{"不是", "并非", "绝非", "不像", "没收到过", "没买到过", "没遇到过", "不含", "没有", "无", "not", "not a", "isnt",
+	"isn't", "no", "without", "free of"}
 
-// denied reports whether the text before a hit ends with a denial.
-func denied(before string) bool {
+// denied reports whether the text t before hit h ends with a denial. A
+// Latin denial must be a word of its own (no, not the end of casino).
+func denied(t lexicon.Text, h lexicon.Hit) bool {
+	before := t.Norm[:h.Start]
 	for _, d := range denyCues {
-		if strings.HasSuffix(before, d) {
-			return true
+		if !strings.HasSuffix(before, d) {
+			continue
 		}
+		if d[0] >= 'a' && d[0] <= 'z' && !(gapAt(t, h.Start-len(d)) && gapAt(t, h.Start)) {
+			continue
+		}
+		if (d == "没有" || d == "无") && strings.HasSuffix(before[:len(before)-len(d)], "有") {
+			continue // 有没有一类卡, 有无: a question, or a solicit
+		}
+		return true
 	}
 	return false
 }

@@ -97,3 +97,28 @@ func TestSpokenOffersThirdRound(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglishContextAndDenials checks that English warnings reach the terms
+// a few words away, that a denial names what a product is free of (无火药,
+// no gunpowder, but not the "no" at the end of casino), and that 有没有 is
+// a question, not a denial.
+func TestEnglishContextAndDenials(t *testing.T) {
+	e := defaultEngine(t)
+	const stream, comment = anxin.ContentLivestreamSegment, anxin.ContentComment
+	tests := []struct {
+		kind, text string
+		want       anxin.Outcome
+	}{
+		{comment, "Stay away from people who tell you to chat on WhatsApp, they are scammers", anxin.OutcomeAllow},
+		{comment, "The shop wanted me to talk on WeChat for the refund, I refused", anxin.OutcomeAllow},
+		{stream, "These sparklers make light and sound only, no gunpowder inside", anxin.OutcomeAllow},
+		{stream, "这款电子鞭炮不含火药，插电就响", anxin.OutcomeAllow},
+		{comment, "Add me on WhatsApp for a cheaper price", anxin.OutcomeReview},
+		{comment, "有没有一类卡，我这边收，价格好说", anxin.OutcomeBlock},
+	}
+	for _, tt := range tests {
+		if got := checkKind(t, e, tt.kind, tt.text); got.Outcome != tt.want {
+			t.Errorf("check(%s, %q) = %s (%v); want %s", tt.kind, tt.text, got.Outcome, got.Fired, tt.want)
+		}
+	}
+}
