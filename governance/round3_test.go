@@ -11,17 +11,29 @@ import (
 // with words between). Their texts were written for them and are not from
 // the evaluation corpus or the probe files.
 
+// kindCase is a text of a content kind and the outcome it must get.
+type kindCase struct {
+	kind, text string
+	want       anxin.Outcome
+}
+
+func checkKindCases(t *testing.T, tests []kindCase) {
+	t.Helper()
+	e := defaultEngine(t)
+	for _, tt := range tests {
+		if got := checkKind(t, e, tt.kind, tt.text); got.Outcome != tt.want {
+			t.Errorf("check(%s, %q) = %s (%v); want %s", tt.kind, tt.text, got.Outcome, got.Fired, tt.want)
+		}
+	}
+}
+
 // TestVerdictsAndRefusals checks that an offer its sentence calls a scam,
 // a crime or reported, a buyer's refusal of it, a no-protection warning and
 // a thing its clause calls banned are talk, and that a seller's denial of
 // such a verdict is not.
 func TestVerdictsAndRefusals(t *testing.T) {
-	e := defaultEngine(t)
 	const stream, comment = anxin.ContentLivestreamSegment, anxin.ContentComment
-	tests := []struct {
-		kind, text string
-		want       anxin.Outcome
-	}{
+	tests := []kindCase{
 		{comment, "那种说能代办学位证的都是骗钱的，别交定金", anxin.OutcomeAllow},
 		{comment, "有人在评论区私信我出售微信号，已举报", anxin.OutcomeAllow},
 		{comment, "帮陌生人出借银行卡可能构成帮信罪，会留案底", anxin.OutcomeAllow},
@@ -32,11 +44,7 @@ func TestVerdictsAndRefusals(t *testing.T) {
 		{stream, "我们不接受任何私下转账，都在小黄车拍", anxin.OutcomeAllow},
 		{comment, "收购微信号，日结，不是骗子", anxin.OutcomeBlock},
 	}
-	for _, tt := range tests {
-		if got := checkKind(t, e, tt.kind, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(%s, %q) = %s (%v); want %s", tt.kind, tt.text, got.Outcome, got.Fired, tt.want)
-		}
-	}
+	checkKindCases(t, tests)
 }
 
 // TestOrdinaryWordsNotOffers checks words of ordinary text that the
@@ -45,12 +53,8 @@ func TestVerdictsAndRefusals(t *testing.T) {
 // benchmark, a model gun, a genuine article named before a new clause and
 // a shop's after-sales e-mail.
 func TestOrdinaryWordsNotOffers(t *testing.T) {
-	e := defaultEngine(t)
 	const stream, comment = anxin.ContentLivestreamSegment, anxin.ContentComment
-	tests := []struct {
-		kind, text string
-		want       anxin.Outcome
-	}{
+	tests := []kindCase{
 		{comment, "私下交易出了问题没人管，还是在平台买吧", anxin.OutcomeAllow},
 		{comment, "能换绑手机号吗？旧号码注销了", anxin.OutcomeAllow},
 		{stream, "这款手机跑分九十万，追剧打游戏都流畅", anxin.OutcomeAllow},
@@ -61,11 +65,7 @@ func TestOrdinaryWordsNotOffers(t *testing.T) {
 		{stream, "高仿包，外行根本看不出，私我", anxin.OutcomeBlock},
 		{comment, "跑分兼职，日结佣金", anxin.OutcomeBlock},
 	}
-	for _, tt := range tests {
-		if got := checkKind(t, e, tt.kind, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(%s, %q) = %s (%v); want %s", tt.kind, tt.text, got.Outcome, got.Fired, tt.want)
-		}
-	}
+	checkKindCases(t, tests)
 }
 
 // TestSpokenOffersThirdRound checks the spoken offers of the third round:
@@ -74,7 +74,6 @@ func TestOrdinaryWordsNotOffers(t *testing.T) {
 // host's profile, group or screen, and cure outcomes promised within a
 // course.
 func TestSpokenOffersThirdRound(t *testing.T) {
-	e := defaultEngine(t)
 	const stream = anxin.ContentLivestreamSegment
 	tests := []struct {
 		text string
@@ -91,11 +90,11 @@ func TestSpokenOffersThirdRound(t *testing.T) {
 		{"静脉曲张的家人，穿这个袜子一个疗程就好", anxin.OutcomeBlock},
 		{"这款袜子是普通的棉袜，一个疗程就好这种话我们不说", anxin.OutcomeAllow},
 	}
-	for _, tt := range tests {
-		if got := checkKind(t, e, stream, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(stream, %q) = %s (%v); want %s", tt.text, got.Outcome, got.Fired, tt.want)
-		}
+	cases := make([]kindCase, len(tests))
+	for i, tt := range tests {
+		cases[i] = kindCase{stream, tt.text, tt.want}
 	}
+	checkKindCases(t, cases)
 }
 
 // TestEnglishContextAndDenials checks that English warnings reach the terms
@@ -103,12 +102,8 @@ func TestSpokenOffersThirdRound(t *testing.T) {
 // no gunpowder, but not the "no" at the end of casino), and that 有没有 is
 // a question, not a denial.
 func TestEnglishContextAndDenials(t *testing.T) {
-	e := defaultEngine(t)
 	const stream, comment = anxin.ContentLivestreamSegment, anxin.ContentComment
-	tests := []struct {
-		kind, text string
-		want       anxin.Outcome
-	}{
+	tests := []kindCase{
 		{comment, "Stay away from people who tell you to chat on WhatsApp, they are scammers", anxin.OutcomeAllow},
 		{comment, "The shop wanted me to talk on WeChat for the refund, I refused", anxin.OutcomeAllow},
 		{stream, "These sparklers make light and sound only, no gunpowder inside", anxin.OutcomeAllow},
@@ -116,9 +111,5 @@ func TestEnglishContextAndDenials(t *testing.T) {
 		{comment, "Add me on WhatsApp for a cheaper price", anxin.OutcomeReview},
 		{comment, "有没有一类卡，我这边收，价格好说", anxin.OutcomeBlock},
 	}
-	for _, tt := range tests {
-		if got := checkKind(t, e, tt.kind, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(%s, %q) = %s (%v); want %s", tt.kind, tt.text, got.Outcome, got.Fired, tt.want)
-		}
-	}
+	checkKindCases(t, tests)
 }
