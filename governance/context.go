@@ -29,7 +29,7 @@ var (
 		// sent, is plentiful, is brought in town, is rented or sold to the host.
 		"能发", "都能发", "管够", "同城可以送", "同城送", "找我拿", "私我拿", "租给我", "租给我们", "卖给我", "卖给我们",
 		"都能约", "可以约", "给你做", "做一张", "注册就送", "也能买", "也能买到", "找我拿点", "专门帮人", "帮人修复", "帮你修复",
-		"不成功不收费", "借我们", "借给我们", "给我们用", "看我简介", "看我的简介",
+		"不成功不收费", "借我们", "借给我们", "给我们用", "看我简介", "看我的简介", "专门处理", "团队专门",
 		// Spoken offers in a stream: the host asks those who want it to type
 		// a sign, says the goods are with them, or pulls buyers into a group.
 		"扣1", "扣个1", "扣一", "扣个一", "想要的扣", "要的扣", "有需要的", "我这里有", "我这儿有", "我们这有", "我们这里有",

@@ -19,6 +19,24 @@ import (
 // pastCues look back on a harm: the writer did it once and tells of it.
 var pastCues = []string{"以前", "曾经", "之前", "去年", "后来", "当年", "那时候", "戒了", "戒掉", "退出", "上岸了", "不玩了", "不玩了"}
 
+// looksBack reports a past cue in norm that looks back on the writer's
+// own past; 到后来 ("in the end") of a testimonial (喝到后来药都停了) does not.
+func looksBack(norm string) bool {
+	for _, c := range pastCues {
+		for i := 0; ; {
+			k := strings.Index(norm[i:], c)
+			if k < 0 {
+				break
+			}
+			if c != "后来" || !strings.HasSuffix(norm[:i+k], "到") {
+				return true
+			}
+			i += k + len(c)
+		}
+	}
+	return false
+}
+
 // clauseNegators negate an offer cue anywhere later in their clause, so a
 // list of banned acts is not an offer (本群禁止发广告、发代办信用卡) and neither
 // is a seller reported for it (举报了一个卖迷幻药的账号).
@@ -44,7 +62,7 @@ func clauseNegated(src string, start int) bool {
 // lie (加我好友的那个人是骗子, 说能私下便宜的都是假的).
 var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信", "是骗钱的", "是坑人的", "是忽悠人的",
 	"是违法的", "是犯法的", "是智商税", "是陷阱", "是套路", "属于违法", "违法行为", "属于犯罪", "是犯罪",
-	"举报了", "已举报", "拉黑了", "已拉黑"}
+	"举报了", "已举报", "拉黑了", "已拉黑", "我没理", "没理他", "没理她", "我没加", "我拒绝了", "我没信", "我没进"}
 
 // judgedScam reports whether the sentence of the cue ending at end (an
 // offset of the original text src) goes on, within 30 characters, to one
@@ -152,7 +170,7 @@ func aboutHarm(t lexicon.Text, kept []lexicon.Hit, ends []int, offered, comment 
 	if asksWithin(t.Source(), ends) {
 		about = true // a scam may open with a question too (你是不是买了…？)
 	}
-	if containsAny(t.Norm, pastCues) {
+	if looksBack(t.Norm) {
 		about, nonScript = true, true
 	}
 	return about, about && !nonScript
