@@ -204,3 +204,25 @@ func TestRuns(t *testing.T) {
 		t.Errorf("Runs of 1000 words = %d runs; want %d", len(spans), MaxRuns)
 	}
 }
+
+// TestShortLinks checks that a short domain is a link only when a path
+// follows it (t.cn/xx8Kd), not alone (x.co).
+func TestShortLinks(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"请点击 t.cn/A6xK2q 更新地址", true},
+		{"型号 x.co 系列", false},
+		{"比例 1/2 的 5.cn", false},
+	}
+	for _, tt := range tests {
+		got := false
+		for _, h := range Find(tt.text) {
+			got = got || h.Kind == URL
+		}
+		if got != tt.want {
+			t.Errorf("Find(%q) has a URL = %v; want %v", tt.text, got, tt.want)
+		}
+	}
+}

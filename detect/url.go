@@ -182,8 +182,16 @@ func (f *finder) domainEndingAt(ts, te int) {
 	}
 	if kind == Domain {
 		name := f.text(start, end)
-		if notDomains[name] || ts-start < 3 || isASCIIDigit(u[start].r) && ts-start < 4 {
-			return // "asp.net"; "x.co" and "5.cn" are too short to be sure
+		if notDomains[name] {
+			return // "asp.net"
+		}
+		if ts-start < 3 || isASCIIDigit(u[start].r) && ts-start < 4 {
+			// "x.co" and "5.cn" are too short to be sure, unless a path
+			// follows: "t.cn/xx8Kd" is a short link.
+			if end+1 >= len(u) || u[end].r != '/' || !isLabelRune(u[end+1].r) {
+				return
+			}
+			kind = URL
 		}
 	}
 	if kind != Domain && end < len(u) && u[end].r == '/' {

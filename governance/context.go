@@ -25,6 +25,11 @@ var (
 		"转让", "出租", "求购", "回收", "代发", "一手货源", "货源", "渠道", "全国送", "包过", "专业办理", "办理", "有意者",
 		"咨询", "订购", "出货", "上门", "都能办", "都能做", "都可以做", "都可以办", "帮你办", "给你办", "帮你做", "都能配",
 		"都能搞", "能搞", "我这有", "我这边有", "找我", "私发", "打包卖", "带走",
+		// A host's spoken offer of what is named before or after: it can be
+		// sent, is plentiful, is brought in town, is rented or sold to the host.
+		"能发", "都能发", "管够", "同城可以送", "同城送", "找我拿", "私我拿", "租给我", "租给我们", "卖给我", "卖给我们",
+		"都能约", "可以约", "给你做", "做一张", "注册就送", "也能买", "也能买到", "找我拿点", "专门帮人", "帮人修复", "帮你修复",
+		"不成功不收费", "借我们", "借给我们", "给我们用", "看我简介", "看我的简介", "专门处理", "团队专门",
 		// Spoken offers in a stream: the host asks those who want it to type
 		// a sign, says the goods are with them, or pulls buyers into a group.
 		"扣1", "扣个1", "扣一", "扣个一", "想要的扣", "要的扣", "有需要的", "我这里有", "我这儿有", "我们这有", "我们这里有",
@@ -35,12 +40,20 @@ var (
 		"反诈", "禁毒", "不能治愈", "无法治愈", "虚假", "违法", "非法", "犯罪", "严禁", "禁止", "切勿", "别信", "不卖", "不售",
 		"不出售", "拒售", "上当", "冒充", "假冒", "不会要求", "不会让", "绝不会", "从不会", "never ask", "受骗", "诈骗", "被骗", "骗了", "骗子", "提示", "假的", "history", "historical", "documentary", "museum", "explains",
 		"novel", "话术", "套路", "敲诈", "千万别", "骗人", "骗钱", "骗老人", "禁寄", "不能持有", "拉黑", "别买", "不要买",
-		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot"}
+		"别去", "不要去", "不做", "不支持", "别搞", "别碰", "不要碰",
+		// No protection off the platform, and a buyer who did not take up what
+		// someone offered (客服说可以加微信…，我没加).
+		"平台不管", "平台不负责", "没有保障", "没保障", "不受保障", "没法帮", "没办法帮", "帮不了你", "没人管", "没人负责", "我没加", "我没理", "没理他",
+		"没理她", "我没信", "没上当", "我没进", "没进群", "被盗", "盗号", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot",
+		"scams", "scammer", "scammers", "a scam", "fraud", "quit", "quitting", "stay away", "refused", "i refused",
+		"reported it", "reported them", "do not trust", "don't trust", "never pay"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
 		"逮捕", "拘留", "刑拘", "检察院", "法院", "起诉", "立案", "查处", "查获", "缴获", "打击", "专项行动", "通报", "据报道",
 		"记者", "新闻", "报道", "案件", "嫌疑人", "涉嫌", "报警", "警察", "案子", "治理", "拦截", "违禁品", "取缔", "侦破", "打掉",
 		"收缴", "被抓", "抓了", "封号", "封卡", "被封", "罚款", "被罚", "处罚", "监管局", "下架", "封禁", "不受法律保护", "不受平台保障", "不受保护",
-		"风险提示", "温馨提示", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
+		"风险提示", "温馨提示",
+		// The legal consequence of an act names it without offering it.
+		"构成", "帮信罪", "案底", "刑事责任", "坐牢", "判刑的", "arrested", "sentenced", "police", "convicted", "jailed", "seized",
 		"court", "charged with", "reported"}
 	// negators before an offer cue turn it into a caution: 不卖, 禁止出售.
 	negators = []string{"不", "没", "别", "勿", "禁止", "严禁", "非法", "拒绝", "不得", "切勿", "谨防", "绝不", "从不", "不会", "不要", "dont", "don't", "never", "no"}
@@ -242,7 +255,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t.Norm, h) {
+		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t, h) {
 			continue // 只卖正品: no offer of the replica named beside it
 		}
 		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart) || judgedScam(t.Source(), h.OrigEnd)) {
@@ -298,7 +311,10 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if neutral(cat) {
 			// A contact word is lowered by a warning or news cue (加QQ的都是骗子,
 			// 打击站外交易) but never raised: it is not a risky noun.
-			if !contact && (bestD[2] <= newsReach || bestD[1] <= cautionReach && bestD[0] > offerReach) {
+			// A cue of ordinary goods (下单) farther than the warning does not
+			// undo it: 卖家说私聊更便宜，我没理，直接在平台下单了.
+			offerNear := bestD[0] <= offerReach && (bestD[0] <= bestD[1] || serviceCue(cues().Terms()[kept[best[0]].Term].Pattern))
+			if !contact && (bestD[2] <= newsReach || bestD[1] <= cautionReach && !offerNear) {
 				c.intent[i], c.cue[i] = intentCaution, best[1]
 				if bestD[2] <= newsReach {
 					c.cue[i] = best[2]
@@ -314,7 +330,9 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 			c.intent[i], c.cue[i] = intentCaution, best[2]
 		case !contact && !priced && !impersonates(cat) && !weakPhishing(cat) && askedAbout(t.Source(), sentences, sent, bestD[0] > offerReach):
 			c.intent[i] = intentCaution // 这个手表是高仿的吗？: a question about it
-		case denied(t.Norm[:h.Start]) && !priced:
+		case !priced && !contact && bannedHere(t.Source(), h.OrigEnd):
+			c.intent[i] = intentCaution // 弓弩是违禁的: the writer names it banned
+		case denied(t, h) && !priced:
 			c.intent[i] = intentCaution // 不是假货, 没收到过高仿: the writer denies it
 		case contact:
 			c.intent[i] = intentOffer
@@ -380,15 +398,28 @@ func negated(before string) bool {
 }
 
 // runeDistance is the number of characters of norm between two spans (0
-// when they touch or overlap).
+// when they touch or overlap). Latin letters count four to a character, so
+// that a cue's reach covers about as many English words as Chinese ones
+// (scam warnings in English put a few words between the cue and the term).
 func runeDistance(norm string, a, b lexicon.Hit) int {
+	var gap string
 	switch {
 	case b.Start >= a.End:
-		return utf8.RuneCountInString(norm[a.End:b.Start])
+		gap = norm[a.End:b.Start]
 	case a.Start >= b.End:
-		return utf8.RuneCountInString(norm[b.End:a.Start])
+		gap = norm[b.End:a.Start]
+	default:
+		return 0
 	}
-	return 0
+	n, latin := 0, 0
+	for _, r := range gap {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			latin++
+			continue
+		}
+		n++
+	}
+	return n + (latin+3)/4
 }
 
 // sentenceEnds appends the byte offsets of the sentence terminators of s to

@@ -19,6 +19,24 @@ import (
 // pastCues look back on a harm: the writer did it once and tells of it.
 var pastCues = []string{"以前", "曾经", "之前", "去年", "后来", "当年", "那时候", "戒了", "戒掉", "退出", "上岸了", "不玩了", "不玩了"}
 
+// looksBack reports a past cue in norm that looks back on the writer's
+// own past; 到后来 ("in the end") of a testimonial (喝到后来药都停了) does not.
+func looksBack(norm string) bool {
+	for _, c := range pastCues {
+		for i := 0; ; {
+			k := strings.Index(norm[i:], c)
+			if k < 0 {
+				break
+			}
+			if c != "后来" || !strings.HasSuffix(norm[:i+k], "到") {
+				return true
+			}
+			i += k + len(c)
+		}
+	}
+	return false
+}
+
 // clauseNegators negate an offer cue anywhere later in their clause, so a
 // list of banned acts is not an offer (本群禁止发广告、发代办信用卡) and neither
 // is a seller reported for it (举报了一个卖迷幻药的账号).
@@ -42,22 +60,42 @@ func clauseNegated(src string, start int) bool {
 
 // scamVerdicts judge what comes before them in the sentence a scam or a
 // lie (加我好友的那个人是骗子, 说能私下便宜的都是假的).
-var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信"}
+var scamVerdicts = []string{"是骗子", "是骗局", "是骗人的", "是诈骗", "是假的", "不可信", "是骗钱的", "是坑人的", "是忽悠人的",
+	"是违法的", "是犯法的", "是智商税", "是陷阱", "是套路", "属于违法", "违法行为", "属于犯罪", "是犯罪",
+	"举报了", "已举报", "拉黑了", "已拉黑", "我没理", "没理他", "没理她", "我没加", "我拒绝了", "我没信", "我没进"}
 
 // judgedScam reports whether the sentence of the cue ending at end (an
 // offset of the original text src) goes on, within 30 characters, to one
 // of scamVerdicts not itself denied (不是骗子 is a seller's reassurance).
 func judgedScam(src string, end int) bool {
+	return judged(src, end, 30, sentenceEnd, scamVerdicts)
+}
+
+// banVerdicts say that the thing just named is banned (弓弩是违禁的,
+// 这种刀属于管制刀具): a host or a writer who names it so is not offering it.
+var banVerdicts = []string{"是违禁", "属于违禁", "都是违禁", "是违法", "属于违法", "是犯法", "是管制", "属于管制", "都是管制",
+	"是禁止", "是不允许", "不能卖", "不让卖", "不能买", "不能带", "不能寄", "不能邮寄", "禁止邮寄", "不能快递"}
+
+// bannedHere reports whether the clause of the hit ending at end (an offset
+// of the original text src) goes on, within 12 characters, to one of
+// banVerdicts not itself denied (不是违禁的).
+func bannedHere(src string, end int) bool {
+	return judged(src, end, 12, clauseEnd, banVerdicts)
+}
+
+// judged reports whether src after end, up to limit characters or the
+// first rune stop reports, holds one of verdicts not preceded by 不, 非 or 没.
+func judged(src string, end, limit int, stop func(rune) bool, verdicts []string) bool {
 	rest := src[end:]
 	n := 0
 	for i, r := range rest {
-		if n == 30 || sentenceEnd(r) {
+		if n == limit || stop(r) {
 			rest = rest[:i]
 			break
 		}
 		n++
 	}
-	for _, v := range scamVerdicts {
+	for _, v := range verdicts {
 		k := strings.Index(rest, v)
 		if k < 0 {
 			continue
@@ -132,7 +170,7 @@ func aboutHarm(t lexicon.Text, kept []lexicon.Hit, ends []int, offered, comment 
 	if asksWithin(t.Source(), ends) {
 		about = true // a scam may open with a question too (你是不是买了…？)
 	}
-	if containsAny(t.Norm, pastCues) {
+	if looksBack(t.Norm) {
 		about, nonScript = true, true
 	}
 	return about, about && !nonScript
@@ -149,24 +187,36 @@ func containsAny(s string, words []string) bool {
 
 // reportCues attribute a claim to someone other than the writer.
 var reportCues = []string{"听说", "据说", "有人说", "别人说", "朋友说", "卖家说", "客服说", "主播说", "店家说", "商家说",
-	"宣传说", "广告说", "包装上说", "医生说", "都说", "号称", "说是"}
+	"宣传说", "广告说", "包装上说", "医生说", "都说", "号称", "说是", "律师说", "警察说", "民警说"}
 
-// denyCues deny what follows them: 不是假货, 并非高仿, 从来没收到过假货.
-var denyCues = []string{"不是", "并非", "绝非", "不像", "没收到过", "没买到过", "没遇到过", "not", "not a", "isnt", "isn't"}
+// denyCues deny what follows them: 不是假货, 并非高仿, 从来没收到过假货, 不含
+// 火药, no gunpowder.
+var denyCues = []string{"不是", "并非", "绝非", "不像", "没收到过", "没买到过", "没遇到过", "不含", "没有", "无", "not", "not a", "isnt",
+	"isn't", "no", "without", "free of"}
 
-// denied reports whether the text before a hit ends with a denial.
-func denied(before string) bool {
+// denied reports whether the text t before hit h ends with a denial. A
+// Latin denial must be a word of its own (no, not the end of casino).
+func denied(t lexicon.Text, h lexicon.Hit) bool {
+	before := t.Norm[:h.Start]
 	for _, d := range denyCues {
-		if strings.HasSuffix(before, d) {
-			return true
+		if !strings.HasSuffix(before, d) {
+			continue
 		}
+		if d[0] >= 'a' && d[0] <= 'z' && !(gapAt(t, h.Start-len(d)) && gapAt(t, h.Start)) {
+			continue
+		}
+		if (d == "没有" || d == "无") && strings.HasSuffix(before[:len(before)-len(d)], "有") {
+			continue // 有没有一类卡, 有无: a question, or a solicit
+		}
+		return true
 	}
 	return false
 }
 
 // askCues open a question from a buyer or reader; a seller's rhetorical
 // question (征信花了？包下款) comes before an offer instead.
-var askCues = []string{"请问", "求问", "想问", "为什么", "有没有人", "有人知道", "谁知道", "怎么举报", "怎么投诉", "怎么办"}
+var askCues = []string{"请问", "求问", "想问", "为什么", "有没有人", "有人知道", "谁知道", "怎么举报", "怎么投诉", "怎么办",
+	"有人问", "有宝宝问", "有家人问", "有朋友问", "有粉丝问"}
 
 // asks reports whether the text is a question: it ends with a question mark
 // or opens one with an ask cue.
@@ -274,8 +324,29 @@ func complementOut(norm string, h lexicon.Hit, pattern string) bool {
 	if pattern != "出" {
 		return false
 	}
-	r, _ := utf8.DecodeLastRuneInString(norm[:h.Start])
-	return strings.ContainsRune(outVerbs, r)
+	r, w := utf8.DecodeLastRuneInString(norm[:h.Start])
+	if r == '不' || r == '得' {
+		// 看不出, 分得出: the verb can or cannot make it out.
+		r, _ = utf8.DecodeLastRuneInString(norm[:h.Start-w])
+		return strings.ContainsRune(outVerbs+senseVerbs, r)
+	}
+	return strings.ContainsRune(outVerbs, r) || mishap(norm[h.End:])
+}
+
+// senseVerbs make out what they perceive with 不出 or 得出 (分不出, 认不出,
+// 吃得出): no sale.
+const senseVerbs = "分认辨验吃闻听摸想猜测鉴"
+
+// mishaps follow 出 when something went wrong (出了问题, 出事, 出错): no sale.
+var mishaps = []string{"了问题", "问题", "了事", "事了", "错", "了错", "故障", "了故障", "意外", "了意外", "毛病", "了毛病"}
+
+func mishap(rest string) bool {
+	for _, m := range mishaps {
+		if strings.HasPrefix(rest, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // genuineFillers may stand between a sell cue and what it sells (卖的都是正品).
@@ -284,7 +355,8 @@ const genuineFillers = "的都是只全"
 // sellsGenuine reports whether the offer cue h sells the genuine article
 // (只卖正品, 卖的都是真货): a seller who says so beside 不卖高仿 offers no
 // replica. 正品级, 正品品质 and 正品同款 are replica wording and do not count.
-func sellsGenuine(norm string, h lexicon.Hit) bool {
+func sellsGenuine(t lexicon.Text, h lexicon.Hit) bool {
+	norm := t.Norm
 	rest := norm[h.End:]
 	for n := 0; n < 3 && rest != ""; n++ {
 		r, w := utf8.DecodeRuneInString(rest)
@@ -295,8 +367,9 @@ func sellsGenuine(norm string, h lexicon.Hit) bool {
 	}
 	for _, g := range []string{"正品", "真货", "真品", "原装正品", "官方正品", "专柜正品"} {
 		if after, ok := strings.CutPrefix(rest, g); ok {
+			// A separator after it (只卖正品，质检报告…) ends the phrase.
 			r, _ := utf8.DecodeRuneInString(after)
-			return !strings.ContainsRune("级质同一原", r)
+			return gapAt(t, len(norm)-len(after)) || !strings.ContainsRune("级质同一原", r)
 		}
 	}
 	return false

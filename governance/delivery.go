@@ -1,6 +1,8 @@
 package governance
 
 import (
+	"slices"
+
 	"anxin"
 	"anxin/detect"
 	"anxin/lexicon"
@@ -40,7 +42,10 @@ var (
 		"call me back", "refund", "order number"}
 	// invoiceCues make a phone number or an e-mail address invoice talk: a
 	// buyer's tax details or the address a seller sends the invoice to.
-	invoiceCues   = []string{"发票", "开票", "税号", "抬头", "专票", "普票", "invoice"}
+	invoiceCues = []string{"发票", "开票", "税号", "抬头", "专票", "普票", "invoice"}
+	// afterSales are the delivery cues that also make an e-mail address
+	// the shop's after-sales desk (售后邮箱, 退货的照片发到…).
+	afterSales    = []string{"售后", "退款", "退货", "换货"}
 	diversionCues = []string{"微信", "加我", "加v", "vx", "qq", "扣扣", "私聊", "私信", "私我", "便宜", "优惠", "批发", "代理", "找我",
 		"联系我", "联系方式", "咨询", "拿货", "货源", "平台外", "线下", "转账", "返现", "好评返", "隐蔽", "保密发货", "whatsapp", "telegram", "wechat", "cheaper",
 		"discount", "dm me", "contact me"}
@@ -81,8 +86,8 @@ func deliveryPhones(sc *scratch, kind, fieldName, text string, t lexicon.Text, p
 	}
 	sc.ctx.ends = sentenceEnds(text, sc.ctx.ends[:0])
 	ends := sc.ctx.ends
-	// An e-mail address is delivery talk only beside an invoice cue; the
-	// domain found inside it goes with it.
+	// An e-mail address is delivery talk only beside an invoice or an
+	// after-sales cue; the domain found inside it goes with it.
 	var mail [][2]int
 	for _, h := range pats {
 		if h.Kind == detect.Email && sameSentence(m, cues, ends, h, true) {
@@ -106,13 +111,14 @@ func deliveryPhones(sc *scratch, kind, fieldName, text string, t lexicon.Text, p
 	return kept
 }
 
-// sameSentence reports a cue in the sentence of h: an invoice cue when
-// invoice is set, else a delivery or an invoice cue.
+// sameSentence reports a cue in the sentence of h: an invoice or an
+// after-sales cue when invoice is set, else a delivery or an invoice cue.
 func sameSentence(m *lexicon.Matcher, cues []lexicon.Hit, ends []int, h detect.Hit, invoice bool) bool {
 	sent := sentenceOf(ends, h.Start)
 	for _, c := range cues {
 		cat := m.Terms()[c.Term].Category
-		if (cat == cueInvoice || !invoice && cat == cueDelivery) && sentenceOf(ends, c.OrigStart) == sent {
+		mailCue := cat == cueInvoice || cat == cueDelivery && slices.Contains(afterSales, m.Terms()[c.Term].Pattern)
+		if (mailCue || !invoice && cat == cueDelivery) && sentenceOf(ends, c.OrigStart) == sent {
 			return true
 		}
 	}

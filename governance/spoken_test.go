@@ -28,12 +28,11 @@ type commentCase struct {
 
 func checkComments(t *testing.T, tests []commentCase) {
 	t.Helper()
-	e := defaultEngine(t)
-	for _, tt := range tests {
-		if got := checkKind(t, e, anxin.ContentComment, tt.text); got.Outcome != tt.want {
-			t.Errorf("check(%q) = %s (%v); want %s", tt.text, got.Outcome, got.Fired, tt.want)
-		}
+	cases := make([]kindCase, len(tests))
+	for i, tt := range tests {
+		cases[i] = kindCase{anxin.ContentComment, tt.text, tt.want}
 	}
+	checkKindCases(t, cases)
 }
 
 // TestSpokenCureClaims checks rule any.medical.condition_and_outcome: a

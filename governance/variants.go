@@ -87,6 +87,9 @@ func generatedVariants(t anxin.LexiconTerm) []string {
 	if len(rs) >= 3 {
 		for i, r := range rs {
 			for _, c := range homophones[r] {
+				if c == '吗' && i == len(rs)-1 {
+					continue // 手机号吗 is a question, not 手机号码
+				}
 				v := append([]rune(nil), rs...)
 				v[i] = c
 				out = append(out, string(v))
