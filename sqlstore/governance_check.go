@@ -248,10 +248,10 @@ func gate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.Sanction, 
 // of the statements.
 var (
 	decisionInsert = batch{head: `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
-	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)`, cols: 23}
-	decisionRuleInsert = batch{head: `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at)`, tail: `ON CONFLICT DO NOTHING`, cols: 5}
+	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)`, cols: 23, whole: true}
+	decisionRuleInsert = batch{head: `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at)`, tail: `ON CONFLICT DO NOTHING`, cols: 5, whole: true}
 	caseInsert         = batch{head: `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
-		labels, reasons, rule_ids, evidence, created_at)`, cols: 14}
+		labels, reasons, rule_ids, evidence, created_at)`, cols: 14, whole: true}
 )
 
 // decisionBatch holds a transaction's decision rows not yet written, and
