@@ -243,7 +243,8 @@ func gate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.Sanction, 
 // Decisions and their rule hits are written in batches: a group commit of
 // checks queues its rows on the transaction and writes them with one
 // multi-row INSERT per table (decisions, rule hits, review cases, in that
-// order: a case refers to its decision) just before COMMIT, so every
+// order: a case refers to its decision; then the outbox messages the
+// checks sent) just before COMMIT, so every
 // decision is stored in the same transaction as its effects, at a fraction
 // of the statements.
 var (
@@ -252,14 +253,16 @@ var (
 	decisionRuleInsert = batch{head: `INSERT INTO gov_decision_rules (decision_id, rule_id, outcome, shadow, created_at)`, tail: `ON CONFLICT DO NOTHING`, cols: 5, whole: true}
 	caseInsert         = batch{head: `INSERT INTO gov_cases (id, decision_id, subject_type, subject_id, kind, merchant_id, stage, priority, status,
 		labels, reasons, rule_ids, evidence, created_at)`, cols: 14, whole: true}
+	outboxInsert = batch{head: `INSERT INTO outbox (id, type, subject_id, payload, created_at)`, tail: `ON CONFLICT (id) DO NOTHING`, cols: 5, whole: true}
 )
 
-// decisionBatch holds a transaction's decision rows not yet written, and
-// the point totals of the merchants it has read (totals), so that adding a
-// violation does not read them back.
+// decisionBatch holds a transaction's decision rows not yet written, the
+// outbox messages its checks send (see Enqueue), and the point totals of
+// the merchants it has read (totals), so that adding a violation does not
+// read them back.
 type decisionBatch struct {
-	decisions, rules, cases [][]any
-	totals                  map[string]enforcement.Totals
+	decisions, rules, cases, outbox [][]any
+	totals                          map[string]enforcement.Totals
 }
 
 // pendingDecisions holds a transaction's check decisions waiting for the
@@ -317,7 +320,8 @@ func (tx *Tx) queueCase(row []any) {
 	b.cases = append(b.cases, row)
 }
 
-// flushDecisions writes the queued decisions and rule hits.
+// flushDecisions writes the queued decisions, rule hits, cases and outbox
+// messages.
 func (tx *Tx) flushDecisions(ctx context.Context) error {
 	b := decisionsOf(tx)
 	if b == nil {
@@ -338,7 +342,12 @@ func (tx *Tx) flushDecisions(ctx context.Context) error {
 			return err
 		}
 	}
-	b.decisions, b.rules, b.cases = b.decisions[:0], b.rules[:0], b.cases[:0]
+	if n := len(b.outbox); n > 0 {
+		if err := outboxInsert.exec(ctx, tx, n, func(args []any, i int) []any { return append(args, b.outbox[i]...) }); err != nil {
+			return err
+		}
+	}
+	b.decisions, b.rules, b.cases, b.outbox = b.decisions[:0], b.rules[:0], b.cases[:0], b.outbox[:0]
 	return nil
 }
 
