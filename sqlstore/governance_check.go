@@ -244,9 +244,8 @@ func gate(d *anxin.Decision, o *governance.Output, sanctions []*anxin.Sanction, 
 // checks queues its rows on the transaction and writes them with one
 // multi-row INSERT per table (decisions, rule hits, review cases, in that
 // order: a case refers to its decision; then the outbox messages the
-// checks sent) just before COMMIT, so every
-// decision is stored in the same transaction as its effects, at a fraction
-// of the statements.
+// checks sent) just before COMMIT, so every decision is stored in the same
+// transaction as its effects, at a fraction of the statements.
 var (
 	decisionInsert = batch{head: `INSERT INTO gov_decisions (id, subject_type, subject_id, kind, merchant_id, stream_id, seq, stage, outcome,
 	labels, reasons, evidence, rules, actions, reason_code, cut_stream, case_id, statement_id, shadow_outcome, policy_version, lexicon_version, snapshot, created_at)`, cols: 23, whole: true}
