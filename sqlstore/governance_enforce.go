@@ -153,7 +153,10 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 		st.Actions = append(st.Actions, sa)
 		plans = append(plans, p)
 	}
-	if err := tx.insertStatement(ctx, st); err != nil {
+	_, err := tx.execCached(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
+		msPtr(st.AppealDeadline), govJSON(st), ms(tx.Now))
+	if err != nil {
 		return nil, err
 	}
 	for i, p := range plans {
@@ -164,8 +167,9 @@ func (s *GovernanceService) issue(ctx context.Context, tx *Tx, in statementInput
 			continue
 		}
 		sa := st.Actions[i]
-		if err := tx.insertRow(ctx, enforcementInsert, []any{p.id, st.ID, in.merchantID, p.t.TargetType, p.t.TargetID, p.t.Type, in.stage, in.cause,
-			"active", ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)}, func(b *decisionBatch) *[][]any { return &b.enforcements }); err != nil {
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_enforcements (id, statement_id, merchant_id, target_type, target_id, action, stage, cause, status, starts_at, ends_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`, p.id, st.ID, in.merchantID, p.t.TargetType, p.t.TargetID, p.t.Type, in.stage, in.cause,
+			ms(sa.StartsAt), msPtr(sa.EndsAt), ms(tx.Now)); err != nil {
 			return nil, err
 		}
 		payload := map[string]any{"statement_id": st.ID, "action": p.t.Type, "target_type": p.t.TargetType, "target_id": p.t.TargetID,

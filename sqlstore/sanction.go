@@ -154,7 +154,9 @@ func storeSanction(ctx context.Context, tx *Tx, s *anxin.Sanction, in sanctionIs
 	if writeStatement {
 		st := enforcement.Statement(s, in.reason)
 		st.DecidedBy = in.decidedBy
-		if err := tx.insertStatement(ctx, st); err != nil {
+		if _, err := tx.execCached(ctx, `INSERT INTO gov_statements (id, version, previous_id, merchant_id, target_type, target_id, outcome, appeal_deadline, body, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, st.ID, st.Version, st.PreviousID, st.MerchantID, st.TargetType, st.TargetID, int(st.Outcome),
+			msPtr(st.AppealDeadline), govJSON(st), ms(tx.Now)); err != nil {
 			return err
 		}
 	}
