@@ -55,6 +55,13 @@ func valuesList(cols, rows int) string {
 type batch struct {
 	head, tail string
 	cols       int
+	// whole marks a batch whose failure fails its transaction (the check
+	// path's batches, written just before COMMIT): on SQLite it runs as
+	// INSERT OR FAIL, which keeps the rows before a failing one instead of
+	// undoing them, so SQLite keeps no statement journal (a copy of every
+	// page the statement changes, made to undo it alone) for a statement
+	// that is never undone alone.
+	whole bool
 }
 
 // exec writes n rows; row appends the values of row i (exactly b.cols of them).
@@ -75,7 +82,11 @@ func (b batch) query(ctx context.Context, tx *Tx, n int, row func(args []any, i 
 		for j := i; j < i+size; j++ {
 			args = row(args, j)
 		}
-		q := b.head + " VALUES " + valuesList(b.cols, size) + " " + b.tail
+		head := b.head
+		if b.whole && tx.Dialect() != Postgres {
+			head = "INSERT OR FAIL" + strings.TrimPrefix(head, "INSERT")
+		}
+		q := head + " VALUES " + valuesList(b.cols, size) + " " + b.tail
 		if scan == nil {
 			if _, err := tx.execCached(ctx, q, args...); err != nil {
 				return err

@@ -11,7 +11,10 @@ import (
 // that caused it. The message id is derived from key when key is not empty
 // ("<type>:<key>"), which makes enqueueing the same action twice a no-op:
 // the marketplace sees one id per action, however often the caller retries.
-// It returns the message id.
+// It returns the message id. In a transaction of checks (one with a
+// decision batch) the row is queued with the decisions and written by the
+// batch's multi-row INSERT just before COMMIT, in the order queued, so seq
+// order is still the order of Enqueue calls.
 func Enqueue(ctx context.Context, tx *Tx, typ, subjectID, key string, payload any) (string, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
@@ -20,6 +23,10 @@ func Enqueue(ctx context.Context, tx *Tx, typ, subjectID, key string, payload an
 	id := anxin.NewID("msg")
 	if key != "" {
 		id = "msg_" + typ + ":" + key
+	}
+	if b := decisionsOf(tx); b != nil {
+		b.outbox = append(b.outbox, []any{id, typ, subjectID, string(body), ms(tx.Now)})
+		return id, nil
 	}
 	_, err = tx.execCached(ctx, `INSERT INTO outbox (id, type, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, id, typ, subjectID, string(body), ms(tx.Now))
