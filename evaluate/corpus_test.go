@@ -24,7 +24,7 @@ var corpusFloors = map[string]struct {
 	recallFlagged, recallBlocked, maxFPR float64
 }{
 	"test":     {recallFlagged: 0.97, recallBlocked: 0.955, maxFPR: 0.005},
-	"heldout2": {recallFlagged: 0.64, recallBlocked: 0.595, maxFPR: 0.0285},
+	"heldout2": {recallFlagged: 0.64, recallBlocked: 0.595, maxFPR: 0.027},
 	"heldout3": {recallFlagged: 0.69, recallBlocked: 0.65, maxFPR: 0.019},
 	"heldout4": {recallFlagged: 0.63, recallBlocked: 0.565, maxFPR: 0.041},
 }

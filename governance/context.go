@@ -44,7 +44,7 @@ var (
 		// No protection off the platform, and a buyer who did not take up what
 		// someone offered (客服说可以加微信…，我没加).
 		"平台不管", "平台不负责", "没有保障", "没保障", "不受保障", "没法帮", "没办法帮", "帮不了你", "没人管", "没人负责", "我没加", "我没理", "没理他",
-		"没理她", "我没信", "没上当", "我没进", "没进群", "被盗", "盗号", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot",
+		"没理她", "我没信", "不要相信", "别相信", "别理", "都别理", "不要理", "谁让你", "联系你的人", "加你的人", "私聊你的人", "私信你的人", "不要信", "不私聊", "只在平台", "只在直播间", "只在店里", "没上当", "我没进", "没进群", "被盗", "盗号", "beware", "scam", "scam alert", "warning", "avoid", "illegal", "how to spot",
 		"scams", "scammer", "scammers", "a scam", "fraud", "quit", "quitting", "stay away", "refused", "i refused",
 		"reported it", "reported them", "do not trust", "don't trust", "never pay"}
 	newsCues = []string{"被判", "判处", "判刑", "获刑", "入狱", "警方", "公安", "民警", "派出所", "抓获", "破获", "落网", "被捕",
@@ -255,7 +255,7 @@ func (e *Engine) context(sc *scratch, t lexicon.Text, hits []lexicon.Hit, contac
 		if !(at(h.Start) && at(h.End)) || complementOut(t.Norm, h, cues().Terms()[h.Term].Pattern) {
 			continue
 		}
-		if cues().Terms()[h.Term].Category == cueOffer && sellsGenuine(t, h) {
+		if cues().Terms()[h.Term].Category == cueOffer && (sellsGenuine(t, h) || sellsOnlyHere(t, h)) {
 			continue // 只卖正品: no offer of the replica named beside it
 		}
 		if cues().Terms()[h.Term].Category == cueOffer && (negated(t.Norm[:h.Start]) || clauseNegated(t.Source(), h.OrigStart) || judgedScam(t.Source(), h.OrigEnd)) {

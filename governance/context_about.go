@@ -20,7 +20,8 @@ import (
 var pastCues = []string{"以前", "曾经", "之前", "去年", "后来", "当年", "那时候", "戒了", "戒掉", "退出", "上岸了", "不玩了", "不玩了"}
 
 // looksBack reports a past cue in norm that looks back on the writer's
-// own past; 到后来 ("in the end") of a testimonial (喝到后来药都停了) does not.
+// own past; 到后来 ("in the end") of a testimonial (喝到后来药都停了) does not,
+// nor does 之前的 naming an earlier thing (之前的会原路退回: the first payment).
 func looksBack(norm string) bool {
 	for _, c := range pastCues {
 		for i := 0; ; {
@@ -28,7 +29,8 @@ func looksBack(norm string) bool {
 			if k < 0 {
 				break
 			}
-			if c != "后来" || !strings.HasSuffix(norm[:i+k], "到") {
+			end := i + k + len(c)
+			if !(c == "后来" && strings.HasSuffix(norm[:i+k], "到")) && !(c == "之前" && strings.HasPrefix(norm[end:], "的")) {
 				return true
 			}
 			i += k + len(c)
@@ -370,6 +372,19 @@ func sellsGenuine(t lexicon.Text, h lexicon.Hit) bool {
 			// A separator after it (只卖正品，质检报告…) ends the phrase.
 			r, _ := utf8.DecodeRuneInString(after)
 			return gapAt(t, len(norm)-len(after)) || !strings.ContainsRune("级质同一原", r)
+		}
+	}
+	return false
+}
+
+// sellsOnlyHere reports whether an offer cue is the seller naming the one
+// place they sell (我们只在直播间卖, 只在平台上卖): a refusal of any other
+// channel, not an offer of the contact word near it.
+func sellsOnlyHere(t lexicon.Text, h lexicon.Hit) bool {
+	before := t.Norm[:h.Start]
+	for _, p := range []string{"只在直播间", "只在平台", "只在平台上", "只在店里", "只在店铺", "只在官方"} {
+		if strings.HasSuffix(before, p) {
+			return true
 		}
 	}
 	return false
