@@ -56,6 +56,7 @@ type DB struct {
 	eventHooks []EventHook
 	rebinds    sync.Map // query text → rebound text (PostgreSQL)
 	stmts      sync.Map // query text → *sql.Stmt, nil while being prepared (see pooledStmt)
+	programmes sync.Map // programmeKey → storedProgramme: versions never change once stored (programmeVersion)
 
 	states          *stateCache   // SQLite: enforcement state by subject (enforcement_cache.go)
 	stopCheckpoints chan struct{} // SQLite: closed by Close
