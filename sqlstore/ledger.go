@@ -52,6 +52,13 @@ func appendPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posti
 	if !errors.Is(err, sql.ErrNoRows) {
 		return "", err
 	}
+	return insertPosting(ctx, tx, kind, ref, p)
+}
+
+// insertPosting is appendPosting for a ref that holds an id made by the
+// caller's transaction (a payout's), so no posting can have it yet: it is
+// not looked up first. The unique ref still refuses a second posting.
+func insertPosting(ctx context.Context, tx *Tx, kind, ref string, p ledger.Posting) (string, error) {
 	if err := p.Compact(); err != nil {
 		return "", ledgerError(err)
 	}
@@ -111,24 +118,90 @@ func addPending(pending map[balanceKey]*balanceDelta, p ledger.Posting) error {
 // transaction's pending changes. With lock it takes a row lock on
 // PostgreSQL so a recovery's read-then-debit cannot interleave with another.
 func balance(ctx context.Context, tx *Tx, a ledger.Account, currency string, lock bool) (int64, error) {
-	q := `SELECT balance_fen FROM ledger_balances WHERE account = ? AND currency = ?`
-	if lock && tx.Dialect() == Postgres {
-		q += ` FOR UPDATE`
-	}
-	var v int64
-	err := tx.queryRowCached(ctx, q, string(a), currency).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
-	}
+	vs, err := balances(ctx, tx, []ledger.Account{a}, currency, lock)
 	if err != nil {
 		return 0, err
 	}
-	pending, _ := pendingBalances.get(tx)
-	if d := pending[balanceKey{string(a), currency}]; d != nil {
-		v, err = ledger.Add(v, d.amount)
-		return v, ledgerError(err)
+	return vs[0], nil
+}
+
+// balances is balance for several accounts, read by one statement. While
+// balance changes are deferred nothing writes ledger_balances, so the
+// stored balances read are kept in the transaction (storedBalances) and
+// not read again; a row lock taken is kept with them.
+func balances(ctx context.Context, tx *Tx, accts []ledger.Account, currency string, lock bool) ([]int64, error) {
+	lock = lock && tx.Dialect() == Postgres
+	pending, deferred := pendingBalances.get(tx)
+	var known map[balanceKey]storedBalance
+	if deferred {
+		if known, _ = storedBalances.get(tx); known == nil {
+			known = map[balanceKey]storedBalance{}
+			storedBalances.set(tx, known)
+		}
 	}
-	return v, nil
+	var missing []string
+	for _, a := range accts {
+		if b, ok := known[balanceKey{string(a), currency}]; !ok || lock && !b.locked {
+			missing = append(missing, string(a))
+		}
+	}
+	read := map[balanceKey]storedBalance{}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		missing = slices.Compact(missing)
+		for _, a := range missing {
+			read[balanceKey{a, currency}] = storedBalance{locked: lock}
+		}
+		q := `SELECT account, balance_fen FROM ledger_balances WHERE currency = ? AND account IN (…)`
+		if lock {
+			// One order for every locking reader, so two cannot deadlock.
+			q += ` ORDER BY account FOR UPDATE`
+		}
+		err := queryInWith(ctx, tx, q, []any{currency}, missing, func(r *sql.Rows) error {
+			var a string
+			var v int64
+			if err := r.Scan(&a, &v); err != nil {
+				return err
+			}
+			read[balanceKey{a, currency}] = storedBalance{v: v, locked: lock}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if deferred {
+			maps.Copy(known, read)
+		}
+	}
+	out := make([]int64, len(accts))
+	for i, a := range accts {
+		k := balanceKey{string(a), currency}
+		b, ok := read[k]
+		if !ok {
+			b = known[k]
+		}
+		out[i] = b.v
+		if d := pending[k]; d != nil {
+			v, err := ledger.Add(b.v, d.amount)
+			if err != nil {
+				return nil, ledgerError(err)
+			}
+			out[i] = v
+		}
+	}
+	return out, nil
+}
+
+// storedBalances holds the stored balances a transaction deferring its
+// balance changes has read (see balances); flushBalances and a body rolled
+// back to its savepoint drop them.
+var storedBalances = &txState[map[balanceKey]storedBalance]{name: "stored balances"}
+
+// storedBalance is a balance as ledger_balances holds it, and whether its
+// row was read with a lock.
+type storedBalance struct {
+	v      int64
+	locked bool
 }
 
 // pendingBalances holds a transaction's ledger balance changes not yet
@@ -165,6 +238,11 @@ func (tx *Tx) savePending() (restore func()) {
 		saved[k] = *d
 	}
 	return func() {
+		// A rollback to the savepoint also gives up the row locks taken
+		// after it: read the balances again.
+		if known, ok := storedBalances.get(tx); ok {
+			clear(known)
+		}
 		clear(pending)
 		for k, d := range saved {
 			pending[k] = &d
@@ -194,6 +272,7 @@ var balanceUpsert = batch{
 // left untouched, so concurrent transactions do not all update its row.
 func (tx *Tx) flushBalances(ctx context.Context) error {
 	pending, _ := pendingBalances.take(tx)
+	storedBalances.take(tx)
 	if len(pending) == 0 {
 		return nil
 	}
@@ -241,15 +320,18 @@ func (tx *Tx) flushBalances(ctx context.Context) error {
 
 // recoverFrom takes amount from the merchant's accounts in the recovery
 // order and books it to credit, recording each take in recoveries. It
-// returns the posting id and the shortfall booked to the receivable.
+// returns the posting id and the shortfall booked to the receivable. ref
+// holds the id of a payout made by the caller's transaction (see
+// insertPosting).
 func recoverFrom(ctx context.Context, tx *Tx, kind, ref, payoutID, merchantID, orderID, currency string, amount int64, credit ledger.Account, memo string) (string, int64, error) {
-	var src []ledger.Source
-	for _, a := range ledger.RecoveryOrder(merchantID, orderID) {
-		b, err := balance(ctx, tx, a, currency, true)
-		if err != nil {
-			return "", 0, err
-		}
-		src = append(src, ledger.Source{Account: a, Balance: b})
+	order := ledger.RecoveryOrder(merchantID, orderID)
+	bs, err := balances(ctx, tx, order, currency, true)
+	if err != nil {
+		return "", 0, err
+	}
+	src := make([]ledger.Source, len(order))
+	for i, a := range order {
+		src[i] = ledger.Source{Account: a, Balance: bs[i]}
 	}
 	takes, short, err := ledger.Recover(amount, src, ledger.RecoveryReceivable(merchantID))
 	if err != nil {
@@ -259,7 +341,7 @@ func recoverFrom(ctx context.Context, tx *Tx, kind, ref, payoutID, merchantID, o
 	if err != nil {
 		return "", 0, ledgerError(err)
 	}
-	id, err := appendPosting(ctx, tx, kind, ref, p)
+	id, err := insertPosting(ctx, tx, kind, ref, p)
 	if err != nil {
 		return "", 0, err
 	}

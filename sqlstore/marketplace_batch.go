@@ -16,13 +16,13 @@ import (
 
 // Batch writes. The mirror and the event log take thousands of rows per
 // request, so rows go to the database as multi-row INSERTs instead of one
-// statement per row. Chunks have fixed sizes (256, 64, 16, 4, 1 rows) so the
+// statement per row. Chunks have fixed sizes (256, 64, 16, 4, 2, 1 rows; 2 for the two entries of most postings) so the
 // same few statement texts repeat: the PostgreSQL driver caches one prepared
 // statement per text and rebind caches one rewrite per text, and neither
 // cache grows with the batch sizes callers happen to send. 256 rows of 16
 // columns stay far below both databases' limits on bound parameters.
 
-var chunkSizes = []int{256, 64, 16, 4, 1}
+var chunkSizes = []int{256, 64, 16, 4, 2, 1}
 
 // chunks splits n rows into the fixed chunk sizes, largest first.
 func chunks(n int) []int {
@@ -227,11 +227,17 @@ func (b batch) unnest(ctx context.Context, tx *Tx, n int, row func(args []any, i
 // queryIn runs q once per chunk of ids, with "(?,…)" of the chunk's size in
 // place of the IN list marker "(…)"; scan is called for every row.
 func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql.Rows) error) error {
+	return queryInWith(ctx, tx, q, nil, ids, scan)
+}
+
+// queryInWith is queryIn for a q with placeholders before its IN list,
+// whose values are pre.
+func queryInWith(ctx context.Context, tx *Tx, q string, pre []any, ids []string, scan func(*sql.Rows) error) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	if tx.Dialect() == Postgres {
-		return eachRow(tx.QueryContext(ctx, strings.Replace(q, " IN (…)", " = ANY(?::text[])", 1), ids))(scan)
+		return eachRow(tx.QueryContext(ctx, strings.Replace(q, " IN (…)", " = ANY(?::text[])", 1), append(slices.Clip(pre), ids)...))(scan)
 	}
 	// One statement per 1,024 ids: the list is padded to the next of a few
 	// fixed sizes by repeating its last id (a repeat in an IN list selects
@@ -245,9 +251,10 @@ func queryIn(ctx context.Context, tx *Tx, q string, ids []string, scan func(*sql
 				break
 			}
 		}
-		args := make([]any, size)
+		args := make([]any, len(pre), len(pre)+size)
+		copy(args, pre)
 		for j := range size {
-			args[j] = ids[min(j, n-1)]
+			args = append(args, ids[min(j, n-1)])
 		}
 		text := strings.Replace(q, "(…)", "("+strings.TrimSuffix(strings.Repeat("?,", size), ",")+")", 1)
 		if err := eachRow(tx.queryCached(ctx, text, args...))(scan); err != nil {

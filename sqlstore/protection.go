@@ -124,7 +124,7 @@ func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.Clai
 		// whose order it is.
 		return "", false, anxin.Errorf(anxin.Invalid, "The order %s was not placed by buyer %s.", in.OrderID, in.BuyerID)
 	}
-	p, err := coveredProgramme(ctx, tx, in.OrderID, in.ProgrammeID)
+	p, err := coveredProgramme(ctx, tx, f, in.ProgrammeID)
 	if err != nil {
 		return "", false, err
 	}
@@ -175,46 +175,57 @@ func (s *ProtectionService) fileClaim(ctx context.Context, tx *Tx, in anxin.Clai
 }
 
 // coveredProgramme returns the programme version that covered the order at
-// payment time. Invalid when the order was not covered by it.
-func coveredProgramme(ctx context.Context, tx *Tx, orderID, programmeID string) (*protection.Programme, error) {
-	var version int
-	err := tx.queryRowCached(ctx, `SELECT programme_version FROM order_coverage WHERE order_id = ? AND programme_id = ?`, orderID, programmeID).Scan(&version)
-	if errors.Is(err, sql.ErrNoRows) {
+// payment time, as loadFacts read its coverage. Invalid when the order was
+// not covered by it.
+func coveredProgramme(ctx context.Context, tx *Tx, f *orderFacts, programmeID string) (*protection.Programme, error) {
+	version, ok := f.coverage[programmeID]
+	if !ok {
 		if _, err := programmeVersion(ctx, tx, programmeID, 0); err != nil {
 			return nil, err
 		}
 		return nil, anxin.Errorf(anxin.Invalid, "The order was not covered by programme %s when it was paid.", programmeID)
 	}
-	if err != nil {
-		return nil, err
-	}
 	return programmeVersion(ctx, tx, programmeID, version)
 }
 
+// storedProgramme is a programme version's row as stored.
+type storedProgramme struct {
+	config string
+	active bool
+}
+
 // programmeVersion loads a programme version (0: the latest). NotFound if
-// absent.
+// absent. A stored version is never updated or deleted (SaveProgramme adds
+// the next one), so a given version read once is kept for the life of the
+// pool and parsed from there; the latest is read every time.
 func programmeVersion(ctx context.Context, tx *Tx, id string, version int) (*protection.Programme, error) {
-	q := `SELECT config, version, active FROM protection_programmes WHERE id = ? AND version = ?`
-	args := []any{id, version}
-	if version == 0 {
-		q = `SELECT config, version, active FROM protection_programmes WHERE id = ? ORDER BY version DESC LIMIT 1`
-		args = args[:1]
-	}
-	var cfg string
-	var v int
-	var active bool
-	err := tx.queryRowCached(ctx, q, args...).Scan(&cfg, &v, &active)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, anxin.Errorf(anxin.NotFound, "Programme %s not found.", id)
-	}
-	if err != nil {
-		return nil, err
+	var row storedProgramme
+	v := version
+	if c, ok := tx.db.programmes.Load(programmeKey{id, version}); ok && version > 0 {
+		row = c.(storedProgramme)
+	} else {
+		q := `SELECT config, version, active FROM protection_programmes WHERE id = ? AND version = ?`
+		args := []any{id, version}
+		if version == 0 {
+			q = `SELECT config, version, active FROM protection_programmes WHERE id = ? ORDER BY version DESC LIMIT 1`
+			args = args[:1]
+		}
+		err := tx.queryRowCached(ctx, q, args...).Scan(&row.config, &v, &row.active)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, anxin.Errorf(anxin.NotFound, "Programme %s not found.", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if version > 0 {
+			tx.db.programmes.Store(programmeKey{id, version}, row)
+		}
 	}
 	p := new(protection.Programme)
-	if err := json.Unmarshal([]byte(cfg), p); err != nil {
+	if err := json.Unmarshal([]byte(row.config), p); err != nil {
 		return nil, err
 	}
-	p.Version, p.Active = v, active
+	p.Version, p.Active = v, row.active
 	return p, nil
 }
 
@@ -415,7 +426,7 @@ func (s *ProtectionService) pay(ctx context.Context, tx *Tx, r *claimRow, p *pro
 		if tp, err = ledger.Transfer(r.currency, route.From, buyer, d.AmountFen, memo+route.Note); err != nil {
 			return ledgerError(err)
 		}
-		postingID, err = appendPosting(ctx, tx, "payout", "payout:"+payoutID, tp)
+		postingID, err = insertPosting(ctx, tx, "payout", "payout:"+payoutID, tp)
 		if err == nil && route.Recover {
 			_, _, err = recoverFrom(ctx, tx, "recovery", "recovery:"+payoutID, payoutID, r.merchantID, r.orderID, r.currency, d.AmountFen, route.From, "recovery of "+memo)
 		}

@@ -15,8 +15,9 @@ type orderFacts struct {
 	currency string
 	standing string
 	enrolled map[string]bool
-	promised *int64        // promised_ship_at
-	shipped  sql.NullInt64 // shipped_at, the pickup time when no pickup scan is stored
+	coverage map[string]int // programme id → the version that covered the order
+	promised *int64         // promised_ship_at
+	shipped  sql.NullInt64  // shipped_at, the pickup time when no pickup scan is stored
 	items    string
 }
 
@@ -45,7 +46,7 @@ func loadOrders(ctx context.Context, tx *Tx, ids []string) (map[string]*orderFac
 	}
 	err := queryIn(ctx, tx, `SELECT id, buyer_id, merchant_id, total_fen, currency, items, paid_at, shipped_at, delivered_at, cancelled_at, promised_ship_at
 		FROM orders WHERE id IN (…)`, ids, func(r *sql.Rows) error {
-		f := &orderFacts{enrolled: map[string]bool{}, standing: "good"}
+		f := &orderFacts{enrolled: map[string]bool{}, coverage: map[string]int{}, standing: "good"}
 		o := &f.order
 		var paid, delivered, cancelled sql.NullInt64
 		if err := r.Scan(&o.ID, &o.BuyerID, &o.MerchantID, &o.TotalFen, &f.currency, &f.items, &paid, &f.shipped, &delivered, &cancelled, &f.promised); err != nil {
@@ -120,12 +121,14 @@ func completeFacts(ctx context.Context, tx *Tx, fs map[string]*orderFacts) error
 	}); err != nil {
 		return err
 	}
-	if err := queryIn(ctx, tx, `SELECT order_id, programme_id FROM order_coverage WHERE order_id IN (…) ORDER BY order_id, programme_id`, ids, func(r *sql.Rows) error {
+	if err := queryIn(ctx, tx, `SELECT order_id, programme_id, programme_version FROM order_coverage WHERE order_id IN (…) ORDER BY order_id, programme_id`, ids, func(r *sql.Rows) error {
 		var id, p string
-		if err := r.Scan(&id, &p); err != nil {
+		var v int
+		if err := r.Scan(&id, &p, &v); err != nil {
 			return err
 		}
 		fs[id].order.Covered = append(fs[id].order.Covered, p)
+		fs[id].coverage[p] = v
 		return nil
 	}); err != nil {
 		return err
