@@ -16,10 +16,11 @@ import (
 
 // Batch writes. The mirror and the event log take thousands of rows per
 // request, so rows go to the database as multi-row INSERTs instead of one
-// statement per row. Chunks have fixed sizes (256, 64, 16, 4, 2, 1 rows; 2 for the two entries of most postings) so the
-// same few statement texts repeat: the PostgreSQL driver caches one prepared
-// statement per text and rebind caches one rewrite per text, and neither
-// cache grows with the batch sizes callers happen to send. 256 rows of 16
+// statement per row. Chunks have fixed sizes (256, 64, 16, 4, 2, 1 rows; 2
+// for the two entries of most postings) so the same few statement texts
+// repeat: the PostgreSQL driver caches one prepared statement per text and
+// rebind caches one rewrite per text, and neither cache grows with the
+// batch sizes callers happen to send. 256 rows of 16
 // columns stay far below both databases' limits on bound parameters.
 
 var chunkSizes = []int{256, 64, 16, 4, 2, 1}

@@ -201,8 +201,12 @@ type storedProgramme struct {
 func programmeVersion(ctx context.Context, tx *Tx, id string, version int) (*protection.Programme, error) {
 	var row storedProgramme
 	v := version
-	if c, ok := tx.db.programmes.Load(programmeKey{id, version}); ok && version > 0 {
-		row = c.(storedProgramme)
+	var cached any
+	if version > 0 {
+		cached, _ = tx.db.programmes.Load(programmeKey{id, version})
+	}
+	if cached != nil {
+		row = cached.(storedProgramme)
 	} else {
 		q := `SELECT config, version, active FROM protection_programmes WHERE id = ? AND version = ?`
 		args := []any{id, version}

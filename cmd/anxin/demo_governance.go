@@ -149,7 +149,7 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 				}
 				run.lq.add(flagged, tr.Violation != "")
 				if d.Outcome == "block" && d.StatementID != "" && d.ReasonCode == anxin.ReasonPolicyViolation && run.wantsAppeal(governanceWrong(w, d)) {
-					governanceAppeal(env, run.senior, d, listingMerchant(w, d.ID), env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour), appealGenuine)
+					governanceAppeal(env, d, listingMerchant(w, d.ID), r, appealGenuine)
 				}
 			}
 			return nil
@@ -188,7 +188,7 @@ func governanceDemo(ctx context.Context, env *demoEnv) error {
 				// appeals as wantsAppeal says; the reviewer decides on the
 				// simulator's truth.
 				if flagged && d.Outcome == "block" && d.StatementID != "" && sellers[authors[d.ID]] && run.wantsAppeal(governanceWrong(w, d)) {
-					governanceAppeal(env, run.senior, d, authors[d.ID], env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour)), between(r, 2*time.Hour, 16*time.Hour), appealGenuine)
+					governanceAppeal(env, d, authors[d.ID], r, appealGenuine)
 				}
 			}
 			return nil
@@ -222,12 +222,15 @@ const (
 	appealLetter  = "We are an authorised seller of this brand: the brand's authorisation letter, issued before these listings went up, is attached."
 )
 
-// governanceAppeal queues merchant's appeal of block d at t and the
-// decision of reviewer (not the one who decided the case) wait office
-// hours later: overturned when the
-// simulator's truth says the listing or content broke no rule.
-func governanceAppeal(env *demoEnv, reviewer string, d demoDecision, merchant string, t time.Time, wait time.Duration, text string) {
-	w := env.World
+// governanceAppeal queues merchant's appeal of block d, made with text
+// 2 to 40 hours from now, and the decision of the senior reviewer (never
+// the one who decided the case) 2 to 16 office hours after it, the delays
+// drawn from r: overturned when the simulator's truth says the listing or
+// content broke no rule.
+func governanceAppeal(env *demoEnv, d demoDecision, merchant string, r *rand.Rand, text string) {
+	w, reviewer := env.World, env.govRun.senior
+	t := env.Clock.Now().Add(between(r, 2*time.Hour, 40*time.Hour))
+	wait := between(r, 2*time.Hour, 16*time.Hour)
 	env.at(t, func(ctx context.Context) error {
 		k, err := env.key(ctx, anxin.MerchantRole(merchant))
 		if err != nil {
@@ -326,7 +329,8 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 			return decided, nil
 		}
 		var uphold, overturn []string
-		unregistered := map[string][2]string{} // case id → listing id, merchant id
+		// The cases of unregistered sellers' listings, in queue order.
+		var unregistered []struct{ caseID, listing, merchant string }
 		for _, c := range q.Cases {
 			// The reviewer judges a case as an appeal of it is judged
 			// (governanceWrong): a frame of a stream selling counterfeits
@@ -338,7 +342,7 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 			switch {
 			case c.SubjectType == "listing" && w.Truth.Listings[c.SubjectID].Unregistered:
 				uphold = append(uphold, c.ID)
-				unregistered[c.ID] = [2]string{c.SubjectID, c.MerchantID}
+				unregistered = append(unregistered, struct{ caseID, listing, merchant string }{c.ID, c.SubjectID, c.MerchantID})
 			case len(d.Rules) > 0 && !governanceWrong(w, d):
 				uphold = append(uphold, c.ID)
 			default:
@@ -357,22 +361,18 @@ func governanceReview(ctx context.Context, env *demoEnv, reviewer string) (int, 
 			}
 			decided += len(b.ids)
 		}
-		for _, id := range uphold {
-			u, ok := unregistered[id]
-			if !ok {
-				continue
-			}
+		for _, u := range unregistered {
 			var c struct {
 				StatementID string `json:"statement_id"`
 			}
-			if err := env.get(ctx, reviewer, "/v1/cases/"+id, &c); err != nil {
+			if err := env.get(ctx, reviewer, "/v1/cases/"+u.caseID, &c); err != nil {
 				return decided, err
 			}
 			run := env.govRun
 			run.unregistered.blocked++
 			if c.StatementID != "" && run.wantsAppeal(true) {
-				d := demoDecision{ID: u[0], StatementID: c.StatementID, Rules: []any{"listing.counterfeit.signals"}}
-				governanceAppeal(env, run.senior, d, u[1], env.Clock.Now().Add(between(run.rng, 2*time.Hour, 40*time.Hour)), between(run.rng, 2*time.Hour, 16*time.Hour), appealLetter)
+				d := demoDecision{ID: u.listing, StatementID: c.StatementID, Rules: []any{"listing.counterfeit.signals"}}
+				governanceAppeal(env, d, u.merchant, run.rng, appealLetter)
 			}
 		}
 	}
